@@ -1,0 +1,1 @@
+//! Python binding (to be filled by the Python issue).

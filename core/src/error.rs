@@ -1,0 +1,242 @@
+//! The one error type of the core.
+//!
+//! Every failure has its own variant, a stable upper-case name ([`Error::name`]) and a stable number
+//! ([`Error::code`]). The C ABI (`mongodb_aws_status`), Python (`.code`) and Node (`err.code`) reuse both
+//! verbatim. Numbers are frozen in blocks and never reused; a retired variant stays as a comment.
+//!
+//! | block | family |
+//! |---|---|
+//! | 0 | success (C only) |
+//! | 1–99 | C ABI only (NULL argument, panic caught) |
+//! | 100–199 | caller input (buffers, request parts, parameters) |
+//! | 200–299 | credentials |
+//! | 300–399 | SASL conversation, client side (server-first, host/region) |
+//! | 400–499 | credential endpoint and STS responses |
+//! | 500–599 | SASL conversation, server side (client-first, client-final, STS reply) |
+//! | 900–999 | internal |
+//!
+//! No message contains secret material: messages are static strings, and the only data an error carries
+//! is a byte count ([`Error::BufferTooSmall`]).
+
+use core::fmt;
+
+macro_rules! errors {
+    (
+        $(
+            $(#[$doc:meta])*
+            $variant:ident $({ $field:ident : $fty:ty })? = $code:literal, $name:literal, $msg:literal;
+        )*
+    ) => {
+        /// Everything that can go wrong in the core. See the [module docs](self) for the numbering.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum Error {
+            $(
+                $(#[$doc])*
+                $variant $({ #[doc = "Bytes needed."] $field: $fty })?,
+            )*
+        }
+
+        impl Error {
+            /// Stable number of this error, shared with the C ABI's `mongodb_aws_status`.
+            pub const fn code(&self) -> u32 {
+                match self { $( Error::$variant { .. } => $code, )* }
+            }
+
+            /// Stable upper-case name of this error (`"BUFFER_TOO_SMALL"`), shared with the C ABI
+            /// (`MONGODB_AWS_<NAME>`), Python's `.code` and Node's `err.code`.
+            pub const fn name(&self) -> &'static str {
+                match self { $( Error::$variant { .. } => $name, )* }
+            }
+
+            /// Static description: what was wrong and what was expected. Never contains input data.
+            pub const fn message(&self) -> &'static str {
+                match self { $( Error::$variant { .. } => $msg, )* }
+            }
+
+            /// Every error with a representative value, in code order (for tables, bindings and tests).
+            pub const ALL: &'static [Error] = &[ $( Error::$variant $({ $field: 0 })?, )* ];
+
+            /// The error with this stable number, if any (with `needed = 0` for
+            /// [`Error::BufferTooSmall`]).
+            pub fn from_code(code: u32) -> Option<Error> {
+                Self::ALL.iter().copied().find(|e| e.code() == code)
+            }
+        }
+    };
+}
+
+errors! {
+    // ---- 100–199: caller input ----------------------------------------------------------------
+    /// The output buffer is too small; `needed` is the exact size required. Nothing was written.
+    BufferTooSmall { needed: usize } = 100, "BUFFER_TOO_SMALL",
+        "output buffer too small: pass a buffer of at least the size the matching length function returns";
+    /// The HTTP method is empty or contains characters other than ASCII letters.
+    InvalidMethod = 101, "INVALID_METHOD",
+        "invalid HTTP method: expected 1 or more ASCII letters such as GET or POST";
+    /// The request path is empty, does not start with `/`, or contains control characters or spaces.
+    InvalidPath = 102, "INVALID_PATH",
+        "invalid request path: expected an absolute path starting with '/' without control characters";
+    /// The query string is malformed (bad percent-escape or control character).
+    InvalidQuery = 103, "INVALID_QUERY",
+        "invalid query string: expected name=value pairs joined by '&' with valid percent-escapes";
+    /// A header name is empty or contains characters not allowed in an HTTP token.
+    InvalidHeaderName = 104, "INVALID_HEADER_NAME",
+        "invalid header name: expected 1 or more HTTP token characters";
+    /// A header value contains a NUL, CR or LF that is not part of a line fold.
+    InvalidHeaderValue = 105, "INVALID_HEADER_VALUE",
+        "invalid header value: expected printable text without NUL or bare line breaks";
+    /// More headers were given than the signer supports in one request.
+    TooManyHeaders = 106, "TOO_MANY_HEADERS",
+        "too many headers: the signer accepts at most 64 headers per request";
+    /// The request has no `host` header (SigV4 requires it to be signed).
+    MissingHostHeader = 107, "MISSING_HOST_HEADER",
+        "missing host header: SigV4 requires a signed host header";
+    /// A region is empty, longer than 253 bytes or contains characters other than letters, digits, '-', '_' or '.'.
+    InvalidRegion = 108, "INVALID_REGION",
+        "invalid region: expected 1 to 253 characters of letters, digits, '-', '_' or '.'";
+    /// A service name is empty, too long or contains characters other than letters, digits, '-', '_' or '.'.
+    InvalidService = 109, "INVALID_SERVICE",
+        "invalid service name: expected 1 to 64 characters of letters, digits, '-', '_' or '.'";
+    /// The clock value cannot be expressed as an `X-Amz-Date` (before 1970 or after 9999-12-31).
+    InvalidTime = 110, "INVALID_TIME",
+        "invalid time: expected unix seconds between 1970-01-01 and 9999-12-31";
+    /// A date string is not `YYYYMMDD'T'HHMMSS'Z'`.
+    InvalidAmzDate = 111, "INVALID_AMZ_DATE",
+        "invalid X-Amz-Date: expected YYYYMMDD'T'HHMMSS'Z' with a valid calendar date and time";
+    /// The payload hash is not 64 lower-case hex digits (or `UNSIGNED-PAYLOAD`).
+    InvalidPayloadHash = 112, "INVALID_PAYLOAD_HASH",
+        "invalid payload hash: expected 64 lower-case hex digits or UNSIGNED-PAYLOAD";
+    /// A presigned URL's expiry is outside 1..=604800 seconds.
+    InvalidExpires = 113, "INVALID_EXPIRES",
+        "invalid presign expiry: expected 1 to 604800 seconds";
+    /// A caller-supplied parameter is malformed (see the function's documentation for the rule).
+    InvalidParameter = 114, "INVALID_PARAMETER",
+        "invalid parameter: a value passed by the caller does not follow the documented rule";
+    /// The SigningKey was derived for another date, region or service than the request needs.
+    SigningKeyMismatch = 115, "SIGNING_KEY_MISMATCH",
+        "signing key mismatch: the key was derived for another date, region or service than this request";
+
+    // ---- 200–299: credentials -----------------------------------------------------------------
+    /// A secret access key was given without an access key id.
+    MissingAccessKeyId = 200, "MISSING_ACCESS_KEY_ID",
+        "SECRET_ACCESS_KEY is set, but ACCESS_KEY_ID is missing";
+    /// An access key id was given without a secret access key.
+    MissingSecretAccessKey = 201, "MISSING_SECRET_ACCESS_KEY",
+        "ACCESS_KEY_ID is set, but SECRET_ACCESS_KEY is missing";
+    /// A session token was given without an access key id and secret.
+    SessionTokenWithoutKeys = 202, "SESSION_TOKEN_WITHOUT_KEYS",
+        "AWS_SESSION_TOKEN is set, but ACCESS_KEY_ID and SECRET_ACCESS_KEY are missing";
+    /// The access key id is empty, longer than 128 characters or not made of ASCII letters and digits.
+    InvalidAccessKeyId = 203, "INVALID_ACCESS_KEY_ID",
+        "invalid access key id: expected 1 to 128 ASCII letters or digits";
+    /// The secret access key is empty, too long or contains characters outside printable ASCII.
+    InvalidSecretAccessKey = 204, "INVALID_SECRET_ACCESS_KEY",
+        "invalid secret access key: expected 1 to 128 printable ASCII characters";
+    /// The session token contains characters outside printable ASCII or spaces.
+    InvalidSessionToken = 205, "INVALID_SESSION_TOKEN",
+        "invalid session token: expected printable ASCII characters without spaces";
+    /// No credentials were found in any source of the chain.
+    NoCredentials = 206, "NO_CREDENTIALS",
+        "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or run where a credential endpoint is available";
+    /// The credentials' expiration has passed (or is within the refresh window).
+    CredentialsExpired = 207, "CREDENTIALS_EXPIRED",
+        "credentials expired: fetch new credentials";
+
+    // ---- 300–399: SASL conversation, client side ----------------------------------------------
+    /// A BSON document ends before its declared length or a field runs past its end.
+    BsonTruncated = 300, "BSON_TRUNCATED",
+        "malformed BSON: document is shorter than its declared length";
+    /// A BSON document's length prefix, terminator, string or element encoding is invalid.
+    BsonMalformed = 301, "BSON_MALFORMED",
+        "malformed BSON: invalid length, terminator or element encoding";
+    /// Bytes follow the end of the BSON document.
+    BsonTrailingBytes = 302, "BSON_TRAILING_BYTES",
+        "malformed BSON: bytes follow the end of the document";
+    /// The server-first message has a field other than `s` and `h`.
+    UnexpectedField = 303, "UNEXPECTED_FIELD",
+        "unexpected field in server-first: expected only 's' and 'h'";
+    /// A field appears twice in a message.
+    DuplicateField = 304, "DUPLICATE_FIELD",
+        "duplicate field in message: each field may appear once";
+    /// The server-first message lacks `s` or `h`.
+    MissingField = 305, "MISSING_FIELD",
+        "missing field in server-first: expected 's' (binary) and 'h' (string)";
+    /// A field has the wrong BSON type.
+    WrongFieldType = 306, "WRONG_FIELD_TYPE",
+        "wrong BSON type: expected 's' binary and 'h' string";
+    /// The server nonce `s` is not exactly 64 bytes.
+    ServerNonceLength = 307, "SERVER_NONCE_LENGTH",
+        "invalid server nonce: expected exactly 64 bytes";
+    /// The first 32 bytes of the server nonce differ from the client nonce.
+    ServerNonceMismatch = 308, "SERVER_NONCE_MISMATCH",
+        "invalid server nonce: its first 32 bytes must equal the client nonce";
+    /// The server nonce `s` has a binary subtype other than 0.
+    ServerNonceSubtype = 309, "SERVER_NONCE_SUBTYPE",
+        "invalid server nonce: expected binary subtype 0 (generic)";
+    /// The STS host `h` is empty.
+    HostEmpty = 310, "HOST_EMPTY",
+        "invalid STS host: expected 1 to 255 bytes, got an empty host";
+    /// The STS host `h` is longer than 255 bytes.
+    HostTooLong = 311, "HOST_TOO_LONG",
+        "invalid STS host: expected at most 255 bytes";
+    /// The STS host `h` has an empty label (leading, trailing or doubled '.').
+    HostEmptyLabel = 312, "HOST_EMPTY_LABEL",
+        "invalid STS host: expected no empty label (no leading, trailing or doubled '.')";
+    /// The STS host `h` contains bytes not allowed in a host name (control characters, space, '/', ...).
+    HostInvalidCharacter = 313, "HOST_INVALID_CHARACTER",
+        "invalid STS host: expected letters, digits, '-', '_', '.' or ':' only";
+
+    // ---- 400–499: credential endpoints and STS responses --------------------------------------
+    /// A timestamp (ISO-8601 `Expiration`, or epoch seconds) is malformed or out of range.
+    InvalidTimestamp = 400, "INVALID_TIMESTAMP",
+        "invalid timestamp: expected ISO-8601 UTC such as 2023-02-07T20:04:27Z, or epoch seconds";
+
+    // ---- 500–599: SASL conversation, server side ----------------------------------------------
+
+    // ---- 900–999: internal ---------------------------------------------------------------------
+    /// An internal length computation overflowed (inputs too large to sign).
+    LengthOverflow = 900, "LENGTH_OVERFLOW",
+        "input too large: a computed length exceeds the address space";
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())?;
+        if let Error::BufferTooSmall { needed } = self {
+            write!(f, " ({needed} bytes needed)")?;
+        }
+        Ok(())
+    }
+}
+
+impl core::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_names_are_unique_and_in_blocks() {
+        for (i, a) in Error::ALL.iter().enumerate() {
+            assert!((100..1000).contains(&a.code()), "{a:?}");
+            assert!(a
+                .name()
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b == b'_' || b.is_ascii_digit()));
+            for b in Error::ALL.iter().skip(i + 1) {
+                assert_ne!(a.code(), b.code());
+                assert_ne!(a.name(), b.name());
+            }
+            assert_eq!(Error::from_code(a.code()).map(|e| e.code()), Some(a.code()));
+        }
+        assert_eq!(Error::from_code(0), None);
+    }
+
+    #[test]
+    fn buffer_too_small_reports_size() {
+        use std::string::ToString;
+        let s = Error::BufferTooSmall { needed: 52 }.to_string();
+        assert!(s.ends_with("(52 bytes needed)"), "{s}");
+    }
+}

@@ -1,0 +1,28 @@
+#![doc = include_str!("../../README.md")]
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+#[cfg(test)]
+extern crate std;
+
+pub mod bson;
+pub mod credentials;
+pub mod error;
+pub mod sasl;
+pub mod sigv4;
+pub mod sts;
+pub mod time;
+
+pub use credentials::Credentials;
+pub use error::Error;
+pub use time::{AmzDate, UnixTime};

@@ -1,0 +1,3 @@
+//! The MONGODB-AWS SASL conversation (client side; the server side lands with the verifier).
+
+pub mod client;
