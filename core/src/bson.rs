@@ -135,8 +135,7 @@ impl<'a> Document<'a> {
         let body = inner.get(4..).ok_or(Error::BsonTruncated)?;
         let d = Document { body };
         // Validate every element now so iteration cannot fail later in surprising ways.
-        let mut it = ElementIter { rest: body, depth };
-        while let Some(e) = it.next() {
+        for e in (ElementIter { rest: body, depth }) {
             e?;
         }
         Ok(d)

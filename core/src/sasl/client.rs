@@ -1,1 +1,605 @@
-//! placeholder
+//! The client side of MONGODB-AWS (PROTOCOL.md A2, A3, A5, A6): client-first from a caller nonce,
+//! strict server-first validation, and client-final `{a, d, t}` signed with SigV4.
+//!
+//! ```
+//! use mongodb_aws_core::{sasl::client::ClientConversation, Credentials, UnixTime};
+//! # let vectors = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/vectors/mongodb-aws-getcalleridentity");
+//! # let server_first = hex::decode(std::fs::read_to_string(format!("{vectors}/server-first.bson.hex")).unwrap().trim()).unwrap();
+//! let mut nonce = [0u8; 32];
+//! for (i, b) in nonce.iter_mut().enumerate() { *b = i as u8; } // use a CSPRNG in real code
+//! let conv = ClientConversation::new(nonce);
+//! let first: [u8; 52] = conv.client_first(); // send as the saslStart payload
+//! // ... server answers with `server_first` ...
+//! let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None)?;
+//! let mut out = [0u8; 512];
+//! let n = conv.finish(&server_first, &creds, UnixTime(1_440_938_160), None, &mut out)?;
+//! assert_eq!(n, conv.client_final_len(&server_first, &creds)?);
+//! // send out[..n] as the saslContinue payload
+//! # Ok::<(), mongodb_aws_core::Error>(())
+//! ```
+
+use crate::bson::{self, Document, Value};
+use crate::sigv4::sink::{Counter, Sink, SliceSink};
+use crate::sigv4::{self, Scope, Signature, SigningKey};
+use crate::{sts, AmzDate, Credentials, Error, UnixTime};
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// Length of the client nonce `r`.
+pub const CLIENT_NONCE_LEN: usize = 32;
+/// Length of the server nonce `s` (client nonce followed by 32 server bytes).
+pub const SERVER_NONCE_LEN: usize = 64;
+/// Length of the client-first message (always 52 bytes).
+pub const CLIENT_FIRST_LEN: usize = 52;
+/// Largest valid server-first message: 85 + 255 bytes.
+pub const MAX_SERVER_FIRST_LEN: usize = 340;
+/// The gs2 channel-binding flag a client sends (`n`, 110: no channel binding).
+pub const GS2_CB_FLAG: i32 = 110;
+/// Length of the base64 `x-mongodb-server-nonce` header value.
+pub const SERVER_NONCE_BASE64_LEN: usize = 88;
+
+const SIGNED_HEADERS: &str =
+    "content-length;content-type;host;x-amz-date;x-mongodb-gs2-cb-flag;x-mongodb-server-nonce";
+const SIGNED_HEADERS_WITH_TOKEN: &str =
+    "content-length;content-type;host;x-amz-date;x-amz-security-token;x-mongodb-gs2-cb-flag;x-mongodb-server-nonce";
+
+/// A validated server-first message, borrowing from the server's bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServerFirst<'a> {
+    server_nonce: &'a [u8; SERVER_NONCE_LEN],
+    host: &'a str,
+    region: &'a str,
+}
+
+impl<'a> ServerFirst<'a> {
+    /// The 64-byte server nonce `s`.
+    pub fn server_nonce(&self) -> &'a [u8; SERVER_NONCE_LEN] {
+        self.server_nonce
+    }
+
+    /// The STS host `h`, verbatim.
+    pub fn host(&self) -> &'a str {
+        self.host
+    }
+
+    /// The signing region derived from the host (PROTOCOL.md A4).
+    pub fn region(&self) -> &'a str {
+        self.region
+    }
+
+    /// The credential scope for a signature made at `time`.
+    pub fn scope(&self, time: AmzDate) -> Result<Scope<'a>, Error> {
+        Scope::new(time, self.region, sts::SERVICE)
+    }
+
+    /// Standard base64 (with padding) of the server nonce: the `x-mongodb-server-nonce` value.
+    pub fn server_nonce_base64(&self) -> [u8; SERVER_NONCE_BASE64_LEN] {
+        let mut out = [0u8; SERVER_NONCE_BASE64_LEN];
+        let _ = base64::engine::general_purpose::STANDARD.encode_slice(self.server_nonce, &mut out);
+        out
+    }
+}
+
+/// One MONGODB-AWS authentication, client side. Holds only the client nonce; it is `Copy`-free but
+/// cheap, and every method is pure.
+#[derive(Clone, Debug)]
+pub struct ClientConversation {
+    nonce: [u8; CLIENT_NONCE_LEN],
+}
+
+impl ClientConversation {
+    /// Starts a conversation with a 32-byte nonce from a CSPRNG (the caller draws it).
+    pub fn new(nonce: [u8; CLIENT_NONCE_LEN]) -> Self {
+        ClientConversation { nonce }
+    }
+
+    /// The client nonce.
+    pub fn nonce(&self) -> &[u8; CLIENT_NONCE_LEN] {
+        &self.nonce
+    }
+
+    /// The client-first payload `{r: BinData(0, nonce), p: 110}` (fields in spec order, 52 bytes).
+    pub fn client_first(&self) -> [u8; CLIENT_FIRST_LEN] {
+        // 34000000 05 7200 20000000 00 <32 bytes> 10 7000 6e000000 00
+        let mut out = [0u8; CLIENT_FIRST_LEN];
+        let head = [0x34, 0, 0, 0, 0x05, b'r', 0, 0x20, 0, 0, 0, 0x00];
+        let tail = [0x10, b'p', 0, 0x6e, 0, 0, 0, 0x00];
+        for (o, b) in out
+            .iter_mut()
+            .zip(head.iter().chain(self.nonce.iter()).chain(tail.iter()))
+        {
+            *o = *b;
+        }
+        out
+    }
+
+    /// Validates server-first strictly (PROTOCOL.md A3): a single BSON document with exactly the fields
+    /// `s` (binary subtype 0, 64 bytes, starting with our nonce) and `h` (valid STS host), each once,
+    /// nothing else and no trailing bytes.
+    pub fn parse_server_first<'a>(&self, server_first: &'a [u8]) -> Result<ServerFirst<'a>, Error> {
+        let doc = Document::parse(server_first)?;
+        let mut s: Option<&'a [u8]> = None;
+        let mut h: Option<&'a str> = None;
+        for e in doc.iter() {
+            let e = e?;
+            match e.name {
+                "s" => {
+                    if s.is_some() {
+                        return Err(Error::DuplicateField);
+                    }
+                    match e.value {
+                        Value::Binary { subtype: 0, bytes } => s = Some(bytes),
+                        Value::Binary { .. } => return Err(Error::ServerNonceSubtype),
+                        _ => return Err(Error::WrongFieldType),
+                    }
+                }
+                "h" => {
+                    if h.is_some() {
+                        return Err(Error::DuplicateField);
+                    }
+                    match e.value {
+                        Value::String(v) => h = Some(v),
+                        _ => return Err(Error::WrongFieldType),
+                    }
+                }
+                _ => return Err(Error::UnexpectedField),
+            }
+        }
+        let (s, h) = match (s, h) {
+            (Some(s), Some(h)) => (s, h),
+            _ => return Err(Error::MissingField),
+        };
+        let server_nonce: &'a [u8; SERVER_NONCE_LEN] =
+            s.try_into().map_err(|_| Error::ServerNonceLength)?;
+        let prefix = server_nonce
+            .get(..CLIENT_NONCE_LEN)
+            .ok_or(Error::ServerNonceLength)?;
+        if !bool::from(prefix.ct_eq(&self.nonce)) {
+            return Err(Error::ServerNonceMismatch);
+        }
+        let region = sts::region_for_host(h)?;
+        // The region must also be usable in a credential scope.
+        Scope::new(AmzDate::from_unix(UnixTime(0))?, region, sts::SERVICE)?;
+        Ok(ServerFirst {
+            server_nonce,
+            host: h,
+            region,
+        })
+    }
+
+    /// Exact length of the client-final message for these inputs (the time does not change it).
+    pub fn client_final_len(
+        &self,
+        server_first: &[u8],
+        creds: &Credentials<'_>,
+    ) -> Result<usize, Error> {
+        let sf = self.parse_server_first(server_first)?;
+        let time = AmzDate::from_unix(UnixTime(0))?;
+        let mut c = Counter::default();
+        let sig = Signature([0; 32]);
+        let len = client_final_into(&mut c, &sf, creds, &time, &sig);
+        len.map(|_| c.0)
+    }
+
+    /// Validates `server_first` and writes client-final `{a, d[, t]}` into `out`; returns its length.
+    ///
+    /// `now` is the caller's clock (unix seconds), read once. `key`: a cached [`SigningKey`] for this
+    /// date/region (`sts`); `None` derives one. Nothing is written on error; a too-small `out` gives
+    /// [`Error::BufferTooSmall`] with the exact size.
+    pub fn finish(
+        &self,
+        server_first: &[u8],
+        creds: &Credentials<'_>,
+        now: UnixTime,
+        key: Option<&SigningKey>,
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        let sf = self.parse_server_first(server_first)?;
+        let time = AmzDate::from_unix(now)?;
+        let needed = self.client_final_len(server_first, creds)?;
+        if out.len() < needed {
+            return Err(Error::BufferTooSmall { needed });
+        }
+        let sig = sign(&sf, creds, &time, key)?;
+        let mut s = SliceSink::new(out);
+        client_final_into(&mut s, &sf, creds, &time, &sig)?;
+        s.finish()
+    }
+
+    /// Writes the canonical request that [`finish`](Self::finish) signs (diagnostics). Returns its length.
+    pub fn canonical_request(
+        &self,
+        server_first: &[u8],
+        creds: &Credentials<'_>,
+        now: UnixTime,
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        let sf = self.parse_server_first(server_first)?;
+        let time = AmzDate::from_unix(now)?;
+        let mut s = SliceSink::new(out);
+        put_canonical_request(&mut s, &sf, &time, creds.session_token());
+        s.finish()
+    }
+
+    /// Writes the string to sign that [`finish`](Self::finish) signs (diagnostics). Returns its length.
+    pub fn string_to_sign(
+        &self,
+        server_first: &[u8],
+        creds: &Credentials<'_>,
+        now: UnixTime,
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        let sf = self.parse_server_first(server_first)?;
+        let time = AmzDate::from_unix(now)?;
+        let scope = sf.scope(time)?;
+        let mut h = Sha256::new();
+        put_canonical_request(&mut h, &sf, &time, creds.session_token());
+        let mut s = SliceSink::new(out);
+        sigv4::put_string_to_sign_for(&mut s, &scope, &h.finalize());
+        s.finish()
+    }
+}
+
+/// Writes the canonical request of the `GetCallerIdentity` call (PROTOCOL.md A5), streaming.
+pub(crate) fn put_canonical_request<S: Sink + ?Sized>(
+    s: &mut S,
+    sf: &ServerFirst<'_>,
+    time: &AmzDate,
+    token: Option<&str>,
+) {
+    s.put(b"POST\n/\n\ncontent-length:");
+    s.put(sts::CONTENT_LENGTH.as_bytes());
+    s.put(b"\ncontent-type:");
+    s.put(sts::CONTENT_TYPE.as_bytes());
+    s.put(b"\nhost:");
+    s.put(sf.host.as_bytes());
+    s.put(b"\nx-amz-date:");
+    s.put(time.as_bytes());
+    if let Some(t) = token {
+        s.put(b"\nx-amz-security-token:");
+        s.put(t.as_bytes());
+    }
+    s.put(b"\nx-mongodb-gs2-cb-flag:n\nx-mongodb-server-nonce:");
+    s.put(&sf.server_nonce_base64());
+    s.put(b"\n\n");
+    s.put(signed_headers(token).as_bytes());
+    s.put(b"\n");
+    s.put(sts::GET_CALLER_IDENTITY_BODY_SHA256.as_bytes());
+}
+
+fn signed_headers(token: Option<&str>) -> &'static str {
+    if token.is_some() {
+        SIGNED_HEADERS_WITH_TOKEN
+    } else {
+        SIGNED_HEADERS
+    }
+}
+
+fn sign(
+    sf: &ServerFirst<'_>,
+    creds: &Credentials<'_>,
+    time: &AmzDate,
+    key: Option<&SigningKey>,
+) -> Result<Signature, Error> {
+    let scope = sf.scope(*time)?;
+    let derived;
+    let key = match key {
+        Some(k) if k.matches(&scope) => k,
+        Some(_) => return Err(Error::SigningKeyMismatch),
+        None => {
+            derived = SigningKey::derive(creds.secret_access_key(), &scope)?;
+            &derived
+        }
+    };
+    let mut h = Sha256::new();
+    put_canonical_request(&mut h, sf, time, creds.session_token());
+    Ok(sigv4::sign_hash(key, &scope, &h.finalize()))
+}
+
+/// Writes client-final BSON `{a, d[, t]}` into a sink.
+fn client_final_into<S: Sink>(
+    s: &mut S,
+    sf: &ServerFirst<'_>,
+    creds: &Credentials<'_>,
+    time: &AmzDate,
+    sig: &Signature,
+) -> Result<(), Error> {
+    let akid = creds.access_key_id().as_bytes();
+    let token = creds.session_token();
+    let hex = sig.hex();
+    let a_parts: [&[u8]; 11] = [
+        b"AWS4-HMAC-SHA256 Credential=",
+        akid,
+        b"/",
+        time.date().as_bytes(),
+        b"/",
+        sf.region.as_bytes(),
+        b"/sts/aws4_request, SignedHeaders=",
+        signed_headers(token).as_bytes(),
+        b", Signature=",
+        hex.as_str().as_bytes(),
+        b"",
+    ];
+    let a_len = a_parts
+        .iter()
+        .try_fold(0usize, |acc, p| acc.checked_add(p.len()))
+        .ok_or(Error::LengthOverflow)?;
+    let mut total = 4usize
+        .checked_add(bson::string_element_len(1, a_len))
+        .and_then(|v| v.checked_add(bson::string_element_len(1, 16)))
+        .ok_or(Error::LengthOverflow)?;
+    if let Some(t) = token {
+        total = total
+            .checked_add(bson::string_element_len(1, t.len()))
+            .ok_or(Error::LengthOverflow)?;
+    }
+    total = total.checked_add(1).ok_or(Error::LengthOverflow)?;
+    let total = i32::try_from(total).map_err(|_| Error::LengthOverflow)?;
+    s.put(&total.to_le_bytes());
+    put_string(s, b"a", &a_parts)?;
+    put_string(s, b"d", &[time.as_bytes()])?;
+    if let Some(t) = token {
+        put_string(s, b"t", &[t.as_bytes()])?;
+    }
+    s.put(&[0]);
+    Ok(())
+}
+
+fn put_string<S: Sink>(s: &mut S, name: &[u8], parts: &[&[u8]]) -> Result<(), Error> {
+    let len = parts
+        .iter()
+        .try_fold(1usize, |acc, p| acc.checked_add(p.len()))
+        .ok_or(Error::LengthOverflow)?;
+    let len = i32::try_from(len).map_err(|_| Error::LengthOverflow)?;
+    s.put(&[bson::element_type::STRING]);
+    s.put(name);
+    s.put(&[0]);
+    s.put(&len.to_le_bytes());
+    for p in parts {
+        s.put(p);
+    }
+    s.put(&[0]);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nonce() -> [u8; 32] {
+        core::array::from_fn(|i| i as u8)
+    }
+
+    fn server_first(fields: &[(&str, Value<'_>)]) -> std::vec::Vec<u8> {
+        let mut buf = std::vec![0u8; 1024];
+        let mut w = bson::Writer::new(&mut buf).unwrap();
+        for (n, v) in fields {
+            match v {
+                Value::Binary { subtype, bytes } => w.binary(n, *subtype, bytes).unwrap(),
+                Value::String(s) => w.string(n, s).unwrap(),
+                Value::Int32(i) => w.int32(n, *i).unwrap(),
+                _ => unreachable!(),
+            }
+        }
+        let n = w.finish().unwrap();
+        buf.truncate(n);
+        buf
+    }
+
+    fn good_nonce() -> [u8; 64] {
+        core::array::from_fn(|i| i as u8)
+    }
+
+    #[test]
+    fn server_first_validation() {
+        let c = ClientConversation::new(nonce());
+        let s = good_nonce();
+        let ok = server_first(&[
+            (
+                "s",
+                Value::Binary {
+                    subtype: 0,
+                    bytes: &s,
+                },
+            ),
+            ("h", Value::String("sts.amazonaws.com")),
+        ]);
+        let sf = c.parse_server_first(&ok).unwrap();
+        assert_eq!((sf.host(), sf.region()), ("sts.amazonaws.com", "us-east-1"));
+        // Field order does not matter.
+        let rev = server_first(&[
+            ("h", Value::String("sts.amazonaws.com")),
+            (
+                "s",
+                Value::Binary {
+                    subtype: 0,
+                    bytes: &s,
+                },
+            ),
+        ]);
+        assert!(c.parse_server_first(&rev).is_ok());
+        let cases: &[(&[(&str, Value<'_>)], Error)] = &[
+            (
+                &[(
+                    "s",
+                    Value::Binary {
+                        subtype: 0,
+                        bytes: &s,
+                    },
+                )],
+                Error::MissingField,
+            ),
+            (
+                &[("h", Value::String("sts.amazonaws.com"))],
+                Error::MissingField,
+            ),
+            (
+                &[
+                    (
+                        "s",
+                        Value::Binary {
+                            subtype: 0,
+                            bytes: &s[..63],
+                        },
+                    ),
+                    ("h", Value::String("x")),
+                ],
+                Error::ServerNonceLength,
+            ),
+            (
+                &[
+                    (
+                        "s",
+                        Value::Binary {
+                            subtype: 0,
+                            bytes: &s[..2],
+                        },
+                    ),
+                    ("h", Value::String("x")),
+                ],
+                Error::ServerNonceLength,
+            ),
+            (
+                &[
+                    (
+                        "s",
+                        Value::Binary {
+                            subtype: 4,
+                            bytes: &s,
+                        },
+                    ),
+                    ("h", Value::String("x")),
+                ],
+                Error::ServerNonceSubtype,
+            ),
+            (
+                &[("s", Value::String("x")), ("h", Value::String("x"))],
+                Error::WrongFieldType,
+            ),
+            (
+                &[
+                    (
+                        "s",
+                        Value::Binary {
+                            subtype: 0,
+                            bytes: &s,
+                        },
+                    ),
+                    ("h", Value::Int32(1)),
+                ],
+                Error::WrongFieldType,
+            ),
+            (
+                &[
+                    (
+                        "s",
+                        Value::Binary {
+                            subtype: 0,
+                            bytes: &s,
+                        },
+                    ),
+                    ("h", Value::String("x")),
+                    ("u", Value::Int32(1)),
+                ],
+                Error::UnexpectedField,
+            ),
+            (
+                &[
+                    (
+                        "s",
+                        Value::Binary {
+                            subtype: 0,
+                            bytes: &s,
+                        },
+                    ),
+                    ("h", Value::String("x")),
+                    ("h", Value::String("x")),
+                ],
+                Error::DuplicateField,
+            ),
+            (
+                &[
+                    (
+                        "s",
+                        Value::Binary {
+                            subtype: 0,
+                            bytes: &s,
+                        },
+                    ),
+                    ("h", Value::String("sts..com")),
+                ],
+                Error::HostEmptyLabel,
+            ),
+            (
+                &[
+                    (
+                        "s",
+                        Value::Binary {
+                            subtype: 0,
+                            bytes: &s,
+                        },
+                    ),
+                    ("h", Value::String("")),
+                ],
+                Error::HostEmpty,
+            ),
+        ];
+        for (fields, err) in cases {
+            assert_eq!(
+                c.parse_server_first(&server_first(fields)),
+                Err(*err),
+                "{fields:?}"
+            );
+        }
+        let mut bad = s;
+        bad[31] ^= 1;
+        let m = server_first(&[
+            (
+                "s",
+                Value::Binary {
+                    subtype: 0,
+                    bytes: &bad,
+                },
+            ),
+            ("h", Value::String("x")),
+        ]);
+        assert_eq!(c.parse_server_first(&m), Err(Error::ServerNonceMismatch));
+        let mut trailing = ok.clone();
+        trailing.push(0);
+        assert_eq!(
+            c.parse_server_first(&trailing),
+            Err(Error::BsonTrailingBytes)
+        );
+        assert_eq!(
+            c.parse_server_first(&ok[..ok.len() - 1]),
+            Err(Error::BsonTruncated)
+        );
+    }
+
+    #[test]
+    fn finish_reports_needed_size_and_writes_nothing() {
+        let c = ClientConversation::new(nonce());
+        let s = good_nonce();
+        let sf = server_first(&[
+            (
+                "s",
+                Value::Binary {
+                    subtype: 0,
+                    bytes: &s,
+                },
+            ),
+            ("h", Value::String("sts.amazonaws.com")),
+        ]);
+        let creds = Credentials::new("AKIDEXAMPLE", "secret", None).unwrap();
+        let needed = c.client_final_len(&sf, &creds).unwrap();
+        // 37 + len(a); len(a) = 235 + 11 + 9 (PROTOCOL.md A5/A6)
+        assert_eq!(needed, 37 + 235 + 11 + 9);
+        let mut small = std::vec![0xAAu8; needed - 1];
+        assert_eq!(
+            c.finish(&sf, &creds, UnixTime(0), None, &mut small),
+            Err(Error::BufferTooSmall { needed })
+        );
+        assert!(small.iter().all(|&b| b == 0xAA));
+    }
+}
