@@ -193,6 +193,119 @@ errors! {
         "invalid timestamp: expected ISO-8601 UTC such as 2023-02-07T20:04:27Z, or epoch seconds";
 
     // ---- 500–599: SASL conversation, server side ----------------------------------------------
+    // Client-first (server-side checks; MongoDB server error numbers in brackets where it has one).
+    /// Client-first lacks `r` or `p`.
+    ClientFirstMissingField = 500, "CLIENT_FIRST_MISSING_FIELD",
+        "invalid client-first: expected fields 'r' (binary nonce) and 'p' (int32 channel-binding flag)";
+    /// Client-first has a field other than `r` and `p`.
+    ClientFirstUnexpectedField = 501, "CLIENT_FIRST_UNEXPECTED_FIELD",
+        "invalid client-first: expected only the fields 'r' and 'p'";
+    /// Client-first `r` is not binary or `p` is not an int32.
+    ClientFirstWrongFieldType = 502, "CLIENT_FIRST_WRONG_FIELD_TYPE",
+        "invalid client-first: expected 'r' as binary subtype 0 and 'p' as int32";
+    /// The client nonce `r` is not exactly 32 bytes (server error 51285).
+    ClientNonceLength = 503, "CLIENT_NONCE_LENGTH",
+        "invalid client nonce: expected 'r' to be exactly 32 bytes";
+    /// The channel-binding flag `p` is not 110 (`n`) or 121 (`y`); 112 (`p`) is refused (server error 51284).
+    Gs2FlagUnsupported = 504, "GS2_FLAG_UNSUPPORTED",
+        "unsupported channel-binding flag: expected p = 110 ('n') or 121 ('y'); channel binding ('p') is not supported";
+
+    // Client-final.
+    /// Client-final lacks `a` or `d`.
+    ClientFinalMissingField = 510, "CLIENT_FINAL_MISSING_FIELD",
+        "invalid client-final: expected fields 'a' (Authorization) and 'd' (X-Amz-Date)";
+    /// Client-final has a field other than `a`, `d`, `t` (and the reserved `p`, `c`, `o`).
+    ClientFinalUnexpectedField = 511, "CLIENT_FINAL_UNEXPECTED_FIELD",
+        "invalid client-final: expected only the fields 'a', 'd' and 't'";
+    /// A client-final field has the wrong BSON type.
+    ClientFinalWrongFieldType = 512, "CLIENT_FINAL_WRONG_FIELD_TYPE",
+        "invalid client-final: expected 'a', 'd' and 't' as strings";
+    /// The Authorization value does not start with `AWS4-HMAC-SHA256 `.
+    AuthorizationAlgorithm = 513, "AUTHORIZATION_ALGORITHM",
+        "invalid Authorization: expected it to start with 'AWS4-HMAC-SHA256 '";
+    /// The Authorization value is not `Credential=..., SignedHeaders=..., Signature=...`.
+    AuthorizationMalformed = 514, "AUTHORIZATION_MALFORMED",
+        "invalid Authorization: expected 'Credential=..., SignedHeaders=..., Signature=...' each once";
+    /// The Authorization value has no `Credential=` (server error 51742).
+    MissingCredential = 515, "MISSING_CREDENTIAL",
+        "invalid Authorization: 'Credential=' is missing";
+    /// The `Credential=` value has no `/` after the access key id (server error 51743).
+    CredentialWithoutSlash = 516, "CREDENTIAL_WITHOUT_SLASH",
+        "invalid Authorization: expected 'Credential=<access key id>/<scope>', found no '/'";
+    /// The credential scope is not `YYYYMMDD/<region>/sts/aws4_request`.
+    CredentialScopeInvalid = 517, "CREDENTIAL_SCOPE_INVALID",
+        "invalid credential scope: expected YYYYMMDD/<region>/sts/aws4_request";
+    /// The credential scope date is not the date part of `X-Amz-Date`.
+    CredentialScopeDateMismatch = 518, "CREDENTIAL_SCOPE_DATE_MISMATCH",
+        "invalid credential scope: its date must be the date part of X-Amz-Date";
+    /// The credential scope region is not the region the STS host implies.
+    CredentialScopeRegionMismatch = 519, "CREDENTIAL_SCOPE_REGION_MISMATCH",
+        "invalid credential scope: its region must be the one derived from the STS host";
+    /// The Authorization value has no `SignedHeaders=` (server error 51293).
+    MissingSignedHeaders = 520, "MISSING_SIGNED_HEADERS",
+        "invalid Authorization: 'SignedHeaders=' is missing";
+    /// The SignedHeaders list is not followed by a comma (server error 51292).
+    SignedHeadersNotTerminated = 521, "SIGNED_HEADERS_NOT_TERMINATED",
+        "invalid Authorization: expected a ',' after the SignedHeaders list";
+    /// SignedHeaders names a header outside the allowed list or out of order (server error 51290).
+    SignedHeadersUnexpected = 522, "SIGNED_HEADERS_UNEXPECTED",
+        "invalid SignedHeaders: expected an in-order subset of content-length, content-type, host, x-amz-date, x-amz-security-token, x-mongodb-gs2-cb-flag, x-mongodb-optional-data, x-mongodb-server-nonce";
+    /// SignedHeaders lacks `x-mongodb-server-nonce` (server error 51288).
+    SignedHeadersMissingServerNonce = 523, "SIGNED_HEADERS_MISSING_SERVER_NONCE",
+        "invalid SignedHeaders: x-mongodb-server-nonce must be signed";
+    /// SignedHeaders lacks `x-mongodb-gs2-cb-flag` (server error 51289).
+    SignedHeadersMissingGs2Flag = 524, "SIGNED_HEADERS_MISSING_GS2_FLAG",
+        "invalid SignedHeaders: x-mongodb-gs2-cb-flag must be signed";
+    /// The `Signature=` value is missing or not 64 lower-case hex digits.
+    SignatureFormat = 525, "SIGNATURE_FORMAT",
+        "invalid Authorization: expected 'Signature=' followed by 64 lower-case hex digits";
+    /// `t` is sent without `x-amz-security-token` being signed, or the other way round.
+    SessionTokenSigning = 526, "SESSION_TOKEN_SIGNING",
+        "session token mismatch: send 't' if and only if x-amz-security-token is signed";
+    /// `X-Amz-Date` is more than the allowed skew (15 minutes) away from the verifier's clock.
+    RequestTimeSkewed = 527, "REQUEST_TIME_SKEWED",
+        "request time too skewed: X-Amz-Date must be within 15 minutes of the server's clock";
+
+    // STS GetCallerIdentity reply.
+    /// The STS reply is neither a GetCallerIdentity result nor an STS error, in XML or JSON.
+    StsReplyMalformed = 540, "STS_REPLY_MALFORMED",
+        "malformed STS reply: expected a GetCallerIdentityResponse or an ErrorResponse, as XML or JSON";
+    /// The STS reply has no `Arn`.
+    StsReplyMissingArn = 541, "STS_REPLY_MISSING_ARN",
+        "malformed STS reply: GetCallerIdentityResult has no Arn";
+    /// STS answered with an error (see the reply's Code and Message).
+    StsRejected = 542, "STS_REJECTED",
+        "STS rejected the request: authentication failed (see the STS error code and message)";
+    /// The ARN is not `arn:<partition>:<service>:<region>:<account>:<resource>`.
+    InvalidArn = 543, "INVALID_ARN",
+        "invalid ARN: expected arn:<partition>:<service>:<region>:<account>:<resource>";
+
+    // Request verification (a SigV4 verifier standing in for STS).
+    /// The request is not the GetCallerIdentity call (method, path, query or body differ).
+    NotGetCallerIdentity = 560, "NOT_GET_CALLER_IDENTITY",
+        "not a GetCallerIdentity request: expected POST / with body Action=GetCallerIdentity&Version=2011-06-15";
+    /// The request has no `Authorization` header.
+    MissingAuthorization = 561, "MISSING_AUTHORIZATION",
+        "missing Authorization header: expected a SigV4 signed request";
+    /// SignedHeaders is not sorted, has duplicates or upper-case names, or omits `host` or `x-amz-date`.
+    SignedHeadersInvalid = 562, "SIGNED_HEADERS_INVALID",
+        "invalid SignedHeaders: expected sorted, unique, lower-case names including host and x-amz-date";
+    /// A header named in SignedHeaders is absent from the request.
+    SignedHeaderAbsent = 563, "SIGNED_HEADER_ABSENT",
+        "invalid request: a header named in SignedHeaders is absent";
+    /// The access key id is not known to the verifier.
+    UnknownAccessKeyId = 564, "UNKNOWN_ACCESS_KEY_ID",
+        "the security token included in the request is invalid: unknown access key id";
+    /// The session token is missing, unexpected or different from the one issued with the key.
+    SessionTokenMismatch = 565, "SESSION_TOKEN_MISMATCH",
+        "the security token included in the request is invalid: session token missing, unexpected or wrong";
+    /// The recomputed signature differs from the request's.
+    SignatureMismatch = 566, "SIGNATURE_MISMATCH",
+        "signature does not match: the request was altered or signed with another secret";
+    /// The server nonce of this request was already verified once.
+    NonceReplayed = 567, "NONCE_REPLAYED",
+        "replayed request: this server nonce was already used";
+
 
     // ---- 900–999: internal ---------------------------------------------------------------------
     /// An internal length computation overflowed (inputs too large to sign).
