@@ -305,6 +305,9 @@ errors! {
     /// The server nonce of this request was already verified once.
     NonceReplayed = 567, "NONCE_REPLAYED",
         "replayed request: this server nonce was already used";
+    /// `Authorization`, `Host`, `X-Amz-Date`, `X-Amz-Security-Token` or `X-MongoDB-Server-Nonce` appears twice.
+    DuplicateHeader = 568, "DUPLICATE_HEADER",
+        "invalid request: Authorization, Host, X-Amz-Date, X-Amz-Security-Token and X-MongoDB-Server-Nonce may appear once each";
 
 
     // ---- 900–999: internal ---------------------------------------------------------------------

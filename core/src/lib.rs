@@ -22,6 +22,7 @@ pub mod sasl;
 pub mod sigv4;
 pub mod sts;
 pub mod time;
+pub mod verify;
 
 pub use credentials::Credentials;
 pub use error::Error;

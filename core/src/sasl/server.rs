@@ -428,6 +428,13 @@ impl<'a> Authorization<'a> {
         self.signed_headers.split(';').any(|n| n == name)
     }
 
+    /// Whether SignedHeaders lists `name`, compared case-insensitively (for HTTP header names).
+    pub fn signs_ignore_case(&self, name: &str) -> bool {
+        self.signed_headers
+            .split(';')
+            .any(|n| n.eq_ignore_ascii_case(name))
+    }
+
     /// The 32-byte signature.
     pub fn signature(&self) -> &[u8; 32] {
         &self.signature
