@@ -117,6 +117,60 @@ errors! {
     SigningKeyMismatch = 115, "SIGNING_KEY_MISMATCH",
         "signing key mismatch: the key was derived for another date, region or service than this request";
 
+    // ---- 120–139: caller input for credential providers (providers engineer) ------------------
+    /// An endpoint URL is malformed: expected `http://` or `https://`, a host, an optional port and
+    /// no user info or fragment.
+    InvalidEndpointUrl = 120, "INVALID_ENDPOINT_URL",
+        "invalid endpoint URL: expected http:// or https://, a host, an optional port, and no user info or fragment";
+    /// An endpoint override for a fixed-path source has a path.
+    EndpointHasPath = 121, "ENDPOINT_HAS_PATH",
+        "invalid endpoint override: expected scheme://host[:port] without a path";
+    /// `AWS_CONTAINER_CREDENTIALS_FULL_URI` uses plain http to a host that is not allowed.
+    ForbiddenContainerHost = 122, "FORBIDDEN_CONTAINER_HOST",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI: plain http is only allowed to loopback, 169.254.170.2, 169.254.170.23 or fd00:ec2::23; use https";
+    /// `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` is not an absolute path.
+    InvalidRelativeUri = 123, "INVALID_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: expected a path starting with '/' without spaces or control characters";
+    /// The container authorization token is empty or contains control characters.
+    InvalidAuthorizationToken = 124, "INVALID_AUTHORIZATION_TOKEN",
+        "container authorization token: expected non-empty printable text without line breaks";
+    /// A role ARN is malformed.
+    InvalidRoleArn = 125, "INVALID_ROLE_ARN",
+        "invalid role ARN: expected 20 to 2048 characters starting with 'arn:'";
+    /// A role session name is malformed.
+    InvalidRoleSessionName = 126, "INVALID_ROLE_SESSION_NAME",
+        "invalid role session name: expected 2 to 64 characters of letters, digits and +=,.@_-";
+    /// The web identity token is empty or malformed.
+    InvalidWebIdentityToken = 127, "INVALID_WEB_IDENTITY_TOKEN",
+        "invalid web identity token: expected 4 to 20000 printable characters (the token file's content)";
+    /// `DurationSeconds` is outside 900..=43200.
+    InvalidDurationSeconds = 128, "INVALID_DURATION_SECONDS",
+        "invalid DurationSeconds: expected 900 to 43200";
+    /// An external id is malformed.
+    InvalidExternalId = 129, "INVALID_EXTERNAL_ID",
+        "invalid ExternalId: expected 2 to 1224 characters of letters, digits and +=,.@:/_-";
+    /// An MFA serial number is malformed.
+    InvalidMfaSerialNumber = 130, "INVALID_MFA_SERIAL_NUMBER",
+        "invalid MFA SerialNumber: expected 9 to 256 characters of letters, digits and +=/:,.@_-";
+    /// An MFA token code is not 6 digits.
+    InvalidMfaTokenCode = 131, "INVALID_MFA_TOKEN_CODE",
+        "invalid MFA TokenCode: expected exactly 6 digits";
+    /// A principal (SAML provider) ARN is malformed.
+    InvalidPrincipalArn = 132, "INVALID_PRINCIPAL_ARN",
+        "invalid PrincipalArn: expected 20 to 2048 characters starting with 'arn:'";
+    /// A SAML assertion is not base64 of the expected size.
+    InvalidSamlAssertion = 133, "INVALID_SAML_ASSERTION",
+        "invalid SAMLAssertion: expected 4 to 100000 characters of base64";
+    /// An IMDSv2 token TTL is outside 1..=21600 seconds.
+    InvalidImdsTokenTtl = 134, "INVALID_IMDS_TOKEN_TTL",
+        "invalid IMDSv2 token TTL: expected 1 to 21600 seconds";
+    /// An IMDS role name is empty or has characters outside letters, digits and +=,.@_-.
+    InvalidRoleName = 135, "INVALID_ROLE_NAME",
+        "invalid IAM role name: expected 1 to 64 characters of letters, digits and +=,.@_-";
+    /// An IMDSv2 session token is empty or has characters not allowed in a header.
+    InvalidImdsToken = 136, "INVALID_IMDS_TOKEN",
+        "invalid IMDSv2 token: expected 1 to 512 printable characters";
+
     // ---- 200–299: credentials -----------------------------------------------------------------
     /// A secret access key was given without an access key id.
     MissingAccessKeyId = 200, "MISSING_ACCESS_KEY_ID",
@@ -191,6 +245,57 @@ errors! {
     /// A timestamp (ISO-8601 `Expiration`, or epoch seconds) is malformed or out of range.
     InvalidTimestamp = 400, "INVALID_TIMESTAMP",
         "invalid timestamp: expected ISO-8601 UTC such as 2023-02-07T20:04:27Z, or epoch seconds";
+    /// A credential endpoint or STS body is not well-formed JSON (including truncated bodies).
+    JsonMalformed = 401, "JSON_MALFORMED",
+        "malformed JSON response: expected one complete, well-formed JSON value";
+    /// A JSON body nests deeper than the reader accepts.
+    JsonTooDeep = 402, "JSON_TOO_DEEP",
+        "JSON response nested too deeply: expected at most 64 levels";
+    /// An STS body is not well-formed XML (including truncated bodies and DOCTYPE declarations).
+    XmlMalformed = 403, "XML_MALFORMED",
+        "malformed XML response: expected one complete, well-formed element tree without DOCTYPE";
+    /// An XML body nests deeper than the reader accepts.
+    XmlTooDeep = 404, "XML_TOO_DEEP",
+        "XML response nested too deeply: expected at most 32 levels";
+    /// A response lacks a required credential field.
+    MissingResponseField = 405, "MISSING_RESPONSE_FIELD",
+        "credential response incomplete: expected AccessKeyId, SecretAccessKey and Expiration";
+    /// A response field has the wrong type (for example a number where text is expected).
+    WrongResponseFieldType = 406, "WRONG_RESPONSE_FIELD_TYPE",
+        "credential response field has the wrong type: expected strings, and a string or number Expiration";
+    /// A response field appears twice.
+    DuplicateResponseField = 407, "DUPLICATE_RESPONSE_FIELD",
+        "credential response has a duplicate field: expected each field once";
+    /// The response's top-level shape is not the one expected for the request.
+    UnexpectedResponseShape = 408, "UNEXPECTED_RESPONSE_SHAPE",
+        "unexpected response shape: expected the documented root object or element for this request";
+    /// The EC2 instance metadata service answered with `Code` other than `Success`.
+    ImdsCodeNotSuccess = 409, "IMDS_CODE_NOT_SUCCESS",
+        "EC2 instance metadata returned credentials with Code other than 'Success'";
+    /// STS answered with an error document; read its Code and Message with the STS error parser.
+    StsErrorResponse = 410, "STS_ERROR_RESPONSE",
+        "STS returned an error response (see its Code and Message)";
+    /// The IMDS role list is empty: the instance has no IAM role attached.
+    NoInstanceRole = 411, "NO_INSTANCE_ROLE",
+        "EC2 instance metadata lists no IAM role: attach an instance profile to the instance";
+    /// A credential endpoint answered with an HTTP error status (host-side I/O).
+    EndpointHttpStatus = 412, "ENDPOINT_HTTP_STATUS",
+        "credential endpoint answered with an HTTP error status: expected 200";
+    /// A credential endpoint did not answer in time (host-side I/O).
+    EndpointTimeout = 413, "ENDPOINT_TIMEOUT",
+        "credential endpoint timed out: expected an answer within the timeout";
+    /// Connecting to a credential endpoint failed (host-side I/O).
+    EndpointUnreachable = 414, "ENDPOINT_UNREACHABLE",
+        "credential endpoint unreachable: the connection failed";
+    /// The IMDSv2 token PUT timed out: typical inside a container when the hop limit is 1.
+    ImdsTokenTimeout = 415, "IMDS_TOKEN_TIMEOUT",
+        "EC2 IMDSv2 token request timed out: in a container set the instance's metadata hop limit to 2 or more (HttpPutResponseHopLimit)";
+    /// A credential endpoint's HTTP response is malformed or too large (host-side I/O).
+    EndpointBadResponse = 416, "ENDPOINT_BAD_RESPONSE",
+        "credential endpoint sent a malformed or oversized HTTP response";
+    /// A response body is not valid UTF-8 text where text is required.
+    ResponseNotText = 417, "RESPONSE_NOT_TEXT",
+        "credential endpoint response is not UTF-8 text";
 
     // ---- 500–599: SASL conversation, server side ----------------------------------------------
     // Client-first (server-side checks; MongoDB server error numbers in brackets where it has one).

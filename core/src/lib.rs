@@ -16,13 +16,17 @@
 extern crate std;
 
 pub mod bson;
+pub mod cache;
 pub mod credentials;
 pub mod error;
+pub mod json;
+pub mod providers;
 pub mod sasl;
 pub mod sigv4;
 pub mod sts;
 pub mod time;
 pub mod verify;
+pub mod xml;
 
 pub use credentials::Credentials;
 pub use error::Error;

@@ -1,0 +1,470 @@
+//! Sans-IO AWS credential sources: one module per source, each a request builder and a response
+//! parser. The core never reads the environment, files, the clock or the network, and never draws
+//! randomness; hosts (C, Python, Node, the CLI) do that and pass the values in.
+//!
+//! # Host contract
+//!
+//! The chain (PROTOCOL.md A7, A8), decided by [`crate::cache::select_source`]:
+//!
+//! 1. **Custom provider** — if the application configured one (`AWS_CREDENTIAL_PROVIDER`), call it
+//!    and use its answer; nothing else runs. Its results are not cached by the host.
+//! 2. **Cache** — if the host's process-wide cache holds endpoint credentials that are still fresh
+//!    ([`crate::cache::is_fresh`]: more than 5 minutes before `Expiration`), use them, even if
+//!    environment variables appeared since.
+//! 3. **Environment** — if any of `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` is
+//!    non-empty, call [`env::credentials`] (it enforces the valid combinations with the spec's
+//!    messages). Read the variables on every authentication; never cache them.
+//! 4. **Web identity** (EKS IRSA) — if `AWS_WEB_IDENTITY_TOKEN_FILE` and `AWS_ROLE_ARN` are both set:
+//!    read the token file (every time; it rotates), pass `AWS_ROLE_SESSION_NAME` (or `None` plus 16
+//!    random bytes for a generated name), `AWS_STS_REGIONAL_ENDPOINTS`, `AWS_REGION` and the
+//!    `MONGODB_AWS_STS_ENDPOINT` override to [`web_identity::request`]; POST it; parse with
+//!    [`web_identity::parse`].
+//! 5. **ECS** — if `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` is set: [`ecs::request`] (endpoint
+//!    `http://169.254.170.2`, override `MONGODB_AWS_ECS_ENDPOINT`), GET, [`ecs::parse`].
+//! 6. **Container full URI** (EKS Pod Identity, Lambda SnapStart) — else if
+//!    `AWS_CONTAINER_CREDENTIALS_FULL_URI` is set: the authorization token is the content of
+//!    `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE` (re-read every time; it wins) or
+//!    `AWS_CONTAINER_AUTHORIZATION_TOKEN`; [`container::request`] checks the allowed hosts; GET,
+//!    [`container::parse`].
+//! 7. **EC2** — otherwise, IMDSv2 (endpoint `http://169.254.169.254`, overrides below):
+//!    [`imds::token_request`] (PUT with the TTL header), [`imds::parse_token`];
+//!    [`imds::role_name_request`], [`imds::parse_role_name`]; [`imds::credentials_request`],
+//!    [`imds::parse_credentials`] (checks `Code`). There is no fall-back from ECS or the full URI to
+//!    EC2: a failure there is the answer.
+//!
+//! Steps 4–7 are endpoint credentials: store them in the process-wide cache. The cache holds only
+//! endpoint credentials, is replaced atomically (never updated field by field), is never locked
+//! while a fetch runs (concurrent callers may share one in-flight fetch), and is cleared by the
+//! caller after any MONGODB-AWS authentication failure. Every result carries its [`Source`].
+//!
+//! AssumeRole ([`assume_role`], signed with base credentials, optional ExternalId, DurationSeconds
+//! and MFA) and AssumeRoleWithSAML ([`saml`]) are not in the automatic chain; hosts offer them as
+//! explicit providers (the CLI's `--assume-role`, `--saml-assertion-file`).
+//!
+//! ## HTTP
+//!
+//! Every builder returns a [`RequestPlan`]; [`RequestPlan::write`] renders an HTTP/1.1 request into
+//! a caller buffer and returns an [`HttpRequest`] whose parts suit HTTP libraries
+//! (`scheme://authority` + `target`, `headers()`, `body()`) and whose bytes suit a raw socket.
+//! Timeouts: IMDS 1 s to connect and 1 s to read each step (the AWS SDK default), ECS, full URI and
+//! STS 10 s (the spec's SHOULD). When the IMDS token PUT times out, report
+//! [`Error::ImdsTokenTimeout`] (its message names the hop limit). A non-200 status is
+//! [`Error::EndpointHttpStatus`] — for STS, first try [`sts_response::parse_error`] to surface
+//! STS's `Code` and `Message`. Read at most [`MAX_RESPONSE_LEN`] bytes of a body.
+//!
+//! ## Parsing
+//!
+//! Parsers take the body bytes and a scratch buffer (used only when a string has escapes; a
+//! scratch as long as the body always suffices) and return [`FetchedCredentials`] borrowing both.
+//! Zeroize the body and the scratch after copying what you keep.
+//!
+//! ## Environment variables
+//!
+//! | variable | used by |
+//! |---|---|
+//! | `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` | [`env`](mod@env) |
+//! | `AWS_WEB_IDENTITY_TOKEN_FILE`, `AWS_ROLE_ARN`, `AWS_ROLE_SESSION_NAME` | [`web_identity`] |
+//! | `AWS_STS_REGIONAL_ENDPOINTS` (`regional` or `legacy`), `AWS_REGION` | STS endpoint ([`StsEndpoint`]) |
+//! | `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` | [`ecs`] |
+//! | `AWS_CONTAINER_CREDENTIALS_FULL_URI`, `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`, `AWS_CONTAINER_AUTHORIZATION_TOKEN` | [`container`] |
+//! | `AWS_EC2_METADATA_SERVICE_ENDPOINT` (AWS SDK convention, e.g. `http://[fd00:ec2::254]`) | [`imds`] |
+//! | `AWS_EC2_METADATA_DISABLED=true` | skips EC2 (the chain then ends in [`Error::NoCredentials`]) |
+//!
+//! Test-only endpoint overrides (documented; base URLs `scheme://host[:port]`, no path):
+//!
+//! | variable | default |
+//! |---|---|
+//! | `MONGODB_AWS_EC2_METADATA_ENDPOINT` (wins over `AWS_EC2_METADATA_SERVICE_ENDPOINT`) | `http://169.254.169.254` |
+//! | `MONGODB_AWS_ECS_ENDPOINT` | `http://169.254.170.2` |
+//! | `MONGODB_AWS_STS_ENDPOINT` (used for web identity, AssumeRole and SAML) | `https://sts.amazonaws.com` or regional |
+//!
+//! The full-URI source needs no override: loopback URLs are allowed.
+
+pub mod assume_role;
+pub mod container;
+pub mod ecs;
+pub mod env;
+pub mod imds;
+mod request;
+pub mod saml;
+pub mod sts_response;
+pub mod web_identity;
+
+pub use request::{
+    Endpoint, HeaderIter, HttpRequest, RequestPlan, Scheme, FORM_CONTENT_TYPE, MAX_AUTHORITY_LEN,
+    MAX_HOST_LEN, STS_API_VERSION,
+};
+
+use crate::json::{self, Scratch};
+use crate::time::parse_iso8601;
+use crate::{Credentials, Error, UnixTime};
+
+/// Largest response body a host should read from a credential endpoint or STS (64 KiB); larger is
+/// [`Error::EndpointBadResponse`].
+pub const MAX_RESPONSE_LEN: usize = 64 * 1024;
+
+/// Where credentials came from. Numbers are stable (shared with the C ABI).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+#[repr(u32)]
+pub enum Source {
+    /// An application-supplied provider (`AWS_CREDENTIAL_PROVIDER`).
+    CustomProvider = 1,
+    /// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`.
+    Environment = 2,
+    /// STS AssumeRoleWithWebIdentity (EKS IRSA).
+    WebIdentity = 3,
+    /// ECS task role via `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`.
+    Ecs = 4,
+    /// `AWS_CONTAINER_CREDENTIALS_FULL_URI` (EKS Pod Identity, Lambda SnapStart).
+    ContainerFullUri = 5,
+    /// EC2 instance role via IMDSv2.
+    Ec2 = 6,
+    /// STS AssumeRole.
+    AssumeRole = 7,
+    /// STS AssumeRoleWithSAML.
+    Saml = 8,
+}
+
+impl Source {
+    /// Stable lower-case name: `custom-provider`, `environment`, `web-identity`, `ecs`,
+    /// `container-full-uri`, `ec2`, `assume-role`, `saml`.
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Source::CustomProvider => "custom-provider",
+            Source::Environment => "environment",
+            Source::WebIdentity => "web-identity",
+            Source::Ecs => "ecs",
+            Source::ContainerFullUri => "container-full-uri",
+            Source::Ec2 => "ec2",
+            Source::AssumeRole => "assume-role",
+            Source::Saml => "saml",
+        }
+    }
+
+    /// Whether credentials from this source come from an endpoint and so belong in the cache
+    /// (PROTOCOL.md A8: endpoint credentials MUST be cached, environment ones MUST NOT).
+    pub const fn is_cacheable(&self) -> bool {
+        matches!(
+            self,
+            Source::WebIdentity
+                | Source::Ecs
+                | Source::ContainerFullUri
+                | Source::Ec2
+                | Source::AssumeRole
+                | Source::Saml
+        )
+    }
+
+    /// Every source, in number order.
+    pub const ALL: &'static [Source] = &[
+        Source::CustomProvider,
+        Source::Environment,
+        Source::WebIdentity,
+        Source::Ecs,
+        Source::ContainerFullUri,
+        Source::Ec2,
+        Source::AssumeRole,
+        Source::Saml,
+    ];
+
+    /// The source with this stable number.
+    pub fn from_u32(n: u32) -> Option<Source> {
+        Self::ALL.iter().copied().find(|s| *s as u32 == n)
+    }
+}
+
+/// Credentials as a source returned them, with their expiry and identity details. Borrowed from the
+/// response body (or scratch). `Debug` redacts the secret and token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FetchedCredentials<'a> {
+    /// The validated credentials.
+    pub credentials: Credentials<'a>,
+    /// When they expire (`None` for environment credentials).
+    pub expiration: Option<UnixTime>,
+    /// The role ARN: ECS `RoleArn`, STS `AssumedRoleUser.Arn`.
+    pub arn: Option<&'a str>,
+    /// STS `AssumedRoleUser.AssumedRoleId` (`AROA...:session`).
+    pub assumed_role_id: Option<&'a str>,
+    /// EKS Pod Identity `AccountId`.
+    pub account_id: Option<&'a str>,
+    /// Where they came from.
+    pub source: Source,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameter validation shared by the STS calls (limits from the STS API reference).
+// ---------------------------------------------------------------------------------------------
+
+fn all_chars(s: &str, extra: &[u8]) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || extra.contains(&b))
+}
+
+/// `arn:...`, 20 to 2048 printable ASCII characters.
+pub(crate) fn validate_arn(s: &str, err: Error) -> Result<(), Error> {
+    if !(20..=2048).contains(&s.len())
+        || !s.starts_with("arn:")
+        || !s.bytes().all(|b| b.is_ascii_graphic())
+    {
+        return Err(err);
+    }
+    Ok(())
+}
+
+/// `[\w+=,.@-]{2,64}`.
+pub fn validate_session_name(s: &str) -> Result<(), Error> {
+    if !(2..=64).contains(&s.len()) || !all_chars(s, b"+=,.@-") {
+        return Err(Error::InvalidRoleSessionName);
+    }
+    Ok(())
+}
+
+/// 900 to 43200 seconds.
+pub(crate) fn validate_duration(d: Option<u32>) -> Result<(), Error> {
+    match d {
+        Some(v) if !(900..=43_200).contains(&v) => Err(Error::InvalidDurationSeconds),
+        _ => Ok(()),
+    }
+}
+
+/// A role session name generated from 16 caller-supplied random bytes: `mongodb-aws-` followed by 32
+/// lower-case hex digits (44 characters; C uses 32 hex digits, AWS allows up to 64 of `[\w+=,.@-]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RandomSessionName([u8; 44]);
+
+/// Prefix of generated session names.
+pub const SESSION_NAME_PREFIX: &str = "mongodb-aws-";
+
+impl RandomSessionName {
+    /// Builds the name from 16 random bytes (the host draws them from its CSPRNG).
+    pub fn new(random: &[u8; 16]) -> Self {
+        let mut out = [0u8; 44];
+        let (p, h) = out.split_at_mut(SESSION_NAME_PREFIX.len());
+        p.copy_from_slice(SESSION_NAME_PREFIX.as_bytes());
+        let _ = hex::encode_to_slice(random, h);
+        RandomSessionName(out)
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.0).unwrap_or("")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// STS endpoint selection
+// ---------------------------------------------------------------------------------------------
+
+/// Which STS endpoint to call, from the host's environment (PROTOCOL.md A7, "Regional STS").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StsEndpoint<'a> {
+    /// `MONGODB_AWS_STS_ENDPOINT` (test override; base URL). Plain http is accepted only for
+    /// loopback hosts.
+    pub override_url: Option<&'a str>,
+    /// `AWS_STS_REGIONAL_ENDPOINTS`: `regional` selects `sts.<region>.amazonaws.com`; anything else
+    /// (`legacy`, unset) the global `sts.amazonaws.com`.
+    pub regional_endpoints: Option<&'a str>,
+    /// `AWS_REGION`.
+    pub region: Option<&'a str>,
+}
+
+/// The global STS host.
+pub const STS_GLOBAL_HOST: &str = "sts.amazonaws.com";
+
+impl<'a> StsEndpoint<'a> {
+    /// Resolves to an endpoint and the region to sign with: the override if set (signing region
+    /// `AWS_REGION` or `us-east-1`); `https://sts.<region>.amazonaws.com` (`.amazonaws.com.cn` for
+    /// `cn-` regions) when `AWS_STS_REGIONAL_ENDPOINTS=regional` and `AWS_REGION` is non-empty (as
+    /// libmongoc 2.4); else `https://sts.amazonaws.com` with `us-east-1`.
+    pub fn resolve(&self) -> Result<(Endpoint, &'a str), Error> {
+        let region = self.region.filter(|r| !r.is_empty());
+        if let Some(r) = region {
+            validate_region(r)?;
+        }
+        if let Some(url) = self.override_url.filter(|u| !u.is_empty()) {
+            let ep = Endpoint::parse_base(url)?;
+            if ep.scheme() == Scheme::Http && !ep.is_loopback() {
+                return Err(Error::InvalidEndpointUrl);
+            }
+            return Ok((ep, region.unwrap_or("us-east-1")));
+        }
+        match (self.regional_endpoints, region) {
+            (Some(mode), Some(r)) if mode.eq_ignore_ascii_case("regional") => {
+                let mut host = heapless::String::<MAX_HOST_LEN>::new();
+                let suffix = if r.starts_with("cn-") {
+                    ".amazonaws.com.cn"
+                } else {
+                    ".amazonaws.com"
+                };
+                for part in ["sts.", r, suffix] {
+                    host.push_str(part).map_err(|_| Error::InvalidRegion)?;
+                }
+                Ok((Endpoint::new(Scheme::Https, &host, 443)?, r))
+            }
+            _ => Ok((
+                Endpoint::new(Scheme::Https, STS_GLOBAL_HOST, 443)?,
+                "us-east-1",
+            )),
+        }
+    }
+}
+
+/// A region usable in a host name: 1 to 63 letters, digits and `-`.
+fn validate_region(r: &str) -> Result<(), Error> {
+    if r.is_empty() || r.len() > 63 || !r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(Error::InvalidRegion);
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// ECS / full URI / EC2 JSON credentials
+// ---------------------------------------------------------------------------------------------
+
+fn opt_str<'a>(
+    obj: &json::Value<'a>,
+    key: &str,
+    scratch: &mut Scratch<'a>,
+) -> Result<Option<&'a str>, Error> {
+    match obj.get(key)? {
+        None => Ok(None),
+        Some(v) if v.kind() == json::Kind::Null => Ok(None),
+        Some(v) => Ok(Some(v.as_str(scratch)?).filter(|s| !s.is_empty())),
+    }
+}
+
+/// `Expiration` as ISO-8601 text or epoch seconds.
+fn expiration<'a>(v: json::Value<'a>, scratch: &mut Scratch<'a>) -> Result<UnixTime, Error> {
+    match v.kind() {
+        json::Kind::Number => Ok(UnixTime(v.as_epoch_seconds()?)),
+        json::Kind::String => parse_iso8601(v.as_str(scratch)?),
+        _ => Err(Error::WrongResponseFieldType),
+    }
+}
+
+/// Parses the container / IMDS credentials JSON (`AccessKeyId`, `SecretAccessKey`, `Token`,
+/// `Expiration`, and `RoleArn` / `AccountId` / `Code` where present). `check_code`: reject a `Code`
+/// other than `Success` (EC2).
+pub(crate) fn parse_endpoint_json<'a>(
+    body: &'a [u8],
+    scratch: &'a mut [u8],
+    source: Source,
+    check_code: bool,
+) -> Result<FetchedCredentials<'a>, Error> {
+    let doc = json::parse(body)?;
+    if doc.kind() != json::Kind::Object {
+        return Err(Error::UnexpectedResponseShape);
+    }
+    let mut sc = Scratch::new(scratch);
+    if check_code {
+        if let Some(code) = opt_str(&doc, "Code", &mut sc)? {
+            if code != "Success" {
+                return Err(Error::ImdsCodeNotSuccess);
+            }
+        }
+    }
+    let id = opt_str(&doc, "AccessKeyId", &mut sc)?.ok_or(Error::MissingResponseField)?;
+    let secret = opt_str(&doc, "SecretAccessKey", &mut sc)?.ok_or(Error::MissingResponseField)?;
+    let token = opt_str(&doc, "Token", &mut sc)?;
+    let exp = doc.get("Expiration")?.ok_or(Error::MissingResponseField)?;
+    let expiration = expiration(exp, &mut sc)?;
+    let arn = opt_str(&doc, "RoleArn", &mut sc)?;
+    let account_id = opt_str(&doc, "AccountId", &mut sc)?;
+    Ok(FetchedCredentials {
+        credentials: Credentials::new(id, secret, token)?,
+        expiration: Some(expiration),
+        arn,
+        assumed_role_id: None,
+        account_id,
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sts_endpoint_rules() {
+        let r = |o, m, reg| {
+            StsEndpoint {
+                override_url: o,
+                regional_endpoints: m,
+                region: reg,
+            }
+            .resolve()
+            .map(|(e, r)| (std::string::String::from(e.authority()), r, e.scheme()))
+        };
+        let global = Ok(("sts.amazonaws.com".into(), "us-east-1", Scheme::Https));
+        assert_eq!(r(None, None, None), global);
+        assert_eq!(r(None, Some("legacy"), Some("eu-west-1")), global);
+        assert_eq!(r(None, Some("regional"), None), global);
+        assert_eq!(r(None, Some("regional"), Some("")), global);
+        assert_eq!(
+            r(None, Some("regional"), Some("eu-west-1")),
+            Ok((
+                "sts.eu-west-1.amazonaws.com".into(),
+                "eu-west-1",
+                Scheme::Https
+            ))
+        );
+        assert_eq!(
+            r(None, Some("regional"), Some("cn-north-1")),
+            Ok((
+                "sts.cn-north-1.amazonaws.com.cn".into(),
+                "cn-north-1",
+                Scheme::Https
+            ))
+        );
+        assert_eq!(
+            r(
+                Some("http://127.0.0.1:5000"),
+                Some("regional"),
+                Some("us-gov-west-1")
+            ),
+            Ok(("127.0.0.1:5000".into(), "us-gov-west-1", Scheme::Http))
+        );
+        assert_eq!(
+            r(Some("http://example.com"), None, None),
+            Err(Error::InvalidEndpointUrl)
+        );
+        assert_eq!(
+            r(None, Some("regional"), Some("eu/1")),
+            Err(Error::InvalidRegion)
+        );
+    }
+
+    #[test]
+    fn session_names() {
+        let n = RandomSessionName::new(&[0xab; 16]);
+        assert_eq!(n.as_str(), "mongodb-aws-abababababababababababababababab");
+        assert_eq!(validate_session_name(n.as_str()), Ok(()));
+        assert_eq!(
+            validate_session_name("a"),
+            Err(Error::InvalidRoleSessionName)
+        );
+        assert_eq!(
+            validate_session_name("a b"),
+            Err(Error::InvalidRoleSessionName)
+        );
+        assert_eq!(validate_session_name("user+x=1,a.b@c-d_e"), Ok(()));
+        let long = "a".repeat(65);
+        assert_eq!(
+            validate_session_name(&long),
+            Err(Error::InvalidRoleSessionName)
+        );
+    }
+
+    #[test]
+    fn source_numbers_are_stable() {
+        for s in Source::ALL {
+            assert_eq!(Source::from_u32(*s as u32), Some(*s));
+        }
+        assert_eq!(Source::Ec2 as u32, 6);
+        assert_eq!(Source::Ec2.name(), "ec2");
+        assert!(!Source::Environment.is_cacheable());
+        assert!(!Source::CustomProvider.is_cacheable());
+        assert!(Source::Ecs.is_cacheable());
+    }
+}
