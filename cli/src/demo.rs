@@ -64,12 +64,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
             "-h" | "--help" => return Ok(None),
             "--example-credentials" => o.example = true,
             "--wrong-secret" => o.wrong_secret = true,
-            "--sts-host" => {
-                o.sts_host = it
-                    .next()
-                    .cloned()
-                    .ok_or("--sts-host needs a value")?
-            }
+            "--sts-host" => o.sts_host = it.next().cloned().ok_or("--sts-host needs a value")?,
             other => return Err(format!("unknown option {other} (see --help)")),
         }
     }
@@ -148,7 +143,10 @@ fn fmt_dur(d: Duration) -> String {
 
 fn section(n: usize, title: &str) {
     println!();
-    println!("── {n}. {title} {}", "─".repeat(70usize.saturating_sub(title.len())));
+    println!(
+        "── {n}. {title} {}",
+        "─".repeat(70usize.saturating_sub(title.len()))
+    );
 }
 
 fn indent(text: &str) -> String {
@@ -175,8 +173,11 @@ struct Client {
 impl Client {
     fn command(&mut self, doc: &Doc) -> Result<Vec<u8>, String> {
         self.next_id += 1;
-        wire::send(&mut self.w, &wire::encode_msg(self.next_id, &doc.to_bytes()))
-            .map_err(|e| format!("sending: {e}"))?;
+        wire::send(
+            &mut self.w,
+            &wire::encode_msg(self.next_id, &doc.to_bytes()),
+        )
+        .map_err(|e| format!("sending: {e}"))?;
         wire::read_reply(&mut self.r).map_err(|e| format!("reading the reply: {e}"))
     }
 }
@@ -206,8 +207,14 @@ fn run(o: &Options) -> Result<bool, String> {
     println!("mongodb-aws demo: one MONGODB-AWS authentication, end to end, on 127.0.0.1");
     println!();
     println!("  credentials   {source}");
-    println!("                access key id {akid}, secret never printed{}",
-        if token.is_some() { ", with a session token" } else { "" });
+    println!(
+        "                access key id {akid}, secret never printed{}",
+        if token.is_some() {
+            ", with a session token"
+        } else {
+            ""
+        }
+    );
     if o.wrong_secret {
         println!("                (--wrong-secret: the client will sign with a different secret)");
     }
@@ -252,18 +259,34 @@ fn run(o: &Options) -> Result<bool, String> {
         next_id: 0,
     };
     timings.push(("start server + STS stand-in, connect", t.elapsed()));
-    println!("  server        mongodb://{} (announces STS host {})", srv.addr, o.sts_host);
-    println!("  STS stand-in  http://{} (verifies SigV4 with the secret it was given)", sts.addr);
+    println!(
+        "  server        mongodb://{} (announces STS host {})",
+        srv.addr, o.sts_host
+    );
+    println!(
+        "  STS stand-in  http://{} (verifies SigV4 with the secret it was given)",
+        sts.addr
+    );
 
     // 1. hello
     section(1, "hello (driver handshake)");
-    let hello = Doc::new().with("hello", 1).with("helloOk", true).with("$db", "admin");
+    let hello = Doc::new()
+        .with("hello", 1)
+        .with("helloOk", true)
+        .with("$db", "admin");
     let t = Instant::now();
     let reply = client.command(&hello)?;
     let d = t.elapsed();
     timings.push(("hello round trip", d));
-    println!("  client -> server  OP_MSG\n{}", indent(&bsonw::render(&hello.to_bytes())));
-    println!("  server -> client  ({})\n{}", fmt_dur(d), indent(&bsonw::render(&reply)));
+    println!(
+        "  client -> server  OP_MSG\n{}",
+        indent(&bsonw::render(&hello.to_bytes()))
+    );
+    println!(
+        "  server -> client  ({})\n{}",
+        fmt_dur(d),
+        indent(&bsonw::render(&reply))
+    );
 
     // 2. client-first
     section(2, "saslStart: client-first {r: 32-byte nonce, p: 'n'}");
@@ -274,7 +297,11 @@ fn run(o: &Options) -> Result<bool, String> {
     let client_first = conv.client_first();
     let d = t.elapsed();
     timings.push(("client-first (nonce + 52-byte BSON)", d));
-    println!("  client-first ({} bytes, built in {})", client_first.len(), fmt_dur(d));
+    println!(
+        "  client-first ({} bytes, built in {})",
+        client_first.len(),
+        fmt_dur(d)
+    );
     println!("{}", indent(&bsonw::render(&client_first)));
     let start = Doc::new()
         .with("saslStart", 1)
@@ -285,8 +312,15 @@ fn run(o: &Options) -> Result<bool, String> {
     let reply = client.command(&start)?;
     let d = t.elapsed();
     timings.push(("saslStart round trip", d));
-    println!("  client -> server  OP_MSG\n{}", indent(&bsonw::render(&start.to_bytes())));
-    println!("  server -> client  ({})\n{}", fmt_dur(d), indent(&bsonw::render(&reply)));
+    println!(
+        "  client -> server  OP_MSG\n{}",
+        indent(&bsonw::render(&start.to_bytes()))
+    );
+    println!(
+        "  server -> client  ({})\n{}",
+        fmt_dur(d),
+        indent(&bsonw::render(&reply))
+    );
     if !ok(&reply) {
         println!("\nsaslStart failed.");
         return Ok(false);
@@ -300,7 +334,10 @@ fn run(o: &Options) -> Result<bool, String> {
     };
 
     // 3. server-first
-    section(3, "server-first {s: client nonce + server nonce, h: STS host}");
+    section(
+        3,
+        "server-first {s: client nonce + server nonce, h: STS host}",
+    );
     println!("{}", indent(&bsonw::render(&server_first)));
     let sf = conv
         .parse_server_first(&server_first)
@@ -346,7 +383,10 @@ fn run(o: &Options) -> Result<bool, String> {
         .map_err(|e| format!("string to sign: {e}"))?;
     let sts_text = String::from_utf8_lossy(&buf[..sn]).into_owned();
     let date = AmzDate::from_unix(now).map_err(|e| e.to_string())?;
-    println!("  X-Amz-Date {} (this machine's clock, read once)", date.as_str());
+    println!(
+        "  X-Amz-Date {} (this machine's clock, read once)",
+        date.as_str()
+    );
     println!("  canonical request ({cn} bytes):");
     println!("{}", indent(&redact(&creq, token.as_deref())));
     println!("  string to sign ({sn} bytes):");
@@ -357,10 +397,16 @@ fn run(o: &Options) -> Result<bool, String> {
         sf.region()
     );
     println!("  client-final ({n} bytes, signed in {}):", fmt_dur(d));
-    println!("{}", indent(&redact(&bsonw::render(&client_final), token.as_deref())));
+    println!(
+        "{}",
+        indent(&redact(&bsonw::render(&client_final), token.as_deref()))
+    );
 
     // 5. saslContinue
-    section(5, "saslContinue: the server checks, forwards to STS, maps the ARN");
+    section(
+        5,
+        "saslContinue: the server checks, forwards to STS, maps the ARN",
+    );
     let cont = Doc::new()
         .with("saslContinue", 1)
         .with("conversationId", conversation_id as i32)
@@ -392,7 +438,11 @@ fn run(o: &Options) -> Result<bool, String> {
             Event::Auth { outcome: o, .. } => outcome = Some(o.clone()),
         }
     }
-    println!("  server -> client  ({})\n{}", fmt_dur(d), indent(&bsonw::render(&reply)));
+    println!(
+        "  server -> client  ({})\n{}",
+        fmt_dur(d),
+        indent(&bsonw::render(&reply))
+    );
     let authenticated = match &outcome {
         Some(Ok(a)) => {
             println!();
@@ -416,8 +466,15 @@ fn run(o: &Options) -> Result<bool, String> {
         let reply = client.command(&find)?;
         let d = t.elapsed();
         timings.push(("find round trip", d));
-        println!("  client -> server\n{}", indent(&bsonw::render(&find.to_bytes())));
-        println!("  server -> client  ({})\n{}", fmt_dur(d), indent(&bsonw::render(&reply)));
+        println!(
+            "  client -> server\n{}",
+            indent(&bsonw::render(&find.to_bytes()))
+        );
+        println!(
+            "  server -> client  ({})\n{}",
+            fmt_dur(d),
+            indent(&bsonw::render(&reply))
+        );
     }
 
     println!();

@@ -65,7 +65,9 @@ pub fn read_head<R: BufRead>(r: &mut R) -> io::Result<Option<Head>> {
     for l in it {
         if l.starts_with([' ', '\t']) {
             // Obsolete line folding: append to the previous value.
-            let last = headers.last_mut().ok_or_else(|| bad("folded first header"))?;
+            let last = headers
+                .last_mut()
+                .ok_or_else(|| bad("folded first header"))?;
             last.1.push(' ');
             last.1.push_str(l.trim());
             continue;
@@ -192,8 +194,14 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert_eq!(parse_http_url("http://127.0.0.1:5000").unwrap(), "127.0.0.1:5000");
-        assert_eq!(parse_http_url("http://127.0.0.1:5000/").unwrap(), "127.0.0.1:5000");
+        assert_eq!(
+            parse_http_url("http://127.0.0.1:5000").unwrap(),
+            "127.0.0.1:5000"
+        );
+        assert_eq!(
+            parse_http_url("http://127.0.0.1:5000/").unwrap(),
+            "127.0.0.1:5000"
+        );
         assert_eq!(parse_http_url("http://localhost").unwrap(), "localhost:80");
         assert_eq!(parse_http_url("http://[::1]:9").unwrap(), "[::1]:9");
         assert!(parse_http_url("https://sts.amazonaws.com").is_err());

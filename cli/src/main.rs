@@ -1,4 +1,48 @@
+//! `mongodb-aws`: a thin dispatcher, one match arm per subcommand; each lives in its own module.
+
+mod bsonw;
+mod demo;
+mod http;
+mod server;
+mod sts_verifier;
+
+const USAGE: &str = "\
+mongodb-aws: MONGODB-AWS authentication tools
+
+USAGE:
+    mongodb-aws <COMMAND> [OPTIONS]
+
+COMMANDS:
+    demo     run one whole authentication on this machine and explain every step
+    serve    a MongoDB test server that accepts MONGODB-AWS (for driver tests)
+
+Run `mongodb-aws <COMMAND> --help` for a command's options.
+";
+
 fn main() {
-    eprintln!("mongodb-aws: not implemented yet");
-    std::process::exit(2)
+    let mut args = std::env::args().skip(1);
+    let command = args.next();
+    let rest: Vec<String> = args.collect();
+    let code = match command.as_deref() {
+        Some("demo") => demo::main(&rest),
+        Some("serve") => server::cli::main(&rest),
+        Some("-V" | "--version") => {
+            println!("mongodb-aws {}", env!("CARGO_PKG_VERSION"));
+            0
+        }
+        Some("-h" | "--help" | "help") => {
+            print!("{USAGE}");
+            0
+        }
+        None => {
+            eprint!("{USAGE}");
+            2
+        }
+        Some(other) => {
+            eprintln!("mongodb-aws: unknown command '{other}'\n");
+            eprint!("{USAGE}");
+            2
+        }
+    };
+    std::process::exit(code)
 }

@@ -314,7 +314,11 @@ impl Running {
 }
 
 /// Starts the verifier on 127.0.0.1 (port 0 = any) in a background thread.
-pub fn start(verifier: Verifier, port: u16, observer: Option<Observer>) -> std::io::Result<Running> {
+pub fn start(
+    verifier: Verifier,
+    port: u16,
+    observer: Option<Observer>,
+) -> std::io::Result<Running> {
     let listener = TcpListener::bind(("127.0.0.1", port))?;
     let addr = listener.local_addr()?;
     let verifier = Arc::new(verifier);
@@ -481,7 +485,13 @@ mod tests {
         let v = verifier(None, arn, 0);
         let a = ask(
             &v,
-            &forwarded("sts.amazonaws.com", "wrong-secret-wrong-secret", None, NOW, 2),
+            &forwarded(
+                "sts.amazonaws.com",
+                "wrong-secret-wrong-secret",
+                None,
+                NOW,
+                2,
+            ),
         );
         assert_eq!(
             code(&a),
@@ -539,23 +549,40 @@ mod tests {
         // Token expected but missing; token not expected but sent; unknown key.
         let vt = verifier(Some("TOKEN"), arn, 0);
         assert_eq!(
-            code(&ask(&vt, &forwarded("sts.amazonaws.com", SECRET, None, NOW, 7))),
-            Some((403, "InvalidClientTokenId", Some(Error::SessionTokenMismatch)))
+            code(&ask(
+                &vt,
+                &forwarded("sts.amazonaws.com", SECRET, None, NOW, 7)
+            )),
+            Some((
+                403,
+                "InvalidClientTokenId",
+                Some(Error::SessionTokenMismatch)
+            ))
         );
         assert_eq!(
             code(&ask(
                 &v,
                 &forwarded("sts.amazonaws.com", SECRET, Some("TOKEN"), NOW, 8)
             )),
-            Some((403, "InvalidClientTokenId", Some(Error::SessionTokenMismatch)))
+            Some((
+                403,
+                "InvalidClientTokenId",
+                Some(Error::SessionTokenMismatch)
+            ))
         );
         let empty = Verifier::new(vec![], system_clock());
         assert_eq!(
-            code(&ask(&empty, &forwarded("sts.amazonaws.com", SECRET, None, NOW, 9))),
+            code(&ask(
+                &empty,
+                &forwarded("sts.amazonaws.com", SECRET, None, NOW, 9)
+            )),
             Some((403, "InvalidClientTokenId", Some(Error::UnknownAccessKeyId)))
         );
         // An error answer parses as an STS rejection.
-        let a = ask(&v, &forwarded("sts.amazonaws.com", "x-wrong-secret", None, NOW, 10));
+        let a = ask(
+            &v,
+            &forwarded("sts.amazonaws.com", "x-wrong-secret", None, NOW, 10),
+        );
         let mut scratch = vec![0u8; a.body.len()];
         match mongodb_aws_core::caller_identity::parse_reply(a.status, &a.body, &mut scratch)
             .unwrap()
@@ -571,7 +598,8 @@ mod tests {
     fn user_specs() {
         let u = User::parse_spec("AKID-1:s=arn:aws:iam::1:user/a").unwrap_err();
         assert!(u.contains("credentials"), "{u}");
-        let u = User::parse_spec("AKID1:secret/x+y:tok===arn:aws:iam::123456789012:user/a").unwrap();
+        let u =
+            User::parse_spec("AKID1:secret/x+y:tok===arn:aws:iam::123456789012:user/a").unwrap();
         assert_eq!(u.session_token.as_deref(), Some("tok=="));
         assert_eq!(u.arn, "arn:aws:iam::123456789012:user/a");
         assert_eq!(u.account(), "123456789012");

@@ -198,19 +198,29 @@ impl<'a> Arn<'a> {
             return Err(Error::InvalidArn);
         }
         let mut it = arn.splitn(6, ':');
-        let parts = (it.next(), it.next(), it.next(), it.next(), it.next(), it.next());
+        let parts = (
+            it.next(),
+            it.next(),
+            it.next(),
+            it.next(),
+            it.next(),
+            it.next(),
+        );
         match parts {
-            (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(resource))
-                if !partition.is_empty() && !service.is_empty() && !resource.is_empty() =>
-            {
-                Ok(Arn {
-                    partition,
-                    service,
-                    region,
-                    account,
-                    resource,
-                })
-            }
+            (
+                Some("arn"),
+                Some(partition),
+                Some(service),
+                Some(region),
+                Some(account),
+                Some(resource),
+            ) if !partition.is_empty() && !service.is_empty() && !resource.is_empty() => Ok(Arn {
+                partition,
+                service,
+                region,
+                account,
+                resource,
+            }),
             _ => Err(Error::InvalidArn),
         }
     }
@@ -249,7 +259,9 @@ impl<'a> UserName<'a> {
     /// Writes the name into `out`; returns its length ([`Error::BufferTooSmall`] with the exact size).
     pub fn write(&self, out: &mut [u8]) -> Result<usize, Error> {
         let needed = self.len();
-        let dst = out.get_mut(..needed).ok_or(Error::BufferTooSmall { needed })?;
+        let dst = out
+            .get_mut(..needed)
+            .ok_or(Error::BufferTooSmall { needed })?;
         let (head, tail) = dst.split_at_mut(self.prefix.len());
         head.copy_from_slice(self.prefix.as_bytes());
         if let Some(star) = tail.first_mut() {
@@ -305,8 +317,10 @@ mod tests {
     use std::string::ToString;
 
     fn parse(status: u16, body: &str) -> Result<StsReply<'static>, Error> {
-        let body: &'static [u8] = std::boxed::Box::leak(body.as_bytes().to_vec().into_boxed_slice());
-        let scratch: &'static mut [u8] = std::boxed::Box::leak(std::vec![0u8; body.len()].into_boxed_slice());
+        let body: &'static [u8] =
+            std::boxed::Box::leak(body.as_bytes().to_vec().into_boxed_slice());
+        let scratch: &'static mut [u8] =
+            std::boxed::Box::leak(std::vec![0u8; body.len()].into_boxed_slice());
         parse_reply(status, body, scratch)
     }
 
@@ -381,7 +395,10 @@ mod tests {
             Err(Error::StsReplyMalformed)
         );
         assert_eq!(
-            parse(200, &XML_USER.replace("<Arn>arn:aws:iam::123456789012:user/Alice</Arn>", "")),
+            parse(
+                200,
+                &XML_USER.replace("<Arn>arn:aws:iam::123456789012:user/Alice</Arn>", "")
+            ),
             Err(Error::StsReplyMissingArn)
         );
         assert_eq!(
@@ -419,7 +436,10 @@ mod tests {
                 "arn:aws:sts::123456789012:federated-user/bob",
                 "arn:aws:sts::123456789012:federated-user/bob",
             ),
-            ("arn:aws:iam::123456789012:root", "arn:aws:iam::123456789012:root"),
+            (
+                "arn:aws:iam::123456789012:root",
+                "arn:aws:iam::123456789012:root",
+            ),
         ] {
             let u = user_name(arn).unwrap();
             assert_eq!(u.to_string(), want);

@@ -17,6 +17,7 @@ extern crate std;
 
 pub mod bson;
 pub mod cache;
+pub mod caller_identity;
 pub mod credentials;
 pub mod error;
 pub mod json;

@@ -50,7 +50,8 @@ OUTPUT:
       {\"address\": \"127.0.0.1:PORT\", \"host\": \"127.0.0.1\", \"port\": PORT,
        \"uri\": \"mongodb://127.0.0.1:PORT/?authMechanism=MONGODB-AWS&directConnection=true\",
        \"sts_host\": ..., \"sts_endpoint\": \"http://...\", \"in_process_sts\": true|false, \"pid\": PID}
-    Each authentication is logged on stderr as a JSON line:
+    Each STS call and each authentication is logged on stderr as a JSON line:
+      {\"event\": \"sts\", \"conn\": N, \"status\": 200, \"ms\": ...}
       {\"event\": \"auth\", \"ok\": true, \"conn\": N, \"access_key_id\": ..., \"arn\": ..., \"user\": ...,
        \"ms\": ...} or {\"event\": \"auth\", \"ok\": false, ..., \"error\": ...}
 
@@ -154,7 +155,8 @@ fn read_credentials_file(path: &str) -> Result<Vec<User>, String> {
     let arr = v
         .as_array()
         .ok_or_else(|| format!("{path}: expected a JSON array"))?;
-    let field = |e: &serde_json::Value, k: &str| e.get(k).and_then(|x| x.as_str()).map(String::from);
+    let field =
+        |e: &serde_json::Value, k: &str| e.get(k).and_then(|x| x.as_str()).map(String::from);
     arr.iter()
         .enumerate()
         .map(|(i, e)| {
@@ -179,6 +181,21 @@ fn read_credentials_file(path: &str) -> Result<Vec<User>, String> {
 }
 
 fn log_event(e: &Event) {
+    if let Event::StsReply {
+        conn,
+        status,
+        elapsed,
+        ..
+    } = e
+    {
+        let v = serde_json::json!({
+            "event": "sts",
+            "conn": conn,
+            "status": status,
+            "ms": (elapsed.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
+        });
+        eprintln!("{v}");
+    }
     if let Event::Auth {
         conn,
         outcome,
@@ -335,7 +352,13 @@ mod tests {
     fn option_rules() {
         assert!(parse(&args(&["--port", "0"])).is_err());
         assert!(parse(&args(&["--in-process-sts", "--sts-endpoint", "http://x:1"])).is_err());
-        assert!(parse(&args(&["--sts-endpoint", "http://x:1", "--user", "A:b=arn:aws:iam::1:user/x"])).is_err());
+        assert!(parse(&args(&[
+            "--sts-endpoint",
+            "http://x:1",
+            "--user",
+            "A:b=arn:aws:iam::1:user/x"
+        ]))
+        .is_err());
         assert!(parse(&args(&["--in-process-sts", "--sts-host", "sts..com"])).is_err());
         assert!(parse(&args(&["--in-process-sts", "--bogus"])).is_err());
         assert!(parse(&args(&["--help"])).unwrap().is_none());

@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 pub enum Event {
     /// The exact HTTP request forwarded to STS, and where.
     StsRequest {
+        #[allow(dead_code)]
         conn: u64,
         endpoint: String,
         http: Vec<u8>,
@@ -81,10 +82,7 @@ pub struct Running {
 /// Binds and serves in background threads (one per connection).
 pub fn start(config: Config) -> std::io::Result<Running> {
     mongodb_aws_core::sts::region_for_host(&config.sts_host).map_err(|e| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!("--sts-host: {e}"),
-        )
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("--sts-host: {e}"))
     })?;
     let listener = TcpListener::bind(config.bind)?;
     let addr = listener.local_addr()?;
@@ -205,7 +203,12 @@ fn handle(conn: &mut Conn, shared: &Shared, msg: &wire::Incoming) -> Doc {
             .with("version", "7.0.0")
             .with(
                 "versionArray",
-                vec![Bson::Int32(7), Bson::Int32(0), Bson::Int32(0), Bson::Int32(0)],
+                vec![
+                    Bson::Int32(7),
+                    Bson::Int32(0),
+                    Bson::Int32(0),
+                    Bson::Int32(0),
+                ],
             )
             .with("maxBsonObjectSize", 16_777_216)
             .with("ok", 1.0),
@@ -343,7 +346,12 @@ fn sasl_start(conn: &mut Conn, shared: &Shared, doc: &Document<'_>, db: &str) ->
         );
     }
     let Some(payload) = binary_payload(doc) else {
-        return auth_failed(conn, shared, "saslStart without a binary payload".into(), None);
+        return auth_failed(
+            conn,
+            shared,
+            "saslStart without a binary payload".into(),
+            None,
+        );
     };
     let mut random = [0u8; 32];
     if getrandom::fill(&mut random).is_err() {
@@ -380,7 +388,12 @@ fn sasl_continue(conn: &mut Conn, shared: &Shared, doc: &Document<'_>, db: &str)
         return auth_failed(conn, shared, "wrong conversationId".into(), None);
     }
     let Some(payload) = binary_payload(doc) else {
-        return auth_failed(conn, shared, "saslContinue without a binary payload".into(), None);
+        return auth_failed(
+            conn,
+            shared,
+            "saslContinue without a binary payload".into(),
+            None,
+        );
     };
     let cf = match sc.client_final(payload) {
         Ok(cf) => cf,

@@ -83,7 +83,9 @@ fn parse_msg(request_id: i32, b: &[u8]) -> io::Result<Incoming> {
             .ok_or_else(|| bad("OP_MSG truncated"))?,
     );
     let end = if flags & CHECKSUM_PRESENT != 0 {
-        b.len().checked_sub(4).ok_or_else(|| bad("OP_MSG truncated"))?
+        b.len()
+            .checked_sub(4)
+            .ok_or_else(|| bad("OP_MSG truncated"))?
     } else {
         b.len()
     };
