@@ -1,0 +1,245 @@
+// Type definitions for mongodb-aws (Node.js). The native half's own declarations are generated into
+// binding.d.ts; this file describes the public API of index.js / index.mjs.
+
+/// <reference types="node" />
+
+/** Version of the package and its native module. */
+export declare const version: string
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/** Base class of every error raised by the core. */
+export declare class MongoDBAWSError extends Error {
+  /** Stable upper-case name, e.g. `"SERVER_NONCE_MISMATCH"` (the same in C and Python). */
+  readonly code: string
+  /** Stable number (the C ABI's `mongodb_aws_status`). */
+  readonly status: number
+  constructor(message: string, code: string, status: number, options?: ErrorOptions)
+}
+/** Codes 100-199: a value passed by the caller is malformed (request parts, region, time, ...). */
+export declare class InvalidInputError extends MongoDBAWSError {}
+/** Codes 200-299: credentials are missing, incomplete, malformed or expired. */
+export declare class CredentialsError extends MongoDBAWSError {}
+/** Codes 300-399: the server's SASL message (server-first) is invalid. */
+export declare class ConversationError extends MongoDBAWSError {}
+/** Codes 400-499: a credential endpoint or STS returned something unusable, or could not be reached. */
+export declare class ResponseError extends MongoDBAWSError {}
+/** Codes 500-599: server side of the conversation. */
+export declare class ServerConversationError extends MongoDBAWSError {}
+/** Codes 900-999: internal limits. */
+export declare class InternalError extends MongoDBAWSError {}
+
+/** One entry of the core's error table. */
+export interface ErrorTableEntry {
+  readonly code: string
+  readonly status: number
+  readonly message: string
+}
+/** Every error the core can raise, in code order. */
+export declare function errorTable(): readonly ErrorTableEntry[]
+
+// ---------------------------------------------------------------------------------------------
+// Credentials
+// ---------------------------------------------------------------------------------------------
+
+/** The AWS SDK / MongoDB driver credential shape (`AWS_CREDENTIAL_PROVIDER` results). */
+export interface AwsCredentialIdentity {
+  accessKeyId: string
+  secretAccessKey: string
+  sessionToken?: string
+  expiration?: Date
+}
+
+/** Fields accepted by `new Credentials({...})`. Empty strings count as absent. */
+export interface CredentialsInit {
+  accessKeyId?: string | null
+  secretAccessKey?: string | null
+  sessionToken?: string | null
+  expiration?: Date | null
+  source?: string | null
+}
+
+/** Anything accepted where credentials are expected. */
+export type CredentialsLike = Credentials | AwsCredentialIdentity
+
+/**
+ * Validated AWS credentials. Throws `CredentialsError` for an incomplete set (secret without id,
+ * token without keys, ...) or malformed values. The secret and token never appear in `toJSON()`,
+ * `toString()` or `util.inspect()`.
+ */
+export declare class Credentials {
+  constructor(init: CredentialsInit)
+  constructor(
+    accessKeyId: string,
+    secretAccessKey: string,
+    sessionToken?: string | null,
+    options?: { expiration?: Date | null; source?: string | null },
+  )
+  /** AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN of `env` (default `process.env`). */
+  static fromEnv(env?: Record<string, string | undefined>): Credentials
+  readonly accessKeyId: string
+  readonly secretAccessKey: string
+  /** Undefined for long-term credentials. */
+  readonly sessionToken: string | undefined
+  /** When temporary credentials expire. */
+  readonly expiration: Date | undefined
+  /** Where they came from: `"env"`, `"ecs"`, `"imds"`, ...; undefined when built by hand. */
+  readonly source: string | undefined
+  /** `{ accessKeyId, secretAccessKey, sessionToken?, expiration? }`. */
+  toAwsCredentialIdentity(): AwsCredentialIdentity
+  toJSON(): {
+    accessKeyId: string
+    secretAccessKey: '<redacted>'
+    sessionToken: '<redacted>' | undefined
+    expiration: Date | undefined
+    source: string | undefined
+  }
+  toString(): string
+}
+
+// ---------------------------------------------------------------------------------------------
+// MONGODB-AWS conversation
+// ---------------------------------------------------------------------------------------------
+
+/** The clock: a Date, or milliseconds since the epoch (`Date.now()`). Default: the current time. */
+export type Clock = Date | number
+
+export interface ConversationOptions {
+  /** Signing time (default: now). */
+  now?: Clock
+}
+
+/** Binary input: a Buffer, any Uint8Array or typed-array view, or an ArrayBuffer. */
+export type BinaryLike = Uint8Array | ArrayBufferView | ArrayBuffer
+
+/** The validated parts of a server-first message. */
+export interface ServerFirst {
+  /** STS host `h`, verbatim. */
+  host: string
+  /** Signing region derived from the host. */
+  region: string
+  /** The 64-byte server nonce `s`. */
+  serverNonce: Buffer
+}
+
+/** Length of the client nonce (32). */
+export declare const CLIENT_NONCE_LENGTH: 32
+
+/**
+ * One MONGODB-AWS authentication, client side.
+ *
+ * ```js
+ * const conv = new ClientConversation()           // random nonce
+ * const start = conv.clientFirst()                // saslStart payload
+ * const final = conv.finish(serverPayload, creds) // saslContinue payload
+ * ```
+ */
+export declare class ClientConversation {
+  /** @param nonce 32 bytes from a CSPRNG; drawn with `crypto.randomBytes` when omitted. */
+  constructor(nonce?: BinaryLike)
+  /** The client nonce. */
+  readonly nonce: Buffer
+  /** BSON `{ r: BinData(0, nonce), p: 110 }` (52 bytes). */
+  clientFirst(): Buffer
+  /** Validates server-first strictly; throws `ConversationError`. */
+  parseServerFirst(serverFirst: BinaryLike): ServerFirst
+  /** Validates server-first and returns client-final, BSON `{ a, d[, t] }`. */
+  finish(serverFirst: BinaryLike, credentials: CredentialsLike, options?: ConversationOptions): Buffer
+  /** The canonical request `finish` signs (diagnostics). */
+  canonicalRequest(serverFirst: BinaryLike, credentials: CredentialsLike, options?: ConversationOptions): string
+  /** The string to sign `finish` signs (diagnostics). */
+  stringToSign(serverFirst: BinaryLike, credentials: CredentialsLike, options?: ConversationOptions): string
+}
+
+/** Throws `ConversationError` unless `host` is a valid STS host (1-255 bytes, no empty label, ...). */
+export declare function validateHost(host: string): void
+/** The MONGODB-AWS signing region for an STS host (`sts.amazonaws.com` and dotless hosts: us-east-1). */
+export declare function regionForHost(host: string): string
+
+// ---------------------------------------------------------------------------------------------
+// SigV4
+// ---------------------------------------------------------------------------------------------
+
+/** `UNSIGNED-PAYLOAD`, for `payloadHash`. */
+export declare const UNSIGNED_PAYLOAD: 'UNSIGNED-PAYLOAD'
+
+export type HeaderValue = string | number | bigint | readonly (string | number | bigint)[] | undefined | null
+
+/** Headers as a plain object, a fetch `Headers`, a `Map` or `[name, value]` pairs. */
+export type HeadersInit =
+  | Record<string, HeaderValue>
+  | Iterable<readonly [string, string | number | bigint]>
+  | { entries(): Iterable<readonly [string, string | number | bigint]> }
+
+/** An HTTP request to sign. Must carry a `host` header unless `url` is absolute. */
+export interface SignableRequest {
+  /** Default `GET`. */
+  method?: string
+  /** Absolute URL (its host becomes the `host` header when none is given) or a path with query. */
+  url?: string | URL
+  /** Path as sent on the wire (default `/`); ignored when `url` is given. */
+  path?: string
+  /** Raw query string without `?`. */
+  query?: string
+  headers?: HeadersInit
+  /** The body; hashed unless `payloadHash` is given. */
+  body?: string | BinaryLike | null
+  /** Precomputed lower-case hex SHA-256 of the body, or `UNSIGNED-PAYLOAD`. */
+  payloadHash?: string | null
+}
+
+export interface SignOptions {
+  /** Credential scope region, e.g. `us-east-1`. */
+  region: string
+  /** Credential scope service, e.g. `sts`, `s3`. */
+  service: string
+  /** Signing time (default: now). */
+  now?: Clock
+  /** Remove `.`, `..` and empty path segments (default true; false for S3). */
+  normalizePath?: boolean
+  /** Percent-encode the path twice, as every service but S3 requires (default true). */
+  doubleEncodePath?: boolean
+  /** Sign `x-amz-security-token` (default true); false leaves it out of the signature. */
+  signSessionToken?: boolean
+  /** Add and sign `x-amz-content-sha256` (S3). */
+  contentSha256Header?: boolean
+  /** Also return the canonical request and the string to sign. */
+  debug?: boolean
+}
+
+export interface SignResult {
+  /** The `Authorization` header value. */
+  authorization: string
+  /** Lower-case hex signature. */
+  signature: string
+  /** The `X-Amz-Date` value signed. */
+  amzDate: string
+  /** Headers to add to the request: X-Amz-Date, X-Amz-Security-Token, X-Amz-Content-Sha256 as needed, and Authorization. */
+  headers: Record<string, string>
+  /** With `debug`. */
+  canonicalRequest?: string
+  /** With `debug`. */
+  stringToSign?: string
+}
+
+/** Signs a request (Authorization header); throws `InvalidInputError` / `CredentialsError`. */
+export declare function signV4(request: SignableRequest, credentials: CredentialsLike, options: SignOptions): SignResult
+
+export interface PresignOptions extends Omit<SignOptions, 'debug' | 'contentSha256Header'> {
+  /** Lifetime in seconds, 1 to 604800 (default 900). */
+  expires?: number
+}
+
+export interface PresignResult {
+  /** `X-Amz-Algorithm=...&...&X-Amz-Signature=...`, to append to the request's query. */
+  query: string
+  signature: string
+  amzDate: string
+  /** The full presigned URL, when the request had an absolute `url`. */
+  url?: string
+}
+
+/** Presigns a request (query parameters). */
+export declare function presignV4(request: SignableRequest, credentials: CredentialsLike, options: PresignOptions): PresignResult
