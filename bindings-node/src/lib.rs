@@ -33,7 +33,6 @@ impl AsRef<str> for Code {
     }
 }
 
-
 fn js_err(e: Error) -> napi::Error<Code> {
     napi::Error::new(Code(e.name()), e.to_string())
 }
@@ -267,8 +266,7 @@ impl NativeClientConversation {
             let now = unix_from_ms(now_ms)?;
             let guess = 1024 + creds.session_token().map_or(0, str::len);
             utf8(with_buffer(guess, |out| {
-                self.inner
-                    .canonical_request(server_first, &creds, now, out)
+                self.inner.canonical_request(server_first, &creds, now, out)
             })?)
         })()
         .map_err(js_err)
@@ -400,11 +398,11 @@ fn settings(o: &SignOptions) -> Settings {
 
 /// Pairs a flat `[name, value, name, value, ...]` list.
 fn header_pairs(flat: &[String]) -> Result<Vec<(&str, &str)>, Error> {
-    if flat.len() % 2 != 0 {
+    let pairs = flat.chunks_exact(2);
+    if !pairs.remainder().is_empty() {
         return Err(Error::InvalidParameter);
     }
-    Ok(flat
-        .chunks_exact(2)
+    Ok(pairs
         .filter_map(|c| match c {
             [n, v] => Some((n.as_str(), v.as_str())),
             _ => None,
@@ -544,7 +542,10 @@ mod tests {
 
     #[test]
     fn ms_to_seconds() {
-        assert_eq!(unix_from_ms(1_440_938_160_999.0), Ok(UnixTime(1_440_938_160)));
+        assert_eq!(
+            unix_from_ms(1_440_938_160_999.0),
+            Ok(UnixTime(1_440_938_160))
+        );
         assert_eq!(unix_from_ms(-1.0), Err(Error::InvalidTime));
         assert_eq!(unix_from_ms(f64::NAN), Err(Error::InvalidTime));
     }

@@ -1,0 +1,161 @@
+'use strict'
+// The package surface: CommonJS and ESM entry points, the TypeScript declarations, the version, and
+// the conveniences of the JavaScript layer (argument shapes, defaults, redaction).
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const path = require('node:path')
+const util = require('node:util')
+const { execFileSync } = require('node:child_process')
+const { BSON } = require('mongodb')
+const { ROOT, read } = require('./helpers.js')
+const m = require('mongodb-aws')
+
+const PKG = path.resolve(__dirname, '..')
+const SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'
+const TOKEN = 'AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuwthAx7mSEI'
+
+test('require and import give the same API', async () => {
+  const esm = await import('mongodb-aws')
+  const cjsKeys = Object.keys(m).sort()
+  const esmKeys = Object.keys(esm).filter((k) => k !== 'default').sort()
+  assert.deepEqual(esmKeys, cjsKeys)
+  for (const k of cjsKeys) assert.equal(esm[k], m[k], k)
+  assert.equal(esm.default, m)
+  assert.equal(require('../index.js'), m)
+})
+
+test('index.d.ts declares exactly the runtime exports', () => {
+  const dts = read(PKG, 'index.d.ts')
+  const declared = [...dts.matchAll(/^export declare (?:class|function|const) (\w+)/gm)].map((x) => x[1]).sort()
+  assert.deepEqual(declared, Object.keys(m).sort())
+  // The generated binding declarations match the generated loader.
+  const bdts = read(PKG, 'binding.d.ts')
+  const bdeclared = [...bdts.matchAll(/^export declare (?:class|function|const) (\w+)/gm)].map((x) => x[1]).sort()
+  assert.deepEqual(bdeclared, Object.keys(require('../binding.js')).sort())
+})
+
+test('index.d.ts type-checks a TypeScript user of every export (tsc --strict)', () => {
+  const tsc = path.join(PKG, 'node_modules', 'typescript', 'bin', 'tsc')
+  try {
+    execFileSync(process.execPath, [tsc, '-p', path.join(PKG, 'test', 'types', 'tsconfig.json')], { encoding: 'utf8' })
+  } catch (e) {
+    assert.fail(`tsc failed:\n${e.stdout}${e.stderr}`)
+  }
+})
+
+test('version equals package.json and the Cargo workspace version', () => {
+  const pkg = JSON.parse(read(PKG, 'package.json'))
+  assert.equal(m.version, pkg.version)
+  const cargo = read(ROOT, 'Cargo.toml')
+  const ws = cargo.slice(cargo.indexOf('[workspace.package]'))
+  assert.equal(m.version, /^version\s*=\s*"([^"]+)"/m.exec(ws)[1])
+})
+
+test('Credentials: fields, shapes, redaction', () => {
+  const exp = new Date('2030-01-01T00:00:00Z')
+  const c = new m.Credentials('AKIDEXAMPLE', SECRET, TOKEN, { expiration: exp, source: 'test' })
+  assert.equal(c.accessKeyId, 'AKIDEXAMPLE')
+  assert.equal(c.secretAccessKey, SECRET)
+  assert.equal(c.sessionToken, TOKEN)
+  assert.equal(c.expiration, exp)
+  assert.equal(c.source, 'test')
+  assert.deepEqual(c.toAwsCredentialIdentity(), { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET, sessionToken: TOKEN, expiration: exp })
+  const same = new m.Credentials({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET, sessionToken: TOKEN, expiration: exp, source: 'test' })
+  assert.deepEqual(same.toAwsCredentialIdentity(), c.toAwsCredentialIdentity())
+  for (const text of [util.inspect(c), JSON.stringify(c), String(c), `${c}`, util.format('%o', c)]) {
+    assert.ok(!text.includes(SECRET), text)
+    assert.ok(!text.includes(TOKEN.slice(0, 20)), text)
+    assert.ok(text.includes('AKIDEXAMPLE'), text)
+  }
+  assert.ok(Object.isFrozen(m.errorTable()))
+  const plain = new m.Credentials('AKID', SECRET)
+  assert.equal(plain.sessionToken, undefined)
+  assert.equal(plain.expiration, undefined)
+  assert.deepEqual(plain.toAwsCredentialIdentity(), { accessKeyId: 'AKID', secretAccessKey: SECRET })
+  const env = m.Credentials.fromEnv({ AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: SECRET, AWS_SESSION_TOKEN: '' })
+  assert.equal(env.source, 'env')
+  assert.equal(env.sessionToken, undefined)
+  // Properties are read-only.
+  assert.throws(() => {
+    'use strict'
+    c.accessKeyId = 'x'
+  }, TypeError)
+})
+
+test('ClientConversation: random nonce, default clock, binary input shapes', () => {
+  const a = new m.ClientConversation()
+  const b = new m.ClientConversation()
+  assert.equal(a.nonce.length, 32)
+  assert.notDeepEqual(a.nonce, b.nonce)
+  const first = BSON.deserialize(a.clientFirst(), { promoteBuffers: true })
+  assert.deepEqual(first, { r: a.nonce, p: 110 })
+  const serverNonce = Buffer.concat([a.nonce, Buffer.alloc(32, 1)])
+  const sf = Buffer.from(BSON.serialize({ s: new BSON.Binary(serverNonce, 0), h: 'sts.us-west-2.amazonaws.com' }))
+  const creds = new m.Credentials('AKIDEXAMPLE', SECRET, TOKEN)
+  const before = Date.now()
+  const final = BSON.deserialize(a.finish(sf, creds))
+  const after = Date.now()
+  const d = final.d.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, '$1-$2-$3T$4:$5:$6Z')
+  assert.ok(Date.parse(d) >= Math.floor(before / 1000) * 1000 && Date.parse(d) <= after, `${d} not within the call`)
+  assert.equal(final.t, TOKEN)
+  assert.match(final.a, /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-west-2\/sts\/aws4_request, SignedHeaders=content-length;content-type;host;x-amz-date;x-amz-security-token;x-mongodb-gs2-cb-flag;x-mongodb-server-nonce, Signature=[0-9a-f]{64}$/)
+  // Same bytes whatever the binary container.
+  const now = new Date('2020-02-02T02:02:02Z')
+  const ref = a.finish(sf, creds, { now })
+  const ab = sf.buffer.slice(sf.byteOffset, sf.byteOffset + sf.length)
+  assert.deepEqual(a.finish(new Uint8Array(sf), creds, { now }), ref)
+  assert.deepEqual(a.finish(ab, creds, { now }), ref)
+  assert.deepEqual(a.finish(new DataView(ab), creds, { now }), ref)
+  const padded = Buffer.concat([Buffer.alloc(5), sf])
+  assert.deepEqual(a.finish(padded.subarray(5), creds, { now }), ref)
+  const c2 = new m.ClientConversation(new Uint8Array(a.nonce))
+  assert.deepEqual(c2.finish(sf, creds, { now: now.getTime() }), ref)
+  const info = a.parseServerFirst(sf)
+  assert.deepEqual(info, { host: 'sts.us-west-2.amazonaws.com', region: 'us-west-2', serverNonce })
+  assert.ok(a.canonicalRequest(sf, creds, { now }).includes('\nhost:sts.us-west-2.amazonaws.com\n'))
+  assert.ok(a.stringToSign(sf, creds, { now }).startsWith('AWS4-HMAC-SHA256\n20200202T020202Z\n20200202/us-west-2/sts/aws4_request\n'))
+})
+
+test('signV4: header and body shapes are equivalent; added headers', () => {
+  const creds = new m.Credentials('AKIDEXAMPLE', SECRET, TOKEN)
+  const opts = { region: 'us-east-1', service: 'service', now: new Date('2015-08-30T12:36:00Z') }
+  const body = 'Param1=value1'
+  const ref = m.signV4({ method: 'POST', path: '/p', query: 'a=1', headers: { Host: 'example.amazonaws.com', 'X-A': ['1', '2'] }, body }, creds, opts)
+  const variants = [
+    { method: 'POST', url: 'https://example.amazonaws.com/p?a=1', headers: [['X-A', '1'], ['X-A', '2']], body: Buffer.from(body) },
+    { method: 'POST', url: new URL('https://example.amazonaws.com/p?a=1#frag'), headers: new Map([['x-a', ['1', '2']]]), body: new TextEncoder().encode(body) },
+    { method: 'POST', url: '/p?a=1#frag', headers: new Headers([['host', 'example.amazonaws.com'], ['x-a', '1,2']]), body },
+    { method: 'POST', path: '/p', query: 'a=1', headers: { host: 'example.amazonaws.com', 'x-a': ['1', '2'], 'x-skip': undefined }, payloadHash: require('node:crypto').createHash('sha256').update(body).digest('hex') },
+  ]
+  for (const v of variants) assert.equal(m.signV4(v, creds, opts).authorization, ref.authorization, util.inspect(v))
+  // fetch's Headers joins repeated values with ', ' and that is what goes on the wire, so that is what
+  // gets signed.
+  const joined = m.signV4({ method: 'POST', url: '/p?a=1', headers: new Headers([['host', 'example.amazonaws.com'], ['x-a', '1'], ['x-a', '2']]), body }, creds, { ...opts, debug: true })
+  assert.ok(joined.canonicalRequest.includes('\nx-a:1, 2\n'))
+  assert.deepEqual(Object.keys(ref.headers), ['X-Amz-Date', 'X-Amz-Security-Token', 'Authorization'])
+  assert.equal(ref.headers['X-Amz-Date'], '20150830T123600Z')
+  assert.equal(ref.headers['X-Amz-Security-Token'], TOKEN)
+  assert.equal(ref.canonicalRequest, undefined)
+  // Token not signed: not added either, and absent from SignedHeaders.
+  const unsigned = m.signV4({ headers: { host: 'h' } }, creds, { ...opts, signSessionToken: false })
+  assert.equal(unsigned.headers['X-Amz-Security-Token'], undefined)
+  assert.ok(!unsigned.authorization.includes('x-amz-security-token'))
+  // S3 style: content hash header added and signed.
+  const s3 = m.signV4({ method: 'PUT', url: 'https://b.s3.amazonaws.com/k', body: 'hello' }, creds, { ...opts, service: 's3', contentSha256Header: true, doubleEncodePath: false, normalizePath: false })
+  assert.equal(s3.headers['X-Amz-Content-Sha256'], require('node:crypto').createHash('sha256').update('hello').digest('hex'))
+  assert.ok(s3.authorization.includes('x-amz-content-sha256'))
+  const unsignedPayload = m.signV4({ url: 'https://b.s3.amazonaws.com/k', payloadHash: m.UNSIGNED_PAYLOAD }, creds, { ...opts, service: 's3', contentSha256Header: true, debug: true })
+  assert.ok(unsignedPayload.canonicalRequest.endsWith('\nUNSIGNED-PAYLOAD'))
+  assert.equal(unsignedPayload.headers['X-Amz-Content-Sha256'], 'UNSIGNED-PAYLOAD')
+  // Default method GET and path '/'.
+  const dflt = m.signV4({ headers: { host: 'h' } }, creds, { ...opts, debug: true })
+  assert.ok(dflt.canonicalRequest.startsWith('GET\n/\n\n'))
+})
+
+test('native module: every export is panic-guarded (catch_unwind) in the source', () => {
+  const src = read(PKG, 'src', 'lib.rs')
+  const exports = [...src.matchAll(/#\[napi(\([^)]*\))?\]\s*(?:#\[[^\]]*\]\s*)*pub fn (\w+)/g)]
+  assert.ok(exports.length >= 15, `found ${exports.length}`)
+  for (const [, args, name] of exports) assert.ok(args && args.includes('catch_unwind'), `${name} lacks catch_unwind`)
+})

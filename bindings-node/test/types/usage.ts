@@ -1,0 +1,82 @@
+// Compiled with `tsc --noEmit --strict` by api.test.js: the public API as a TypeScript user writes it.
+import {
+  ClientConversation,
+  Credentials,
+  CredentialsError,
+  ConversationError,
+  MongoDBAWSError,
+  signV4,
+  presignV4,
+  validateHost,
+  regionForHost,
+  errorTable,
+  version,
+  UNSIGNED_PAYLOAD,
+  CLIENT_NONCE_LENGTH,
+  type AwsCredentialIdentity,
+  type SignResult,
+  type PresignResult,
+  type ServerFirst,
+} from 'mongodb-aws'
+
+const v: string = version
+const n: 32 = CLIENT_NONCE_LENGTH
+const creds = new Credentials('AKIDEXAMPLE', 'secret', undefined, { source: 'test' })
+const creds2 = new Credentials({ accessKeyId: 'AKID', secretAccessKey: 's', sessionToken: 't', expiration: new Date() })
+const fromEnv: Credentials = Credentials.fromEnv({ AWS_ACCESS_KEY_ID: 'a' })
+const token: string | undefined = creds2.sessionToken
+const exp: Date | undefined = creds2.expiration
+const id: AwsCredentialIdentity = creds.toAwsCredentialIdentity()
+
+const conv = new ClientConversation()
+const conv2 = new ClientConversation(new Uint8Array(32))
+const first: Buffer = conv.clientFirst()
+const sf: ServerFirst = conv2.parseServerFirst(Buffer.alloc(0))
+const region: string = sf.region
+const final: Buffer = conv.finish(first, creds, { now: new Date() })
+const final2: Buffer = conv.finish(first, { accessKeyId: 'a', secretAccessKey: 'b' }, { now: Date.now() })
+const creq: string = conv.canonicalRequest(first, creds)
+
+const signed: SignResult = signV4(
+  { method: 'POST', url: 'https://sts.amazonaws.com/', headers: { 'content-type': 'x', n: 5, many: ['a', 'b'] }, body: 'x' },
+  creds,
+  { region: 'us-east-1', service: 'sts', now: new Date(), debug: true },
+)
+const auth: string = signed.headers.Authorization
+const pre: PresignResult = presignV4({ url: new URL('https://bucket.s3.amazonaws.com/key'), payloadHash: UNSIGNED_PAYLOAD }, creds, {
+  region: 'us-east-1',
+  service: 's3',
+  expires: 60,
+  doubleEncodePath: false,
+  normalizePath: false,
+})
+const url: string | undefined = pre.url
+signV4({ headers: new Headers({ host: 'h' }) }, creds, { region: 'r', service: 's' })
+signV4({ headers: [['host', 'h']] }, creds, { region: 'r', service: 's' })
+signV4({ headers: new Map([['host', 'h']]) }, creds, { region: 'r', service: 's' })
+validateHost('sts.amazonaws.com')
+const r2: string = regionForHost('sts.amazonaws.com')
+
+try {
+  conv.finish(Buffer.alloc(0), creds)
+} catch (e) {
+  if (e instanceof ConversationError) {
+    const code: string = e.code
+    const status: number = e.status
+  } else if (e instanceof CredentialsError || e instanceof MongoDBAWSError) {
+    const name: string = e.name
+  }
+}
+for (const e of errorTable()) {
+  const c: string = e.code
+  const s: number = e.status
+}
+
+// @ts-expect-error: region and service are required.
+signV4({ headers: { host: 'h' } }, creds, {})
+// @ts-expect-error: a string is not a nonce.
+new ClientConversation('nonce')
+// @ts-expect-error: read-only.
+creds.accessKeyId = 'x'
+
+export { v, n, fromEnv, token, exp, id, final, final2, creq, auth, url, region, r2 }
