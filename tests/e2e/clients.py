@@ -1,0 +1,29 @@
+"""The MONGODB-AWS clients the end-to-end tests drive, by name.
+
+Each client is a command that takes the server's URI as its last argument, reads credentials from the
+environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), authenticates, runs
+`connectionStatus` and a `find` on test.e2e, and prints one JSON line:
+  {"ok": true, "user": "<authenticated $external user>", "arn": "<arn field of the found document>"}
+  {"ok": false, "code": <server or driver error code>, "error": "<message>"}
+with exit status 0 when authenticated, 1 when authentication failed, 2 for anything else.
+
+To add a client (our own C client, the Python shim with pymongo, the Node driver with our credential
+provider, ...), add an entry to CLIENTS: a function receiving pytest's `request` (to pull fixtures
+such as `mongoc_client`) and returning the argv without the URI. Every test in test_drivers.py then
+runs for it: both STS back ends, both STS hosts, with and without a session token, and a wrong secret.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Callable, Dict, List
+
+E2E = Path(__file__).resolve().parent
+
+CLIENTS: Dict[str, Callable[..., List[str]]] = {
+    # PyMongo 4.20 with pymongo-auth-aws 1.3, as installed from PyPI (scripts/requirements-test.txt).
+    "pymongo": lambda request: [sys.executable, str(E2E / "clients" / "pymongo_client.py")],
+    # libmongoc 1.23 from Debian's libmongoc-dev, in a small C program.
+    "libmongoc": lambda request: [str(request.getfixturevalue("mongoc_client"))],
+}

@@ -1,0 +1,139 @@
+"""A MONGODB-AWS client built from independent parts, for attacks no driver would make: OP_MSG by
+hand, BSON from PyMongo's `bson`, and the SigV4 signature from botocore's `SigV4Auth` (with a
+clock the test controls). None of the project's code is involved."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import os
+import socket
+import struct
+from typing import Optional
+from unittest import mock
+
+import bson
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+BODY = "Action=GetCallerIdentity&Version=2011-06-15"
+
+
+def region_for_host(host: str) -> str:
+    """The spec's region rule (auth spec, MONGODB-AWS, 'Region Calculation')."""
+    if host == "sts.amazonaws.com" or "." not in host:
+        return "us-east-1"
+    return host.split(".")[1]
+
+
+class Wire:
+    """One connection speaking OP_MSG."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.request_id = 0
+
+    def command(self, doc: dict) -> dict:
+        self.request_id += 1
+        body = struct.pack("<IB", 0, 0) + bson.encode(doc)
+        self.sock.sendall(struct.pack("<iiii", 16 + len(body), self.request_id, 0, 2013) + body)
+        header = self._read(16)
+        length, _, _, op = struct.unpack("<iiii", header)
+        assert op == 2013
+        rest = self._read(length - 16)
+        assert rest[4] == 0
+        return bson.decode(rest[5:])
+
+    def _read(self, n: int) -> bytes:
+        buf = b""
+        while len(buf) < n:
+            chunk = self.sock.recv(n - len(buf))
+            if not chunk:
+                raise ConnectionError("server closed the connection")
+            buf += chunk
+        return buf
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def sign(
+    host: str,
+    nonce_header: str,
+    akid: str,
+    secret: str,
+    token: Optional[str],
+    when: datetime.datetime,
+    flag: str = "n",
+) -> tuple:
+    """botocore's SigV4 for the GetCallerIdentity request a MONGODB-AWS client signs.
+    Returns (headers as sent, X-Amz-Date, Authorization)."""
+    req = AWSRequest(
+        method="POST",
+        url=f"https://{host}/",
+        data=BODY,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Content-Length": str(len(BODY)),
+            "X-MongoDB-Server-Nonce": nonce_header,
+            "X-MongoDB-GS2-CB-Flag": flag,
+        },
+    )
+    with mock.patch("botocore.auth.get_current_datetime", return_value=when.replace(tzinfo=None)):
+        SigV4Auth(Credentials(akid, secret, token), "sts", region_for_host(host)).add_auth(req)
+    headers = dict(req.headers.items())
+    headers["Host"] = host
+    return headers, headers["X-Amz-Date"], headers["Authorization"]
+
+
+def now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+class Conversation:
+    """saslStart with a fresh nonce; returns the server-first fields."""
+
+    def __init__(self, wire: Wire) -> None:
+        self.wire = wire
+        self.nonce = os.urandom(32)
+        reply = wire.command(
+            {
+                "saslStart": 1,
+                "mechanism": "MONGODB-AWS",
+                "payload": bson.encode({"r": bson.Binary(self.nonce), "p": 110}),
+                "$db": "$external",
+            }
+        )
+        assert reply["ok"] == 1.0, reply
+        self.conversation_id = reply["conversationId"]
+        sf = bson.decode(reply["payload"])
+        self.s: bytes = bytes(sf["s"])
+        self.h: str = sf["h"]
+        assert self.s[:32] == self.nonce
+
+    def client_final(
+        self,
+        akid: str,
+        secret: str,
+        token: Optional[str],
+        when: Optional[datetime.datetime] = None,
+        nonce: Optional[bytes] = None,
+        flag: str = "n",
+    ) -> bytes:
+        nonce_header = base64.b64encode(nonce if nonce is not None else self.s).decode()
+        _, date, auth = sign(self.h, nonce_header, akid, secret, token, when or now(), flag)
+        doc = {"a": auth, "d": date}
+        if token:
+            doc["t"] = token
+        return bson.encode(doc)
+
+    def finish(self, client_final: bytes) -> dict:
+        return self.wire.command(
+            {
+                "saslContinue": 1,
+                "conversationId": self.conversation_id,
+                "payload": client_final,
+                "$db": "$external",
+            }
+        )
