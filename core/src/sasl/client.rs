@@ -175,11 +175,7 @@ impl ClientConversation {
         creds: &Credentials<'_>,
     ) -> Result<usize, Error> {
         let sf = self.parse_server_first(server_first)?;
-        let time = AmzDate::from_unix(UnixTime(0))?;
-        let mut c = Counter::default();
-        let sig = Signature([0; 32]);
-        let len = client_final_into(&mut c, &sf, creds, &time, &sig);
-        len.map(|_| c.0)
+        client_final_len_for(&sf, creds)
     }
 
     /// Validates `server_first` and writes client-final `{a, d[, t]}` into `out`; returns its length.
@@ -197,7 +193,7 @@ impl ClientConversation {
     ) -> Result<usize, Error> {
         let sf = self.parse_server_first(server_first)?;
         let time = AmzDate::from_unix(now)?;
-        let needed = self.client_final_len(server_first, creds)?;
+        let needed = client_final_len_for(&sf, creds)?;
         if out.len() < needed {
             return Err(Error::BufferTooSmall { needed });
         }
@@ -295,6 +291,13 @@ fn sign(
     let mut h = Sha256::new();
     put_canonical_request(&mut h, sf, time, creds.session_token());
     Ok(sigv4::sign_hash(key, &scope, &h.finalize()))
+}
+
+/// Exact client-final length for a validated server-first (the time and signature have fixed sizes).
+fn client_final_len_for(sf: &ServerFirst<'_>, creds: &Credentials<'_>) -> Result<usize, Error> {
+    let mut c = Counter::default();
+    client_final_into(&mut c, sf, creds, &AmzDate::from_unix(UnixTime(0))?, &Signature([0; 32]))?;
+    Ok(c.0)
 }
 
 /// Writes client-final BSON `{a, d[, t]}` into a sink.
