@@ -8,14 +8,19 @@ use mongodb_aws_core::sasl::client::ClientConversation;
 use mongodb_aws_core::time::AmzDate;
 use mongodb_aws_core::Credentials;
 
-const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/vectors/mongodb-aws-getcalleridentity");
+const VECTORS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../testdata/vectors/mongodb-aws-getcalleridentity"
+);
 
 fn show(label: &str, bytes: &[u8]) {
     println!("{label} ({} bytes): {}", bytes.len(), hex::encode(bytes));
     if let Ok(doc) = Document::parse(bytes) {
         for e in doc.iter().flatten() {
             match e.value {
-                Value::Binary { subtype, bytes } => println!("  {}: BinData({subtype}, {})", e.name, hex::encode(bytes)),
+                Value::Binary { subtype, bytes } => {
+                    println!("  {}: BinData({subtype}, {})", e.name, hex::encode(bytes))
+                }
                 Value::String(s) => println!("  {}: {s:?}", e.name),
                 Value::Int32(i) => println!("  {}: {i}", e.name),
                 other => println!("  {}: {other:?}", e.name),
@@ -28,11 +33,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let read = |f: &str| std::fs::read_to_string(format!("{VECTORS}/{f}"));
     let inputs: serde_json::Value = serde_json::from_str(&read("inputs.json")?)?;
     let field = |k: &str| inputs[k].as_str().unwrap_or_default().to_string();
-    let nonce: [u8; 32] = hex::decode(field("client_nonce_hex"))?.try_into().map_err(|_| "nonce")?;
+    let nonce: [u8; 32] = hex::decode(field("client_nonce_hex"))?
+        .try_into()
+        .map_err(|_| "nonce")?;
     let server_first = hex::decode(read("server-first.bson.hex")?.trim())?;
     let now = AmzDate::parse(&field("amz_date"))?.to_unix();
     let token = field("session_token");
-    let creds = Credentials::new(inputs["access_key_id"].as_str().unwrap_or_default(), inputs["secret_access_key"].as_str().unwrap_or_default(), Some(&token))?;
+    let creds = Credentials::new(
+        inputs["access_key_id"].as_str().unwrap_or_default(),
+        inputs["secret_access_key"].as_str().unwrap_or_default(),
+        Some(&token),
+    )?;
 
     let conv = ClientConversation::new(nonce);
     show("client-first  -> saslStart payload", &conv.client_first());
@@ -42,7 +53,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut buf = vec![0u8; 4096];
     let n = conv.canonical_request(&server_first, &creds, now, &mut buf)?;
-    println!("\ncanonical request:\n{}\n", String::from_utf8_lossy(&buf[..n]));
+    println!(
+        "\ncanonical request:\n{}\n",
+        String::from_utf8_lossy(&buf[..n])
+    );
     let n = conv.string_to_sign(&server_first, &creds, now, &mut buf)?;
     println!("string to sign:\n{}\n", String::from_utf8_lossy(&buf[..n]));
 
@@ -50,6 +64,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n = conv.finish(&server_first, &creds, now, None, &mut buf[..needed])?;
     show("client-final  -> saslContinue payload", &buf[..n]);
     let expected = hex::decode(read("with-session-token/client-final.bson.hex")?.trim())?;
-    println!("\nmatches the vector byte for byte: {}", buf[..n] == expected[..]);
+    println!(
+        "\nmatches the vector byte for byte: {}",
+        buf[..n] == expected[..]
+    );
     Ok(())
 }

@@ -296,7 +296,13 @@ fn sign(
 /// Exact client-final length for a validated server-first (the time and signature have fixed sizes).
 fn client_final_len_for(sf: &ServerFirst<'_>, creds: &Credentials<'_>) -> Result<usize, Error> {
     let mut c = Counter::default();
-    client_final_into(&mut c, sf, creds, &AmzDate::from_unix(UnixTime(0))?, &Signature([0; 32]))?;
+    client_final_into(
+        &mut c,
+        sf,
+        creds,
+        &AmzDate::from_unix(UnixTime(0))?,
+        &Signature([0; 32]),
+    )?;
     Ok(c.0)
 }
 
