@@ -1,1 +1,633 @@
-//! Python binding (to be filled by the Python issue).
+//! Python binding of `mongodb-aws-core`: the native module `mongodb_aws._mongodb_aws`.
+//!
+//! Thin by rule (STYLE.md 13): every function here converts Python values, calls exactly one core
+//! entry point and converts the result back. Defaults that need the outside world (the clock,
+//! `os.urandom`, a URL's host) live in `python/mongodb_aws/__init__.py`. Errors become the Python
+//! exception family of the core's error number (`mongodb_aws._errors`), carrying the core's stable
+//! `name()` as `.code`, `code()` as `.number` and its `Display` text as the message.
+//!
+//! The GIL is released around work that depends on input size (hashing a body, a long session
+//! token), i.e. when the variable-length inputs of a call exceed [`DETACH_THRESHOLD`] bytes; a
+//! client-final with an ordinary token takes about a microsecond, less than releasing and retaking
+//! the GIL would cost other threads.
+
+use mongodb_aws_core::sasl::client::{
+    ClientConversation as CoreConversation, CLIENT_NONCE_LEN, SERVER_NONCE_BASE64_LEN,
+};
+use mongodb_aws_core::sigv4::{
+    self, Payload, Request, Scope, SessionTokenMode, Settings, SigningKey, UriEncoding,
+};
+use mongodb_aws_core::time::{AmzDate, UnixTime, MAX_UNIX_SECONDS};
+use mongodb_aws_core::{sts, Credentials as CoreCredentials, Error};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyFloat, PyInt, PyString, PyTuple};
+use sha2::{Digest, Sha256};
+use std::sync::Mutex;
+use zeroize::Zeroizing;
+
+/// Inputs larger than this (bytes of body, headers and token together) are processed with the GIL
+/// released.
+pub const DETACH_THRESHOLD: usize = 4096;
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+static FROM_CORE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// The Python exception for a core error: `mongodb_aws._errors._from_core(message, name, number)`
+/// picks the family subclass of `MongoDBAWSError`.
+fn py_err(py: Python<'_>, e: Error) -> PyErr {
+    let make = || -> PyResult<PyErr> {
+        let f = FROM_CORE.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+            Ok(py
+                .import("mongodb_aws._errors")?
+                .getattr("_from_core")?
+                .unbind())
+        })?;
+        let exc = f.bind(py).call1((e.to_string(), e.name(), e.code()))?;
+        Ok(PyErr::from_value(exc))
+    };
+    make().unwrap_or_else(|err| err)
+}
+
+trait IntoPy<T> {
+    fn py(self, py: Python<'_>) -> PyResult<T>;
+}
+
+impl<T> IntoPy<T> for Result<T, Error> {
+    fn py(self, py: Python<'_>) -> PyResult<T> {
+        self.map_err(|e| py_err(py, e))
+    }
+}
+
+/// Every core error as `(number, name, message)`, in number order (for tests and documentation).
+#[pyfunction]
+fn error_table() -> Vec<(u32, &'static str, &'static str)> {
+    Error::ALL
+        .iter()
+        .map(|e| (e.code(), e.name(), e.message()))
+        .collect()
+}
+
+/// Runs `f` with a growing buffer until it fits (the core reports the exact size it needs).
+fn into_vec(
+    initial: usize,
+    mut f: impl FnMut(&mut [u8]) -> Result<usize, Error>,
+) -> Result<Vec<u8>, Error> {
+    let mut buf = vec![0u8; initial];
+    let n = match f(&mut buf) {
+        Err(Error::BufferTooSmall { needed }) => {
+            buf = vec![0u8; needed];
+            f(&mut buf)?
+        }
+        other => other?,
+    };
+    buf.truncate(n);
+    Ok(buf)
+}
+
+fn utf8(py: Python<'_>, bytes: Vec<u8>) -> PyResult<String> {
+    // Core output is ASCII by construction; anything else is an internal error.
+    String::from_utf8(bytes).map_err(|_| py_err(py, Error::LengthOverflow))
+}
+
+/// Unix seconds from a Python `int` or `float` (floored). Negative, non-finite or beyond
+/// 9999-12-31 values are the core's `INVALID_TIME`.
+fn unix_time(now: &Bound<'_, PyAny>) -> PyResult<UnixTime> {
+    let py = now.py();
+    if now.is_instance_of::<PyInt>() {
+        return match now.extract::<u64>() {
+            Ok(t) => Ok(UnixTime(t)),
+            Err(_) => Err(py_err(py, Error::InvalidTime)),
+        };
+    }
+    if now.is_instance_of::<PyFloat>() {
+        let t: f64 = now.extract()?;
+        if !t.is_finite() || t < 0.0 || t.floor() > MAX_UNIX_SECONDS as f64 {
+            return Err(py_err(py, Error::InvalidTime));
+        }
+        return Ok(UnixTime(t.floor() as u64));
+    }
+    Err(PyTypeError::new_err(
+        "now must be unix seconds as an int or float",
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Credentials
+// ---------------------------------------------------------------------------------------------
+
+/// AWS credentials, validated by the core. The secret and the token never appear in `repr()`.
+#[pyclass(frozen, module = "mongodb_aws", name = "Credentials")]
+pub struct Credentials {
+    access_key_id: String,
+    secret_access_key: Zeroizing<String>,
+    session_token: Option<String>,
+    /// The signing key of the last signature made with these credentials (per date/region/service).
+    key: Mutex<Option<SigningKey>>,
+}
+
+impl Credentials {
+    fn from_core(c: &CoreCredentials<'_>) -> Self {
+        Credentials {
+            access_key_id: c.access_key_id().to_owned(),
+            secret_access_key: Zeroizing::new(c.secret_access_key().to_owned()),
+            session_token: c.session_token().map(str::to_owned),
+            key: Mutex::new(None),
+        }
+    }
+
+    /// The core's view (validated at construction; validation is repeated because the core only
+    /// hands out validated values).
+    fn core(&self) -> Result<CoreCredentials<'_>, Error> {
+        CoreCredentials::new(
+            &self.access_key_id,
+            self.secret_access_key.as_str(),
+            self.session_token.as_deref(),
+        )
+    }
+
+    /// The signing key for `scope`: the cached one if it matches, else a new one (then cached).
+    fn signing_key(&self, scope: &Scope<'_>) -> Result<SigningKey, Error> {
+        let mut slot = self.key.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(k) = slot.as_ref().filter(|k| k.matches(scope)) {
+            return Ok(k.clone());
+        }
+        let k = SigningKey::derive(self.secret_access_key.as_str(), scope)?;
+        *slot = Some(k.clone());
+        Ok(k)
+    }
+
+    fn token_len(&self) -> usize {
+        self.session_token.as_deref().map_or(0, str::len)
+    }
+}
+
+#[pymethods]
+impl Credentials {
+    #[new]
+    #[pyo3(signature = (access_key_id, secret_access_key, session_token=None))]
+    fn new(
+        py: Python<'_>,
+        access_key_id: &str,
+        secret_access_key: &str,
+        session_token: Option<&str>,
+    ) -> PyResult<Self> {
+        let c = CoreCredentials::new(access_key_id, secret_access_key, session_token).py(py)?;
+        Ok(Credentials::from_core(&c))
+    }
+
+    /// Builds credentials from optional parts with the spec's rule for environment variables
+    /// (empty counts as unset; id + secret (+ token), anything else is an error).
+    #[staticmethod]
+    #[pyo3(signature = (access_key_id=None, secret_access_key=None, session_token=None))]
+    fn from_parts(
+        py: Python<'_>,
+        access_key_id: Option<&str>,
+        secret_access_key: Option<&str>,
+        session_token: Option<&str>,
+    ) -> PyResult<Self> {
+        let c = CoreCredentials::from_parts(access_key_id, secret_access_key, session_token)
+            .py(py)?;
+        Ok(Credentials::from_core(&c))
+    }
+
+    #[getter]
+    fn access_key_id(&self) -> &str {
+        &self.access_key_id
+    }
+
+    #[getter]
+    fn secret_access_key(&self) -> &str {
+        &self.secret_access_key
+    }
+
+    #[getter]
+    fn session_token(&self) -> Option<&str> {
+        self.session_token.as_deref()
+    }
+
+    fn __repr__(&self) -> String {
+        let token = if self.session_token.is_some() {
+            "'<redacted>'"
+        } else {
+            "None"
+        };
+        format!(
+            // Access key ids are ASCII letters and digits: quoting them is Python's repr.
+            "Credentials(access_key_id='{}', secret_access_key='<redacted>', session_token={token})",
+            self.access_key_id
+        )
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        match other.cast::<Credentials>() {
+            Ok(o) => {
+                let o = o.get();
+                self.access_key_id == o.access_key_id
+                    && *self.secret_access_key == *o.secret_access_key
+                    && self.session_token == o.session_token
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Hashes the public parts only (equal credentials still hash equal).
+    fn __hash__(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.access_key_id.hash(&mut h);
+        self.session_token.hash(&mut h);
+        h.finish()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client conversation
+// ---------------------------------------------------------------------------------------------
+
+/// A validated server-first message.
+#[pyclass(frozen, module = "mongodb_aws", name = "ServerFirst")]
+pub struct ServerFirst {
+    host: String,
+    region: String,
+    server_nonce: [u8; 64],
+    server_nonce_base64: [u8; SERVER_NONCE_BASE64_LEN],
+}
+
+#[pymethods]
+impl ServerFirst {
+    #[getter]
+    fn host(&self) -> &str {
+        &self.host
+    }
+
+    #[getter]
+    fn region(&self) -> &str {
+        &self.region
+    }
+
+    #[getter]
+    fn server_nonce<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.server_nonce)
+    }
+
+    #[getter]
+    fn server_nonce_base64(&self) -> &str {
+        std::str::from_utf8(&self.server_nonce_base64).unwrap_or("")
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            // Hosts and regions are host characters only: quoting them is Python's repr.
+            "ServerFirst(host='{}', region='{}')",
+            self.host, self.region
+        )
+    }
+}
+
+/// The client side of one MONGODB-AWS conversation (native part; `mongodb_aws.ClientConversation`
+/// adds the defaults).
+#[pyclass(subclass, frozen, module = "mongodb_aws._mongodb_aws", name = "ClientConversation")]
+pub struct ClientConversation {
+    inner: CoreConversation,
+}
+
+fn nonce32(py: Python<'_>, nonce: &[u8]) -> PyResult<[u8; CLIENT_NONCE_LEN]> {
+    nonce
+        .try_into()
+        .map_err(|_| py_err(py, Error::InvalidParameter))
+}
+
+#[pymethods]
+impl ClientConversation {
+    #[new]
+    fn new(py: Python<'_>, nonce: &[u8]) -> PyResult<Self> {
+        Ok(ClientConversation {
+            inner: CoreConversation::new(nonce32(py, nonce)?),
+        })
+    }
+
+    #[getter]
+    fn nonce<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, self.inner.nonce())
+    }
+
+    fn client_first<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.client_first())
+    }
+
+    fn parse_server_first(&self, py: Python<'_>, server_first: &[u8]) -> PyResult<ServerFirst> {
+        let sf = self.inner.parse_server_first(server_first).py(py)?;
+        Ok(ServerFirst {
+            host: sf.host().to_owned(),
+            region: sf.region().to_owned(),
+            server_nonce: *sf.server_nonce(),
+            server_nonce_base64: sf.server_nonce_base64(),
+        })
+    }
+
+    fn finish<'py>(
+        &self,
+        py: Python<'py>,
+        server_first: &[u8],
+        credentials: &Credentials,
+        now: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let now = unix_time(now)?;
+        let work = || -> Result<Vec<u8>, Error> {
+            let creds = credentials.core()?;
+            let sf = self.inner.parse_server_first(server_first)?;
+            let key = credentials.signing_key(&sf.scope(AmzDate::from_unix(now)?)?)?;
+            let mut stack = [0u8; 1024];
+            match self
+                .inner
+                .finish(server_first, &creds, now, Some(&key), &mut stack)
+            {
+                Ok(n) => Ok(stack.get(..n).unwrap_or(&[]).to_vec()),
+                Err(Error::BufferTooSmall { needed }) => {
+                    let mut v = vec![0u8; needed];
+                    let n = self.inner.finish(server_first, &creds, now, Some(&key), &mut v)?;
+                    v.truncate(n);
+                    Ok(v)
+                }
+                Err(e) => Err(e),
+            }
+        };
+        let out = if credentials.token_len() > DETACH_THRESHOLD {
+            py.detach(work)
+        } else {
+            work()
+        };
+        Ok(PyBytes::new(py, &out.py(py)?))
+    }
+
+    fn canonical_request(
+        &self,
+        py: Python<'_>,
+        server_first: &[u8],
+        credentials: &Credentials,
+        now: &Bound<'_, PyAny>,
+    ) -> PyResult<String> {
+        let now = unix_time(now)?;
+        let creds = credentials.core().py(py)?;
+        let v = into_vec(1024, |out| {
+            self.inner
+                .canonical_request(server_first, &creds, now, out)
+        })
+        .py(py)?;
+        utf8(py, v)
+    }
+
+    fn string_to_sign(
+        &self,
+        py: Python<'_>,
+        server_first: &[u8],
+        credentials: &Credentials,
+        now: &Bound<'_, PyAny>,
+    ) -> PyResult<String> {
+        let now = unix_time(now)?;
+        let creds = credentials.core().py(py)?;
+        let v = into_vec(256, |out| {
+            self.inner.string_to_sign(server_first, &creds, now, out)
+        })
+        .py(py)?;
+        utf8(py, v)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// General SigV4
+// ---------------------------------------------------------------------------------------------
+
+/// Arguments shared by the SigV4 functions (built by `mongodb_aws.sign_v4` and friends).
+struct SigV4Args<'a> {
+    method: String,
+    path: String,
+    query: String,
+    headers: Vec<(String, String)>,
+    body: &'a [u8],
+    payload_hash: Option<String>,
+    unsigned_payload: bool,
+    region: String,
+    service: String,
+    now: UnixTime,
+    settings: Settings,
+}
+
+impl SigV4Args<'_> {
+    fn size(&self, creds: &Credentials) -> usize {
+        self.body.len()
+            + creds.token_len()
+            + self
+                .headers
+                .iter()
+                .map(|(n, v)| n.len() + v.len())
+                .sum::<usize>()
+    }
+
+    /// Calls `f` with the core request, credentials and scope.
+    fn with<R>(
+        &self,
+        creds: &Credentials,
+        f: impl FnOnce(&Request<'_>, &CoreCredentials<'_>, &Scope<'_>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let payload = if self.unsigned_payload {
+            Payload::Unsigned
+        } else if let Some(h) = &self.payload_hash {
+            Payload::Hash(h)
+        } else {
+            Payload::Bytes(self.body)
+        };
+        let req = Request {
+            method: &self.method,
+            path: &self.path,
+            query: &self.query,
+            headers: &headers,
+            payload,
+        };
+        let c = creds.core()?;
+        let scope = Scope::new(AmzDate::from_unix(self.now)?, &self.region, &self.service)?;
+        f(&req, &c, &scope)
+    }
+}
+
+/// One private entry point for the SigV4 family; `op` is "sign", "canonical_request",
+/// "string_to_sign" or "presign". Returns, for "sign", `(signature, authorization, amz_date,
+/// payload_hash_or_None)`; for "presign", `(signature, query)`; otherwise the text.
+#[pyfunction(name = "sigv4")]
+#[pyo3(signature = (op, method, path, query, headers, body, payload_hash, unsigned_payload,
+                    credentials, region, service, now, normalize_path, double_encode_path,
+                    sign_session_token, content_sha256_header, expires))]
+#[allow(clippy::too_many_arguments)]
+fn sigv4_op<'py>(
+    py: Python<'py>,
+    op: &str,
+    method: String,
+    path: String,
+    query: String,
+    headers: Vec<(String, String)>,
+    body: &[u8],
+    payload_hash: Option<String>,
+    unsigned_payload: bool,
+    credentials: &Credentials,
+    region: String,
+    service: String,
+    now: &Bound<'py, PyAny>,
+    normalize_path: bool,
+    double_encode_path: bool,
+    sign_session_token: bool,
+    content_sha256_header: bool,
+    expires: u32,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let mut args = SigV4Args {
+        method,
+        path,
+        query,
+        headers,
+        body,
+        payload_hash,
+        unsigned_payload,
+        region,
+        service,
+        now: unix_time(now)?,
+        settings: Settings {
+            normalize_path,
+            uri_encoding: if double_encode_path {
+                UriEncoding::Double
+            } else {
+                UriEncoding::Single
+            },
+            session_token: if sign_session_token {
+                SessionTokenMode::Signed
+            } else {
+                SessionTokenMode::Omitted
+            },
+            content_sha256_header,
+        },
+    };
+    enum Out {
+        Sign(String, String, String, Option<String>),
+        Text(String),
+        Presign(String, String),
+    }
+    let detach = args.size(credentials) > DETACH_THRESHOLD;
+    let op = op.to_owned();
+    let mut work = move || -> Result<Out, Error> {
+        // With `x-amz-content-sha256`, the body is hashed once here and handed to the core as a
+        // precomputed hash, so that the header value and the signed hash are the same bytes.
+        if args.settings.content_sha256_header
+            && !args.unsigned_payload
+            && args.payload_hash.is_none()
+        {
+            args.payload_hash = Some(hex::encode(Sha256::digest(args.body)));
+        }
+        let text = |v: Vec<u8>| String::from_utf8(v).map_err(|_| Error::LengthOverflow);
+        match op.as_str() {
+            "sign" => args.with(credentials, |req, c, scope| {
+                let key = credentials.signing_key(scope)?;
+                let sig = sigv4::sign(req, c, scope, &args.settings, Some(&key))?;
+                let authz = into_vec(512, |out| {
+                    sigv4::authorization(req, c, scope, &args.settings, &sig, out)
+                })?;
+                let hash = if args.unsigned_payload {
+                    Some(sigv4::UNSIGNED_PAYLOAD.to_owned())
+                } else {
+                    args.payload_hash.clone()
+                };
+                Ok(Out::Sign(
+                    sig.hex().as_str().to_owned(),
+                    text(authz)?,
+                    scope.time().as_str().to_owned(),
+                    hash,
+                ))
+            }),
+            "canonical_request" => args.with(credentials, |req, c, scope| {
+                let v = into_vec(2048, |out| {
+                    sigv4::canonical_request(req, c, scope, &args.settings, out)
+                })?;
+                Ok(Out::Text(text(v)?))
+            }),
+            "string_to_sign" => args.with(credentials, |req, c, scope| {
+                let v = into_vec(512, |out| {
+                    sigv4::string_to_sign(req, c, scope, &args.settings, out)
+                })?;
+                Ok(Out::Text(text(v)?))
+            }),
+            "presign" => args.with(credentials, |req, c, scope| {
+                let key = credentials.signing_key(scope)?;
+                let mut sig = None;
+                let v = into_vec(2048, |out| {
+                    let (n, s) =
+                        sigv4::presign(req, c, scope, &args.settings, expires, Some(&key), out)?;
+                    sig = Some(s);
+                    Ok(n)
+                })?;
+                let sig = sig.ok_or(Error::LengthOverflow)?;
+                Ok(Out::Presign(sig.hex().as_str().to_owned(), text(v)?))
+            }),
+            "presign_canonical_request" => args.with(credentials, |req, c, scope| {
+                let v = into_vec(2048, |out| {
+                    sigv4::presign_canonical_request(req, c, scope, &args.settings, expires, out)
+                })?;
+                Ok(Out::Text(text(v)?))
+            }),
+            _ => Err(Error::InvalidParameter),
+        }
+    };
+    let out = if detach { py.detach(work) } else { work() }.py(py)?;
+    match out {
+        Out::Sign(sig, authz, date, hash) => (sig, authz, date, hash).into_pyobject(py),
+        Out::Text(t) => (t,).into_pyobject(py),
+        Out::Presign(sig, q) => (sig, q).into_pyobject(py),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// STS
+// ---------------------------------------------------------------------------------------------
+
+/// Validates an STS host as it appears in server-first (1..=255 bytes, no empty label, host
+/// characters only).
+#[pyfunction]
+fn validate_sts_host(py: Python<'_>, host: &Bound<'_, PyString>) -> PyResult<()> {
+    let host = host.to_cow()?;
+    sts::validate_host(&host).py(py)
+}
+
+/// The signing region for an STS host (the MONGODB-AWS region rule).
+#[pyfunction]
+fn sts_region(py: Python<'_>, host: &Bound<'_, PyString>) -> PyResult<String> {
+    let host = host.to_cow()?;
+    Ok(sts::region_for_host(&host).py(py)?.to_owned())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Module
+// ---------------------------------------------------------------------------------------------
+
+#[pymodule]
+fn _mongodb_aws(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("STS_DEFAULT_HOST", sts::DEFAULT_HOST)?;
+    m.add("STS_SERVICE", sts::SERVICE)?;
+    m.add("GET_CALLER_IDENTITY_BODY", sts::GET_CALLER_IDENTITY_BODY)?;
+    m.add("DETACH_THRESHOLD", DETACH_THRESHOLD)?;
+    m.add("MAX_PRESIGN_EXPIRES", sigv4::MAX_PRESIGN_EXPIRES)?;
+    m.add_class::<Credentials>()?;
+    m.add_class::<ServerFirst>()?;
+    m.add_class::<ClientConversation>()?;
+    m.add_function(wrap_pyfunction!(sigv4_op, m)?)?;
+    m.add_function(wrap_pyfunction!(validate_sts_host, m)?)?;
+    m.add_function(wrap_pyfunction!(sts_region, m)?)?;
+    m.add_function(wrap_pyfunction!(error_table, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,411 @@
+"""MONGODB-AWS authentication and AWS Signature Version 4 for Python.
+
+A thin, typed layer over the allocation-free Rust core (``mongodb_aws._mongodb_aws``). Everything the
+core does is done by the core; this module only adds what a Python program expects by default: the
+clock (:func:`time.time`), randomness (:func:`os.urandom`) and splitting a URL.
+
+>>> import mongodb_aws
+>>> creds = mongodb_aws.Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+>>> creds
+Credentials(access_key_id='AKIDEXAMPLE', secret_access_key='<redacted>', session_token=None)
+>>> conv = mongodb_aws.ClientConversation()
+>>> len(conv.client_first())
+52
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Optional, Tuple, Union
+from urllib.parse import urlsplit
+
+from mongodb_aws import _mongodb_aws as _native
+from mongodb_aws._errors import (
+    ConversationError,
+    CredentialsError,
+    InternalError,
+    InvalidArgumentError,
+    MongoDBAWSError,
+    ResponseError,
+    ServerConversationError,
+)
+from mongodb_aws._mongodb_aws import (
+    GET_CALLER_IDENTITY_BODY,
+    MAX_PRESIGN_EXPIRES,
+    STS_DEFAULT_HOST,
+    STS_SERVICE,
+    Credentials,
+    ServerFirst,
+    __version__,
+    sts_region,
+    validate_sts_host,
+)
+
+__all__ = [
+    "__version__",
+    "Credentials",
+    "ClientConversation",
+    "ServerFirst",
+    "SignedRequest",
+    "PresignedRequest",
+    "sign_v4",
+    "presign_v4",
+    "canonical_request_v4",
+    "string_to_sign_v4",
+    "sts_region",
+    "validate_sts_host",
+    "STS_DEFAULT_HOST",
+    "STS_SERVICE",
+    "GET_CALLER_IDENTITY_BODY",
+    "MAX_PRESIGN_EXPIRES",
+    "MongoDBAWSError",
+    "InvalidArgumentError",
+    "CredentialsError",
+    "ConversationError",
+    "ResponseError",
+    "ServerConversationError",
+    "InternalError",
+]
+
+#: Unix seconds: an ``int`` or a ``float`` (floored).
+Timestamp = Union[int, float]
+#: Headers as a mapping or as ``(name, value)`` pairs (repeat a name for several values).
+Headers = Union[Mapping[str, str], Iterable[Tuple[str, str]]]
+
+
+class ClientConversation(_native.ClientConversation):
+    """The client side of one MONGODB-AWS SASL conversation.
+
+    ``nonce`` is the 32-byte client nonce; by default 32 bytes of :func:`os.urandom`. Inject one only
+    in tests. The object holds nothing but the nonce: every method is pure and thread-safe.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, nonce: Optional[bytes] = None) -> ClientConversation:
+        return super().__new__(cls, os.urandom(32) if nonce is None else nonce)
+
+    def finish(
+        self,
+        server_first: bytes,
+        credentials: Credentials,
+        now: Optional[Timestamp] = None,
+    ) -> bytes:
+        """Validates server-first and returns the client-final payload (BSON ``{a, d[, t]}``).
+
+        ``now`` is the signing time in unix seconds, by default :func:`time.time`.
+        Raises :class:`ConversationError` when the server's message is invalid.
+        """
+        return super().finish(server_first, credentials, time.time() if now is None else now)
+
+    def canonical_request(
+        self,
+        server_first: bytes,
+        credentials: Credentials,
+        now: Optional[Timestamp] = None,
+    ) -> str:
+        """The canonical request :meth:`finish` signs (for diagnostics)."""
+        return super().canonical_request(
+            server_first, credentials, time.time() if now is None else now
+        )
+
+    def string_to_sign(
+        self,
+        server_first: bytes,
+        credentials: Credentials,
+        now: Optional[Timestamp] = None,
+    ) -> str:
+        """The SigV4 string to sign :meth:`finish` signs (for diagnostics)."""
+        return super().string_to_sign(
+            server_first, credentials, time.time() if now is None else now
+        )
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    """The result of :func:`sign_v4`."""
+
+    authorization: str
+    """The ``Authorization`` header value."""
+    signature: str
+    """The signature, 64 lower-case hex digits."""
+    amz_date: str
+    """The ``X-Amz-Date`` value that was signed (``YYYYMMDD'T'HHMMSS'Z'``)."""
+    headers: dict[str, str] = field(default_factory=dict)
+    """Headers to add to the request before sending it: ``Host`` (when taken from the URL),
+    ``X-Amz-Date``, ``X-Amz-Security-Token``, ``X-Amz-Content-SHA256`` (each unless already
+    present) and ``Authorization``."""
+
+
+@dataclass(frozen=True)
+class PresignedRequest:
+    """The result of :func:`presign_v4`."""
+
+    url: str
+    """The URL with the signing parameters appended to its query."""
+    query: str
+    """Just the signing parameters (``X-Amz-Algorithm=...&...&X-Amz-Signature=...``)."""
+    signature: str
+    """The signature, 64 lower-case hex digits."""
+
+
+def _has(headers: list[tuple[str, str]], name: str) -> bool:
+    return any(n.lower() == name for n, _ in headers)
+
+
+def _prepare(
+    method: str,
+    url: str,
+    headers: Headers,
+    body: Union[bytes, str],
+) -> tuple[str, str, str, list[tuple[str, str]], bytes, Optional[str]]:
+    """Splits ``url`` into path and query, lists the headers and adds ``Host`` from the URL when the
+    caller gave none (default ports left out). Returns the added host, if any, last."""
+    pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+    if url.startswith("/"):
+        path, _, query = url.partition("?")
+        added_host = None
+    else:
+        parts = urlsplit(url)
+        path, query = parts.path or "/", parts.query
+        netloc = parts.netloc.rpartition("@")[2]
+        default = {"https": ":443", "http": ":80"}.get(parts.scheme.lower())
+        if default and netloc.endswith(default):
+            netloc = netloc[: -len(default)]
+        added_host = None
+        if not _has(pairs, "host") and netloc:
+            added_host = netloc
+            pairs.append(("Host", netloc))
+    data = body.encode() if isinstance(body, str) else bytes(body)
+    return method, path, query, pairs, data, added_host
+
+
+def _call(
+    op: str,
+    method: str,
+    url: str,
+    headers: Headers,
+    body: Union[bytes, str],
+    credentials: Credentials,
+    region: str,
+    service: str,
+    now: Optional[Timestamp],
+    payload_hash: Optional[str],
+    unsigned_payload: bool,
+    normalize_path: bool,
+    double_encode_path: bool,
+    sign_session_token: bool,
+    content_sha256_header: bool,
+    expires: int = 0,
+) -> tuple[tuple[Any, ...], list[tuple[str, str]], Optional[str], str]:
+    method, path, query, pairs, data, added_host = _prepare(method, url, headers, body)
+    out = _native.sigv4(
+        op,
+        method,
+        path,
+        query,
+        pairs,
+        data,
+        payload_hash,
+        unsigned_payload,
+        credentials,
+        region,
+        service,
+        time.time() if now is None else now,
+        normalize_path,
+        double_encode_path,
+        sign_session_token,
+        content_sha256_header,
+        expires,
+    )
+    return out, pairs, added_host, query
+
+
+def sign_v4(
+    method: str,
+    url: str,
+    *,
+    credentials: Credentials,
+    region: str,
+    service: str,
+    headers: Headers = (),
+    body: Union[bytes, str] = b"",
+    now: Optional[Timestamp] = None,
+    payload_hash: Optional[str] = None,
+    unsigned_payload: bool = False,
+    normalize_path: bool = True,
+    double_encode_path: bool = True,
+    sign_session_token: bool = True,
+    content_sha256_header: bool = False,
+) -> SignedRequest:
+    """Signs any HTTP request with AWS Signature Version 4 (``Authorization`` header).
+
+    ``url`` is an absolute URL (its host becomes the ``Host`` header unless ``headers`` has one) or
+    an absolute path with an optional ``?query``; path and query are taken as sent on the wire.
+    Every header given is signed; ``Host`` is required. ``body`` is hashed, unless ``payload_hash``
+    (64 lower-case hex digits) or ``unsigned_payload=True`` (``UNSIGNED-PAYLOAD``) is given.
+
+    S3 wants ``normalize_path=False, double_encode_path=False, content_sha256_header=True``; every
+    other service the defaults. ``sign_session_token=False`` leaves the token out of the signature
+    (the header is still returned, to be added after signing). ``now`` defaults to
+    :func:`time.time`.
+    """
+    out, pairs, added_host, _ = _call(
+        "sign",
+        method,
+        url,
+        headers,
+        body,
+        credentials,
+        region,
+        service,
+        now,
+        payload_hash,
+        unsigned_payload,
+        normalize_path,
+        double_encode_path,
+        sign_session_token,
+        content_sha256_header,
+    )
+    signature, authorization, amz_date, hashed = out
+    add: dict[str, str] = {}
+    if added_host is not None:
+        add["Host"] = added_host
+    if not _has(pairs, "x-amz-date"):
+        add["X-Amz-Date"] = amz_date
+    token = credentials.session_token
+    if token is not None and not _has(pairs, "x-amz-security-token"):
+        add["X-Amz-Security-Token"] = token
+    if content_sha256_header and hashed is not None and not _has(pairs, "x-amz-content-sha256"):
+        add["X-Amz-Content-SHA256"] = hashed
+    add["Authorization"] = authorization
+    return SignedRequest(authorization, signature, amz_date, add)
+
+
+def presign_v4(
+    method: str,
+    url: str,
+    *,
+    credentials: Credentials,
+    region: str,
+    service: str,
+    expires: int,
+    headers: Headers = (),
+    body: Union[bytes, str] = b"",
+    now: Optional[Timestamp] = None,
+    payload_hash: Optional[str] = None,
+    unsigned_payload: bool = False,
+    normalize_path: bool = True,
+    double_encode_path: bool = True,
+    sign_session_token: bool = True,
+) -> PresignedRequest:
+    """Presigns a request: the signature goes into the query string (``X-Amz-*`` parameters).
+
+    ``expires`` is the validity in seconds (1 to :data:`MAX_PRESIGN_EXPIRES`). Only the headers given
+    (``Host`` at least) are signed. Other arguments as for :func:`sign_v4`.
+    """
+    out, _, _, query = _call(
+        "presign",
+        method,
+        url,
+        headers,
+        body,
+        credentials,
+        region,
+        service,
+        now,
+        payload_hash,
+        unsigned_payload,
+        normalize_path,
+        double_encode_path,
+        sign_session_token,
+        False,
+        expires,
+    )
+    signature, params = out
+    base = url.split("#", 1)[0]
+    joined = base + ("&" if query else ("" if base.endswith("?") else "?")) + params
+    return PresignedRequest(joined, params, signature)
+
+
+def canonical_request_v4(
+    method: str,
+    url: str,
+    *,
+    credentials: Credentials,
+    region: str,
+    service: str,
+    headers: Headers = (),
+    body: Union[bytes, str] = b"",
+    now: Optional[Timestamp] = None,
+    payload_hash: Optional[str] = None,
+    unsigned_payload: bool = False,
+    normalize_path: bool = True,
+    double_encode_path: bool = True,
+    sign_session_token: bool = True,
+    content_sha256_header: bool = False,
+    presign_expires: Optional[int] = None,
+) -> str:
+    """The canonical request :func:`sign_v4` (or, with ``presign_expires``, :func:`presign_v4`)
+    would sign, for diagnostics."""
+    out, _, _, _ = _call(
+        "canonical_request" if presign_expires is None else "presign_canonical_request",
+        method,
+        url,
+        headers,
+        body,
+        credentials,
+        region,
+        service,
+        now,
+        payload_hash,
+        unsigned_payload,
+        normalize_path,
+        double_encode_path,
+        sign_session_token,
+        content_sha256_header,
+        presign_expires or 0,
+    )
+    text: str = out[0]
+    return text
+
+
+def string_to_sign_v4(
+    method: str,
+    url: str,
+    *,
+    credentials: Credentials,
+    region: str,
+    service: str,
+    headers: Headers = (),
+    body: Union[bytes, str] = b"",
+    now: Optional[Timestamp] = None,
+    payload_hash: Optional[str] = None,
+    unsigned_payload: bool = False,
+    normalize_path: bool = True,
+    double_encode_path: bool = True,
+    sign_session_token: bool = True,
+    content_sha256_header: bool = False,
+) -> str:
+    """The SigV4 string to sign of :func:`sign_v4`, for diagnostics."""
+    out, _, _, _ = _call(
+        "string_to_sign",
+        method,
+        url,
+        headers,
+        body,
+        credentials,
+        region,
+        service,
+        now,
+        payload_hash,
+        unsigned_payload,
+        normalize_path,
+        double_encode_path,
+        sign_session_token,
+        content_sha256_header,
+    )
+    text: str = out[0]
+    return text

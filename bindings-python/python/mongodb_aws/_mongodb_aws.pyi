@@ -1,0 +1,106 @@
+"""Native module (Rust, pyo3). Use the public API of :mod:`mongodb_aws` instead."""
+
+from typing import Any, Optional, Union, final
+
+__version__: str
+STS_DEFAULT_HOST: str
+STS_SERVICE: str
+GET_CALLER_IDENTITY_BODY: str
+DETACH_THRESHOLD: int
+MAX_PRESIGN_EXPIRES: int
+
+@final
+class Credentials:
+    """AWS credentials, validated by the core. ``repr()`` never shows the secret or the token.
+
+    An empty ``session_token`` counts as none. Raises :class:`mongodb_aws.CredentialsError` for
+    malformed values.
+    """
+
+    def __new__(
+        cls,
+        access_key_id: str,
+        secret_access_key: str,
+        session_token: Optional[str] = None,
+    ) -> Credentials: ...
+    @staticmethod
+    def from_parts(
+        access_key_id: Optional[str] = None,
+        secret_access_key: Optional[str] = None,
+        session_token: Optional[str] = None,
+    ) -> Credentials:
+        """Credentials from optional parts with the spec's environment-variable rule: empty is
+        unset; id and secret (and a token) are valid; anything else raises
+        :class:`mongodb_aws.CredentialsError` (``NO_CREDENTIALS`` when nothing is set)."""
+    @property
+    def access_key_id(self) -> str: ...
+    @property
+    def secret_access_key(self) -> str: ...
+    @property
+    def session_token(self) -> Optional[str]: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class ServerFirst:
+    """A validated server-first message."""
+
+    @property
+    def host(self) -> str:
+        """The STS host ``h``, verbatim."""
+    @property
+    def region(self) -> str:
+        """The signing region derived from the host."""
+    @property
+    def server_nonce(self) -> bytes:
+        """The 64-byte server nonce ``s``."""
+    @property
+    def server_nonce_base64(self) -> str:
+        """Base64 of the server nonce: the ``X-MongoDB-Server-Nonce`` header value."""
+
+class ClientConversation:
+    def __new__(cls, nonce: bytes) -> ClientConversation: ...
+    @property
+    def nonce(self) -> bytes:
+        """The 32-byte client nonce."""
+    def client_first(self) -> bytes:
+        """The client-first payload, BSON ``{r: BinData(0, nonce), p: 110}`` (52 bytes)."""
+    def parse_server_first(self, server_first: bytes) -> ServerFirst:
+        """Validates server-first strictly; raises :class:`mongodb_aws.ConversationError`."""
+    def finish(
+        self, server_first: bytes, credentials: Credentials, now: Union[int, float]
+    ) -> bytes: ...
+    def canonical_request(
+        self, server_first: bytes, credentials: Credentials, now: Union[int, float]
+    ) -> str: ...
+    def string_to_sign(
+        self, server_first: bytes, credentials: Credentials, now: Union[int, float]
+    ) -> str: ...
+
+def sigv4(
+    op: str,
+    method: str,
+    path: str,
+    query: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    payload_hash: Optional[str],
+    unsigned_payload: bool,
+    credentials: Credentials,
+    region: str,
+    service: str,
+    now: Union[int, float],
+    normalize_path: bool,
+    double_encode_path: bool,
+    sign_session_token: bool,
+    content_sha256_header: bool,
+    expires: int,
+) -> tuple[Any, ...]: ...
+def validate_sts_host(host: str) -> None:
+    """Raises :class:`mongodb_aws.ConversationError` unless ``host`` is a valid STS host."""
+
+def sts_region(host: str) -> str:
+    """The signing region for an STS host (MONGODB-AWS rule); raises for invalid hosts."""
+
+def error_table() -> list[tuple[int, str, str]]:
+    """Every core error as ``(number, name, message)``."""
