@@ -2,6 +2,24 @@
 
 from typing import Any, Optional, Union, final
 
+from typing_extensions import Self, disjoint_base
+
+__all__ = [
+    "__version__",
+    "STS_DEFAULT_HOST",
+    "STS_SERVICE",
+    "GET_CALLER_IDENTITY_BODY",
+    "DETACH_THRESHOLD",
+    "MAX_PRESIGN_EXPIRES",
+    "Credentials",
+    "ServerFirst",
+    "ClientConversation",
+    "sigv4",
+    "validate_sts_host",
+    "sts_region",
+    "error_table",
+]
+
 __version__: str
 STS_DEFAULT_HOST: str
 STS_SERVICE: str
@@ -38,7 +56,7 @@ class Credentials:
     def secret_access_key(self) -> str: ...
     @property
     def session_token(self) -> Optional[str]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
@@ -58,8 +76,9 @@ class ServerFirst:
     def server_nonce_base64(self) -> str:
         """Base64 of the server nonce: the ``X-MongoDB-Server-Nonce`` header value."""
 
+@disjoint_base
 class ClientConversation:
-    def __new__(cls, nonce: bytes) -> ClientConversation: ...
+    def __new__(cls, nonce: bytes) -> Self: ...
     @property
     def nonce(self) -> bytes:
         """The 32-byte client nonce."""

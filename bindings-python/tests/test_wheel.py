@@ -1,0 +1,73 @@
+"""The built wheel installs into a fresh virtualenv (no network, no other package) and works there.
+
+The test stage passes the wheel's path in MONGODB_AWS_WHEEL; without it the test is skipped."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import GCI
+
+WHEEL = os.environ.get("MONGODB_AWS_WHEEL")
+
+SCRIPT = """
+import json, sys, mongodb_aws
+from pathlib import Path
+gci = Path(sys.argv[1])
+inp = json.loads((gci / "inputs.json").read_text())
+conv = mongodb_aws.ClientConversation(bytes.fromhex(inp["client_nonce_hex"]))
+creds = mongodb_aws.Credentials(inp["access_key_id"], inp["secret_access_key"], inp["session_token"])
+sf = bytes.fromhex((gci / "server-first.bson.hex").read_text().strip())
+out = conv.finish(sf, creds, 1440938160)
+assert out.hex() == (gci / "with-session-token" / "client-final.bson.hex").read_text().strip()
+try:
+    mongodb_aws.Credentials("AKID", "")
+except mongodb_aws.CredentialsError as e:
+    assert e.code == "MISSING_SECRET_ACCESS_KEY"
+import mongodb_aws.pymongo
+print(mongodb_aws.__version__, mongodb_aws.__file__)
+"""
+
+
+@pytest.mark.skipif(not WHEEL, reason="MONGODB_AWS_WHEEL not set (the test stage sets it)")
+def test_wheel_installs_into_fresh_venv(tmp_path: Path) -> None:
+    assert WHEEL is not None
+    wheel = Path(WHEEL)
+    # One abi3 wheel for CPython 3.9 and later.
+    assert "-cp39-abi3-" in wheel.name, wheel.name
+    names = zipfile.ZipFile(wheel).namelist()
+    for f in ("mongodb_aws/__init__.py", "mongodb_aws/py.typed", "mongodb_aws/_mongodb_aws.pyi",
+              "mongodb_aws/pymongo.py", "mongodb_aws/_errors.py"):
+        assert f in names, f
+    assert any(n.startswith("mongodb_aws/_mongodb_aws.") and n.endswith(".so") for n in names)
+
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--no-index", "--no-deps",
+         "--disable-pip-version-check", str(wheel)],
+        check=True,
+    )
+    run = subprocess.run(
+        [str(python), "-I", "-c", SCRIPT, str(GCI)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    version, location = run.stdout.split()
+    assert location.startswith(str(env_dir)), location
+    # Nothing else was installed: the package has no runtime dependency.
+    freeze = subprocess.run([str(python), "-m", "pip", "freeze", "--disable-pip-version-check"],
+                            check=True, capture_output=True, text=True).stdout.splitlines()
+    assert len(freeze) == 1 and freeze[0].startswith("mongodb-aws"), freeze
+    assert version
+    assert sys.version_info >= (3, 9)
