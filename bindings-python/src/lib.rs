@@ -190,8 +190,8 @@ impl Credentials {
         secret_access_key: Option<&str>,
         session_token: Option<&str>,
     ) -> PyResult<Self> {
-        let c = CoreCredentials::from_parts(access_key_id, secret_access_key, session_token)
-            .py(py)?;
+        let c =
+            CoreCredentials::from_parts(access_key_id, secret_access_key, session_token).py(py)?;
         Ok(Credentials::from_core(&c))
     }
 
@@ -291,7 +291,12 @@ impl ServerFirst {
 
 /// The client side of one MONGODB-AWS conversation (native part; `mongodb_aws.ClientConversation`
 /// adds the defaults).
-#[pyclass(subclass, frozen, module = "mongodb_aws._mongodb_aws", name = "ClientConversation")]
+#[pyclass(
+    subclass,
+    frozen,
+    module = "mongodb_aws._mongodb_aws",
+    name = "ClientConversation"
+)]
 pub struct ClientConversation {
     inner: CoreConversation,
 }
@@ -350,7 +355,9 @@ impl ClientConversation {
                 Ok(n) => Ok(stack.get(..n).unwrap_or(&[]).to_vec()),
                 Err(Error::BufferTooSmall { needed }) => {
                     let mut v = vec![0u8; needed];
-                    let n = self.inner.finish(server_first, &creds, now, Some(&key), &mut v)?;
+                    let n = self
+                        .inner
+                        .finish(server_first, &creds, now, Some(&key), &mut v)?;
                     v.truncate(n);
                     Ok(v)
                 }
@@ -375,8 +382,7 @@ impl ClientConversation {
         let now = unix_time(now)?;
         let creds = credentials.core().py(py)?;
         let v = into_vec(1024, |out| {
-            self.inner
-                .canonical_request(server_first, &creds, now, out)
+            self.inner.canonical_request(server_first, &creds, now, out)
         })
         .py(py)?;
         utf8(py, v)
