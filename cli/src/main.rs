@@ -13,8 +13,9 @@ USAGE:
     mongodb-aws <COMMAND> [OPTIONS]
 
 COMMANDS:
-    demo     run one whole authentication on this machine and explain every step
-    serve    a MongoDB test server that accepts MONGODB-AWS (for driver tests)
+    credentials  resolve AWS credentials like a driver and show which identity they are (secrets redacted)
+    demo         run one whole authentication on this machine and explain every step
+    serve        a MongoDB test server that accepts MONGODB-AWS (for driver tests)
 
 Run `mongodb-aws <COMMAND> --help` for a command's options.
 ";
@@ -24,6 +25,7 @@ fn main() {
     let command = args.next();
     let rest: Vec<String> = args.collect();
     let code = match command.as_deref() {
+        Some("credentials") => mongodb_aws_cli::credentials::command::run(&rest),
         Some("demo") => demo::main(&rest),
         Some("serve") => server::cli::main(&rest),
         Some("-V" | "--version") => {

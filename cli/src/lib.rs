@@ -1,0 +1,3 @@
+//! Library side of the `mongodb-aws` command, so integration tests can drive the hosts directly.
+
+pub mod credentials;
