@@ -28,7 +28,10 @@ fn expect_error(env: &[(&str, &str)], name: &str) -> String {
     assert_eq!(code, 1, "{v} {stderr}");
     assert_eq!(v["error"], name, "{v} {stderr}");
     assert!(stderr.contains(name), "{stderr}");
-    assert!(!stderr.contains("emuSecret") && !stderr.contains("emuToken"), "{stderr}");
+    assert!(
+        !stderr.contains("emuSecret") && !stderr.contains("emuToken"),
+        "{stderr}"
+    );
     stderr
 }
 
@@ -71,7 +74,10 @@ fn full_uri_with_token_file_reread_each_time() {
     let full = format!("{}/v1/credentials", e.url);
     let env = [
         ("AWS_CONTAINER_CREDENTIALS_FULL_URI", full.as_str()),
-        ("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", file.to_str().unwrap()),
+        (
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+            file.to_str().unwrap(),
+        ),
         ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "ignored-when-file-set"),
     ];
     let (code, v, err) = cli(&env, &[]);
@@ -103,7 +109,10 @@ fn full_uri_with_token_file_reread_each_time() {
 fn full_uri_refuses_plain_http_to_other_hosts() {
     // No connection is attempted: the core refuses the URL.
     let err = expect_error(
-        &[("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://192.0.2.1/creds")],
+        &[(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "http://192.0.2.1/creds",
+        )],
         "FORBIDDEN_CONTAINER_HOST",
     );
     assert!(err.contains("169.254.170.23"), "{err}");
@@ -149,7 +158,13 @@ fn emulator_imds_rules() {
         b"",
     );
     assert_eq!(st, 400);
-    let (st, _) = raw(e.port, "GET", "/latest/meta-data/iam/security-credentials/", &[], b"");
+    let (st, _) = raw(
+        e.port,
+        "GET",
+        "/latest/meta-data/iam/security-credentials/",
+        &[],
+        b"",
+    );
     assert_eq!(st, 401);
     let (st, _) = raw(
         e.port,
@@ -179,10 +194,24 @@ fn emulator_imds_rules() {
 
 #[test]
 fn imds_token_timeout_names_the_hop_limit() {
-    let e = Emulator::start(&["--mode", "hang", "--target", "imds-token", "--hang-seconds", "5"]);
+    let e = Emulator::start(&[
+        "--mode",
+        "hang",
+        "--target",
+        "imds-token",
+        "--hang-seconds",
+        "5",
+    ]);
     let t = Instant::now();
-    let err = expect_error(&[("MONGODB_AWS_EC2_METADATA_ENDPOINT", &e.url)], "IMDS_TOKEN_TIMEOUT");
-    assert!(t.elapsed() < Duration::from_millis(2500), "1 s IMDS timeout: {:?}", t.elapsed());
+    let err = expect_error(
+        &[("MONGODB_AWS_EC2_METADATA_ENDPOINT", &e.url)],
+        "IMDS_TOKEN_TIMEOUT",
+    );
+    assert!(
+        t.elapsed() < Duration::from_millis(2500),
+        "1 s IMDS timeout: {:?}",
+        t.elapsed()
+    );
     assert!(err.contains("hop limit"), "{err}");
     assert_eq!(e.count("imds-role"), 0);
 }
@@ -215,11 +244,26 @@ fn bad_bodies_and_statuses() {
     let cases: &[(&str, &str)] = &[
         (r#"{"mode":"malformed","target":"ecs"}"#, "JSON_MALFORMED"),
         (r#"{"mode":"html","target":"ecs"}"#, "JSON_MALFORMED"),
-        (r#"{"mode":"truncated","target":"ecs"}"#, "ENDPOINT_BAD_RESPONSE"),
-        (r#"{"mode":"status","target":"ecs","status":404}"#, "ENDPOINT_HTTP_STATUS"),
-        (r#"{"mode":"status","target":"ecs","status":500}"#, "ENDPOINT_HTTP_STATUS"),
-        (r#"{"mode":"status","target":"ecs","status":503}"#, "ENDPOINT_HTTP_STATUS"),
-        (r#"{"mode":"normal","expires_in":-10}"#, "CREDENTIALS_EXPIRED"),
+        (
+            r#"{"mode":"truncated","target":"ecs"}"#,
+            "ENDPOINT_BAD_RESPONSE",
+        ),
+        (
+            r#"{"mode":"status","target":"ecs","status":404}"#,
+            "ENDPOINT_HTTP_STATUS",
+        ),
+        (
+            r#"{"mode":"status","target":"ecs","status":500}"#,
+            "ENDPOINT_HTTP_STATUS",
+        ),
+        (
+            r#"{"mode":"status","target":"ecs","status":503}"#,
+            "ENDPOINT_HTTP_STATUS",
+        ),
+        (
+            r#"{"mode":"normal","expires_in":-10}"#,
+            "CREDENTIALS_EXPIRED",
+        ),
     ];
     for (cfg, want) in cases {
         e.config(cfg);
@@ -255,7 +299,10 @@ fn chain_order() {
     env.push(("AWS_SECRET_ACCESS_KEY", "envsecret".into()));
     let (code, v, err) = cli(&refs(&env), &[]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!((v["source"].as_str(), v["access_key_id"].as_str()), (Some("environment"), Some("AKIAENVEXAMPLE")));
+    assert_eq!(
+        (v["source"].as_str(), v["access_key_id"].as_str()),
+        (Some("environment"), Some("AKIAENVEXAMPLE"))
+    );
     assert_eq!(v["expiration"], serde_json::Value::Null);
     // Lambda: all three variables.
     let mut lambda = env.clone();
@@ -266,7 +313,10 @@ fn chain_order() {
     let mut partial = ecs_env(&e);
     partial.push(("AWS_ACCESS_KEY_ID", "AKIAENVEXAMPLE".into()));
     let err = expect_error(&refs(&partial), "MISSING_SECRET_ACCESS_KEY");
-    assert!(err.contains("ACCESS_KEY_ID is set, but SECRET_ACCESS_KEY is missing"), "{err}");
+    assert!(
+        err.contains("ACCESS_KEY_ID is set, but SECRET_ACCESS_KEY is missing"),
+        "{err}"
+    );
     let mut only_token = ecs_env(&e);
     only_token.push(("AWS_SESSION_TOKEN", "t".into()));
     expect_error(&refs(&only_token), "SESSION_TOKEN_WITHOUT_KEYS");
@@ -282,13 +332,21 @@ fn chain_order() {
     env.retain(|(k, _)| *k != "AWS_CONTAINER_CREDENTIALS_FULL_URI");
     let (_, v, _) = cli(&refs(&env), &[]);
     assert_eq!(v["source"], "ec2");
-    assert_eq!(e.count("imds-token"), 1, "EC2 only when nothing else is configured");
+    assert_eq!(
+        e.count("imds-token"),
+        1,
+        "EC2 only when nothing else is configured"
+    );
     // 4. No fall-back from a failing ECS endpoint to EC2.
     e.config(r#"{"mode":"status","target":"ecs","status":500}"#);
     let mut ecs_fail = ecs_env(&e);
     ecs_fail.push(("MONGODB_AWS_EC2_METADATA_ENDPOINT", e.url.clone()));
     expect_error(&refs(&ecs_fail), "ENDPOINT_HTTP_STATUS");
-    assert_eq!(e.count("imds-token"), 1, "ECS failure must not fall back to EC2");
+    assert_eq!(
+        e.count("imds-token"),
+        1,
+        "ECS failure must not fall back to EC2"
+    );
     // 5. Web identity needs both variables; with only one, ECS is used.
     e.config(r#"{"mode":"normal"}"#);
     let tok = token_dir.join("token");
@@ -305,7 +363,10 @@ fn chain_order() {
     // 6. AWS_EC2_METADATA_DISABLED ends the chain without any request.
     let before = e.count("imds-token");
     expect_error(
-        &[("MONGODB_AWS_EC2_METADATA_ENDPOINT", &e.url), ("AWS_EC2_METADATA_DISABLED", "true")],
+        &[
+            ("MONGODB_AWS_EC2_METADATA_ENDPOINT", &e.url),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ],
         "NO_CREDENTIALS",
     );
     assert_eq!(e.count("imds-token"), before);
@@ -334,7 +395,10 @@ fn cache_holds_endpoint_credentials_and_refreshes_near_expiry() {
     let d = resolve(&env, &cache).unwrap();
     assert!(!c.from_cache && !d.from_cache);
     assert_ne!(c.credentials.access_key_id, d.credentials.access_key_id);
-    assert_eq!(cache.peek().unwrap().access_key_id, d.credentials.access_key_id);
+    assert_eq!(
+        cache.peek().unwrap().access_key_id,
+        d.credentials.access_key_id
+    );
     assert_eq!(e.count("ecs"), 3);
 }
 
@@ -343,14 +407,21 @@ fn cache_cleared_after_auth_failure_then_refilled() {
     let e = Emulator::start(&[]);
     let env = env_map(&refs(&ecs_env(&e)));
     let cache = CredentialCache::new();
-    let poisoned = resolve(&env, &cache).unwrap().credentials.access_key_id.clone();
+    let poisoned = resolve(&env, &cache)
+        .unwrap()
+        .credentials
+        .access_key_id
+        .clone();
     // The driver's authentication fails with these credentials: it clears the cache.
     cache.clear();
     assert!(cache.peek().is_none());
     let fresh = resolve(&env, &cache).unwrap();
     assert!(!fresh.from_cache);
     assert_ne!(fresh.credentials.access_key_id, poisoned);
-    assert_eq!(cache.peek().unwrap().access_key_id, fresh.credentials.access_key_id);
+    assert_eq!(
+        cache.peek().unwrap().access_key_id,
+        fresh.credentials.access_key_id
+    );
 }
 
 #[test]
@@ -363,10 +434,16 @@ fn cached_credentials_win_over_env_vars_that_appear_later_and_env_is_never_cache
     env.insert("AWS_SECRET_ACCESS_KEY".into(), "late".into());
     let second = resolve(&env, &cache).unwrap();
     assert!(second.from_cache);
-    assert_eq!(second.credentials.access_key_id, first.credentials.access_key_id);
+    assert_eq!(
+        second.credentials.access_key_id,
+        first.credentials.access_key_id
+    );
     // Env credentials are used but never stored.
     let cache2 = CredentialCache::new();
-    let env_only = env_map(&[("AWS_ACCESS_KEY_ID", "AKIAENV"), ("AWS_SECRET_ACCESS_KEY", "s")]);
+    let env_only = env_map(&[
+        ("AWS_ACCESS_KEY_ID", "AKIAENV"),
+        ("AWS_SECRET_ACCESS_KEY", "s"),
+    ]);
     let r = resolve(&env_only, &cache2).unwrap();
     assert_eq!(r.credentials.access_key_id, "AKIAENV");
     assert!(cache2.peek().is_none());
@@ -384,7 +461,11 @@ fn concurrent_resolutions_share_one_fetch() {
             let (env, cache, barrier) = (env.clone(), cache.clone(), barrier.clone());
             std::thread::spawn(move || {
                 barrier.wait();
-                resolve(&*env, &cache).unwrap().credentials.access_key_id.clone()
+                resolve(&*env, &cache)
+                    .unwrap()
+                    .credentials
+                    .access_key_id
+                    .clone()
             })
         })
         .collect();

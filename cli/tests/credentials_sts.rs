@@ -39,12 +39,25 @@ fn sts_against_moto() {
     // --- AssumeRole, signed with the user's long-term key; moto verifies the signature.
     let (code, v, err) = cli(
         &refs(&env),
-        &["--assume-role", &role, "--role-session-name", "cli-session", "--duration-seconds", "900"],
+        &[
+            "--assume-role",
+            &role,
+            "--role-session-name",
+            "cli-session",
+            "--duration-seconds",
+            "900",
+        ],
     );
     assert_eq!(code, 0, "{err}");
     assert_eq!(v["source"], "assume-role");
-    assert_eq!(v["arn"], format!("arn:aws:sts::{acct}:assumed-role/mongodb-aws-role/cli-session"));
-    assert!(v["assumed_role_id"].as_str().unwrap().ends_with(":cli-session"));
+    assert_eq!(
+        v["arn"],
+        format!("arn:aws:sts::{acct}:assumed-role/mongodb-aws-role/cli-session")
+    );
+    assert!(v["assumed_role_id"]
+        .as_str()
+        .unwrap()
+        .ends_with(":cli-session"));
     assert!(v["access_key_id"].as_str().unwrap().starts_with("ASIA"));
     assert_eq!(v["session_token"], "<redacted>");
     assert_eq!(v["base"]["source"], "environment");
@@ -53,7 +66,41 @@ fn sts_against_moto() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    assert!(exp >= now + 800 && exp <= now + 1000, "DurationSeconds=900: {exp} vs {now}");
+    assert!(
+        exp >= now + 800 && exp <= now + 1000,
+        "DurationSeconds=900: {exp} vs {now}"
+    );
+
+    // --- --caller-identity: who STS sees, and the MongoDB user the server maps it to.
+    let (code, v, err) = cli(&refs(&env), &["--caller-identity"]);
+    assert_eq!(code, 0, "{err}");
+    let user_arn = m.s("user_arn");
+    assert_eq!(v["caller_identity"]["arn"], user_arn.as_str());
+    assert_eq!(v["caller_identity"]["account"], acct.as_str());
+    assert_eq!(v["caller_identity"]["mongodb_user"], user_arn.as_str());
+    let (code, v, err) = cli(
+        &refs(&env),
+        &["--assume-role", &role, "--role-session-name", "who", "--caller-identity"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        v["caller_identity"]["arn"],
+        format!("arn:aws:sts::{acct}:assumed-role/mongodb-aws-role/who")
+    );
+    assert_eq!(
+        v["caller_identity"]["mongodb_user"],
+        format!("arn:aws:sts::{acct}:assumed-role/mongodb-aws-role/*")
+    );
+    // Keys STS does not know: STS's code comes back.
+    let unknown = vec![
+        ("AWS_ACCESS_KEY_ID", "AKIAUNKNOWNEXAMPLE01".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "unknownsecretunknownsecretunknownsecret0".to_string()),
+        ("MONGODB_AWS_STS_ENDPOINT", m.url().to_string()),
+    ];
+    let (code, v, err) = cli(&refs(&unknown), &["--caller-identity"]);
+    assert_eq!(code, 1);
+    assert_eq!(v["error"], "STS_ERROR_RESPONSE", "{v}");
+    assert!(err.contains("InvalidClientTokenId"), "{err}");
 
     // --- with ExternalId and MFA (and a generated session name).
     let (code, v, err) = cli(
@@ -72,7 +119,9 @@ fn sts_against_moto() {
     assert_eq!(code, 0, "{err}");
     let arn = v["arn"].as_str().unwrap();
     assert!(
-        arn.starts_with(&format!("arn:aws:sts::{acct}:assumed-role/mongodb-aws-role/mongodb-aws-")),
+        arn.starts_with(&format!(
+            "arn:aws:sts::{acct}:assumed-role/mongodb-aws-role/mongodb-aws-"
+        )),
         "{arn}"
     );
 
@@ -82,7 +131,10 @@ fn sts_against_moto() {
     let (code, v, err) = cli(&refs(&bad), &["--assume-role", &role]);
     assert_eq!(code, 1);
     assert_eq!(v["error"], "ENDPOINT_HTTP_STATUS", "{v}");
-    assert!(err.contains("HTTP 403") && err.contains("SignatureDoesNotMatch"), "{err}");
+    assert!(
+        err.contains("HTTP 403") && err.contains("SignatureDoesNotMatch"),
+        "{err}"
+    );
     assert!(!err.contains("wrongSecret"), "{err}");
 
     // --- AssumeRole chained from temporary credentials (signed with x-amz-security-token).
@@ -97,13 +149,20 @@ fn sts_against_moto() {
         &mongodb_aws_cli::credentials::cache::CredentialCache::new(),
     )
     .unwrap();
-    let opts = AssumeRoleOptions { role_arn: role.clone(), ..Default::default() };
+    let opts = AssumeRoleOptions {
+        role_arn: role.clone(),
+        ..Default::default()
+    };
     let temp: OwnedCredentials = fetch_assume_role(&envmap, &base.credentials, &opts).unwrap();
     assert!(temp.session_token_len().is_some());
     let chained = fetch_assume_role(
         &envmap,
         &temp,
-        &AssumeRoleOptions { role_arn: role.clone(), session_name: Some("chained".into()), ..Default::default() },
+        &AssumeRoleOptions {
+            role_arn: role.clone(),
+            session_name: Some("chained".into()),
+            ..Default::default()
+        },
     )
     .unwrap();
     assert_eq!(
@@ -113,9 +172,15 @@ fn sts_against_moto() {
 
     // --- AssumeRoleWithWebIdentity is unsigned: moto needs signature checking off for it.
     m.auth(false);
-    let tok = tmpfile("web-token", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2EifQ.c2ln\n");
+    let tok = tmpfile(
+        "web-token",
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2EifQ.c2ln\n",
+    );
     let wi = vec![
-        ("AWS_WEB_IDENTITY_TOKEN_FILE", tok.to_str().unwrap().to_string()),
+        (
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+            tok.to_str().unwrap().to_string(),
+        ),
         ("AWS_ROLE_ARN", role.clone()),
         ("AWS_ROLE_SESSION_NAME", "irsa+pod@ns".to_string()),
         ("MONGODB_AWS_STS_ENDPOINT", m.url().to_string()),
@@ -123,15 +188,31 @@ fn sts_against_moto() {
     let (code, v, err) = cli(&refs(&wi), &[]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(v["source"], "web-identity");
-    assert_eq!(v["selected_by"], "AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN");
+    assert_eq!(
+        v["selected_by"],
+        "AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN"
+    );
     // '+' and '@' survive because the query is percent-encoded (C and Go send them raw).
-    assert_eq!(v["arn"], format!("arn:aws:sts::{acct}:assumed-role/mongodb-aws-role/irsa+pod@ns"));
+    assert_eq!(
+        v["arn"],
+        format!("arn:aws:sts::{acct}:assumed-role/mongodb-aws-role/irsa+pod@ns")
+    );
     // Without AWS_ROLE_SESSION_NAME: a generated name.
-    let (code, v, err) = cli(&refs(&wi[..2]).iter().copied().chain([("MONGODB_AWS_STS_ENDPOINT", m.url())]).collect::<Vec<_>>(), &[]);
+    let (code, v, err) = cli(
+        &refs(&wi[..2])
+            .iter()
+            .copied()
+            .chain([("MONGODB_AWS_STS_ENDPOINT", m.url())])
+            .collect::<Vec<_>>(),
+        &[],
+    );
     assert_eq!(code, 0, "{err}");
     let arn = v["arn"].as_str().unwrap();
     let name = arn.rsplit('/').next().unwrap();
-    assert!(name.starts_with("mongodb-aws-") && name.len() == 44, "{arn}");
+    assert!(
+        name.starts_with("mongodb-aws-") && name.len() == 44,
+        "{arn}"
+    );
 
     // --- AssumeRoleWithSAML (unsigned too). moto reads the role and session name from the assertion.
     let principal = format!("arn:aws:iam::{acct}:saml-provider/test-idp");
@@ -148,11 +229,21 @@ fn sts_against_moto() {
     let f = tmpfile("saml.b64", &wrapped);
     let (code, v, err) = cli(
         &[("MONGODB_AWS_STS_ENDPOINT", m.url())],
-        &["--saml-assertion-file", f.to_str().unwrap(), "--role-arn", &role, "--principal-arn", &principal],
+        &[
+            "--saml-assertion-file",
+            f.to_str().unwrap(),
+            "--role-arn",
+            &role,
+            "--principal-arn",
+            &principal,
+        ],
     );
     assert_eq!(code, 0, "{err}");
     assert_eq!(v["source"], "saml");
-    assert_eq!(v["arn"], format!("arn:aws:sts::{acct}:assumed-role/mongodb-aws-role/saml-user@example.com"));
+    assert_eq!(
+        v["arn"],
+        format!("arn:aws:sts::{acct}:assumed-role/mongodb-aws-role/saml-user@example.com")
+    );
     m.auth(true);
     let _ = std::fs::remove_dir_all(tok.parent().unwrap());
 }

@@ -139,7 +139,9 @@ impl CredentialCache {
 }
 
 fn unreachable_outcome() -> Outcome {
-    Err(ResolveError::internal("credential fetch ended without an outcome"))
+    Err(ResolveError::internal(
+        "credential fetch ended without an outcome",
+    ))
 }
 
 struct FlightGuard<'c> {
@@ -192,19 +194,31 @@ mod tests {
     fn fresh_entries_are_reused_and_stale_ones_refetched() {
         let c = CredentialCache::new();
         let (r, o) = c.get_or_fetch(|| UnixTime(1_000), || Ok(creds("A1", 5_000, Source::Ecs)));
-        assert_eq!((r.unwrap().access_key_id.as_str(), o), ("A1", Origin::Fetched));
+        assert_eq!(
+            (r.unwrap().access_key_id.as_str(), o),
+            ("A1", Origin::Fetched)
+        );
         let (r, o) = c.get_or_fetch(|| UnixTime(1_000), || panic!("must not fetch"));
-        assert_eq!((r.unwrap().access_key_id.as_str(), o), ("A1", Origin::Cached));
+        assert_eq!(
+            (r.unwrap().access_key_id.as_str(), o),
+            ("A1", Origin::Cached)
+        );
         // Within 5 minutes of expiry: refetched and replaced.
         let (r, o) = c.get_or_fetch(|| UnixTime(4_700), || Ok(creds("A2", 9_000, Source::Ecs)));
-        assert_eq!((r.unwrap().access_key_id.as_str(), o), ("A2", Origin::Fetched));
+        assert_eq!(
+            (r.unwrap().access_key_id.as_str(), o),
+            ("A2", Origin::Fetched)
+        );
         assert_eq!(c.peek().unwrap().access_key_id, "A2");
     }
 
     #[test]
     fn env_credentials_never_enter_the_cache() {
         let c = CredentialCache::new();
-        let (r, _) = c.get_or_fetch(|| UnixTime(0), || Ok(creds("E", 5_000, Source::Environment)));
+        let (r, _) = c.get_or_fetch(
+            || UnixTime(0),
+            || Ok(creds("E", 5_000, Source::Environment)),
+        );
         assert!(r.is_ok());
         assert!(c.peek().is_none());
         c.store(creds("E", 5_000, Source::Environment));
@@ -218,7 +232,10 @@ mod tests {
         assert_eq!(c.get_fresh(UnixTime(0)).unwrap().access_key_id, "POISONED");
         c.clear();
         let (r, o) = c.get_or_fetch(|| UnixTime(0), || Ok(creds("GOOD", 99_999, Source::Ec2)));
-        assert_eq!((r.unwrap().access_key_id.as_str(), o), ("GOOD", Origin::Fetched));
+        assert_eq!(
+            (r.unwrap().access_key_id.as_str(), o),
+            ("GOOD", Origin::Fetched)
+        );
     }
 
     #[test]
@@ -232,7 +249,10 @@ mod tests {
             },
         );
         assert!(r.is_ok());
-        assert!(c.peek().is_none(), "a fetch started before clear() must not store");
+        assert!(
+            c.peek().is_none(),
+            "a fetch started before clear() must not store"
+        );
     }
 
     #[test]
@@ -261,8 +281,16 @@ mod tests {
             .collect();
         let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
         assert_eq!(fetches.load(Ordering::SeqCst), 1);
-        assert!(results.iter().all(|(r, _)| r.as_ref().unwrap().access_key_id == "ONE"));
-        assert_eq!(results.iter().filter(|(_, o)| *o == Origin::Fetched).count(), 1);
+        assert!(results
+            .iter()
+            .all(|(r, _)| r.as_ref().unwrap().access_key_id == "ONE"));
+        assert_eq!(
+            results
+                .iter()
+                .filter(|(_, o)| *o == Origin::Fetched)
+                .count(),
+            1
+        );
     }
 
     #[test]
@@ -272,7 +300,10 @@ mod tests {
         assert!(r.is_err());
         assert!(c.peek().is_none());
         let (r, o) = c.get_or_fetch(|| UnixTime(0), || Ok(creds("OK", 99_999, Source::Ecs)));
-        assert_eq!((r.unwrap().access_key_id.as_str(), o), ("OK", Origin::Fetched));
+        assert_eq!(
+            (r.unwrap().access_key_id.as_str(), o),
+            ("OK", Origin::Fetched)
+        );
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! yields — source, access key id, expiry and ARN-related fields, with the secret and token redacted.
 
 use super::{
-    cache, fetch_assume_role, fetch_saml, now, resolve, AssumeRoleOptions, Env, OwnedCredentials,
-    ProcessEnv, Resolved, ResolveError, SamlOptions,
+    cache, fetch_assume_role, fetch_caller_identity, fetch_saml, now, resolve, AssumeRoleOptions,
+    CallerInfo, Env, OwnedCredentials, ProcessEnv, ResolveError, Resolved, SamlOptions,
 };
 use mongodb_aws_core::cache::{is_fresh, refresh_at};
 use mongodb_aws_core::time::AmzDate;
@@ -11,7 +11,7 @@ use mongodb_aws_core::UnixTime;
 use std::sync::Arc;
 
 const USAGE: &str = "\
-usage: mongodb-aws credentials [--json]
+usage: mongodb-aws credentials [--json] [--caller-identity]
          [--assume-role ROLE_ARN [--role-session-name NAME] [--external-id ID]
                                  [--mfa-serial SERIAL --mfa-code CODE] [--duration-seconds N]]
          [--saml-assertion-file FILE --role-arn ROLE_ARN --principal-arn PROVIDER_ARN
@@ -24,6 +24,8 @@ else ECS (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI), else the container full URI
 access key id, expiry and role ARN. The secret access key and session token are never printed.
 
   --json                  one JSON object instead of text
+  --caller-identity       also ask STS GetCallerIdentity who these credentials are, and print the
+                          MongoDB $external user the server will map them to
   --assume-role ARN       then call STS AssumeRole with the resolved credentials
   --saml-assertion-file   call STS AssumeRoleWithSAML with the base64 assertion in FILE
 
@@ -35,6 +37,7 @@ Exit status: 0 resolved, 1 failed (the error's stable name and number are printe
 #[derive(Debug, Default)]
 struct Args {
     json: bool,
+    caller_identity: bool,
     assume: Option<AssumeRoleOptions>,
     saml: Option<SamlOptions>,
 }
@@ -53,6 +56,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         };
         match arg.as_str() {
             "--json" => a.json = true,
+            "--caller-identity" => a.caller_identity = true,
             "--assume-role" => assume.role_arn = val(arg)?,
             "--role-session-name" => assume.session_name = Some(val(arg)?),
             "--external-id" => assume.external_id = Some(val(arg)?),
@@ -139,7 +143,12 @@ fn opt(s: &Option<String>) -> String {
     s.as_deref().map_or("null".into(), json_str)
 }
 
-fn render(r: &Resolved, via: Option<&OwnedCredentials>, json: bool) -> String {
+fn render(
+    r: &Resolved,
+    via: Option<&OwnedCredentials>,
+    who: Option<&CallerInfo>,
+    json: bool,
+) -> String {
     let c: &OwnedCredentials = &r.credentials;
     let t = now();
     let exp = c.expiration;
@@ -155,8 +164,14 @@ fn render(r: &Resolved, via: Option<&OwnedCredentials>, json: bool) -> String {
                 c.session_token_len()
                     .map_or("null".into(), |_| "\"<redacted>\"".to_string())
             ),
-            format!("\"expiration\":{}", exp.map_or("null".into(), |e| json_str(&iso8601(e)))),
-            format!("\"expiration_unix\":{}", exp.map_or("null".into(), |e| e.0.to_string())),
+            format!(
+                "\"expiration\":{}",
+                exp.map_or("null".into(), |e| json_str(&iso8601(e)))
+            ),
+            format!(
+                "\"expiration_unix\":{}",
+                exp.map_or("null".into(), |e| e.0.to_string())
+            ),
             format!("\"fresh\":{}", is_fresh(exp, t)),
             format!("\"arn\":{}", opt(&c.arn)),
             format!("\"assumed_role_id\":{}", opt(&c.assumed_role_id)),
@@ -168,6 +183,15 @@ fn render(r: &Resolved, via: Option<&OwnedCredentials>, json: bool) -> String {
                 "\"base\":{{\"source\":{},\"access_key_id\":{}}}",
                 json_str(b.source.name()),
                 json_str(&b.access_key_id)
+            ));
+        }
+        if let Some(w) = who {
+            f.push(format!(
+                "\"caller_identity\":{{\"arn\":{},\"user_id\":{},\"account\":{},\"mongodb_user\":{}}}",
+                json_str(&w.arn),
+                opt(&w.user_id),
+                opt(&w.account),
+                json_str(&w.mongodb_user)
             ));
         }
         return format!("{{{}}}", f.join(","));
@@ -192,7 +216,12 @@ fn render(r: &Resolved, via: Option<&OwnedCredentials>, json: bool) -> String {
             let left = e.0 as i64 - t.0 as i64;
             line(
                 "expiration:",
-                &format!("{} (in {}m{:02}s)", iso8601(e), left / 60, (left % 60).abs()),
+                &format!(
+                    "{} (in {}m{:02}s)",
+                    iso8601(e),
+                    left / 60,
+                    (left % 60).abs()
+                ),
             );
             line("refresh after:", &iso8601(refresh_at(e)));
         }
@@ -216,11 +245,29 @@ fn render(r: &Resolved, via: Option<&OwnedCredentials>, json: bool) -> String {
             &format!("{} ({})", b.access_key_id, b.source.name()),
         );
     }
+    if let Some(w) = who {
+        line("caller arn:", &w.arn);
+        if let Some(a) = &w.account {
+            line("caller account:", a);
+        }
+        if let Some(u) = &w.user_id {
+            line("caller user id:", u);
+        }
+        line(
+            "mongodb user:",
+            &format!("{} (db \"$external\")", w.mongodb_user),
+        );
+    }
     out
 }
 
 /// Runs the command with `args` (after `credentials`) against `env`; returns the exit status.
-pub fn run_with(args: &[String], env: &dyn Env, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> i32 {
+pub fn run_with(
+    args: &[String],
+    env: &dyn Env,
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) -> i32 {
     let a = match parse_args(args) {
         Ok(a) => a,
         Err(msg) => {
@@ -232,37 +279,19 @@ pub fn run_with(args: &[String], env: &dyn Env, out: &mut dyn std::io::Write, er
             return 2;
         }
     };
-    let result: Result<(Resolved, Option<Arc<OwnedCredentials>>), ResolveError> = (|| {
-        if let Some(s) = &a.saml {
-            let c = fetch_saml(env, s)?;
-            return Ok((
-                Resolved {
-                    credentials: Arc::new(c),
-                    from_cache: false,
-                    reason: "--saml-assertion-file",
-                },
-                None,
-            ));
-        }
-        let base = resolve(env, cache::global())?;
-        match &a.assume {
-            Some(o) => {
-                let c = fetch_assume_role(env, &base.credentials, o)?;
-                Ok((
-                    Resolved {
-                        credentials: Arc::new(c),
-                        from_cache: false,
-                        reason: "--assume-role",
-                    },
-                    Some(base.credentials),
-                ))
-            }
-            None => Ok((base, None)),
-        }
+    type Answer = (Resolved, Option<Arc<OwnedCredentials>>, Option<CallerInfo>);
+    let result: Result<Answer, ResolveError> = (|| {
+        let (r, via) = resolve_for(&a, env)?;
+        let who = if a.caller_identity {
+            Some(fetch_caller_identity(env, &r.credentials)?)
+        } else {
+            None
+        };
+        Ok((r, via, who))
     })();
     match result {
-        Ok((r, via)) => {
-            let text = render(&r, via.as_deref(), a.json);
+        Ok((r, via, who)) => {
+            let text = render(&r, via.as_deref(), who.as_ref(), a.json);
             let _ = if a.json {
                 writeln!(out, "{text}")
             } else {
@@ -284,6 +313,38 @@ pub fn run_with(args: &[String], env: &dyn Env, out: &mut dyn std::io::Write, er
             let _ = writeln!(err, "mongodb-aws credentials: {e}");
             1
         }
+    }
+}
+
+fn resolve_for(
+    a: &Args,
+    env: &dyn Env,
+) -> Result<(Resolved, Option<Arc<OwnedCredentials>>), ResolveError> {
+    if let Some(s) = &a.saml {
+        let c = fetch_saml(env, s)?;
+        return Ok((
+            Resolved {
+                credentials: Arc::new(c),
+                from_cache: false,
+                reason: "--saml-assertion-file",
+            },
+            None,
+        ));
+    }
+    let base = resolve(env, cache::global())?;
+    match &a.assume {
+        Some(o) => {
+            let c = fetch_assume_role(env, &base.credentials, o)?;
+            Ok((
+                Resolved {
+                    credentials: Arc::new(c),
+                    from_cache: false,
+                    reason: "--assume-role",
+                },
+                Some(base.credentials),
+            ))
+        }
+        None => Ok((base, None)),
     }
 }
 

@@ -63,7 +63,10 @@ impl std::fmt::Display for HttpError {
 }
 
 fn is_timeout(e: &io::Error) -> bool {
-    matches!(e.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock)
+    matches!(
+        e.kind(),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+    )
 }
 
 /// Sends `req` and reads the answer.
@@ -137,7 +140,9 @@ fn read_response(s: &mut TcpStream, deadline: Instant) -> Result<Response, HttpE
             return Err(HttpError::BadResponse("head too large".into()));
         }
         if eof {
-            return Err(HttpError::BadResponse("connection closed before the head ended".into()));
+            return Err(HttpError::BadResponse(
+                "connection closed before the head ended".into(),
+            ));
         }
         read_more(&mut buf, &mut eof)?;
     };
@@ -168,7 +173,8 @@ fn read_response(s: &mut TcpStream, deadline: Instant) -> Result<Response, HttpE
             .find(|(n, _): &&(String, String)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.clone())
     };
-    let chunked = find("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+    let chunked =
+        find("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
     let length: Option<usize> = match find("content-length") {
         Some(v) => Some(
             v.parse()
@@ -184,9 +190,7 @@ fn read_response(s: &mut TcpStream, deadline: Instant) -> Result<Response, HttpE
         loop {
             match decode_chunked(&body_raw)? {
                 Some(b) => break b,
-                None if eof => {
-                    return Err(HttpError::BadResponse("truncated chunked body".into()))
-                }
+                None if eof => return Err(HttpError::BadResponse("truncated chunked body".into())),
                 None => {
                     if body_raw.len() > MAX_RESPONSE_LEN * 2 {
                         return Err(HttpError::BadResponse("body larger than the limit".into()));

@@ -11,7 +11,7 @@ pub mod http;
 use http::{HttpError, Response, Timeouts};
 use mongodb_aws_core::cache::{is_unexpired, select_source, ChainInputs, Step};
 use mongodb_aws_core::providers::{
-    assume_role, container, ecs, env as env_src, imds, saml, sts_response, web_identity,
+    self, assume_role, container, ecs, env as env_src, imds, saml, sts_response, web_identity,
     FetchedCredentials, RandomSessionName, RequestPlan, Source, StsEndpoint,
 };
 use mongodb_aws_core::{Credentials, Error, UnixTime};
@@ -46,7 +46,10 @@ impl std::fmt::Debug for OwnedCredentials {
         f.debug_struct("OwnedCredentials")
             .field("access_key_id", &self.access_key_id)
             .field("secret_access_key", &"<redacted>")
-            .field("session_token", &self.session_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "<redacted>"),
+            )
             .field("expiration", &self.expiration)
             .field("arn", &self.arn)
             .field("source", &self.source)
@@ -243,37 +246,45 @@ fn exchange(
         // Do not echo query strings (they could carry secrets); paths here never do.
         req.target().split('?').next().unwrap_or("")
     );
-    http::send(&req, t).map_err(|e| match e {
-        HttpError::Unreachable(m) => {
-            ResolveError::new(Error::EndpointUnreachable, format!("{} {url}: {m}", req.method()))
-        }
-        HttpError::ConnectTimeout => ResolveError::new(
-            if on_timeout == Error::ImdsTokenTimeout {
-                Error::EndpointTimeout
+    http::send(&req, t)
+        .map_err(|e| match e {
+            HttpError::Unreachable(m) => ResolveError::new(
+                Error::EndpointUnreachable,
+                format!("{} {url}: {m}", req.method()),
+            ),
+            HttpError::ConnectTimeout => ResolveError::new(
+                if on_timeout == Error::ImdsTokenTimeout {
+                    Error::EndpointTimeout
+                } else {
+                    on_timeout
+                },
+                format!(
+                    "{} {url}: connect timed out after {:?}",
+                    req.method(),
+                    t.connect
+                ),
+            ),
+            HttpError::AnswerTimeout => ResolveError::new(
+                on_timeout,
+                format!("{} {url}: no answer within {:?}", req.method(), t.answer),
+            ),
+            HttpError::BadResponse(m) => ResolveError::new(
+                Error::EndpointBadResponse,
+                format!("{} {url}: {m}", req.method()),
+            ),
+        })
+        .map(|mut r| {
+            r.headers
+                .retain(|(n, _)| !n.eq_ignore_ascii_case("set-cookie"));
+            r
+        })
+        .and_then(|r| {
+            if r.status == 200 {
+                Ok(r)
             } else {
-                on_timeout
-            },
-            format!("{} {url}: connect timed out after {:?}", req.method(), t.connect),
-        ),
-        HttpError::AnswerTimeout => ResolveError::new(
-            on_timeout,
-            format!("{} {url}: no answer within {:?}", req.method(), t.answer),
-        ),
-        HttpError::BadResponse(m) => {
-            ResolveError::new(Error::EndpointBadResponse, format!("{} {url}: {m}", req.method()))
-        }
-    })
-    .map(|mut r| {
-        r.headers.retain(|(n, _)| !n.eq_ignore_ascii_case("set-cookie"));
-        r
-    })
-    .and_then(|r| {
-        if r.status == 200 {
-            Ok(r)
-        } else {
-            Err(status_error(&r, &url, req.method()))
-        }
-    })
+                Err(status_error(&r, &url, req.method()))
+            }
+        })
 }
 
 fn status_error(r: &Response, url: &str, method: &str) -> ResolveError {
@@ -283,7 +294,11 @@ fn status_error(r: &Response, url: &str, method: &str) -> ResolveError {
         .map(|e| format!(": STS {} {}", e.code, e.message));
     ResolveError::new(
         Error::EndpointHttpStatus,
-        format!("{method} {url} answered HTTP {}{}", r.status, sts.unwrap_or_default()),
+        format!(
+            "{method} {url} answered HTTP {}{}",
+            r.status,
+            sts.unwrap_or_default()
+        ),
     )
 }
 
@@ -313,7 +328,10 @@ fn check_unexpired(c: OwnedCredentials) -> Result<OwnedCredentials, ResolveError
     } else {
         Err(ResolveError::new(
             Error::CredentialsExpired,
-            format!("{} returned credentials that already expired", c.source.name()),
+            format!(
+                "{} returned credentials that already expired",
+                c.source.name()
+            ),
         ))
     }
 }
@@ -357,12 +375,18 @@ pub fn fetch_container(env: &dyn Env, full_uri: &str) -> Result<OwnedCredentials
     let token: Option<Zeroizing<String>> =
         if let Some(path) = nonempty(env, container::AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE) {
             file_content = read_file(&path, "authorization token")?;
-            Some(Zeroizing::new(container::token_from_file(&file_content)?.to_string()))
+            Some(Zeroizing::new(
+                container::token_from_file(&file_content)?.to_string(),
+            ))
         } else {
             nonempty(env, container::AWS_CONTAINER_AUTHORIZATION_TOKEN).map(Zeroizing::new)
         };
     let plan = container::request(full_uri, token.as_ref().map(|t| t.as_str()))?;
-    let r = exchange(&plan, timeouts(env, Source::ContainerFullUri), Error::EndpointTimeout)?;
+    let r = exchange(
+        &plan,
+        timeouts(env, Source::ContainerFullUri),
+        Error::EndpointTimeout,
+    )?;
     check_unexpired(parse_owned(&r.body, container::parse, false)?)
 }
 
@@ -410,7 +434,11 @@ pub fn fetch_web_identity(
     };
     let mut name = RandomSessionName::new(&[0; 16]);
     let plan = web_identity::request(&params, &mut name)?;
-    let r = exchange(&plan, timeouts(env, Source::WebIdentity), Error::EndpointTimeout)?;
+    let r = exchange(
+        &plan,
+        timeouts(env, Source::WebIdentity),
+        Error::EndpointTimeout,
+    )?;
     check_unexpired(parse_owned(&r.body, web_identity::parse, true)?)
 }
 
@@ -461,7 +489,11 @@ pub fn fetch_assume_role(
     };
     let creds = base.credentials()?;
     let plan = assume_role::request(&params, &creds, now())?;
-    let r = exchange(&plan, timeouts(env, Source::AssumeRole), Error::EndpointTimeout)?;
+    let r = exchange(
+        &plan,
+        timeouts(env, Source::AssumeRole),
+        Error::EndpointTimeout,
+    )?;
     check_unexpired(parse_owned(&r.body, assume_role::parse, true)?)
 }
 
@@ -480,12 +512,14 @@ pub struct SamlOptions {
 
 /// AssumeRoleWithSAML.
 pub fn fetch_saml(env: &dyn Env, o: &SamlOptions) -> Result<OwnedCredentials, ResolveError> {
-    let content = std::fs::read(&o.assertion_file).map(Zeroizing::new).map_err(|e| {
-        ResolveError::new(
-            Error::InvalidSamlAssertion,
-            format!("cannot read SAML assertion file {}: {e}", o.assertion_file),
-        )
-    })?;
+    let content = std::fs::read(&o.assertion_file)
+        .map(Zeroizing::new)
+        .map_err(|e| {
+            ResolveError::new(
+                Error::InvalidSamlAssertion,
+                format!("cannot read SAML assertion file {}: {e}", o.assertion_file),
+            )
+        })?;
     let text = std::str::from_utf8(&content)
         .map_err(|_| ResolveError::from(Error::InvalidSamlAssertion))?;
     // Wrapped base64 (76-column lines) is common: drop all whitespace.
@@ -507,6 +541,65 @@ pub fn fetch_saml(env: &dyn Env, o: &SamlOptions) -> Result<OwnedCredentials, Re
     let r = exchange(&plan, timeouts(env, Source::Saml), Error::EndpointTimeout);
     joined.zeroize();
     check_unexpired(parse_owned(&r?.body, saml::parse, true)?)
+}
+
+/// What STS GetCallerIdentity says about a set of credentials.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallerInfo {
+    /// The caller's ARN.
+    pub arn: String,
+    /// `UserId`.
+    pub user_id: Option<String>,
+    /// `Account`.
+    pub account: Option<String>,
+    /// The MongoDB `$external` user the server maps this ARN to.
+    pub mongodb_user: String,
+}
+
+/// Calls STS GetCallerIdentity with `creds` (endpoint per `MONGODB_AWS_STS_ENDPOINT`,
+/// `AWS_STS_REGIONAL_ENDPOINTS`, `AWS_REGION`).
+pub fn fetch_caller_identity(
+    env: &dyn Env,
+    creds: &OwnedCredentials,
+) -> Result<CallerInfo, ResolveError> {
+    use mongodb_aws_core::caller_identity::{parse_reply, user_name, StsReply};
+    let (over, mode, region) = sts_endpoint(env);
+    let sts = StsEndpoint {
+        override_url: over.as_deref(),
+        regional_endpoints: mode.as_deref(),
+        region: region.as_deref(),
+    };
+    let c = creds.credentials()?;
+    let plan = providers::get_caller_identity::request(&c, &sts, now())?;
+    let mut buf = Zeroizing::new(vec![0u8; plan.len()]);
+    let req = plan.write(&mut buf)?;
+    let url = format!("{}://{}/", req.scheme().as_str(), req.authority());
+    let r = http::send(&req, timeouts(env, Source::AssumeRole)).map_err(|e| {
+        ResolveError::new(
+            match e {
+                HttpError::ConnectTimeout | HttpError::AnswerTimeout => Error::EndpointTimeout,
+                HttpError::Unreachable(_) => Error::EndpointUnreachable,
+                HttpError::BadResponse(_) => Error::EndpointBadResponse,
+            },
+            format!("POST {url}: {e}"),
+        )
+    })?;
+    let mut scratch = Zeroizing::new(vec![0u8; r.body.len()]);
+    match parse_reply(r.status, &r.body, &mut scratch)? {
+        StsReply::Identity(id) => Ok(CallerInfo {
+            arn: id.arn.to_string(),
+            user_id: id.user_id.map(str::to_string),
+            account: id.account.map(str::to_string),
+            mongodb_user: user_name(id.arn)?.to_string(),
+        }),
+        StsReply::Rejected(e) => Err(ResolveError::new(
+            Error::StsErrorResponse,
+            format!(
+                "POST {url} answered HTTP {}: STS {} {}",
+                r.status, e.code, e.message
+            ),
+        )),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -542,10 +635,7 @@ fn chain_inputs(env: &dyn Env, vars: &mut HashMap<&'static str, Option<String>>)
 
 /// Resolves credentials like a driver: the core's chain order, this host's cache for endpoint
 /// credentials (A8), no fall-back once a source is chosen.
-pub fn resolve(
-    env: &dyn Env,
-    cache: &cache::CredentialCache,
-) -> Result<Resolved, ResolveError> {
+pub fn resolve(env: &dyn Env, cache: &cache::CredentialCache) -> Result<Resolved, ResolveError> {
     let mut v = HashMap::new();
     chain_inputs(env, &mut v);
     let g = |n: &str| v.get(n).and_then(|x| x.as_deref());
@@ -600,15 +690,20 @@ pub fn resolve(
         }
         Step::Ecs => {
             let rel = inputs.ecs_relative_uri.unwrap_or("").to_string();
-            endpoint("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", &|| fetch_ecs(env, &rel))
+            endpoint("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", &|| {
+                fetch_ecs(env, &rel)
+            })
         }
         Step::ContainerFullUri => {
             let full = inputs.container_full_uri.unwrap_or("").to_string();
-            endpoint("AWS_CONTAINER_CREDENTIALS_FULL_URI", &|| fetch_container(env, &full))
+            endpoint("AWS_CONTAINER_CREDENTIALS_FULL_URI", &|| {
+                fetch_container(env, &full)
+            })
         }
-        Step::Ec2 => endpoint("no other source configured: EC2 instance metadata (IMDSv2)", &|| {
-            fetch_ec2(env)
-        }),
+        Step::Ec2 => endpoint(
+            "no other source configured: EC2 instance metadata (IMDSv2)",
+            &|| fetch_ec2(env),
+        ),
         Step::None => Err(ResolveError::new(
             Error::NoCredentials,
             "no source configured and AWS_EC2_METADATA_DISABLED=true",

@@ -77,8 +77,6 @@ pub fn request<'a>(
     now: UnixTime,
 ) -> Result<RequestPlan<'a>, Error> {
     validate(params)?;
-    let (ep, region) = params.sts.resolve()?;
-    let date = AmzDate::from_unix(now)?;
     let p: [Option<(&'static str, FormValue<'a>)>; MAX_PARAMS] = [
         Some(("RoleArn", FormValue::Str(params.role_arn))),
         Some(("RoleSessionName", FormValue::Str(params.role_session_name))),
@@ -101,6 +99,19 @@ pub fn request<'a>(
         action: "AssumeRole",
         params: p,
     };
+    signed_post(form, base, &params.sts, now)
+}
+
+/// Signs an STS query call (`POST /`, form body) with `base` at `now` for the endpoint `sts`
+/// resolves to (signing region: that endpoint's).
+pub(crate) fn signed_post<'a>(
+    form: Form<'a>,
+    base: &Credentials<'a>,
+    sts: &StsEndpoint<'_>,
+    now: UnixTime,
+) -> Result<RequestPlan<'a>, Error> {
+    let (ep, region) = sts.resolve()?;
+    let date = AmzDate::from_unix(now)?;
     // Payload hash: SHA-256 of the body, streamed.
     let mut h = Sha256::new();
     form.put(&mut h);

@@ -84,6 +84,7 @@ pub mod assume_role;
 pub mod container;
 pub mod ecs;
 pub mod env;
+pub mod get_caller_identity;
 pub mod imds;
 mod request;
 pub mod saml;
