@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from clients import CLIENTS
-from conftest import STS_HOSTS, run_client
+from harness import STS_HOSTS, run_client
 
 
 @pytest.fixture(params=sorted(CLIENTS))

@@ -13,7 +13,7 @@ import urllib.parse
 import pytest
 
 import rawclient
-from conftest import STS_HOSTS
+from harness import STS_HOSTS
 
 
 def authenticate(srv, ident, **kw) -> dict:
@@ -117,7 +117,7 @@ def test_date_more_than_15_minutes_off_is_rejected_by_the_in_process_sts(in_proc
 
 def post(url: str, headers: dict) -> tuple:
     u = urllib.parse.urlsplit(url)
-    c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    c = http.client.HTTPConnection(u.hostname or "127.0.0.1", u.port, timeout=10)
     try:
         c.request("POST", "/", body=rawclient.BODY, headers=headers)
         r = c.getresponse()

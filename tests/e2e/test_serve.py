@@ -7,7 +7,7 @@ import signal
 import subprocess
 
 import rawclient
-from conftest import Serve, cli_bin
+from harness import Serve, cli_bin
 
 
 def test_start_line_and_stdin_close(in_process):
