@@ -1,1 +1,101 @@
-//! C ABI over `mongodb-aws-core` (to be filled by the C ABI issue).
+//! `libmongodb_aws`: the C ABI of [`mongodb_aws_core`] (ARCHITECTURE.md "C ABI conventions").
+//!
+//! Every export starts with `mongodb_aws_`, returns a [`mongodb_aws_status`] when it can fail, takes
+//! inputs as pointer + length and writes outputs through `(out, out_cap, out_len)`:
+//!
+//! - `out == NULL && out_cap == 0` asks for the size: `*out_len` is set, `MONGODB_AWS_OK` returned.
+//! - `out_cap` too small: `MONGODB_AWS_BUFFER_TOO_SMALL`, `*out_len` = bytes needed, nothing else
+//!   written.
+//! - Any other failure writes nothing at all.
+//! - A required NULL pointer gives `MONGODB_AWS_NULL_ARGUMENT`; a panic (a bug) gives
+//!   `MONGODB_AWS_PANIC`. Nothing unwinds into C.
+//!
+//! The library allocates only in [`mongodb_aws_signing_key_new`] (one opaque handle the caller frees);
+//! every other call works in caller memory and on the stack. All functions are thread-safe: they keep no global state,
+//! and only read their inputs. The header `include/mongodb_aws.h` is generated from this crate by
+//! cbindgen (`cbindgen.toml`) and checked by `tests/header.rs`.
+
+#![deny(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::undocumented_unsafe_blocks
+    )
+)]
+#![allow(non_camel_case_types)]
+
+mod client;
+mod ffi;
+mod sigv4;
+mod status;
+mod sts;
+mod types;
+
+pub use client::*;
+pub use sigv4::*;
+pub use status::mongodb_aws_status;
+pub use sts::*;
+pub use types::*;
+
+use core::ffi::c_char;
+use ffi::guard_value;
+
+/// Major version of the library this header belongs to.
+pub const MONGODB_AWS_VERSION_MAJOR: u32 = 0;
+/// Minor version of the library this header belongs to.
+pub const MONGODB_AWS_VERSION_MINOR: u32 = 1;
+/// Patch version of the library this header belongs to.
+pub const MONGODB_AWS_VERSION_PATCH: u32 = 0;
+/// `(MAJOR << 16) | (MINOR << 8) | PATCH` of this header: compare with `mongodb_aws_version_number()`
+/// to detect a header/library mismatch.
+pub const MONGODB_AWS_VERSION_NUMBER: u32 = 0x0000_0100;
+
+/// NUL-terminated version text of the library (`"0.1.0"`), static storage: never free it.
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn mongodb_aws_version() -> *const c_char {
+    guard_value(c"?".as_ptr(), || {
+        concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+    })
+}
+
+/// `(MAJOR << 16) | (MINOR << 8) | PATCH` of the library, to compare with the header's
+/// `MONGODB_AWS_VERSION_NUMBER`. Thread-safe.
+#[no_mangle]
+pub extern "C" fn mongodb_aws_version_number() -> u32 {
+    guard_value(0, || {
+        let n = |s: &str| s.parse::<u32>().unwrap_or(0);
+        (n(env!("CARGO_PKG_VERSION_MAJOR")) << 16)
+            | (n(env!("CARGO_PKG_VERSION_MINOR")) << 8)
+            | n(env!("CARGO_PKG_VERSION_PATCH"))
+    })
+}
+
+/// Static, NUL-terminated English message for a status (what was wrong, what was expected); never
+/// NULL, never contains secret data, never free it. Unknown numbers give `"unknown status"`.
+/// Takes a `uint32_t` so any number is safe to pass. Thread-safe.
+#[no_mangle]
+pub extern "C" fn mongodb_aws_status_str(status: u32) -> *const c_char {
+    guard_value(c"unknown status".as_ptr(), || {
+        crate::status::message_cstr(status)
+            .unwrap_or(c"unknown status")
+            .as_ptr()
+    })
+}
+
+/// Static, NUL-terminated upper-case name of a status without the `MONGODB_AWS_` prefix
+/// (`"BUFFER_TOO_SMALL"`), the same name Python's `.code` and Node's `err.code` use; `"UNKNOWN"` for
+/// an unknown number. Never NULL, never free it. Thread-safe.
+#[no_mangle]
+pub extern "C" fn mongodb_aws_status_name(status: u32) -> *const c_char {
+    guard_value(c"UNKNOWN".as_ptr(), || {
+        crate::status::name_cstr(status)
+            .unwrap_or(c"UNKNOWN")
+            .as_ptr()
+    })
+}
