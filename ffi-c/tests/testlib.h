@@ -1,0 +1,73 @@
+/*
+ * Small helpers for the C test suite of libmongodb_aws: check counters, files, hex, a minimal JSON
+ * reader (for the shared vectors) and a BSON builder (for hand-made server-first messages).
+ * Plain C99; every allocation is freed by the tests so valgrind reports no leak.
+ */
+#ifndef MONGODB_AWS_TESTLIB_H
+#define MONGODB_AWS_TESTLIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "mongodb_aws.h"
+
+extern int tl_passed;
+extern int tl_failed;
+
+void tl_check(int ok, const char *file, int line, const char *what);
+void tl_check_status(uint32_t got, uint32_t want, const char *file, int line, const char *what);
+void tl_check_mem(const void *got, size_t got_len, const void *want, size_t want_len,
+                  const char *file, int line, const char *what);
+/* Prints "NAME: N checks passed, N failed" and returns the exit code. */
+int tl_summary(const char *name);
+
+#define CHECK(cond) tl_check(!!(cond), __FILE__, __LINE__, #cond)
+#define CHECK_STATUS(expr, want) tl_check_status((uint32_t)(expr), (uint32_t)(want), __FILE__, __LINE__, #expr)
+#define CHECK_MEM(got, got_len, want, want_len) \
+    tl_check_mem((got), (got_len), (want), (want_len), __FILE__, __LINE__, #got)
+
+/* Reads a whole file (NUL-terminated for convenience); NULL on error. Free with free(). */
+char *tl_read_file(const char *path, size_t *len);
+/* Reads "<dir>/<rel>"; aborts the test run if missing (a missing vector must fail loudly). */
+char *tl_read(const char *dir, const char *rel, size_t *len);
+/* Decodes hex (whitespace around is ignored) into a new buffer; NULL on bad input. */
+uint8_t *tl_unhex(const char *hex, size_t *len);
+/* Joins two path parts into a static buffer (one at a time). */
+const char *tl_path(const char *dir, const char *rel);
+
+/* ---- minimal JSON ---------------------------------------------------------------------------- */
+typedef enum { TJ_NULL, TJ_BOOL, TJ_NUMBER, TJ_STRING, TJ_ARRAY, TJ_OBJECT } tj_type;
+
+typedef struct tj_value {
+    tj_type type;
+    int boolean;
+    double number;
+    char *str; /* decoded UTF-8, NUL-terminated; str_len bytes */
+    size_t str_len;
+    struct tj_value *items; /* array items or object values */
+    char **keys;            /* object keys */
+    size_t len;
+} tj_value;
+
+tj_value *tj_parse(const char *text);
+void tj_free(tj_value *v);
+const tj_value *tj_get(const tj_value *obj, const char *key); /* NULL if absent */
+const char *tj_str(const tj_value *obj, const char *key);     /* NULL if absent or not a string */
+
+/* ---- BSON builder ------------------------------------------------------------------------------ */
+typedef struct {
+    uint8_t buf[1024];
+    size_t len;
+} tb_doc;
+
+void tb_init(tb_doc *d);
+void tb_binary(tb_doc *d, const char *name, uint8_t subtype, const uint8_t *bytes, size_t n);
+void tb_string(tb_doc *d, const char *name, const char *s, size_t n);
+void tb_int32(tb_doc *d, const char *name, int32_t v);
+void tb_finish(tb_doc *d);
+
+/* Builds a mongodb_aws_credentials from NUL-terminated strings (token may be NULL). */
+mongodb_aws_credentials tl_creds(const char *id, const char *secret, const char *token);
+
+#endif
