@@ -72,6 +72,40 @@ pub enum mongodb_aws_status {
     MONGODB_AWS_INVALID_PARAMETER = 114,
     /// signing key mismatch: the key was derived for another date, region or service than this request
     MONGODB_AWS_SIGNING_KEY_MISMATCH = 115,
+    /// invalid endpoint URL: expected http:// or https://, a host, an optional port, and no user info or fragment
+    MONGODB_AWS_INVALID_ENDPOINT_URL = 120,
+    /// invalid endpoint override: expected scheme://host[:port] without a path
+    MONGODB_AWS_ENDPOINT_HAS_PATH = 121,
+    /// AWS_CONTAINER_CREDENTIALS_FULL_URI: plain http is only allowed to loopback, 169.254.170.2, 169.254.170.23 or fd00:ec2::23; use https
+    MONGODB_AWS_FORBIDDEN_CONTAINER_HOST = 122,
+    /// AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: expected a path starting with '/' without spaces or control characters
+    MONGODB_AWS_INVALID_RELATIVE_URI = 123,
+    /// container authorization token: expected non-empty printable text without line breaks
+    MONGODB_AWS_INVALID_AUTHORIZATION_TOKEN = 124,
+    /// invalid role ARN: expected 20 to 2048 characters starting with 'arn:'
+    MONGODB_AWS_INVALID_ROLE_ARN = 125,
+    /// invalid role session name: expected 2 to 64 characters of letters, digits and +=,.@_-
+    MONGODB_AWS_INVALID_ROLE_SESSION_NAME = 126,
+    /// invalid web identity token: expected 4 to 20000 printable characters (the token file's content)
+    MONGODB_AWS_INVALID_WEB_IDENTITY_TOKEN = 127,
+    /// invalid DurationSeconds: expected 900 to 43200
+    MONGODB_AWS_INVALID_DURATION_SECONDS = 128,
+    /// invalid ExternalId: expected 2 to 1224 characters of letters, digits and +=,.@:/_-
+    MONGODB_AWS_INVALID_EXTERNAL_ID = 129,
+    /// invalid MFA SerialNumber: expected 9 to 256 characters of letters, digits and +=/:,.@_-
+    MONGODB_AWS_INVALID_MFA_SERIAL_NUMBER = 130,
+    /// invalid MFA TokenCode: expected exactly 6 digits
+    MONGODB_AWS_INVALID_MFA_TOKEN_CODE = 131,
+    /// invalid PrincipalArn: expected 20 to 2048 characters starting with 'arn:'
+    MONGODB_AWS_INVALID_PRINCIPAL_ARN = 132,
+    /// invalid SAMLAssertion: expected 4 to 100000 characters of base64
+    MONGODB_AWS_INVALID_SAML_ASSERTION = 133,
+    /// invalid IMDSv2 token TTL: expected 1 to 21600 seconds
+    MONGODB_AWS_INVALID_IMDS_TOKEN_TTL = 134,
+    /// invalid IAM role name: expected 1 to 64 characters of letters, digits and +=,.@_-
+    MONGODB_AWS_INVALID_ROLE_NAME = 135,
+    /// invalid IMDSv2 token: expected 1 to 512 printable characters
+    MONGODB_AWS_INVALID_IMDS_TOKEN = 136,
 
     // ---- 200-299: credentials -------------------------------------------------------------------
     /// SECRET_ACCESS_KEY is set, but ACCESS_KEY_ID is missing
@@ -124,6 +158,114 @@ pub enum mongodb_aws_status {
     // ---- 400-499: credential endpoints and STS responses ----------------------------------------
     /// invalid timestamp: expected ISO-8601 UTC such as 2023-02-07T20:04:27Z, or epoch seconds
     MONGODB_AWS_INVALID_TIMESTAMP = 400,
+    /// malformed JSON response: expected one complete, well-formed JSON value
+    MONGODB_AWS_JSON_MALFORMED = 401,
+    /// JSON response nested too deeply: expected at most 64 levels
+    MONGODB_AWS_JSON_TOO_DEEP = 402,
+    /// malformed XML response: expected one complete, well-formed element tree without DOCTYPE
+    MONGODB_AWS_XML_MALFORMED = 403,
+    /// XML response nested too deeply: expected at most 32 levels
+    MONGODB_AWS_XML_TOO_DEEP = 404,
+    /// credential response incomplete: expected AccessKeyId, SecretAccessKey and Expiration
+    MONGODB_AWS_MISSING_RESPONSE_FIELD = 405,
+    /// credential response field has the wrong type: expected strings, and a string or number Expiration
+    MONGODB_AWS_WRONG_RESPONSE_FIELD_TYPE = 406,
+    /// credential response has a duplicate field: expected each field once
+    MONGODB_AWS_DUPLICATE_RESPONSE_FIELD = 407,
+    /// unexpected response shape: expected the documented root object or element for this request
+    MONGODB_AWS_UNEXPECTED_RESPONSE_SHAPE = 408,
+    /// EC2 instance metadata returned credentials with Code other than 'Success'
+    MONGODB_AWS_IMDS_CODE_NOT_SUCCESS = 409,
+    /// STS returned an error response (see its Code and Message)
+    MONGODB_AWS_STS_ERROR_RESPONSE = 410,
+    /// EC2 instance metadata lists no IAM role: attach an instance profile to the instance
+    MONGODB_AWS_NO_INSTANCE_ROLE = 411,
+    /// credential endpoint answered with an HTTP error status: expected 200
+    MONGODB_AWS_ENDPOINT_HTTP_STATUS = 412,
+    /// credential endpoint timed out: expected an answer within the timeout
+    MONGODB_AWS_ENDPOINT_TIMEOUT = 413,
+    /// credential endpoint unreachable: the connection failed
+    MONGODB_AWS_ENDPOINT_UNREACHABLE = 414,
+    /// EC2 IMDSv2 token request timed out: in a container set the instance's metadata hop limit to 2 or more (HttpPutResponseHopLimit)
+    MONGODB_AWS_IMDS_TOKEN_TIMEOUT = 415,
+    /// credential endpoint sent a malformed or oversized HTTP response
+    MONGODB_AWS_ENDPOINT_BAD_RESPONSE = 416,
+    /// credential endpoint response is not UTF-8 text
+    MONGODB_AWS_RESPONSE_NOT_TEXT = 417,
+
+    // ---- 500-599: SASL conversation, server side ------------------------------------------------
+    /// invalid client-first: expected fields 'r' (binary nonce) and 'p' (int32 channel-binding flag)
+    MONGODB_AWS_CLIENT_FIRST_MISSING_FIELD = 500,
+    /// invalid client-first: expected only the fields 'r' and 'p'
+    MONGODB_AWS_CLIENT_FIRST_UNEXPECTED_FIELD = 501,
+    /// invalid client-first: expected 'r' as binary subtype 0 and 'p' as int32
+    MONGODB_AWS_CLIENT_FIRST_WRONG_FIELD_TYPE = 502,
+    /// invalid client nonce: expected 'r' to be exactly 32 bytes
+    MONGODB_AWS_CLIENT_NONCE_LENGTH = 503,
+    /// unsupported channel-binding flag: expected p = 110 ('n') or 121 ('y'); channel binding ('p') is not supported
+    MONGODB_AWS_GS2_FLAG_UNSUPPORTED = 504,
+    /// invalid client-final: expected fields 'a' (Authorization) and 'd' (X-Amz-Date)
+    MONGODB_AWS_CLIENT_FINAL_MISSING_FIELD = 510,
+    /// invalid client-final: expected only the fields 'a', 'd' and 't'
+    MONGODB_AWS_CLIENT_FINAL_UNEXPECTED_FIELD = 511,
+    /// invalid client-final: expected 'a', 'd' and 't' as strings
+    MONGODB_AWS_CLIENT_FINAL_WRONG_FIELD_TYPE = 512,
+    /// invalid Authorization: expected it to start with 'AWS4-HMAC-SHA256 '
+    MONGODB_AWS_AUTHORIZATION_ALGORITHM = 513,
+    /// invalid Authorization: expected 'Credential=..., SignedHeaders=..., Signature=...' each once
+    MONGODB_AWS_AUTHORIZATION_MALFORMED = 514,
+    /// invalid Authorization: 'Credential=' is missing
+    MONGODB_AWS_MISSING_CREDENTIAL = 515,
+    /// invalid Authorization: expected 'Credential=<access key id>/<scope>', found no '/'
+    MONGODB_AWS_CREDENTIAL_WITHOUT_SLASH = 516,
+    /// invalid credential scope: expected YYYYMMDD/<region>/sts/aws4_request
+    MONGODB_AWS_CREDENTIAL_SCOPE_INVALID = 517,
+    /// invalid credential scope: its date must be the date part of X-Amz-Date
+    MONGODB_AWS_CREDENTIAL_SCOPE_DATE_MISMATCH = 518,
+    /// invalid credential scope: its region must be the one derived from the STS host
+    MONGODB_AWS_CREDENTIAL_SCOPE_REGION_MISMATCH = 519,
+    /// invalid Authorization: 'SignedHeaders=' is missing
+    MONGODB_AWS_MISSING_SIGNED_HEADERS = 520,
+    /// invalid Authorization: expected a ',' after the SignedHeaders list
+    MONGODB_AWS_SIGNED_HEADERS_NOT_TERMINATED = 521,
+    /// invalid SignedHeaders: expected an in-order subset of content-length, content-type, host, x-amz-date, x-amz-security-token, x-mongodb-gs2-cb-flag, x-mongodb-optional-data, x-mongodb-server-nonce
+    MONGODB_AWS_SIGNED_HEADERS_UNEXPECTED = 522,
+    /// invalid SignedHeaders: x-mongodb-server-nonce must be signed
+    MONGODB_AWS_SIGNED_HEADERS_MISSING_SERVER_NONCE = 523,
+    /// invalid SignedHeaders: x-mongodb-gs2-cb-flag must be signed
+    MONGODB_AWS_SIGNED_HEADERS_MISSING_GS2_FLAG = 524,
+    /// invalid Authorization: expected 'Signature=' followed by 64 lower-case hex digits
+    MONGODB_AWS_SIGNATURE_FORMAT = 525,
+    /// session token mismatch: send 't' if and only if x-amz-security-token is signed
+    MONGODB_AWS_SESSION_TOKEN_SIGNING = 526,
+    /// request time too skewed: X-Amz-Date must be within 15 minutes of the server's clock
+    MONGODB_AWS_REQUEST_TIME_SKEWED = 527,
+    /// malformed STS reply: expected a GetCallerIdentityResponse or an ErrorResponse, as XML or JSON
+    MONGODB_AWS_STS_REPLY_MALFORMED = 540,
+    /// malformed STS reply: GetCallerIdentityResult has no Arn
+    MONGODB_AWS_STS_REPLY_MISSING_ARN = 541,
+    /// STS rejected the request: authentication failed (see the STS error code and message)
+    MONGODB_AWS_STS_REJECTED = 542,
+    /// invalid ARN: expected arn:<partition>:<service>:<region>:<account>:<resource>
+    MONGODB_AWS_INVALID_ARN = 543,
+    /// not a GetCallerIdentity request: expected POST / with body Action=GetCallerIdentity&Version=2011-06-15
+    MONGODB_AWS_NOT_GET_CALLER_IDENTITY = 560,
+    /// missing Authorization header: expected a SigV4 signed request
+    MONGODB_AWS_MISSING_AUTHORIZATION = 561,
+    /// invalid SignedHeaders: expected sorted, unique, lower-case names including host and x-amz-date
+    MONGODB_AWS_SIGNED_HEADERS_INVALID = 562,
+    /// invalid request: a header named in SignedHeaders is absent
+    MONGODB_AWS_SIGNED_HEADER_ABSENT = 563,
+    /// the security token included in the request is invalid: unknown access key id
+    MONGODB_AWS_UNKNOWN_ACCESS_KEY_ID = 564,
+    /// the security token included in the request is invalid: session token missing, unexpected or wrong
+    MONGODB_AWS_SESSION_TOKEN_MISMATCH = 565,
+    /// signature does not match: the request was altered or signed with another secret
+    MONGODB_AWS_SIGNATURE_MISMATCH = 566,
+    /// replayed request: this server nonce was already used
+    MONGODB_AWS_NONCE_REPLAYED = 567,
+    /// invalid request: Authorization, Host, X-Amz-Date, X-Amz-Security-Token and X-MongoDB-Server-Nonce may appear once each
+    MONGODB_AWS_DUPLICATE_HEADER = 568,
 
     // ---- 900-999: internal ----------------------------------------------------------------------
     /// input too large: a computed length exceeds the address space
@@ -152,6 +294,23 @@ const fn from_core_code(code: u32) -> Option<mongodb_aws_status> {
         113 => Some(mongodb_aws_status::MONGODB_AWS_INVALID_EXPIRES),
         114 => Some(mongodb_aws_status::MONGODB_AWS_INVALID_PARAMETER),
         115 => Some(mongodb_aws_status::MONGODB_AWS_SIGNING_KEY_MISMATCH),
+        120 => Some(mongodb_aws_status::MONGODB_AWS_INVALID_ENDPOINT_URL),
+        121 => Some(mongodb_aws_status::MONGODB_AWS_ENDPOINT_HAS_PATH),
+        122 => Some(mongodb_aws_status::MONGODB_AWS_FORBIDDEN_CONTAINER_HOST),
+        123 => Some(mongodb_aws_status::MONGODB_AWS_INVALID_RELATIVE_URI),
+        124 => Some(mongodb_aws_status::MONGODB_AWS_INVALID_AUTHORIZATION_TOKEN),
+        125 => Some(mongodb_aws_status::MONGODB_AWS_INVALID_ROLE_ARN),
+        126 => Some(mongodb_aws_status::MONGODB_AWS_INVALID_ROLE_SESSION_NAME),
+        127 => Some(mongodb_aws_status::MONGODB_AWS_INVALID_WEB_IDENTITY_TOKEN),
+        128 => Some(mongodb_aws_status::MONGODB_AWS_INVALID_DURATION_SECONDS),
+        129 => Some(mongodb_aws_status::MONGODB_AWS_INVALID_EXTERNAL_ID),
+        130 => Some(mongodb_aws_status::MONGODB_AWS_INVALID_MFA_SERIAL_NUMBER),
+        131 => Some(mongodb_aws_status::MONGODB_AWS_INVALID_MFA_TOKEN_CODE),
+        132 => Some(mongodb_aws_status::MONGODB_AWS_INVALID_PRINCIPAL_ARN),
+        133 => Some(mongodb_aws_status::MONGODB_AWS_INVALID_SAML_ASSERTION),
+        134 => Some(mongodb_aws_status::MONGODB_AWS_INVALID_IMDS_TOKEN_TTL),
+        135 => Some(mongodb_aws_status::MONGODB_AWS_INVALID_ROLE_NAME),
+        136 => Some(mongodb_aws_status::MONGODB_AWS_INVALID_IMDS_TOKEN),
         200 => Some(mongodb_aws_status::MONGODB_AWS_MISSING_ACCESS_KEY_ID),
         201 => Some(mongodb_aws_status::MONGODB_AWS_MISSING_SECRET_ACCESS_KEY),
         202 => Some(mongodb_aws_status::MONGODB_AWS_SESSION_TOKEN_WITHOUT_KEYS),
@@ -175,6 +334,59 @@ const fn from_core_code(code: u32) -> Option<mongodb_aws_status> {
         312 => Some(mongodb_aws_status::MONGODB_AWS_HOST_EMPTY_LABEL),
         313 => Some(mongodb_aws_status::MONGODB_AWS_HOST_INVALID_CHARACTER),
         400 => Some(mongodb_aws_status::MONGODB_AWS_INVALID_TIMESTAMP),
+        401 => Some(mongodb_aws_status::MONGODB_AWS_JSON_MALFORMED),
+        402 => Some(mongodb_aws_status::MONGODB_AWS_JSON_TOO_DEEP),
+        403 => Some(mongodb_aws_status::MONGODB_AWS_XML_MALFORMED),
+        404 => Some(mongodb_aws_status::MONGODB_AWS_XML_TOO_DEEP),
+        405 => Some(mongodb_aws_status::MONGODB_AWS_MISSING_RESPONSE_FIELD),
+        406 => Some(mongodb_aws_status::MONGODB_AWS_WRONG_RESPONSE_FIELD_TYPE),
+        407 => Some(mongodb_aws_status::MONGODB_AWS_DUPLICATE_RESPONSE_FIELD),
+        408 => Some(mongodb_aws_status::MONGODB_AWS_UNEXPECTED_RESPONSE_SHAPE),
+        409 => Some(mongodb_aws_status::MONGODB_AWS_IMDS_CODE_NOT_SUCCESS),
+        410 => Some(mongodb_aws_status::MONGODB_AWS_STS_ERROR_RESPONSE),
+        411 => Some(mongodb_aws_status::MONGODB_AWS_NO_INSTANCE_ROLE),
+        412 => Some(mongodb_aws_status::MONGODB_AWS_ENDPOINT_HTTP_STATUS),
+        413 => Some(mongodb_aws_status::MONGODB_AWS_ENDPOINT_TIMEOUT),
+        414 => Some(mongodb_aws_status::MONGODB_AWS_ENDPOINT_UNREACHABLE),
+        415 => Some(mongodb_aws_status::MONGODB_AWS_IMDS_TOKEN_TIMEOUT),
+        416 => Some(mongodb_aws_status::MONGODB_AWS_ENDPOINT_BAD_RESPONSE),
+        417 => Some(mongodb_aws_status::MONGODB_AWS_RESPONSE_NOT_TEXT),
+        500 => Some(mongodb_aws_status::MONGODB_AWS_CLIENT_FIRST_MISSING_FIELD),
+        501 => Some(mongodb_aws_status::MONGODB_AWS_CLIENT_FIRST_UNEXPECTED_FIELD),
+        502 => Some(mongodb_aws_status::MONGODB_AWS_CLIENT_FIRST_WRONG_FIELD_TYPE),
+        503 => Some(mongodb_aws_status::MONGODB_AWS_CLIENT_NONCE_LENGTH),
+        504 => Some(mongodb_aws_status::MONGODB_AWS_GS2_FLAG_UNSUPPORTED),
+        510 => Some(mongodb_aws_status::MONGODB_AWS_CLIENT_FINAL_MISSING_FIELD),
+        511 => Some(mongodb_aws_status::MONGODB_AWS_CLIENT_FINAL_UNEXPECTED_FIELD),
+        512 => Some(mongodb_aws_status::MONGODB_AWS_CLIENT_FINAL_WRONG_FIELD_TYPE),
+        513 => Some(mongodb_aws_status::MONGODB_AWS_AUTHORIZATION_ALGORITHM),
+        514 => Some(mongodb_aws_status::MONGODB_AWS_AUTHORIZATION_MALFORMED),
+        515 => Some(mongodb_aws_status::MONGODB_AWS_MISSING_CREDENTIAL),
+        516 => Some(mongodb_aws_status::MONGODB_AWS_CREDENTIAL_WITHOUT_SLASH),
+        517 => Some(mongodb_aws_status::MONGODB_AWS_CREDENTIAL_SCOPE_INVALID),
+        518 => Some(mongodb_aws_status::MONGODB_AWS_CREDENTIAL_SCOPE_DATE_MISMATCH),
+        519 => Some(mongodb_aws_status::MONGODB_AWS_CREDENTIAL_SCOPE_REGION_MISMATCH),
+        520 => Some(mongodb_aws_status::MONGODB_AWS_MISSING_SIGNED_HEADERS),
+        521 => Some(mongodb_aws_status::MONGODB_AWS_SIGNED_HEADERS_NOT_TERMINATED),
+        522 => Some(mongodb_aws_status::MONGODB_AWS_SIGNED_HEADERS_UNEXPECTED),
+        523 => Some(mongodb_aws_status::MONGODB_AWS_SIGNED_HEADERS_MISSING_SERVER_NONCE),
+        524 => Some(mongodb_aws_status::MONGODB_AWS_SIGNED_HEADERS_MISSING_GS2_FLAG),
+        525 => Some(mongodb_aws_status::MONGODB_AWS_SIGNATURE_FORMAT),
+        526 => Some(mongodb_aws_status::MONGODB_AWS_SESSION_TOKEN_SIGNING),
+        527 => Some(mongodb_aws_status::MONGODB_AWS_REQUEST_TIME_SKEWED),
+        540 => Some(mongodb_aws_status::MONGODB_AWS_STS_REPLY_MALFORMED),
+        541 => Some(mongodb_aws_status::MONGODB_AWS_STS_REPLY_MISSING_ARN),
+        542 => Some(mongodb_aws_status::MONGODB_AWS_STS_REJECTED),
+        543 => Some(mongodb_aws_status::MONGODB_AWS_INVALID_ARN),
+        560 => Some(mongodb_aws_status::MONGODB_AWS_NOT_GET_CALLER_IDENTITY),
+        561 => Some(mongodb_aws_status::MONGODB_AWS_MISSING_AUTHORIZATION),
+        562 => Some(mongodb_aws_status::MONGODB_AWS_SIGNED_HEADERS_INVALID),
+        563 => Some(mongodb_aws_status::MONGODB_AWS_SIGNED_HEADER_ABSENT),
+        564 => Some(mongodb_aws_status::MONGODB_AWS_UNKNOWN_ACCESS_KEY_ID),
+        565 => Some(mongodb_aws_status::MONGODB_AWS_SESSION_TOKEN_MISMATCH),
+        566 => Some(mongodb_aws_status::MONGODB_AWS_SIGNATURE_MISMATCH),
+        567 => Some(mongodb_aws_status::MONGODB_AWS_NONCE_REPLAYED),
+        568 => Some(mongodb_aws_status::MONGODB_AWS_DUPLICATE_HEADER),
         900 => Some(mongodb_aws_status::MONGODB_AWS_LENGTH_OVERFLOW),
         _ => None,
     }
@@ -200,6 +412,23 @@ const fn core_strings(code: u32) -> Option<(&'static CStr, &'static CStr)> {
         113 => Some((c"INVALID_EXPIRES", c"invalid presign expiry: expected 1 to 604800 seconds")),
         114 => Some((c"INVALID_PARAMETER", c"invalid parameter: a value passed by the caller does not follow the documented rule")),
         115 => Some((c"SIGNING_KEY_MISMATCH", c"signing key mismatch: the key was derived for another date, region or service than this request")),
+        120 => Some((c"INVALID_ENDPOINT_URL", c"invalid endpoint URL: expected http:// or https://, a host, an optional port, and no user info or fragment")),
+        121 => Some((c"ENDPOINT_HAS_PATH", c"invalid endpoint override: expected scheme://host[:port] without a path")),
+        122 => Some((c"FORBIDDEN_CONTAINER_HOST", c"AWS_CONTAINER_CREDENTIALS_FULL_URI: plain http is only allowed to loopback, 169.254.170.2, 169.254.170.23 or fd00:ec2::23; use https")),
+        123 => Some((c"INVALID_RELATIVE_URI", c"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: expected a path starting with '/' without spaces or control characters")),
+        124 => Some((c"INVALID_AUTHORIZATION_TOKEN", c"container authorization token: expected non-empty printable text without line breaks")),
+        125 => Some((c"INVALID_ROLE_ARN", c"invalid role ARN: expected 20 to 2048 characters starting with 'arn:'")),
+        126 => Some((c"INVALID_ROLE_SESSION_NAME", c"invalid role session name: expected 2 to 64 characters of letters, digits and +=,.@_-")),
+        127 => Some((c"INVALID_WEB_IDENTITY_TOKEN", c"invalid web identity token: expected 4 to 20000 printable characters (the token file's content)")),
+        128 => Some((c"INVALID_DURATION_SECONDS", c"invalid DurationSeconds: expected 900 to 43200")),
+        129 => Some((c"INVALID_EXTERNAL_ID", c"invalid ExternalId: expected 2 to 1224 characters of letters, digits and +=,.@:/_-")),
+        130 => Some((c"INVALID_MFA_SERIAL_NUMBER", c"invalid MFA SerialNumber: expected 9 to 256 characters of letters, digits and +=/:,.@_-")),
+        131 => Some((c"INVALID_MFA_TOKEN_CODE", c"invalid MFA TokenCode: expected exactly 6 digits")),
+        132 => Some((c"INVALID_PRINCIPAL_ARN", c"invalid PrincipalArn: expected 20 to 2048 characters starting with 'arn:'")),
+        133 => Some((c"INVALID_SAML_ASSERTION", c"invalid SAMLAssertion: expected 4 to 100000 characters of base64")),
+        134 => Some((c"INVALID_IMDS_TOKEN_TTL", c"invalid IMDSv2 token TTL: expected 1 to 21600 seconds")),
+        135 => Some((c"INVALID_ROLE_NAME", c"invalid IAM role name: expected 1 to 64 characters of letters, digits and +=,.@_-")),
+        136 => Some((c"INVALID_IMDS_TOKEN", c"invalid IMDSv2 token: expected 1 to 512 printable characters")),
         200 => Some((c"MISSING_ACCESS_KEY_ID", c"SECRET_ACCESS_KEY is set, but ACCESS_KEY_ID is missing")),
         201 => Some((c"MISSING_SECRET_ACCESS_KEY", c"ACCESS_KEY_ID is set, but SECRET_ACCESS_KEY is missing")),
         202 => Some((c"SESSION_TOKEN_WITHOUT_KEYS", c"AWS_SESSION_TOKEN is set, but ACCESS_KEY_ID and SECRET_ACCESS_KEY are missing")),
@@ -223,6 +452,59 @@ const fn core_strings(code: u32) -> Option<(&'static CStr, &'static CStr)> {
         312 => Some((c"HOST_EMPTY_LABEL", c"invalid STS host: expected no empty label (no leading, trailing or doubled '.')")),
         313 => Some((c"HOST_INVALID_CHARACTER", c"invalid STS host: expected letters, digits, '-', '_', '.' or ':' only")),
         400 => Some((c"INVALID_TIMESTAMP", c"invalid timestamp: expected ISO-8601 UTC such as 2023-02-07T20:04:27Z, or epoch seconds")),
+        401 => Some((c"JSON_MALFORMED", c"malformed JSON response: expected one complete, well-formed JSON value")),
+        402 => Some((c"JSON_TOO_DEEP", c"JSON response nested too deeply: expected at most 64 levels")),
+        403 => Some((c"XML_MALFORMED", c"malformed XML response: expected one complete, well-formed element tree without DOCTYPE")),
+        404 => Some((c"XML_TOO_DEEP", c"XML response nested too deeply: expected at most 32 levels")),
+        405 => Some((c"MISSING_RESPONSE_FIELD", c"credential response incomplete: expected AccessKeyId, SecretAccessKey and Expiration")),
+        406 => Some((c"WRONG_RESPONSE_FIELD_TYPE", c"credential response field has the wrong type: expected strings, and a string or number Expiration")),
+        407 => Some((c"DUPLICATE_RESPONSE_FIELD", c"credential response has a duplicate field: expected each field once")),
+        408 => Some((c"UNEXPECTED_RESPONSE_SHAPE", c"unexpected response shape: expected the documented root object or element for this request")),
+        409 => Some((c"IMDS_CODE_NOT_SUCCESS", c"EC2 instance metadata returned credentials with Code other than 'Success'")),
+        410 => Some((c"STS_ERROR_RESPONSE", c"STS returned an error response (see its Code and Message)")),
+        411 => Some((c"NO_INSTANCE_ROLE", c"EC2 instance metadata lists no IAM role: attach an instance profile to the instance")),
+        412 => Some((c"ENDPOINT_HTTP_STATUS", c"credential endpoint answered with an HTTP error status: expected 200")),
+        413 => Some((c"ENDPOINT_TIMEOUT", c"credential endpoint timed out: expected an answer within the timeout")),
+        414 => Some((c"ENDPOINT_UNREACHABLE", c"credential endpoint unreachable: the connection failed")),
+        415 => Some((c"IMDS_TOKEN_TIMEOUT", c"EC2 IMDSv2 token request timed out: in a container set the instance's metadata hop limit to 2 or more (HttpPutResponseHopLimit)")),
+        416 => Some((c"ENDPOINT_BAD_RESPONSE", c"credential endpoint sent a malformed or oversized HTTP response")),
+        417 => Some((c"RESPONSE_NOT_TEXT", c"credential endpoint response is not UTF-8 text")),
+        500 => Some((c"CLIENT_FIRST_MISSING_FIELD", c"invalid client-first: expected fields 'r' (binary nonce) and 'p' (int32 channel-binding flag)")),
+        501 => Some((c"CLIENT_FIRST_UNEXPECTED_FIELD", c"invalid client-first: expected only the fields 'r' and 'p'")),
+        502 => Some((c"CLIENT_FIRST_WRONG_FIELD_TYPE", c"invalid client-first: expected 'r' as binary subtype 0 and 'p' as int32")),
+        503 => Some((c"CLIENT_NONCE_LENGTH", c"invalid client nonce: expected 'r' to be exactly 32 bytes")),
+        504 => Some((c"GS2_FLAG_UNSUPPORTED", c"unsupported channel-binding flag: expected p = 110 ('n') or 121 ('y'); channel binding ('p') is not supported")),
+        510 => Some((c"CLIENT_FINAL_MISSING_FIELD", c"invalid client-final: expected fields 'a' (Authorization) and 'd' (X-Amz-Date)")),
+        511 => Some((c"CLIENT_FINAL_UNEXPECTED_FIELD", c"invalid client-final: expected only the fields 'a', 'd' and 't'")),
+        512 => Some((c"CLIENT_FINAL_WRONG_FIELD_TYPE", c"invalid client-final: expected 'a', 'd' and 't' as strings")),
+        513 => Some((c"AUTHORIZATION_ALGORITHM", c"invalid Authorization: expected it to start with 'AWS4-HMAC-SHA256 '")),
+        514 => Some((c"AUTHORIZATION_MALFORMED", c"invalid Authorization: expected 'Credential=..., SignedHeaders=..., Signature=...' each once")),
+        515 => Some((c"MISSING_CREDENTIAL", c"invalid Authorization: 'Credential=' is missing")),
+        516 => Some((c"CREDENTIAL_WITHOUT_SLASH", c"invalid Authorization: expected 'Credential=<access key id>/<scope>', found no '/'")),
+        517 => Some((c"CREDENTIAL_SCOPE_INVALID", c"invalid credential scope: expected YYYYMMDD/<region>/sts/aws4_request")),
+        518 => Some((c"CREDENTIAL_SCOPE_DATE_MISMATCH", c"invalid credential scope: its date must be the date part of X-Amz-Date")),
+        519 => Some((c"CREDENTIAL_SCOPE_REGION_MISMATCH", c"invalid credential scope: its region must be the one derived from the STS host")),
+        520 => Some((c"MISSING_SIGNED_HEADERS", c"invalid Authorization: 'SignedHeaders=' is missing")),
+        521 => Some((c"SIGNED_HEADERS_NOT_TERMINATED", c"invalid Authorization: expected a ',' after the SignedHeaders list")),
+        522 => Some((c"SIGNED_HEADERS_UNEXPECTED", c"invalid SignedHeaders: expected an in-order subset of content-length, content-type, host, x-amz-date, x-amz-security-token, x-mongodb-gs2-cb-flag, x-mongodb-optional-data, x-mongodb-server-nonce")),
+        523 => Some((c"SIGNED_HEADERS_MISSING_SERVER_NONCE", c"invalid SignedHeaders: x-mongodb-server-nonce must be signed")),
+        524 => Some((c"SIGNED_HEADERS_MISSING_GS2_FLAG", c"invalid SignedHeaders: x-mongodb-gs2-cb-flag must be signed")),
+        525 => Some((c"SIGNATURE_FORMAT", c"invalid Authorization: expected 'Signature=' followed by 64 lower-case hex digits")),
+        526 => Some((c"SESSION_TOKEN_SIGNING", c"session token mismatch: send 't' if and only if x-amz-security-token is signed")),
+        527 => Some((c"REQUEST_TIME_SKEWED", c"request time too skewed: X-Amz-Date must be within 15 minutes of the server's clock")),
+        540 => Some((c"STS_REPLY_MALFORMED", c"malformed STS reply: expected a GetCallerIdentityResponse or an ErrorResponse, as XML or JSON")),
+        541 => Some((c"STS_REPLY_MISSING_ARN", c"malformed STS reply: GetCallerIdentityResult has no Arn")),
+        542 => Some((c"STS_REJECTED", c"STS rejected the request: authentication failed (see the STS error code and message)")),
+        543 => Some((c"INVALID_ARN", c"invalid ARN: expected arn:<partition>:<service>:<region>:<account>:<resource>")),
+        560 => Some((c"NOT_GET_CALLER_IDENTITY", c"not a GetCallerIdentity request: expected POST / with body Action=GetCallerIdentity&Version=2011-06-15")),
+        561 => Some((c"MISSING_AUTHORIZATION", c"missing Authorization header: expected a SigV4 signed request")),
+        562 => Some((c"SIGNED_HEADERS_INVALID", c"invalid SignedHeaders: expected sorted, unique, lower-case names including host and x-amz-date")),
+        563 => Some((c"SIGNED_HEADER_ABSENT", c"invalid request: a header named in SignedHeaders is absent")),
+        564 => Some((c"UNKNOWN_ACCESS_KEY_ID", c"the security token included in the request is invalid: unknown access key id")),
+        565 => Some((c"SESSION_TOKEN_MISMATCH", c"the security token included in the request is invalid: session token missing, unexpected or wrong")),
+        566 => Some((c"SIGNATURE_MISMATCH", c"signature does not match: the request was altered or signed with another secret")),
+        567 => Some((c"NONCE_REPLAYED", c"replayed request: this server nonce was already used")),
+        568 => Some((c"DUPLICATE_HEADER", c"invalid request: Authorization, Host, X-Amz-Date, X-Amz-Security-Token and X-MongoDB-Server-Nonce may appear once each")),
         900 => Some((c"LENGTH_OVERFLOW", c"input too large: a computed length exceeds the address space")),
         _ => None,
     }

@@ -112,6 +112,9 @@ fn status_enum_is_generated_from_core_errors() {
 fn every_core_error_is_a_status_with_the_same_number_and_name() {
     use mongodb_aws::{mongodb_aws_status_name, mongodb_aws_status_str};
     use std::ffi::CStr;
+    if std::env::var_os("MONGODB_AWS_BLESS").is_some() {
+        return; // the compiled tables are the old ones until the next build
+    }
     let src = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/status.rs"))
         .unwrap();
     assert!(Error::ALL.len() >= 40);
