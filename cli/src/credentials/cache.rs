@@ -115,7 +115,7 @@ impl CredentialCache {
             while o.is_none() {
                 o = flight.done.wait(o).unwrap_or_else(|p| p.into_inner());
             }
-            let out = o.clone().unwrap_or_else(|| unreachable_outcome());
+            let out = o.clone().unwrap_or_else(unreachable_outcome);
             return (out, Origin::Shared);
         }
         let generation = lock(&self.slot).generation;

@@ -457,6 +457,78 @@ mod tests {
         );
     }
 
+    mod robustness {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        const SEEDS: &[&[u8]] = &[
+            br#"{"Code":"Success","AccessKeyId":"ASIA1","SecretAccessKey":"s\/x","Token":"t","Expiration":"2023-02-07T20:04:27Z","RoleArn":"arn:aws:iam::1:role/r"}"#,
+            br#"{"AssumeRoleWithWebIdentityResponse":{"AssumeRoleWithWebIdentityResult":{"Credentials":{"AccessKeyId":"A","SecretAccessKey":"s","SessionToken":"t","Expiration":1.7E9},"AssumedRoleUser":{"Arn":"arn:x"}}}}"#,
+            b"<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>A</AccessKeyId><SecretAccessKey>s&amp;</SecretAccessKey><SessionToken><![CDATA[t]]></SessionToken><Expiration>2019-11-09T13:34:41Z</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>",
+            b"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>no &#x41;</Message></Error></ErrorResponse>",
+        ];
+
+        /// Success yields credentials that pass the core's own validation; failure is a typed error
+        /// in the documented blocks.
+        fn check(r: Result<FetchedCredentials<'_>, Error>) {
+            match r {
+                Ok(c) => {
+                    let k = c.credentials;
+                    assert!(Credentials::new(
+                        k.access_key_id(),
+                        k.secret_access_key(),
+                        k.session_token()
+                    )
+                    .is_ok());
+                    assert!(c.expiration.is_some());
+                }
+                Err(e) => assert!((100..1000).contains(&e.code()), "{e:?}"),
+            }
+        }
+
+        fn run_all(body: &[u8]) {
+            let mut s = std::vec![0u8; body.len()];
+            check(ecs::parse(body, &mut s));
+            check(imds::parse_credentials(body, &mut s));
+            check(container::parse(body, &mut s));
+            check(web_identity::parse(body, &mut s));
+            check(assume_role::parse(body, &mut s));
+            check(saml::parse(body, &mut s));
+            if let Ok(e) = sts_response::parse_error(body, &mut s) {
+                assert!(!e.code.is_empty());
+            }
+            let _ = imds::parse_token(body);
+            let _ = imds::parse_role_name(body);
+            // A scratch shorter than the body: BufferTooSmall, never a panic.
+            let mut tiny = [0u8; 3];
+            let _ = ecs::parse(body, &mut tiny);
+            let _ = sts_response::parse_error(body, &mut tiny);
+        }
+
+        proptest! {
+            #[test]
+            fn parsers_never_panic_on_random_bytes(body in proptest::collection::vec(any::<u8>(), 0..400)) {
+                run_all(&body);
+            }
+
+            #[test]
+            fn parsers_never_panic_on_mutated_real_bodies(
+                seed in 0usize..4,
+                edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..6),
+                cut in any::<usize>(),
+            ) {
+                let mut b = SEEDS[seed].to_vec();
+                for (pos, byte) in edits {
+                    let i = pos % b.len();
+                    b[i] = byte;
+                }
+                run_all(&b);
+                let n = cut % (b.len() + 1);
+                run_all(&b[..n]);
+            }
+        }
+    }
+
     #[test]
     fn source_numbers_are_stable() {
         for s in Source::ALL {
