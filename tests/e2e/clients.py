@@ -24,6 +24,13 @@ E2E = Path(__file__).resolve().parent
 CLIENTS: Dict[str, Callable[..., List[str]]] = {
     # PyMongo 4.20 with pymongo-auth-aws 1.3, as installed from PyPI (scripts/requirements-test.txt).
     "pymongo": lambda request: [sys.executable, str(E2E / "clients" / "pymongo_client.py")],
+    # The same PyMongo with mongodb_aws.pymongo.install() instead of pymongo-auth-aws + botocore (the
+    # wheel is installed into .venv by scripts/test.d/30-python, which runs before this stage).
+    "pymongo-shim": lambda request: [
+        sys.executable,
+        str(E2E / "clients" / "pymongo_shim_client.py"),
+    ]
+    + request.getfixturevalue("mongodb_aws_installed"),
     # libmongoc 1.23 from Debian's libmongoc-dev, in a small C program.
     "libmongoc": lambda request: [str(request.getfixturevalue("mongoc_client"))],
 }

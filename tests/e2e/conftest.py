@@ -113,3 +113,13 @@ def mongoc_client(tmp_path_factory) -> Path:
         check=True,
     )
     return out
+
+
+@pytest.fixture(scope="session")
+def mongodb_aws_installed() -> list:
+    """The Python binding must be importable (scripts/test.d/30-python installs its wheel)."""
+    try:
+        import mongodb_aws  # noqa: F401
+    except ImportError:
+        pytest.fail("mongodb_aws is not installed in this Python: run scripts/test.d/30-python first")
+    return []
