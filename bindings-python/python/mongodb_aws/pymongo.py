@@ -25,11 +25,17 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 import types
 from typing import Any, Callable, Mapping, Optional
 
 import mongodb_aws
 from mongodb_aws import ClientConversation, Credentials, MongoDBAWSError
+from mongodb_aws import _mongodb_aws as _native
+
+# The native method itself (what ClientConversation.finish calls after filling in the clock): PyMongo
+# authenticates on every new connection, so the shim skips one Python-level call.
+_finish = _native.ClientConversation.finish
 
 __all__ = [
     "install",
@@ -199,7 +205,7 @@ class AwsSaslContext:
         if self._conversation is None or self._resolved is None:
             raise PyMongoAuthAwsError("MONGODB-AWS failed: step out of order")
         payload = server_payload if isinstance(server_payload, bytes) else bytes(server_payload)
-        return self._conversation.finish(payload, self._resolved)
+        return _finish(self._conversation, payload, self._resolved, time.time())
 
     # Dependency injection (PyMongo overrides these).
     def binary_type(self) -> Callable[[bytes], Any]:
