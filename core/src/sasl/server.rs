@@ -215,7 +215,8 @@ impl ServerConversation {
     /// [`Error::SignedHeadersUnexpected`] (51290), [`Error::SignedHeadersMissingServerNonce`] (51288),
     /// [`Error::SignedHeadersMissingGs2Flag`] (51289); [`Error::InvalidAmzDate`] for `d`;
     /// [`Error::CredentialScopeInvalid`], [`Error::CredentialScopeDateMismatch`],
-    /// [`Error::CredentialScopeRegionMismatch`]; [`Error::SessionTokenSigning`].
+    /// [`Error::CredentialScopeRegionMismatch`]; [`Error::SessionTokenSigning`];
+    /// [`Error::InvalidSessionToken`] for a `t` that is not printable ASCII without spaces.
     pub fn client_final<'a>(&self, bytes: &'a [u8]) -> Result<ClientFinal<'a>, Error> {
         let doc = Document::parse(bytes)?;
         let (mut a, mut d, mut t) = (None, None, None);
@@ -259,6 +260,12 @@ impl ServerConversation {
         let token_signed = auth.signs("x-amz-security-token");
         if token_signed != t.is_some() {
             return Err(Error::SessionTokenSigning);
+        }
+        // `t` is forwarded verbatim as the X-Amz-Security-Token header (sts_request): a CR, LF or
+        // other control byte would corrupt that request or inject headers into it (found by the
+        // client_final_server fuzz target). Tokens are printable ASCII; "" stays accepted.
+        if let Some(t) = t {
+            crate::credentials::validate_session_token(t)?;
         }
         Ok(ClientFinal {
             authorization: auth,
@@ -1059,6 +1066,33 @@ mod tests {
             f.check_time(UnixTime(t - 901), MAX_CLOCK_SKEW_SECONDS),
             Err(Error::RequestTimeSkewed)
         );
+    }
+
+    #[test]
+    fn session_token_with_control_bytes_refused() {
+        // Regression (fuzz target client_final_server, seed-regression-token-control-byte): `t` goes
+        // verbatim into the forwarded HTTP request, so CR/LF would inject headers.
+        let conv = vector_conversation();
+        let tok_sh = "content-length;content-type;host;x-amz-date;x-amz-security-token;x-mongodb-gs2-cb-flag;x-mongodb-server-nonce";
+        let a = std::format!(
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/sts/aws4_request, SignedHeaders={tok_sh}, Signature={}",
+            "0".repeat(64)
+        );
+        for bad in ["tok\r\nHost: evil.example", "tok\n", "a b", "tok\u{e}", "é"] {
+            let doc = client_final_doc(&a, "20150830T123600Z", Some(bad));
+            assert_eq!(
+                conv.client_final(&doc).err(),
+                Some(Error::InvalidSessionToken),
+                "{bad:?}"
+            );
+        }
+        for good in ["AQoDYXdzEPT//////////wEXAMPLE=", ""] {
+            let doc = client_final_doc(&a, "20150830T123600Z", Some(good));
+            assert_eq!(
+                conv.client_final(&doc).map(|f| f.session_token()),
+                Ok(Some(good))
+            );
+        }
     }
 
     #[test]
