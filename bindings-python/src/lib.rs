@@ -18,7 +18,11 @@ use mongodb_aws_core::sigv4::{
     self, Payload, Request, Scope, SessionTokenMode, Settings, SigningKey, UriEncoding,
 };
 use mongodb_aws_core::time::{AmzDate, UnixTime, MAX_UNIX_SECONDS};
-use mongodb_aws_core::{sts, Credentials as CoreCredentials, Error};
+use mongodb_aws_core::providers::{
+    self, container, ecs, imds, web_identity, FetchedCredentials, RandomSessionName, RequestPlan,
+    StsEndpoint,
+};
+use mongodb_aws_core::{cache, sts, Credentials as CoreCredentials, Error};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -126,6 +130,10 @@ pub struct Credentials {
     access_key_id: String,
     secret_access_key: Zeroizing<String>,
     session_token: Option<String>,
+    /// Unix seconds when they expire (endpoint credentials), else `None`.
+    expiration: Option<u64>,
+    /// Where they came from (`Source::name()`, e.g. `"ecs"`), `None` when built by the caller.
+    source: Option<&'static str>,
     /// The signing key of the last signature made with these credentials (per date/region/service).
     key: Mutex<Option<SigningKey>>,
 }
@@ -136,8 +144,17 @@ impl Credentials {
             access_key_id: c.access_key_id().to_owned(),
             secret_access_key: Zeroizing::new(c.secret_access_key().to_owned()),
             session_token: c.session_token().map(str::to_owned),
+            expiration: None,
+            source: None,
             key: Mutex::new(None),
         }
+    }
+
+    fn from_fetched(f: &FetchedCredentials<'_>) -> Self {
+        let mut c = Credentials::from_core(&f.credentials);
+        c.expiration = f.expiration.map(|t| t.0);
+        c.source = Some(f.source.name());
+        c
     }
 
     /// The core's view (validated at construction; validation is repeated because the core only
@@ -169,15 +186,18 @@ impl Credentials {
 #[pymethods]
 impl Credentials {
     #[new]
-    #[pyo3(signature = (access_key_id, secret_access_key, session_token=None))]
+    #[pyo3(signature = (access_key_id, secret_access_key, session_token=None, *, expiration=None))]
     fn new(
         py: Python<'_>,
         access_key_id: &str,
         secret_access_key: &str,
         session_token: Option<&str>,
+        expiration: Option<u64>,
     ) -> PyResult<Self> {
         let c = CoreCredentials::new(access_key_id, secret_access_key, session_token).py(py)?;
-        Ok(Credentials::from_core(&c))
+        let mut c = Credentials::from_core(&c);
+        c.expiration = expiration;
+        Ok(c)
     }
 
     /// Builds credentials from optional parts with the spec's rule for environment variables
@@ -208,6 +228,25 @@ impl Credentials {
     #[getter]
     fn session_token(&self) -> Option<&str> {
         self.session_token.as_deref()
+    }
+
+    /// Unix seconds when these credentials expire, or `None`.
+    #[getter]
+    fn expiration(&self) -> Option<u64> {
+        self.expiration
+    }
+
+    /// Where the credentials came from (`"environment"`, `"web-identity"`, `"ecs"`,
+    /// `"container-full-uri"`, `"ec2"`), or `None` when the caller built them.
+    #[getter]
+    fn source(&self) -> Option<&'static str> {
+        self.source
+    }
+
+    /// Whether they may still be used at `now` (the cache rule: more than 5 minutes before
+    /// expiry; credentials without expiry always are).
+    fn is_fresh(&self, now: &Bound<'_, PyAny>) -> PyResult<bool> {
+        Ok(cache::is_fresh(self.expiration.map(UnixTime), unix_time(now)?))
     }
 
     fn __repr__(&self) -> String {
@@ -617,6 +656,180 @@ fn sts_region(py: Python<'_>, host: &Bound<'_, PyString>) -> PyResult<String> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Credential providers (sans-IO: the core builds requests and parses answers; Python does HTTP)
+// ---------------------------------------------------------------------------------------------
+
+/// An HTTP request to send: `(method, base_url, target, headers, body)`.
+type HttpParts = (&'static str, String, String, Vec<(String, String)>, Vec<u8>);
+
+fn http_parts(plan: &RequestPlan<'_>) -> Result<HttpParts, Error> {
+    let mut buf = vec![0u8; plan.len()];
+    let r = plan.write(&mut buf)?;
+    Ok((
+        r.method(),
+        format!("{}://{}", r.scheme().as_str(), r.authority()),
+        r.target().to_owned(),
+        r.headers()
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .collect(),
+        r.body().to_vec(),
+    ))
+}
+
+/// The request of one provider step. `kind`: "ecs" (`a` endpoint override, `b` relative URI),
+/// "container" (`a` full URI, `b` authorization token), "imds_token" (`a` endpoint override,
+/// `ttl`), "imds_role" (`a` override, `b` token), "imds_credentials" (`a` override, `b` token,
+/// `c` role name).
+#[pyfunction]
+#[pyo3(signature = (kind, a=None, b=None, c=None, ttl=0))]
+fn provider_request(
+    py: Python<'_>,
+    kind: &str,
+    a: Option<&str>,
+    b: Option<&str>,
+    c: Option<&str>,
+    ttl: u32,
+) -> PyResult<HttpParts> {
+    let b_ = b.unwrap_or("");
+    let plan = match kind {
+        "ecs" => ecs::request(a, b_),
+        "container" => container::request(a.unwrap_or(""), b),
+        "imds_token" => imds::token_request(a, ttl),
+        "imds_role" => imds::role_name_request(a, b_),
+        "imds_credentials" => imds::credentials_request(a, b_, c.unwrap_or("")),
+        _ => Err(Error::InvalidParameter),
+    }
+    .py(py)?;
+    http_parts(&plan).py(py)
+}
+
+/// The AssumeRoleWithWebIdentity request (unsigned POST to STS).
+#[pyfunction]
+#[pyo3(signature = (role_arn, web_identity_token, role_session_name, random, duration_seconds,
+                    sts_override, regional_endpoints, region))]
+#[allow(clippy::too_many_arguments)]
+fn web_identity_request(
+    py: Python<'_>,
+    role_arn: &str,
+    web_identity_token: &str,
+    role_session_name: Option<&str>,
+    random: &[u8],
+    duration_seconds: Option<u32>,
+    sts_override: Option<&str>,
+    regional_endpoints: Option<&str>,
+    region: Option<&str>,
+) -> PyResult<HttpParts> {
+    let random: [u8; 16] = random
+        .try_into()
+        .map_err(|_| py_err(py, Error::InvalidParameter))?;
+    let params = web_identity::WebIdentityParams {
+        role_arn,
+        web_identity_token,
+        role_session_name,
+        random: &random,
+        duration_seconds,
+        sts: StsEndpoint {
+            override_url: sts_override,
+            regional_endpoints,
+            region,
+        },
+    };
+    let mut name = RandomSessionName::new(&random);
+    let plan = web_identity::request(&params, &mut name).py(py)?;
+    http_parts(&plan).py(py)
+}
+
+/// Parses a provider's answer: "ecs", "container", "imds_credentials", "web_identity" give
+/// `Credentials` (with `expiration` and `source`); "imds_token" and "imds_role" the text;
+/// "container_token_file" and "web_identity_token_file" the token read from a file's content.
+#[pyfunction]
+fn provider_parse(py: Python<'_>, kind: &str, body: &[u8]) -> PyResult<Py<PyAny>> {
+    let text = |r: Result<&str, Error>| -> PyResult<Py<PyAny>> {
+        Ok(PyString::new(py, r.py(py)?).into_any().unbind())
+    };
+    // A scratch as long as the body always suffices (providers/mod.rs, "Parsing").
+    let mut scratch = Zeroizing::new(vec![0u8; body.len()]);
+    let fetched = match kind {
+        "imds_token" => return text(imds::parse_token(body)),
+        "imds_role" => return text(imds::parse_role_name(body)),
+        "container_token_file" => return text(container::token_from_file(body)),
+        "web_identity_token_file" => return text(web_identity::token_from_file(body)),
+        "ecs" => ecs::parse(body, &mut scratch),
+        "container" => container::parse(body, &mut scratch),
+        "imds_credentials" => imds::parse_credentials(body, &mut scratch),
+        "web_identity" => web_identity::parse(body, &mut scratch),
+        _ => Err(Error::InvalidParameter),
+    }
+    .py(py)?;
+    Ok(Py::new(py, Credentials::from_fetched(&fetched))?.into_any())
+}
+
+/// Environment credentials with the spec's combination rule, marked as from the environment.
+#[pyfunction]
+#[pyo3(signature = (access_key_id=None, secret_access_key=None, session_token=None))]
+fn env_credentials(
+    py: Python<'_>,
+    access_key_id: Option<&str>,
+    secret_access_key: Option<&str>,
+    session_token: Option<&str>,
+) -> PyResult<Credentials> {
+    let f = providers::env::credentials(access_key_id, secret_access_key, session_token).py(py)?;
+    Ok(Credentials::from_fetched(&f))
+}
+
+/// The chain's step (`cache::select_source`): "cache", "environment", "web-identity", "ecs",
+/// "container-full-uri", "ec2" or "none".
+#[pyfunction]
+#[pyo3(signature = (fresh_cache, access_key_id, secret_access_key, session_token,
+                    web_identity_token_file, role_arn, ecs_relative_uri, container_full_uri,
+                    ec2_disabled))]
+#[allow(clippy::too_many_arguments)]
+fn chain_step(
+    fresh_cache: bool,
+    access_key_id: Option<&str>,
+    secret_access_key: Option<&str>,
+    session_token: Option<&str>,
+    web_identity_token_file: Option<&str>,
+    role_arn: Option<&str>,
+    ecs_relative_uri: Option<&str>,
+    container_full_uri: Option<&str>,
+    ec2_disabled: bool,
+) -> &'static str {
+    let step = cache::select_source(&cache::ChainInputs {
+        custom_provider: false,
+        fresh_cache,
+        access_key_id,
+        secret_access_key,
+        session_token,
+        web_identity_token_file,
+        role_arn,
+        ecs_relative_uri,
+        container_full_uri,
+        ec2_disabled,
+    });
+    match step {
+        cache::Step::Cache => "cache",
+        cache::Step::Environment => "environment",
+        cache::Step::WebIdentity => "web-identity",
+        cache::Step::Ecs => "ecs",
+        cache::Step::ContainerFullUri => "container-full-uri",
+        cache::Step::Ec2 => "ec2",
+        cache::Step::CustomProvider => "custom-provider",
+        _ => "none",
+    }
+}
+
+/// The exception for a core error named `name` (for failures the host detects: timeouts, HTTP
+/// status, unreachable endpoints), with the core's message.
+#[pyfunction]
+fn core_error(py: Python<'_>, name: &str) -> PyErr {
+    match Error::ALL.iter().find(|e| e.name() == name) {
+        Some(e) => py_err(py, *e),
+        None => py_err(py, Error::InvalidParameter),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Module
 // ---------------------------------------------------------------------------------------------
 
@@ -635,5 +848,12 @@ fn _mongodb_aws(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(validate_sts_host, m)?)?;
     m.add_function(wrap_pyfunction!(sts_region, m)?)?;
     m.add_function(wrap_pyfunction!(error_table, m)?)?;
+    m.add_function(wrap_pyfunction!(provider_request, m)?)?;
+    m.add_function(wrap_pyfunction!(web_identity_request, m)?)?;
+    m.add_function(wrap_pyfunction!(provider_parse, m)?)?;
+    m.add_function(wrap_pyfunction!(env_credentials, m)?)?;
+    m.add_function(wrap_pyfunction!(chain_step, m)?)?;
+    m.add_function(wrap_pyfunction!(core_error, m)?)?;
+    m.add("MAX_RESPONSE_LEN", providers::MAX_RESPONSE_LEN)?;
     Ok(())
 }

@@ -31,6 +31,11 @@ from mongodb_aws._errors import (
     ResponseError,
     ServerConversationError,
 )
+from mongodb_aws._providers import (
+    cached_credentials,
+    clear_credential_cache,
+    get_credentials,
+)
 from mongodb_aws._mongodb_aws import (
     GET_CALLER_IDENTITY_BODY,
     MAX_PRESIGN_EXPIRES,
@@ -56,6 +61,9 @@ __all__ = [
     "string_to_sign_v4",
     "sts_region",
     "validate_sts_host",
+    "get_credentials",
+    "cached_credentials",
+    "clear_credential_cache",
     "STS_DEFAULT_HOST",
     "STS_SERVICE",
     "GET_CALLER_IDENTITY_BODY",

@@ -1,6 +1,6 @@
 """Native module (Rust, pyo3). Use the public API of :mod:`mongodb_aws` instead."""
 
-from typing import Any, Optional, Union, final
+from typing import Any, Literal, Optional, Union, final, overload
 
 from typing_extensions import Self, disjoint_base
 
@@ -18,6 +18,13 @@ __all__ = [
     "validate_sts_host",
     "sts_region",
     "error_table",
+    "provider_request",
+    "web_identity_request",
+    "provider_parse",
+    "env_credentials",
+    "chain_step",
+    "core_error",
+    "MAX_RESPONSE_LEN",
 ]
 
 __version__: str
@@ -26,6 +33,7 @@ STS_SERVICE: str
 GET_CALLER_IDENTITY_BODY: str
 DETACH_THRESHOLD: int
 MAX_PRESIGN_EXPIRES: int
+MAX_RESPONSE_LEN: int
 
 @final
 class Credentials:
@@ -40,6 +48,8 @@ class Credentials:
         access_key_id: str,
         secret_access_key: str,
         session_token: Optional[str] = None,
+        *,
+        expiration: Optional[int] = None,
     ) -> Credentials: ...
     @staticmethod
     def from_parts(
@@ -56,6 +66,16 @@ class Credentials:
     def secret_access_key(self) -> str: ...
     @property
     def session_token(self) -> Optional[str]: ...
+    @property
+    def expiration(self) -> Optional[int]:
+        """Unix seconds when these credentials expire, or ``None``."""
+    @property
+    def source(self) -> Optional[str]:
+        """Where they came from (``"environment"``, ``"web-identity"``, ``"ecs"``,
+        ``"container-full-uri"``, ``"ec2"``), or ``None`` when built by the caller."""
+    def is_fresh(self, now: Union[int, float]) -> bool:
+        """Whether they may be used at ``now``: more than 5 minutes before expiry (always, without
+        expiry)."""
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -123,3 +143,49 @@ def sts_region(host: str) -> str:
 
 def error_table() -> list[tuple[int, str, str]]:
     """Every core error as ``(number, name, message)``."""
+
+_HttpParts = tuple[str, str, str, list[tuple[str, str]], bytes]
+
+def provider_request(
+    kind: str,
+    a: Optional[str] = None,
+    b: Optional[str] = None,
+    c: Optional[str] = None,
+    ttl: int = 0,
+) -> _HttpParts: ...
+def web_identity_request(
+    role_arn: str,
+    web_identity_token: str,
+    role_session_name: Optional[str],
+    random: bytes,
+    duration_seconds: Optional[int],
+    sts_override: Optional[str],
+    regional_endpoints: Optional[str],
+    region: Optional[str],
+) -> _HttpParts: ...
+@overload
+def provider_parse(
+    kind: Literal["imds_token", "imds_role", "container_token_file", "web_identity_token_file"],
+    body: bytes,
+) -> str: ...
+@overload
+def provider_parse(
+    kind: Literal["ecs", "container", "imds_credentials", "web_identity"], body: bytes
+) -> Credentials: ...
+def env_credentials(
+    access_key_id: Optional[str] = None,
+    secret_access_key: Optional[str] = None,
+    session_token: Optional[str] = None,
+) -> Credentials: ...
+def chain_step(
+    fresh_cache: bool,
+    access_key_id: Optional[str],
+    secret_access_key: Optional[str],
+    session_token: Optional[str],
+    web_identity_token_file: Optional[str],
+    role_arn: Optional[str],
+    ecs_relative_uri: Optional[str],
+    container_full_uri: Optional[str],
+    ec2_disabled: bool,
+) -> str: ...
+def core_error(name: str) -> Exception: ...

@@ -15,14 +15,14 @@ signatures, computed by the Rust core. :func:`install` registers it under those 
 PyMongo itself is unchanged and pymongo-auth-aws need not be installed.
 
 Credentials: explicit ones (URI user name, password and ``AWS_SESSION_TOKEN``) are used as given;
-otherwise :func:`aws_temp_credentials` reads ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY`` and
-``AWS_SESSION_TOKEN`` on every authentication (never cached), with the spec's rule for incomplete
-sets. Any failure clears the credential cache, as the spec requires.
+otherwise :func:`aws_temp_credentials` resolves them with :func:`mongodb_aws.get_credentials` (the
+environment, read on every authentication and never cached; then web identity, ECS, the container
+full URI or EC2, cached process-wide). Any failure clears the credential cache, as the spec
+requires.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 import time
@@ -114,46 +114,59 @@ def set_use_cached_credentials(value: Optional[bool]) -> None:
     _use_cached = value
 
 
+def _view(creds: Credentials) -> AwsCredential:
+    expiration = creds.expiration
+    refresh = None
+    if expiration is not None:
+        refresh = lambda margin: time.time() + margin >= expiration  # noqa: E731
+    return AwsCredential(creds.access_key_id, creds.secret_access_key, creds.session_token, refresh)
+
+
 def get_cached_credentials() -> Optional[AwsCredential]:
-    """The cached credentials, or ``None`` (an entry that needs a refresh is dropped)."""
+    """The cached credentials, or ``None``: an entry set with :func:`set_cached_credentials`, else
+    fresh endpoint credentials in mongodb_aws's process-wide cache (an entry that needs a refresh
+    is dropped)."""
     global _cached
     with _lock:
         creds = _cached
         if creds is not None and creds.refresh_needed is not None:
             if creds.refresh_needed(_credential_buffer_seconds):
                 creds = _cached = None
-        return creds
+    if creds is None:
+        shared = mongodb_aws.cached_credentials()
+        if shared is not None and shared.is_fresh(time.time()):
+            creds = _view(shared)
+    return creds
 
 
 def set_cached_credentials(credentials: Optional[AwsCredential]) -> None:
-    """Replaces the cached credentials (``None`` clears the cache: PyMongo does so after a failure)."""
+    """Replaces the cached credentials. ``None`` clears the cache, including mongodb_aws's
+    process-wide one: PyMongo does so after any authentication failure, as the spec requires."""
     global _cached
+    if credentials is None:
+        mongodb_aws.clear_credential_cache()
     if credentials is None or _use_cached:
         with _lock:
             _cached = credentials
 
 
 def aws_temp_credentials() -> AwsCredential:
-    """Credentials for an authentication without explicit ones: the cache, else the environment.
+    """Credentials for an authentication without explicit ones: the cache, else
+    :func:`mongodb_aws.get_credentials` (environment, web identity, ECS, container full URI, EC2).
 
     Environment credentials are read on every call and never cached.
     """
     cached = get_cached_credentials()
     if cached is not None:
         return cached
-    env = os.environ
     try:
-        creds = Credentials.from_parts(
-            env.get("AWS_ACCESS_KEY_ID"),
-            env.get("AWS_SECRET_ACCESS_KEY"),
-            env.get("AWS_SESSION_TOKEN"),
-        )
+        creds = mongodb_aws.get_credentials(use_cache=_use_cached is not False)
     except MongoDBAWSError as exc:
         set_cached_credentials(None)
         raise PyMongoAuthAwsError(
             f"temporary MONGODB-AWS credentials could not be obtained: {exc}", exc.code
         ) from exc
-    return AwsCredential(creds.access_key_id, creds.secret_access_key, creds.session_token)
+    return _view(creds)
 
 
 # ---- the SASL context -----------------------------------------------------------------------------
