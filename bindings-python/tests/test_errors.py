@@ -149,10 +149,8 @@ UNREACHABLE = {
     "BUFFER_TOO_SMALL": "buffers are sized by the binding",
     # Signing keys are derived and matched inside the binding, per scope.
     "SIGNING_KEY_MISMATCH": "keys are derived per scope inside the binding",
-    # Only credential-expiry logic of the provider chain produces it (not exposed yet).
-    "CREDENTIALS_EXPIRED": "no expiring credentials are exposed yet",
-    # Parsers of endpoint responses are not exposed yet.
-    "INVALID_TIMESTAMP": "endpoint response parsers are not exposed yet",
+    # The chain refetches credentials near expiry instead (Credentials.is_fresh).
+    "CREDENTIALS_EXPIRED": "the provider chain refetches instead",
     # The signer sorts headers without storage and has no header limit: the core never raises it.
     "TOO_MANY_HEADERS": "never raised by the core",
     # Needs inputs larger than the address space.

@@ -14,6 +14,7 @@ answer; this module reads the environment and files, sends the requests with :mo
 
 from __future__ import annotations
 
+import http.client
 import os
 import socket
 import threading
@@ -210,9 +211,12 @@ def _send(parts: tuple[str, str, str, list[tuple[str, str]], bytes], timeout: fl
             data: bytes = resp.read(limit + 1)
             status = resp.status
     except urllib.error.HTTPError as exc:
+        exc.close()
         err = _native.core_error("ENDPOINT_HTTP_STATUS")
         err.args = (f"{err} (HTTP {exc.code})",)
         raise err from None
+    except http.client.HTTPException:  # e.g. a connection closed mid-answer
+        raise _native.core_error("ENDPOINT_BAD_RESPONSE") from None
     except OSError as exc:
         reason = getattr(exc, "reason", exc)
         timed_out = isinstance(reason, (TimeoutError, socket.timeout))
