@@ -8,12 +8,29 @@ export interface ErrorInfo {
   /** Stable upper-case name (`err.code` in JavaScript). */
   name: string
   /** Stable number, shared with the C ABI's `mongodb_aws_status`. */
-  status: number
+  number: number
   /** Static message. */
   message: string
 }
 /** Every core error, in code order (for building the JavaScript error classes and for tests). */
 export declare function errorTable(): Array<ErrorInfo>
+/** Fixed values of the protocol, from the core. */
+export interface Constants {
+  /** The default STS host (`sts.amazonaws.com`). */
+  stsDefaultHost: string
+  /** The signing service of MONGODB-AWS (`sts`). */
+  stsService: string
+  /** The request body the client signs. */
+  getCallerIdentityBody: string
+  /** Longest presigned URL lifetime, in seconds. */
+  maxPresignExpires: number
+  /** Length of the client nonce. */
+  clientNonceLength: number
+  /** `UNSIGNED-PAYLOAD`. */
+  unsignedPayload: string
+}
+/** The core's protocol constants. */
+export declare function constants(): Constants
 /** Version of the native module (the workspace version). */
 export declare function version(): string
 /** The parts of a validated server-first message. */
@@ -24,6 +41,8 @@ export interface ServerFirstInfo {
   region: string
   /** The 64-byte server nonce `s`. */
   serverNonce: Buffer
+  /** Base64 of the server nonce: the `X-MongoDB-Server-Nonce` header value. */
+  serverNonceBase64: string
 }
 /** Validates an STS host (PROTOCOL.md A3); throws on an invalid host. */
 export declare function validateHost(host: string): void

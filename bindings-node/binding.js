@@ -310,9 +310,10 @@ if (!nativeBinding) {
   throw new Error(`Failed to load native binding`)
 }
 
-const { errorTable, version, NativeCredentials, NativeClientConversation, validateHost, regionForHost, signV4, presignV4 } = nativeBinding
+const { errorTable, constants, version, NativeCredentials, NativeClientConversation, validateHost, regionForHost, signV4, presignV4 } = nativeBinding
 
 module.exports.errorTable = errorTable
+module.exports.constants = constants
 module.exports.version = version
 module.exports.NativeCredentials = NativeCredentials
 module.exports.NativeClientConversation = NativeClientConversation

@@ -14,12 +14,12 @@ export declare const version: string
 export declare class MongoDBAWSError extends Error {
   /** Stable upper-case name, e.g. `"SERVER_NONCE_MISMATCH"` (the same in C and Python). */
   readonly code: string
-  /** Stable number (the C ABI's `mongodb_aws_status`). */
-  readonly status: number
-  constructor(message: string, code: string, status: number, options?: ErrorOptions)
+  /** Stable number (the C ABI's `mongodb_aws_status`; Python's `.number`). */
+  readonly number: number
+  constructor(message: string, code: string, number: number, options?: ErrorOptions)
 }
 /** Codes 100-199: a value passed by the caller is malformed (request parts, region, time, ...). */
-export declare class InvalidInputError extends MongoDBAWSError {}
+export declare class InvalidArgumentError extends MongoDBAWSError {}
 /** Codes 200-299: credentials are missing, incomplete, malformed or expired. */
 export declare class CredentialsError extends MongoDBAWSError {}
 /** Codes 300-399: the server's SASL message (server-first) is invalid. */
@@ -34,7 +34,7 @@ export declare class InternalError extends MongoDBAWSError {}
 /** One entry of the core's error table. */
 export interface ErrorTableEntry {
   readonly code: string
-  readonly status: number
+  readonly number: number
   readonly message: string
 }
 /** Every error the core can raise, in code order. */
@@ -77,6 +77,8 @@ export declare class Credentials {
     sessionToken?: string | null,
     options?: { expiration?: Date | null; source?: string | null },
   )
+  /** The spec's combination rule on optional parts (empty = absent); same as `new Credentials({...})`. */
+  static fromParts(accessKeyId?: string | null, secretAccessKey?: string | null, sessionToken?: string | null): Credentials
   /** AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN of `env` (default `process.env`). */
   static fromEnv(env?: Record<string, string | undefined>): Credentials
   readonly accessKeyId: string
@@ -122,10 +124,20 @@ export interface ServerFirst {
   region: string
   /** The 64-byte server nonce `s`. */
   serverNonce: Buffer
+  /** Base64 of the server nonce (the `X-MongoDB-Server-Nonce` header value). */
+  serverNonceBase64: string
 }
 
 /** Length of the client nonce (32). */
-export declare const CLIENT_NONCE_LENGTH: 32
+export declare const CLIENT_NONCE_LENGTH: number
+/** `sts.amazonaws.com`. */
+export declare const STS_DEFAULT_HOST: string
+/** `sts`. */
+export declare const STS_SERVICE: string
+/** `Action=GetCallerIdentity&Version=2011-06-15`. */
+export declare const GET_CALLER_IDENTITY_BODY: string
+/** Longest presigned URL lifetime, in seconds (604800). */
+export declare const MAX_PRESIGN_EXPIRES: number
 
 /**
  * One MONGODB-AWS authentication, client side.
@@ -157,13 +169,17 @@ export declare class ClientConversation {
 export declare function validateHost(host: string): void
 /** The MONGODB-AWS signing region for an STS host (`sts.amazonaws.com` and dotless hosts: us-east-1). */
 export declare function regionForHost(host: string): string
+/** Same function as `validateHost` (the Python binding's name, `validate_sts_host`). */
+export declare const validateStsHost: typeof validateHost
+/** Same function as `regionForHost` (the Python binding's name, `sts_region`). */
+export declare const stsRegion: typeof regionForHost
 
 // ---------------------------------------------------------------------------------------------
 // SigV4
 // ---------------------------------------------------------------------------------------------
 
 /** `UNSIGNED-PAYLOAD`, for `payloadHash`. */
-export declare const UNSIGNED_PAYLOAD: 'UNSIGNED-PAYLOAD'
+export declare const UNSIGNED_PAYLOAD: string
 
 export type HeaderValue = string | number | bigint | readonly (string | number | bigint)[] | undefined | null
 
@@ -188,6 +204,8 @@ export interface SignableRequest {
   body?: string | BinaryLike | null
   /** Precomputed lower-case hex SHA-256 of the body, or `UNSIGNED-PAYLOAD`. */
   payloadHash?: string | null
+  /** Sign `UNSIGNED-PAYLOAD` instead of the body's hash (S3 streaming, presigned URLs). */
+  unsignedPayload?: boolean
 }
 
 export interface SignOptions {
@@ -201,7 +219,8 @@ export interface SignOptions {
   normalizePath?: boolean
   /** Percent-encode the path twice, as every service but S3 requires (default true). */
   doubleEncodePath?: boolean
-  /** Sign `x-amz-security-token` (default true); false leaves it out of the signature. */
+  /** Sign `x-amz-security-token` (default true); false leaves it out of the signature (the header is
+   * still returned in `headers`, to be added after signing). */
   signSessionToken?: boolean
   /** Add and sign `x-amz-content-sha256` (S3). */
   contentSha256Header?: boolean
@@ -216,7 +235,8 @@ export interface SignResult {
   signature: string
   /** The `X-Amz-Date` value signed. */
   amzDate: string
-  /** Headers to add to the request: X-Amz-Date, X-Amz-Security-Token, X-Amz-Content-Sha256 as needed, and Authorization. */
+  /** Headers to add to the request: Host (when taken from an absolute `url`), X-Amz-Date,
+   * X-Amz-Security-Token, X-Amz-Content-SHA256 (each unless present), and Authorization. */
   headers: Record<string, string>
   /** With `debug`. */
   canonicalRequest?: string
@@ -224,8 +244,12 @@ export interface SignResult {
   stringToSign?: string
 }
 
-/** Signs a request (Authorization header); throws `InvalidInputError` / `CredentialsError`. */
+/** Signs a request (Authorization header); throws `InvalidArgumentError` / `CredentialsError`. */
 export declare function signV4(request: SignableRequest, credentials: CredentialsLike, options: SignOptions): SignResult
+/** The canonical request `signV4` signs (diagnostics). */
+export declare function canonicalRequestV4(request: SignableRequest, credentials: CredentialsLike, options: SignOptions): string
+/** The string to sign `signV4` signs (diagnostics). */
+export declare function stringToSignV4(request: SignableRequest, credentials: CredentialsLike, options: SignOptions): string
 
 export interface PresignOptions extends Omit<SignOptions, 'debug' | 'contentSha256Header'> {
   /** Lifetime in seconds, 1 to 604800 (default 900). */

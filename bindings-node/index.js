@@ -9,7 +9,7 @@ const native = require('./binding.js')
 
 const {
   MongoDBAWSError,
-  InvalidInputError,
+  InvalidArgumentError,
   CredentialsError,
   ConversationError,
   ResponseError,
@@ -92,6 +92,11 @@ class Credentials {
     this.#source = optionalString('source', parts.source) ?? undefined
   }
 
+  /** The spec's combination rule on optional parts (empty strings count as absent); as `new Credentials({...})`. */
+  static fromParts(accessKeyId, secretAccessKey, sessionToken) {
+    return new Credentials({ accessKeyId, secretAccessKey, sessionToken })
+  }
+
   /** Reads AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (the spec's rule: empty = unset). */
   static fromEnv(env = process.env) {
     return new Credentials({
@@ -163,8 +168,17 @@ class Credentials {
 // MONGODB-AWS conversation (client side)
 // ---------------------------------------------------------------------------------------------
 
-/** Length of the client nonce. */
-const CLIENT_NONCE_LENGTH = 32
+const C = native.constants()
+/** Length of the client nonce (32). */
+const CLIENT_NONCE_LENGTH = C.clientNonceLength
+/** The default STS host, `sts.amazonaws.com`. */
+const STS_DEFAULT_HOST = C.stsDefaultHost
+/** The signing service of MONGODB-AWS, `sts`. */
+const STS_SERVICE = C.stsService
+/** The body of the GetCallerIdentity request the client signs. */
+const GET_CALLER_IDENTITY_BODY = C.getCallerIdentityBody
+/** Longest presigned URL lifetime in seconds (7 days). */
+const MAX_PRESIGN_EXPIRES = C.maxPresignExpires
 
 /**
  * One MONGODB-AWS authentication, client side: clientFirst() is the saslStart payload,
@@ -259,7 +273,7 @@ function regionForHost(host) {
 // General SigV4
 // ---------------------------------------------------------------------------------------------
 
-const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD'
+const UNSIGNED_PAYLOAD = C.unsignedPayload
 
 function headerValue(name, v) {
   if (typeof v === 'string') return v
@@ -332,14 +346,22 @@ function signArgs(request, options) {
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object with region and service')
   const { path, query, host } = target(request)
   const headers = flattenHeaders(request.headers)
-  if (host !== undefined && !hasHeader(headers, 'host')) headers.push('host', host)
+  let addedHost
+  if (host !== undefined && host !== '' && !hasHeader(headers, 'host')) {
+    addedHost = host
+    headers.push('host', host)
+  }
+  if (request.unsignedPayload === true && request.payloadHash !== undefined && request.payloadHash !== null) {
+    throw new TypeError('give either payloadHash or unsignedPayload, not both')
+  }
   return {
+    addedHost,
     method: request.method === undefined ? 'GET' : string('method', request.method),
     path,
     query,
     headers,
     body: body(request),
-    payloadHash: optionalString('payloadHash', request.payloadHash),
+    payloadHash: request.unsignedPayload === true ? UNSIGNED_PAYLOAD : optionalString('payloadHash', request.payloadHash),
     nativeOptions: {
       region: string('region', options.region),
       service: string('service', options.service),
@@ -368,13 +390,13 @@ function signV4(request, credentials, options) {
     throw convert(e)
   }
   const headers = {}
+  if (a.addedHost !== undefined) headers.Host = a.addedHost
   if (!hasHeader(a.headers, 'x-amz-date')) headers['X-Amz-Date'] = r.amzDate
+  // With signSessionToken: false the token is still to be sent, added after signing.
   const token = c.sessionToken
-  if (token !== null && options.signSessionToken !== false && !hasHeader(a.headers, 'x-amz-security-token')) {
-    headers['X-Amz-Security-Token'] = token
-  }
+  if (token !== null && !hasHeader(a.headers, 'x-amz-security-token')) headers['X-Amz-Security-Token'] = token
   if (options.contentSha256Header && !hasHeader(a.headers, 'x-amz-content-sha256')) {
-    headers['X-Amz-Content-Sha256'] = r.payloadHash
+    headers['X-Amz-Content-SHA256'] = r.payloadHash
   }
   headers.Authorization = r.authorization
   const out = { authorization: r.authorization, signature: r.signature, amzDate: r.amzDate, headers }
@@ -412,6 +434,16 @@ function presignV4(request, credentials, options) {
   return out
 }
 
+/** The canonical request signV4 would sign (diagnostics). */
+function canonicalRequestV4(request, credentials, options) {
+  return signV4(request, credentials, { ...options, debug: true }).canonicalRequest
+}
+
+/** The string to sign signV4 would sign (diagnostics). */
+function stringToSignV4(request, credentials, options) {
+  return signV4(request, credentials, { ...options, debug: true }).stringToSign
+}
+
 /** Package version (of the native module; equals package.json's). */
 const version = native.version()
 
@@ -420,13 +452,22 @@ module.exports = {
   Credentials,
   ClientConversation,
   CLIENT_NONCE_LENGTH,
+  STS_DEFAULT_HOST,
+  STS_SERVICE,
+  GET_CALLER_IDENTITY_BODY,
+  MAX_PRESIGN_EXPIRES,
   validateHost,
   regionForHost,
+  // The Python binding's names for the same two functions.
+  validateStsHost: validateHost,
+  stsRegion: regionForHost,
   signV4,
   presignV4,
+  canonicalRequestV4,
+  stringToSignV4,
   UNSIGNED_PAYLOAD,
   MongoDBAWSError,
-  InvalidInputError,
+  InvalidArgumentError,
   CredentialsError,
   ConversationError,
   ResponseError,

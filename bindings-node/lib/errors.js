@@ -1,6 +1,6 @@
 'use strict'
 // Typed errors. The classes follow the core's numbering blocks; `code` is the core's stable name
-// (Error::name()), `status` its stable number (the C ABI's mongodb_aws_status).
+// (Error::name()), `number` its stable number (the C ABI's mongodb_aws_status).
 
 const native = require('../binding.js')
 
@@ -8,17 +8,17 @@ const native = require('../binding.js')
 
 /** Base class of every error raised by the core; `code` is its stable upper-case name. */
 class MongoDBAWSError extends Error {
-  constructor(message, code, status, options) {
+  constructor(message, code, number, options) {
     super(message, options)
     this.name = new.target.name
     /** Stable upper-case name, e.g. "SERVER_NONCE_MISMATCH" (same as C and Python). */
     this.code = code
-    /** Stable number, the C ABI's mongodb_aws_status value. */
-    this.status = status
+    /** Stable number, the C ABI's mongodb_aws_status value (Python's `.number`). */
+    this.number = number
   }
 }
 /** 100-199: a value passed by the caller is malformed (request parts, region, time, ...). */
-class InvalidInputError extends MongoDBAWSError {}
+class InvalidArgumentError extends MongoDBAWSError {}
 /** 200-299: credentials are missing, incomplete, malformed or expired. */
 class CredentialsError extends MongoDBAWSError {}
 /** 300-399: the server's SASL message (server-first) is invalid. */
@@ -31,7 +31,7 @@ class ServerConversationError extends MongoDBAWSError {}
 class InternalError extends MongoDBAWSError {}
 
 const FAMILIES = new Map([
-  [1, InvalidInputError],
+  [1, InvalidArgumentError],
   [2, CredentialsError],
   [3, ConversationError],
   [4, ResponseError],
@@ -40,7 +40,7 @@ const FAMILIES = new Map([
 ])
 
 const ERROR_TABLE = Object.freeze(
-  native.errorTable().map((e) => Object.freeze({ code: e.name, status: e.status, message: e.message })),
+  native.errorTable().map((e) => Object.freeze({ code: e.name, number: e.number, message: e.message })),
 )
 const ERRORS_BY_CODE = new Map(ERROR_TABLE.map((e) => [e.code, e]))
 
@@ -48,8 +48,8 @@ const ERRORS_BY_CODE = new Map(ERROR_TABLE.map((e) => [e.code, e]))
 function makeError(code, message, options) {
   const info = ERRORS_BY_CODE.get(code)
   if (info === undefined) throw new TypeError(`unknown mongodb-aws error code: ${code}`)
-  const Cls = FAMILIES.get(Math.floor(info.status / 100)) ?? MongoDBAWSError
-  return new Cls(message ?? info.message, info.code, info.status, options)
+  const Cls = FAMILIES.get(Math.floor(info.number / 100)) ?? MongoDBAWSError
+  return new Cls(message ?? info.message, info.code, info.number, options)
 }
 
 /** Converts an error thrown by the native module; other errors pass through unchanged. */
@@ -65,7 +65,7 @@ function convert(err) {
 
 module.exports = {
   MongoDBAWSError,
-  InvalidInputError,
+  InvalidArgumentError,
   CredentialsError,
   ConversationError,
   ResponseError,

@@ -79,7 +79,7 @@ pub struct ErrorInfo {
     /// Stable upper-case name (`err.code` in JavaScript).
     pub name: String,
     /// Stable number, shared with the C ABI's `mongodb_aws_status`.
-    pub status: u32,
+    pub number: u32,
     /// Static message.
     pub message: String,
 }
@@ -91,10 +91,40 @@ pub fn error_table() -> Vec<ErrorInfo> {
         .iter()
         .map(|e| ErrorInfo {
             name: e.name().to_string(),
-            status: e.code(),
+            number: e.code(),
             message: e.message().to_string(),
         })
         .collect()
+}
+
+/// Fixed values of the protocol, from the core.
+#[napi(object)]
+pub struct Constants {
+    /// The default STS host (`sts.amazonaws.com`).
+    pub sts_default_host: String,
+    /// The signing service of MONGODB-AWS (`sts`).
+    pub sts_service: String,
+    /// The request body the client signs.
+    pub get_caller_identity_body: String,
+    /// Longest presigned URL lifetime, in seconds.
+    pub max_presign_expires: u32,
+    /// Length of the client nonce.
+    pub client_nonce_length: u32,
+    /// `UNSIGNED-PAYLOAD`.
+    pub unsigned_payload: String,
+}
+
+/// The core's protocol constants.
+#[napi(catch_unwind)]
+pub fn constants() -> Constants {
+    Constants {
+        sts_default_host: sts::DEFAULT_HOST.to_string(),
+        sts_service: sts::SERVICE.to_string(),
+        get_caller_identity_body: sts::GET_CALLER_IDENTITY_BODY.to_string(),
+        max_presign_expires: sigv4::MAX_PRESIGN_EXPIRES,
+        client_nonce_length: CLIENT_NONCE_LEN as u32,
+        unsigned_payload: sigv4::UNSIGNED_PAYLOAD.to_string(),
+    }
 }
 
 /// Version of the native module (the workspace version).
@@ -192,6 +222,8 @@ pub struct ServerFirstInfo {
     pub region: String,
     /// The 64-byte server nonce `s`.
     pub server_nonce: Buffer,
+    /// Base64 of the server nonce: the `X-MongoDB-Server-Nonce` header value.
+    pub server_nonce_base64: String,
 }
 
 /// One MONGODB-AWS conversation, client side (core `sasl::client::ClientConversation`).
@@ -236,6 +268,7 @@ impl NativeClientConversation {
             host: sf.host().to_string(),
             region: sf.region().to_string(),
             server_nonce: sf.server_nonce().to_vec().into(),
+            server_nonce_base64: String::from_utf8_lossy(&sf.server_nonce_base64()).into_owned(),
         })
     }
 

@@ -165,7 +165,7 @@ test(`signV4 equals @smithy/signature-v4 on ${N} generated requests (header sign
     assert.equal(ours.authorization, signed.headers.authorization)
     assert.equal(ours.headers['X-Amz-Date'], signed.headers['x-amz-date'])
     assert.equal(ours.headers['X-Amz-Security-Token'], signed.headers['x-amz-security-token'])
-    assert.equal(ours.headers['X-Amz-Content-Sha256'], signed.headers['x-amz-content-sha256'])
+    assert.equal(ours.headers['X-Amz-Content-SHA256'], signed.headers['x-amz-content-sha256'])
   })
 })
 

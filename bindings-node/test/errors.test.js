@@ -12,7 +12,7 @@ const SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'
 const creds = new m.Credentials('AKIDEXAMPLE', SECRET)
 const NOW = new Date('2015-08-30T12:36:00Z')
 const FAMILY = {
-  1: m.InvalidInputError,
+  1: m.InvalidArgumentError,
   2: m.CredentialsError,
   3: m.ConversationError,
   4: m.ResponseError,
@@ -34,9 +34,9 @@ function throwsCode(fn, code) {
   assert.ok(err instanceof Error)
   assert.equal(err.code, code)
   const entry = m.errorTable().find((e) => e.code === code)
-  assert.equal(err.status, entry.status)
-  assert.ok(err instanceof FAMILY[Math.floor(entry.status / 100)], `${code}: ${err.name}`)
-  assert.equal(err.name, FAMILY[Math.floor(entry.status / 100)].name)
+  assert.equal(err.number, entry.number)
+  assert.ok(err instanceof FAMILY[Math.floor(entry.number / 100)], `${code}: ${err.name}`)
+  assert.equal(err.name, FAMILY[Math.floor(entry.number / 100)].name)
   assert.ok(err.message.startsWith(entry.message), err.message)
   assert.ok(!err.message.includes(SECRET) && !err.stack.includes(SECRET))
   // The stack points at the caller, not only at index.js.
@@ -192,12 +192,12 @@ test('the error table matches core/src/error.rs, and makeError-style classes fol
   // Independent reading of the core's table: the source text of the errors! macro.
   const src = read(ROOT, 'core', 'src', 'error.rs')
   const re = /^\s*(\w+)(?:\s*\{[^}]*\})?\s*=\s*(\d+),\s*"([A-Z0-9_]+)",\s*\n?\s*"((?:[^"\\]|\\.)*)";/gm
-  const fromSource = [...src.matchAll(re)].map((x) => ({ code: x[3], status: Number(x[2]), message: x[4].replace(/\\'/g, "'") }))
+  const fromSource = [...src.matchAll(re)].map((x) => ({ code: x[3], number: Number(x[2]), message: x[4].replace(/\\'/g, "'") }))
   assert.ok(fromSource.length >= 30, `parsed ${fromSource.length} entries`)
   assert.deepEqual([...m.errorTable()], fromSource)
   for (const e of m.errorTable()) {
     assert.ok(Object.isFrozen(e))
-    const Cls = FAMILY[Math.floor(e.status / 100)]
+    const Cls = FAMILY[Math.floor(e.number / 100)]
     assert.ok(Cls, `no class for block of ${e.code}`)
   }
   const e = new m.CredentialsError('msg', 'NO_CREDENTIALS', 206, { cause: new Error('inner') })
@@ -216,7 +216,7 @@ test('coverage of the error table from JavaScript', (t) => {
   }
   const missing = m
     .errorTable()
-    .filter((e) => e.status < 400 && !seen.has(e.code) && !(e.code in elsewhere))
+    .filter((e) => e.number < 400 && !seen.has(e.code) && !(e.code in elsewhere))
     .map((e) => e.code)
   // New codes in the lower blocks should get a test here; list them rather than fail other work.
   if (missing.length) t.diagnostic(`core errors without a Node test: ${missing.join(', ')}`)

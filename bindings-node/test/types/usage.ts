@@ -20,7 +20,7 @@ import {
 } from 'mongodb-aws'
 
 const v: string = version
-const n: 32 = CLIENT_NONCE_LENGTH
+const n: number = CLIENT_NONCE_LENGTH
 const creds = new Credentials('AKIDEXAMPLE', 'secret', undefined, { source: 'test' })
 const creds2 = new Credentials({ accessKeyId: 'AKID', secretAccessKey: 's', sessionToken: 't', expiration: new Date() })
 const fromEnv: Credentials = Credentials.fromEnv({ AWS_ACCESS_KEY_ID: 'a' })
@@ -62,14 +62,14 @@ try {
 } catch (e) {
   if (e instanceof ConversationError) {
     const code: string = e.code
-    const status: number = e.status
+    const status: number = e.number
   } else if (e instanceof CredentialsError || e instanceof MongoDBAWSError) {
     const name: string = e.name
   }
 }
 for (const e of errorTable()) {
   const c: string = e.code
-  const s: number = e.status
+  const s: number = e.number
 }
 
 // @ts-expect-error: region and service are required.
