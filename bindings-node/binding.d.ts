@@ -133,6 +133,12 @@ export declare class NativeClientConversation {
    * `now_ms` (milliseconds since the epoch).
    */
   finish(serverFirst: Uint8Array, credentials: NativeCredentials, nowMs: number): Buffer
+  /**
+   * As `finish`, but writes into the caller's `out` (the core's caller-buffer style, which spares
+   * a native allocation and an external Buffer per call). Returns the length written; a value
+   * larger than `out.length` is the size needed, and then nothing was written.
+   */
+  finishInto(serverFirst: Uint8Array, credentials: NativeCredentials, nowMs: number, out: Buffer): number
   /** The canonical request `finish` signs (diagnostics). */
   canonicalRequest(serverFirst: Uint8Array, credentials: NativeCredentials, nowMs: number): string
   /** The string to sign `finish` signs (diagnostics). */

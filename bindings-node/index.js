@@ -60,10 +60,20 @@ const inspect = Symbol.for('nodejs.util.inspect.custom')
  * AWS credentials: access key id, secret, optional session token, and (for temporary credentials)
  * their expiration and where they came from. Validated by the core on construction.
  */
+/** Internal accessors of Credentials' private fields (set in its static block). */
+let nativeOf
+let finalSizeGuessOf
+
 class Credentials {
   #native
   #expiration
   #source
+  #finalSizeGuess
+
+  static {
+    nativeOf = (c) => c.#native
+    finalSizeGuessOf = (c) => c.#finalSizeGuess
+  }
 
   /**
    * new Credentials(accessKeyId, secretAccessKey, sessionToken?, { expiration?, source? })
@@ -89,6 +99,8 @@ class Credentials {
       throw new TypeError('expiration must be a valid Date')
     }
     this.#expiration = exp ?? undefined
+    // Client-final is 37 + Authorization (235 + id + region) [+ 8 + token] bytes.
+    this.#finalSizeGuess = 512 + (token === null ? 0 : token.length + 8)
     this.#source = optionalString('source', parts.source) ?? undefined
   }
 
@@ -107,11 +119,16 @@ class Credentials {
     })
   }
 
+  /** @internal a Credentials for a Credentials or an AWS-SDK-shaped object */
+  static _from(c) {
+    if (c instanceof Credentials) return c
+    if (c !== null && typeof c === 'object') return new Credentials(c)
+    throw new TypeError('credentials must be a Credentials or { accessKeyId, secretAccessKey, sessionToken? }')
+  }
+
   /** @internal the native handle */
   static _native(c) {
-    if (c instanceof Credentials) return c.#native
-    if (c !== null && typeof c === 'object') return new Credentials(c).#native
-    throw new TypeError('credentials must be a Credentials or { accessKeyId, secretAccessKey, sessionToken? }')
+    return Credentials._from(c).#native
   }
 
   get accessKeyId() {
@@ -219,10 +236,19 @@ class ClientConversation {
   /** Validates server-first and returns the client-final payload (BSON { a, d[, t] }). */
   finish(serverFirst, credentials, options) {
     const sf = bytes('serverFirst', serverFirst)
-    const c = Credentials._native(credentials)
+    const cr = Credentials._from(credentials)
+    const c = nativeOf(cr)
     const now = nowMs(options?.now)
     try {
-      return this.#native.finish(sf, c, now)
+      // The core writes straight into a pooled Buffer sized for the usual case; on the rare miss
+      // (a region longer than ~250 bytes) it reports the exact size.
+      let out = Buffer.allocUnsafe(finalSizeGuessOf(cr))
+      let n = this.#native.finishInto(sf, c, now, out)
+      if (n > out.length) {
+        out = Buffer.allocUnsafe(n)
+        n = this.#native.finishInto(sf, c, now, out)
+      }
+      return out.subarray(0, n)
     } catch (e) {
       throw convert(e)
     }

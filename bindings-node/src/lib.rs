@@ -19,6 +19,7 @@ use mongodb_aws_core::sigv4::{self, Payload, Request, Scope, SessionTokenMode, S
 use mongodb_aws_core::sigv4::{SigningKey, UriEncoding};
 use mongodb_aws_core::{sts, AmzDate, Credentials as CoreCredentials, Error, UnixTime};
 use napi::bindgen_prelude::Buffer;
+use napi::JsBuffer;
 use napi_derive::napi;
 use std::cell::RefCell;
 use zeroize::Zeroizing;
@@ -137,19 +138,34 @@ pub fn version() -> String {
 /// the date, region and service stay the same: it saves 4 HMACs per signature).
 #[napi(js_name = "NativeCredentials")]
 pub struct NativeCredentials {
-    access_key_id: String,
-    secret_access_key: Zeroizing<String>,
-    session_token: Option<String>,
+    cell: CredentialsCell,
     key: RefCell<Option<SigningKey>>,
 }
 
+/// The owned strings (the secret zeroized on drop).
+struct OwnedCredentials {
+    access_key_id: String,
+    secret_access_key: Zeroizing<String>,
+    session_token: Option<String>,
+}
+
+self_cell::self_cell!(
+    /// The strings and the core's validated view of them, built once: signing then never validates
+    /// again (the token alone can be kilobytes).
+    struct CredentialsCell {
+        owner: OwnedCredentials,
+        #[covariant]
+        dependent: CoreCredentials,
+    }
+);
+
 impl NativeCredentials {
     fn core(&self) -> Result<CoreCredentials<'_>, Error> {
-        CoreCredentials::new(
-            &self.access_key_id,
-            &self.secret_access_key,
-            self.session_token.as_deref(),
-        )
+        Ok(*self.cell.borrow_dependent())
+    }
+
+    fn owned(&self) -> &OwnedCredentials {
+        self.cell.borrow_owner()
     }
 
     /// Runs `f` with a signing key for `scope`, deriving and caching it if the cached one is for
@@ -162,7 +178,7 @@ impl NativeCredentials {
         let mut slot = self.key.borrow_mut();
         let key = match slot.take() {
             Some(k) if k.matches(scope) => k,
-            _ => SigningKey::derive(&self.secret_access_key, scope)?,
+            _ => SigningKey::derive(&self.owned().secret_access_key, scope)?,
         };
         let r = f(&key);
         *slot = Some(key);
@@ -180,16 +196,29 @@ impl NativeCredentials {
         secret_access_key: Option<String>,
         session_token: Option<String>,
     ) -> napi::Result<Self, Code> {
-        let c = CoreCredentials::from_parts(
-            access_key_id.as_deref(),
-            secret_access_key.as_deref(),
-            session_token.as_deref(),
-        )
+        let owned = {
+            let c = CoreCredentials::from_parts(
+                access_key_id.as_deref(),
+                secret_access_key.as_deref(),
+                session_token.as_deref(),
+            )
+            .map_err(js_err)?;
+            OwnedCredentials {
+                access_key_id: c.access_key_id().to_string(),
+                secret_access_key: Zeroizing::new(c.secret_access_key().to_string()),
+                session_token: c.session_token().map(str::to_string),
+            }
+        };
+        let cell = CredentialsCell::try_new(owned, |o| {
+            CoreCredentials::new(
+                &o.access_key_id,
+                &o.secret_access_key,
+                o.session_token.as_deref(),
+            )
+        })
         .map_err(js_err)?;
         Ok(NativeCredentials {
-            access_key_id: c.access_key_id().to_string(),
-            secret_access_key: Zeroizing::new(c.secret_access_key().to_string()),
-            session_token: c.session_token().map(str::to_string),
+            cell,
             key: RefCell::new(None),
         })
     }
@@ -197,19 +226,19 @@ impl NativeCredentials {
     /// The access key id.
     #[napi(getter, catch_unwind)]
     pub fn access_key_id(&self) -> String {
-        self.access_key_id.clone()
+        self.owned().access_key_id.clone()
     }
 
     /// The secret access key.
     #[napi(getter, catch_unwind)]
     pub fn secret_access_key(&self) -> String {
-        self.secret_access_key.to_string()
+        self.owned().secret_access_key.to_string()
     }
 
     /// The session token, or null.
     #[napi(getter, catch_unwind)]
     pub fn session_token(&self) -> Option<String> {
-        self.session_token.clone()
+        self.owned().session_token.clone()
     }
 }
 
@@ -284,6 +313,54 @@ impl NativeClientConversation {
         self.finish_inner(server_first, credentials, now_ms)
             .map(Buffer::from)
             .map_err(js_err)
+    }
+
+    /// As `finish`, but writes into the caller's `out` (the core's caller-buffer style, which spares
+    /// a native allocation and an external Buffer per call). Returns the length written; a value
+    /// larger than `out.length` is the size needed, and then nothing was written.
+    #[napi(catch_unwind)]
+    pub fn finish_into(
+        &self,
+        server_first: &[u8],
+        credentials: &NativeCredentials,
+        now_ms: f64,
+        out: JsBuffer,
+    ) -> napi::Result<u32, Code> {
+        let mut out = out
+            .into_value()
+            .map_err(|_| js_err(Error::InvalidParameter))?;
+        let out: &mut [u8] = &mut out;
+        (|| {
+            let creds = credentials.core()?;
+            let now = unix_from_ms(now_ms)?;
+            let finish = |key: &SigningKey, out: &mut [u8]| match self.inner.finish(
+                server_first,
+                &creds,
+                now,
+                Some(key),
+                out,
+            ) {
+                Err(Error::BufferTooSmall { needed }) => Ok(needed),
+                other => other,
+            };
+            let mut slot = credentials.key.borrow_mut();
+            // Fast path: the cached key is for this date and region (the core checks and reports
+            // SIGNING_KEY_MISMATCH otherwise, before writing anything).
+            if let Some(key) = slot.as_ref() {
+                match finish(key, out) {
+                    Err(Error::SigningKeyMismatch) => {}
+                    other => return u32::try_from(other?).map_err(|_| Error::LengthOverflow),
+                }
+            }
+            let sf = self.inner.parse_server_first(server_first)?;
+            let scope = sf.scope(AmzDate::from_unix(now)?)?;
+            let key = SigningKey::derive(&credentials.owned().secret_access_key, &scope)?;
+            let n = finish(&key, out);
+            *slot = Some(key);
+            let n = n?;
+            u32::try_from(n).map_err(|_| Error::LengthOverflow)
+        })()
+        .map_err(js_err)
     }
 
     /// The canonical request `finish` signs (diagnostics).
