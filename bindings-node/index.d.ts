@@ -87,8 +87,8 @@ export declare class Credentials {
   readonly sessionToken: string | undefined
   /** When temporary credentials expire. */
   readonly expiration: Date | undefined
-  /** Where they came from: `"env"`, `"ecs"`, `"imds"`, ...; undefined when built by hand. */
-  readonly source: string | undefined
+  /** Where they came from (`"environment"`, `"ecs"`, `"ec2"`, ... see `CredentialSource`); undefined when built by hand. */
+  readonly source: CredentialSource | string | undefined
   /** `{ accessKeyId, secretAccessKey, sessionToken?, expiration? }`. */
   toAwsCredentialIdentity(): AwsCredentialIdentity
   toJSON(): {
@@ -267,3 +267,94 @@ export interface PresignResult {
 
 /** Presigns a request (query parameters). */
 export declare function presignV4(request: SignableRequest, credentials: CredentialsLike, options: PresignOptions): PresignResult
+
+// ---------------------------------------------------------------------------------------------
+// Credential providers
+// ---------------------------------------------------------------------------------------------
+
+/** Where credentials came from (`Credentials.source`). */
+export type CredentialSource =
+  | 'custom-provider'
+  | 'environment'
+  | 'web-identity'
+  | 'ecs'
+  | 'container-full-uri'
+  | 'ec2'
+  | 'assume-role'
+  | 'saml'
+
+/** Timeouts in milliseconds. */
+export interface ProviderTimeouts {
+  /** Each IMDS step (default 1000; `AWS_METADATA_SERVICE_TIMEOUT` in seconds also sets it). */
+  imds?: number
+  /** ECS, container full URI and STS (default 10000). */
+  endpoint?: number
+}
+
+/** Options of the endpoint calls. */
+export interface FetchOptions {
+  /** Environment variables to read (default `process.env`), read on every call. */
+  env?: Record<string, string | undefined>
+  /** The HTTP client (default the platform's `fetch`). */
+  fetch?: typeof fetch
+  /** The clock: a Date, milliseconds since the epoch, or a function returning them. */
+  now?: Date | number | (() => number)
+  timeouts?: ProviderTimeouts
+}
+
+export interface GetCredentialsOptions extends FetchOptions {
+  /** A custom provider: asked first, its answer used as is and never cached. */
+  provider?: () => Promise<AwsCredentialIdentity | Credentials> | AwsCredentialIdentity | Credentials
+}
+
+/**
+ * Resolves credentials in the MONGODB-AWS spec's order: custom provider; cached endpoint credentials
+ * while more than 5 minutes from expiry; AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+ * AWS_SESSION_TOKEN; AssumeRoleWithWebIdentity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN); ECS
+ * (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI); the container full URI (AWS_CONTAINER_CREDENTIALS_FULL_URI);
+ * else EC2 IMDSv2. Endpoint credentials are cached process-wide; concurrent callers share one fetch.
+ * Rejects with `CredentialsError` (none, incomplete, expired), `ResponseError` (endpoint failed,
+ * timed out, answered badly) or `InvalidArgumentError` (configuration).
+ */
+export declare function getCredentials(options?: GetCredentialsOptions): Promise<Credentials>
+
+/**
+ * For the official driver: `new MongoClient(uri, { authMechanismProperties: { AWS_CREDENTIAL_PROVIDER:
+ * credentialProvider() } })`. Each call resolves with `getCredentials(options)`.
+ */
+export declare function credentialProvider(options?: GetCredentialsOptions): () => Promise<AwsCredentialIdentity>
+
+/** Empties the process-wide cache; call it after a MONGODB-AWS authentication failure. */
+export declare function clearCredentialCache(): void
+
+/** The cached endpoint credentials, fresh or not (diagnostics). */
+export declare function cachedCredentials(): Credentials | undefined
+
+export interface AssumeRoleOptions extends FetchOptions {
+  roleArn: string
+  /** 2-64 of `[\w+=,.@-]`; default `mongodb-aws-` + 32 random hex digits. */
+  roleSessionName?: string
+  externalId?: string
+  /** 900 to 43200. */
+  durationSeconds?: number
+  /** MFA device serial number or ARN, with `mfaTokenCode`. */
+  mfaSerialNumber?: string
+  /** The 6 digits the MFA device shows. */
+  mfaTokenCode?: string
+  /** Credentials to sign with (default: `getCredentials()`). */
+  baseCredentials?: CredentialsLike
+}
+
+/** A provider calling STS AssumeRole (not cached; source `assume-role`). */
+export declare function assumeRole(options: AssumeRoleOptions): () => Promise<Credentials>
+
+export interface AssumeRoleWithSamlOptions extends FetchOptions {
+  roleArn: string
+  principalArn: string
+  /** Base64 of the identity provider's SAML response. */
+  samlAssertion: string
+  durationSeconds?: number
+}
+
+/** A provider calling STS AssumeRoleWithSAML (not cached; source `saml`). */
+export declare function assumeRoleWithSaml(options: AssumeRoleWithSamlOptions): () => Promise<Credentials>

@@ -20,6 +20,8 @@ use mongodb_aws_core::sigv4::{SigningKey, UriEncoding};
 use mongodb_aws_core::{sts, AmzDate, Credentials as CoreCredentials, Error, UnixTime};
 use napi::bindgen_prelude::Buffer;
 use napi::JsBuffer;
+
+pub mod providers;
 use napi_derive::napi;
 use std::cell::RefCell;
 use zeroize::Zeroizing;
@@ -34,7 +36,7 @@ impl AsRef<str> for Code {
     }
 }
 
-fn js_err(e: Error) -> napi::Error<Code> {
+pub(crate) fn js_err(e: Error) -> napi::Error<Code> {
     napi::Error::new(Code(e.name()), e.to_string())
 }
 
@@ -63,7 +65,7 @@ fn utf8(bytes: Vec<u8>) -> Result<String, Error> {
 
 /// Milliseconds since the epoch (JavaScript's `Date.now()`/`getTime()`) to unix seconds, rounding
 /// down. NaN, infinities and instants before 1970 are [`Error::InvalidTime`].
-fn unix_from_ms(ms: f64) -> Result<UnixTime, Error> {
+pub(crate) fn unix_from_ms(ms: f64) -> Result<UnixTime, Error> {
     if !ms.is_finite() || ms < 0.0 {
         return Err(Error::InvalidTime);
     }
@@ -160,7 +162,7 @@ self_cell::self_cell!(
 );
 
 impl NativeCredentials {
-    fn core(&self) -> Result<CoreCredentials<'_>, Error> {
+    pub(crate) fn core(&self) -> Result<CoreCredentials<'_>, Error> {
         Ok(*self.cell.borrow_dependent())
     }
 

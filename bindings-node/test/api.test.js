@@ -74,7 +74,7 @@ test('Credentials: fields, shapes, redaction', () => {
   assert.equal(plain.expiration, undefined)
   assert.deepEqual(plain.toAwsCredentialIdentity(), { accessKeyId: 'AKID', secretAccessKey: SECRET })
   const env = m.Credentials.fromEnv({ AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: SECRET, AWS_SESSION_TOKEN: '' })
-  assert.equal(env.source, 'env')
+  assert.equal(env.source, 'environment')
   assert.equal(env.sessionToken, undefined)
   // Properties are read-only.
   assert.throws(() => {

@@ -17,6 +17,12 @@ import {
   type SignResult,
   type PresignResult,
   type ServerFirst,
+  getCredentials,
+  credentialProvider,
+  clearCredentialCache,
+  cachedCredentials,
+  assumeRole,
+  assumeRoleWithSaml,
 } from 'mongodb-aws'
 
 const v: string = version
@@ -79,4 +85,20 @@ new ClientConversation('nonce')
 // @ts-expect-error: read-only.
 creds.accessKeyId = 'x'
 
-export { v, n, fromEnv, token, exp, id, final, final2, creq, auth, url, region, r2 }
+// Providers.
+async function providers(): Promise<void> {
+  const c: Credentials = await getCredentials({ env: { AWS_ACCESS_KEY_ID: 'a' }, timeouts: { imds: 500 } })
+  const src: string | undefined = c.source
+  const p: () => Promise<AwsCredentialIdentity> = credentialProvider()
+  const id2: AwsCredentialIdentity = await p()
+  clearCredentialCache()
+  const cached: Credentials | undefined = cachedCredentials()
+  const role = await assumeRole({ roleArn: 'arn:aws:iam::1:role/r', externalId: 'x', baseCredentials: creds })()
+  const saml = await assumeRoleWithSaml({ roleArn: 'r', principalArn: 'p', samlAssertion: 'a' })()
+  await getCredentials({ provider: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }) })
+  // @ts-expect-error: roleArn is required.
+  assumeRole({})
+  void [src, id2, cached, role, saml]
+}
+
+export { providers, v, n, fromEnv, token, exp, id, final, final2, creq, auth, url, region, r2 }

@@ -1,0 +1,136 @@
+'use strict'
+// Credentials: validated by the core on construction, held natively (with the last signing key
+// derived from them); expiration and source are the host's bookkeeping.
+
+const native = require('../binding.js')
+const { convert } = require('./errors.js')
+const { optionalString } = require('./args.js')
+
+const inspect = Symbol.for('nodejs.util.inspect.custom')
+
+/**
+ * AWS credentials: access key id, secret, optional session token, and (for temporary credentials)
+ * their expiration and where they came from. Validated by the core on construction.
+ */
+/** Internal accessors of Credentials' private fields (set in its static block). */
+let nativeOf
+let finalSizeGuessOf
+
+class Credentials {
+  #native
+  #expiration
+  #source
+  #finalSizeGuess
+
+  static {
+    nativeOf = (c) => c.#native
+    finalSizeGuessOf = (c) => c.#finalSizeGuess
+  }
+
+  /**
+   * new Credentials(accessKeyId, secretAccessKey, sessionToken?, { expiration?, source? })
+   * new Credentials({ accessKeyId, secretAccessKey, sessionToken?, expiration?, source? })
+   */
+  constructor(accessKeyId, secretAccessKey, sessionToken, options) {
+    let parts
+    if (accessKeyId !== null && typeof accessKeyId === 'object') {
+      parts = accessKeyId
+    } else {
+      parts = { accessKeyId, secretAccessKey, sessionToken, ...(options ?? {}) }
+    }
+    const id = optionalString('accessKeyId', parts.accessKeyId)
+    const secret = optionalString('secretAccessKey', parts.secretAccessKey)
+    const token = optionalString('sessionToken', parts.sessionToken)
+    try {
+      this.#native = new native.NativeCredentials(id, secret, token)
+    } catch (e) {
+      throw convert(e)
+    }
+    const exp = parts.expiration
+    if (exp !== undefined && exp !== null && !(exp instanceof Date && !Number.isNaN(exp.getTime()))) {
+      throw new TypeError('expiration must be a valid Date')
+    }
+    this.#expiration = exp ?? undefined
+    // Client-final is 37 + Authorization (235 + id + region) [+ 8 + token] bytes.
+    this.#finalSizeGuess = 512 + (token === null ? 0 : token.length + 8)
+    this.#source = optionalString('source', parts.source) ?? undefined
+  }
+
+  /** The spec's combination rule on optional parts (empty strings count as absent); as `new Credentials({...})`. */
+  static fromParts(accessKeyId, secretAccessKey, sessionToken) {
+    return new Credentials({ accessKeyId, secretAccessKey, sessionToken })
+  }
+
+  /** Reads AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (the spec's rule: empty = unset). */
+  static fromEnv(env = process.env) {
+    return new Credentials({
+      accessKeyId: env.AWS_ACCESS_KEY_ID,
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+      sessionToken: env.AWS_SESSION_TOKEN,
+      source: 'environment',
+    })
+  }
+
+  /** @internal a Credentials for a Credentials or an AWS-SDK-shaped object */
+  static _from(c) {
+    if (c instanceof Credentials) return c
+    if (c !== null && typeof c === 'object') return new Credentials(c)
+    throw new TypeError('credentials must be a Credentials or { accessKeyId, secretAccessKey, sessionToken? }')
+  }
+
+  /** @internal the native handle */
+  static _native(c) {
+    return Credentials._from(c).#native
+  }
+
+  get accessKeyId() {
+    return this.#native.accessKeyId
+  }
+  get secretAccessKey() {
+    return this.#native.secretAccessKey
+  }
+  /** The session token, or undefined for long-term credentials. */
+  get sessionToken() {
+    return this.#native.sessionToken ?? undefined
+  }
+  /** When temporary credentials expire (undefined for long-term ones). */
+  get expiration() {
+    return this.#expiration
+  }
+  /** Where the credentials came from ("env", "ecs", "imds", ...; undefined when built by hand). */
+  get source() {
+    return this.#source
+  }
+
+  /** The AWS SDK / MongoDB driver shape: { accessKeyId, secretAccessKey, sessionToken?, expiration? }. */
+  toAwsCredentialIdentity() {
+    const out = { accessKeyId: this.accessKeyId, secretAccessKey: this.secretAccessKey }
+    if (this.sessionToken !== undefined) out.sessionToken = this.sessionToken
+    if (this.#expiration !== undefined) out.expiration = this.#expiration
+    return out
+  }
+
+  /** JSON without secrets. */
+  toJSON() {
+    return {
+      accessKeyId: this.accessKeyId,
+      secretAccessKey: '<redacted>',
+      sessionToken: this.sessionToken === undefined ? undefined : '<redacted>',
+      expiration: this.#expiration,
+      source: this.#source,
+    }
+  }
+
+  toString() {
+    return `Credentials(${this.accessKeyId})`
+  }
+
+  [inspect]() {
+    const token = this.sessionToken === undefined ? '' : ", sessionToken: '<redacted>'"
+    const exp = this.#expiration === undefined ? '' : `, expiration: ${this.#expiration.toISOString()}`
+    const src = this.#source === undefined ? '' : `, source: '${this.#source}'`
+    return `Credentials { accessKeyId: '${this.accessKeyId}', secretAccessKey: '<redacted>'${token}${exp}${src} }`
+  }
+}
+
+module.exports = { Credentials, nativeOf: (c) => nativeOf(c), finalSizeGuessOf: (c) => finalSizeGuessOf(c) }
