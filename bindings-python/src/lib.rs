@@ -11,17 +11,20 @@
 //! client-final with an ordinary token takes about a microsecond, less than releasing and retaking
 //! the GIL would cost other threads.
 
-use mongodb_aws_core::sasl::client::{
-    ClientConversation as CoreConversation, CLIENT_NONCE_LEN, SERVER_NONCE_BASE64_LEN,
-};
-use mongodb_aws_core::sigv4::{
-    self, Payload, Request, Scope, SessionTokenMode, Settings, SigningKey, UriEncoding,
-};
-use mongodb_aws_core::time::{AmzDate, UnixTime, MAX_UNIX_SECONDS};
+use mongodb_aws_core::caller_identity;
 use mongodb_aws_core::providers::{
     self, container, ecs, imds, web_identity, FetchedCredentials, RandomSessionName, RequestPlan,
     StsEndpoint,
 };
+use mongodb_aws_core::sasl::client::{
+    ClientConversation as CoreConversation, CLIENT_NONCE_LEN, MAX_SERVER_FIRST_LEN,
+    SERVER_NONCE_BASE64_LEN,
+};
+use mongodb_aws_core::sasl::server;
+use mongodb_aws_core::sigv4::{
+    self, Payload, Request, Scope, SessionTokenMode, Settings, SigningKey, UriEncoding,
+};
+use mongodb_aws_core::time::{AmzDate, UnixTime, MAX_UNIX_SECONDS};
 use mongodb_aws_core::{cache, sts, Credentials as CoreCredentials, Error};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -246,7 +249,10 @@ impl Credentials {
     /// Whether they may still be used at `now` (the cache rule: more than 5 minutes before
     /// expiry; credentials without expiry always are).
     fn is_fresh(&self, now: &Bound<'_, PyAny>) -> PyResult<bool> {
-        Ok(cache::is_fresh(self.expiration.map(UnixTime), unix_time(now)?))
+        Ok(cache::is_fresh(
+            self.expiration.map(UnixTime),
+            unix_time(now)?,
+        ))
     }
 
     fn __repr__(&self) -> String {
@@ -830,6 +836,201 @@ fn core_error(py: Python<'_>, name: &str) -> PyErr {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Server side (a MongoDB-compatible server or proxy verifying MONGODB-AWS clients)
+// ---------------------------------------------------------------------------------------------
+
+/// The server side of one MONGODB-AWS conversation (native part; `mongodb_aws.ServerConversation`
+/// adds the defaults).
+#[pyclass(
+    subclass,
+    frozen,
+    module = "mongodb_aws._mongodb_aws",
+    name = "ServerConversation"
+)]
+pub struct ServerConversation {
+    inner: server::ServerConversation,
+}
+
+/// What a server forwards to STS for a checked client-final.
+#[pyclass(frozen, module = "mongodb_aws", name = "StsRequest")]
+pub struct StsRequest {
+    host: String,
+    headers: Vec<(&'static str, String)>,
+    http: Vec<u8>,
+    access_key_id: String,
+    session_token: Option<String>,
+    amz_date: String,
+}
+
+#[pymethods]
+impl StsRequest {
+    /// `POST`.
+    #[getter]
+    fn method(&self) -> &'static str {
+        server::StsRequest::METHOD
+    }
+    /// `/`.
+    #[getter]
+    fn path(&self) -> &'static str {
+        server::StsRequest::PATH
+    }
+    #[getter]
+    fn host(&self) -> &str {
+        &self.host
+    }
+    #[getter]
+    fn headers(&self) -> Vec<(&'static str, String)> {
+        self.headers.clone()
+    }
+    #[getter]
+    fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, sts::GET_CALLER_IDENTITY_BODY.as_bytes())
+    }
+    /// The whole HTTP/1.1 request, for a raw socket.
+    #[getter]
+    fn http<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.http)
+    }
+    #[getter]
+    fn access_key_id(&self) -> &str {
+        &self.access_key_id
+    }
+    #[getter]
+    fn session_token(&self) -> Option<&str> {
+        self.session_token.as_deref()
+    }
+    #[getter]
+    fn amz_date(&self) -> &str {
+        &self.amz_date
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "StsRequest(host='{}', access_key_id='{}', amz_date='{}')",
+            self.host, self.access_key_id, self.amz_date
+        )
+    }
+}
+
+#[pymethods]
+impl ServerConversation {
+    #[new]
+    fn new(
+        py: Python<'_>,
+        client_first: &[u8],
+        server_random: &[u8],
+        sts_host: &str,
+    ) -> PyResult<Self> {
+        let random: [u8; 32] = server_random
+            .try_into()
+            .map_err(|_| py_err(py, Error::InvalidParameter))?;
+        Ok(ServerConversation {
+            inner: server::ServerConversation::new(client_first, random, sts_host).py(py)?,
+        })
+    }
+
+    /// The server-first payload `{s, h}`.
+    fn server_first<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let mut out = [0u8; MAX_SERVER_FIRST_LEN];
+        let n = self.inner.server_first(&mut out).py(py)?;
+        Ok(PyBytes::new(py, out.get(..n).unwrap_or(&[])))
+    }
+
+    #[getter]
+    fn server_nonce<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, self.inner.server_nonce())
+    }
+    #[getter]
+    fn server_nonce_base64(&self) -> &str {
+        self.inner.server_nonce_base64()
+    }
+    #[getter]
+    fn sts_host(&self) -> &str {
+        self.inner.sts_host()
+    }
+    #[getter]
+    fn region(&self) -> &str {
+        self.inner.region()
+    }
+    /// The client's channel-binding flag as sent in the forwarded request (`"n"` or `"y"`).
+    #[getter]
+    fn gs2_flag(&self) -> &'static str {
+        self.inner.client_first().gs2_flag()
+    }
+
+    /// Checks client-final (the server's rules, and `X-Amz-Date` within `max_skew_seconds` of `now`)
+    /// and returns the request to forward to STS.
+    fn client_final(
+        &self,
+        py: Python<'_>,
+        client_final: &[u8],
+        now: &Bound<'_, PyAny>,
+        max_skew_seconds: u64,
+    ) -> PyResult<StsRequest> {
+        let now = unix_time(now)?;
+        let work = || -> Result<StsRequest, Error> {
+            let cf = self.inner.client_final(client_final)?;
+            cf.check_time(now, max_skew_seconds)?;
+            let req = self.inner.sts_request(&cf);
+            let mut http = vec![0u8; req.http_len()];
+            let n = req.write_http(&mut http)?;
+            http.truncate(n);
+            Ok(StsRequest {
+                host: req.host().to_owned(),
+                headers: req.headers().map(|(k, v)| (k, v.to_owned())).collect(),
+                http,
+                access_key_id: cf.access_key_id().to_owned(),
+                session_token: cf.session_token().map(str::to_owned),
+                amz_date: cf.date().as_str().to_owned(),
+            })
+        };
+        if client_final.len() > DETACH_THRESHOLD {
+            py.detach(work)
+        } else {
+            work()
+        }
+        .py(py)
+    }
+}
+
+/// Parses STS's reply to GetCallerIdentity: `(arn, user_id, account)` on success; a rejection is
+/// the core's `STS_REJECTED` with STS's error code appended to the message.
+#[pyfunction]
+fn parse_caller_identity(
+    py: Python<'_>,
+    status: u16,
+    body: &[u8],
+) -> PyResult<(String, Option<String>, Option<String>)> {
+    let mut scratch = vec![0u8; body.len()];
+    match caller_identity::parse_reply(status, body, &mut scratch).py(py)? {
+        caller_identity::StsReply::Identity(i) => Ok((
+            i.arn.to_owned(),
+            i.user_id.map(str::to_owned),
+            i.account.map(str::to_owned),
+        )),
+        caller_identity::StsReply::Rejected(e) => {
+            let err = py_err(py, Error::StsRejected);
+            // The code is an identifier such as SignatureDoesNotMatch (no request data in it).
+            if e.code
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.')
+            {
+                let value = err.value(py);
+                let msg = format!("{} ({})", Error::StsRejected, e.code);
+                value.setattr("args", (msg,))?;
+                value.setattr("sts_code", e.code)?;
+            }
+            Err(err)
+        }
+    }
+}
+
+/// The MongoDB `$external` user name for a caller ARN (assumed-role sessions map to `.../ROLE/*`).
+#[pyfunction]
+fn user_name(py: Python<'_>, arn: &str) -> PyResult<String> {
+    Ok(caller_identity::user_name(arn).py(py)?.to_string())
+}
+
+// ---------------------------------------------------------------------------------------------
 // Module
 // ---------------------------------------------------------------------------------------------
 
@@ -855,5 +1056,10 @@ fn _mongodb_aws(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(chain_step, m)?)?;
     m.add_function(wrap_pyfunction!(core_error, m)?)?;
     m.add("MAX_RESPONSE_LEN", providers::MAX_RESPONSE_LEN)?;
+    m.add("MAX_CLOCK_SKEW_SECONDS", server::MAX_CLOCK_SKEW_SECONDS)?;
+    m.add_class::<ServerConversation>()?;
+    m.add_class::<StsRequest>()?;
+    m.add_function(wrap_pyfunction!(parse_caller_identity, m)?)?;
+    m.add_function(wrap_pyfunction!(user_name, m)?)?;
     Ok(())
 }

@@ -38,13 +38,16 @@ from mongodb_aws._providers import (
 )
 from mongodb_aws._mongodb_aws import (
     GET_CALLER_IDENTITY_BODY,
+    MAX_CLOCK_SKEW_SECONDS,
     MAX_PRESIGN_EXPIRES,
     STS_DEFAULT_HOST,
     STS_SERVICE,
     Credentials,
     ServerFirst,
+    StsRequest,
     __version__,
     sts_region,
+    user_name,
     validate_sts_host,
 )
 
@@ -53,6 +56,12 @@ __all__ = [
     "Credentials",
     "ClientConversation",
     "ServerFirst",
+    "ServerConversation",
+    "StsRequest",
+    "CallerIdentity",
+    "parse_caller_identity",
+    "user_name",
+    "MAX_CLOCK_SKEW_SECONDS",
     "SignedRequest",
     "PresignedRequest",
     "sign_v4",
@@ -129,6 +138,73 @@ class ClientConversation(_native.ClientConversation):
         return super().string_to_sign(
             server_first, credentials, time.time() if now is None else now
         )
+
+
+class ServerConversation(_native.ServerConversation):
+    """The server side of one MONGODB-AWS conversation, for a MongoDB-compatible server or proxy.
+
+    Built from the client's saslStart payload (client-first); ``server_random`` is the server's half
+    of the nonce, by default 32 bytes of :func:`os.urandom`. Raises
+    :class:`ServerConversationError` for an invalid client-first (``p`` = 112 included) and
+    :class:`ConversationError` for an invalid ``sts_host``.
+
+    1. :meth:`server_first` is the saslStart reply payload ``{s, h}``;
+    2. :meth:`client_final` checks the saslContinue payload and returns the :class:`StsRequest` to
+       send to STS (built from the server's own nonce, flag and host, plus the client's ``a``,
+       ``d`` and ``t``);
+    3. :func:`parse_caller_identity` reads STS's answer; :func:`user_name` maps the ARN to the
+       ``$external`` user.
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        client_first: bytes,
+        sts_host: str = STS_DEFAULT_HOST,
+        server_random: Optional[bytes] = None,
+    ) -> ServerConversation:
+        random = os.urandom(32) if server_random is None else server_random
+        return super().__new__(cls, client_first, random, sts_host)
+
+    def client_final(
+        self,
+        client_final: bytes,
+        now: Optional[Timestamp] = None,
+        max_skew_seconds: int = MAX_CLOCK_SKEW_SECONDS,
+    ) -> StsRequest:
+        """Checks client-final, including that its ``X-Amz-Date`` is within ``max_skew_seconds``
+        of ``now`` (default :func:`time.time`), and returns the request to forward to STS."""
+        return super().client_final(
+            client_final, time.time() if now is None else now, max_skew_seconds
+        )
+
+
+@dataclass(frozen=True)
+class CallerIdentity:
+    """STS's answer to GetCallerIdentity."""
+
+    arn: str
+    """The caller's ARN."""
+    user_id: Optional[str] = None
+    """``UserId``, if STS sent it."""
+    account: Optional[str] = None
+    """``Account``, if STS sent it."""
+
+    @property
+    def user_name(self) -> str:
+        """The MongoDB ``$external`` user name for :attr:`arn`."""
+        return user_name(self.arn)
+
+
+def parse_caller_identity(status: int, body: bytes) -> CallerIdentity:
+    """Parses STS's reply (XML or JSON) to the forwarded GetCallerIdentity request.
+
+    A rejection (``SignatureDoesNotMatch``, ``InvalidClientTokenId``, ...) raises
+    :class:`ServerConversationError` with code ``STS_REJECTED``; STS's code is in the message.
+    """
+    arn, user_id, account = _native.parse_caller_identity(status, body)
+    return CallerIdentity(arn, user_id, account)
 
 
 @dataclass(frozen=True)

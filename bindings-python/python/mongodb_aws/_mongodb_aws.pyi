@@ -25,6 +25,11 @@ __all__ = [
     "chain_step",
     "core_error",
     "MAX_RESPONSE_LEN",
+    "MAX_CLOCK_SKEW_SECONDS",
+    "ServerConversation",
+    "StsRequest",
+    "parse_caller_identity",
+    "user_name",
 ]
 
 __version__: str
@@ -34,6 +39,7 @@ GET_CALLER_IDENTITY_BODY: str
 DETACH_THRESHOLD: int
 MAX_PRESIGN_EXPIRES: int
 MAX_RESPONSE_LEN: int
+MAX_CLOCK_SKEW_SECONDS: int
 
 @final
 class Credentials:
@@ -189,3 +195,54 @@ def chain_step(
     ec2_disabled: bool,
 ) -> str: ...
 def core_error(name: str) -> Exception: ...
+
+@disjoint_base
+class ServerConversation:
+    def __new__(cls, client_first: bytes, server_random: bytes, sts_host: str) -> Self: ...
+    def server_first(self) -> bytes:
+        """The server-first payload, BSON ``{s: BinData(0, 64-byte nonce), h: STS host}``."""
+    @property
+    def server_nonce(self) -> bytes: ...
+    @property
+    def server_nonce_base64(self) -> str: ...
+    @property
+    def sts_host(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def gs2_flag(self) -> str:
+        """The client's channel-binding flag, ``"n"`` or ``"y"``."""
+    def client_final(
+        self, client_final: bytes, now: Union[int, float], max_skew_seconds: int
+    ) -> StsRequest: ...
+
+@final
+class StsRequest:
+    """The request a server forwards to STS (``POST /`` to the STS host, these headers and body)."""
+
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def host(self) -> str:
+        """The ``Host`` header value (signed: send it unchanged to whatever serves that host)."""
+    @property
+    def headers(self) -> list[tuple[str, str]]: ...
+    @property
+    def body(self) -> bytes: ...
+    @property
+    def http(self) -> bytes:
+        """The whole HTTP/1.1 request, for a raw socket."""
+    @property
+    def access_key_id(self) -> str: ...
+    @property
+    def session_token(self) -> Optional[str]: ...
+    @property
+    def amz_date(self) -> str: ...
+
+def parse_caller_identity(
+    status: int, body: bytes
+) -> tuple[str, Optional[str], Optional[str]]: ...
+def user_name(arn: str) -> str:
+    """The MongoDB ``$external`` user name for a caller ARN."""
