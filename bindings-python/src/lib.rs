@@ -13,8 +13,8 @@
 
 use mongodb_aws_core::caller_identity;
 use mongodb_aws_core::providers::{
-    self, container, ecs, imds, web_identity, FetchedCredentials, RandomSessionName, RequestPlan,
-    StsEndpoint,
+    self, assume_role, container, ecs, imds, saml, web_identity, FetchedCredentials,
+    RandomSessionName, RequestPlan, StsEndpoint,
 };
 use mongodb_aws_core::sasl::client::{
     ClientConversation as CoreConversation, CLIENT_NONCE_LEN, MAX_SERVER_FIRST_LEN,
@@ -745,6 +745,101 @@ fn web_identity_request(
     http_parts(&plan).py(py)
 }
 
+/// The AssumeRole request, signed with `credentials` at `now`.
+#[pyfunction]
+#[pyo3(signature = (credentials, role_arn, role_session_name, external_id, duration_seconds,
+                    mfa_serial_number, mfa_token_code, now, sts_override, regional_endpoints,
+                    region))]
+#[allow(clippy::too_many_arguments)]
+fn assume_role_request(
+    py: Python<'_>,
+    credentials: &Credentials,
+    role_arn: &str,
+    role_session_name: &str,
+    external_id: Option<&str>,
+    duration_seconds: Option<u32>,
+    mfa_serial_number: Option<&str>,
+    mfa_token_code: Option<&str>,
+    now: &Bound<'_, PyAny>,
+    sts_override: Option<&str>,
+    regional_endpoints: Option<&str>,
+    region: Option<&str>,
+) -> PyResult<HttpParts> {
+    let now = unix_time(now)?;
+    let mfa = match (mfa_serial_number, mfa_token_code) {
+        (Some(serial_number), Some(token_code)) => Some(assume_role::Mfa {
+            serial_number,
+            token_code,
+        }),
+        (None, None) => None,
+        (None, Some(_)) => return Err(py_err(py, Error::InvalidMfaSerialNumber)),
+        (Some(_), None) => return Err(py_err(py, Error::InvalidMfaTokenCode)),
+    };
+    let params = assume_role::AssumeRoleParams {
+        role_arn,
+        role_session_name,
+        external_id,
+        duration_seconds,
+        mfa,
+        sts: StsEndpoint {
+            override_url: sts_override,
+            regional_endpoints,
+            region,
+        },
+    };
+    let base = credentials.core().py(py)?;
+    let plan = assume_role::request(&params, &base, now).py(py)?;
+    http_parts(&plan).py(py)
+}
+
+/// The AssumeRoleWithSAML request (unsigned POST to STS).
+#[pyfunction]
+#[pyo3(signature = (role_arn, principal_arn, saml_assertion, duration_seconds, sts_override,
+                    regional_endpoints, region))]
+#[allow(clippy::too_many_arguments)]
+fn saml_request(
+    py: Python<'_>,
+    role_arn: &str,
+    principal_arn: &str,
+    saml_assertion: &str,
+    duration_seconds: Option<u32>,
+    sts_override: Option<&str>,
+    regional_endpoints: Option<&str>,
+    region: Option<&str>,
+) -> PyResult<HttpParts> {
+    let params = saml::SamlParams {
+        role_arn,
+        principal_arn,
+        saml_assertion,
+        duration_seconds,
+        sts: StsEndpoint {
+            override_url: sts_override,
+            regional_endpoints,
+            region,
+        },
+    };
+    let plan = saml::request(&params).py(py)?;
+    http_parts(&plan).py(py)
+}
+
+/// STS's error document in a non-200 answer, as `(code, message)`, or `None` if it is not one.
+#[pyfunction]
+fn sts_error(body: &[u8]) -> Option<(String, String)> {
+    let mut scratch = vec![0u8; body.len()];
+    providers::sts_response::parse_error(body, &mut scratch)
+        .ok()
+        .map(|e| (e.code.to_owned(), e.message.to_owned()))
+}
+
+/// A session name generated from 16 random bytes (`mongodb-aws-` + 32 hex digits).
+#[pyfunction]
+fn random_session_name(py: Python<'_>, random: &[u8]) -> PyResult<String> {
+    let random: [u8; 16] = random
+        .try_into()
+        .map_err(|_| py_err(py, Error::InvalidParameter))?;
+    Ok(RandomSessionName::new(&random).as_str().to_owned())
+}
+
 /// Parses a provider's answer: "ecs", "container", "imds_credentials", "web_identity" give
 /// `Credentials` (with `expiration` and `source`); "imds_token" and "imds_role" the text;
 /// "container_token_file" and "web_identity_token_file" the token read from a file's content.
@@ -764,6 +859,8 @@ fn provider_parse(py: Python<'_>, kind: &str, body: &[u8]) -> PyResult<Py<PyAny>
         "container" => container::parse(body, &mut scratch),
         "imds_credentials" => imds::parse_credentials(body, &mut scratch),
         "web_identity" => web_identity::parse(body, &mut scratch),
+        "assume_role" => assume_role::parse(body, &mut scratch),
+        "saml" => saml::parse(body, &mut scratch),
         _ => Err(Error::InvalidParameter),
     }
     .py(py)?;
@@ -1052,6 +1149,10 @@ fn _mongodb_aws(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(provider_request, m)?)?;
     m.add_function(wrap_pyfunction!(web_identity_request, m)?)?;
     m.add_function(wrap_pyfunction!(provider_parse, m)?)?;
+    m.add_function(wrap_pyfunction!(assume_role_request, m)?)?;
+    m.add_function(wrap_pyfunction!(saml_request, m)?)?;
+    m.add_function(wrap_pyfunction!(random_session_name, m)?)?;
+    m.add_function(wrap_pyfunction!(sts_error, m)?)?;
     m.add_function(wrap_pyfunction!(env_credentials, m)?)?;
     m.add_function(wrap_pyfunction!(chain_step, m)?)?;
     m.add_function(wrap_pyfunction!(core_error, m)?)?;

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import subprocess
+import urllib.request
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Iterator, NamedTuple
 
 import pytest
 
@@ -65,3 +68,39 @@ def derived() -> dict[str, Any]:
 def gci_inputs() -> dict[str, Any]:
     data: dict[str, Any] = json.loads(read(GCI / "inputs.json"))
     return data
+
+
+@pytest.fixture(scope="session")
+def moto() -> Iterator[dict[str, Any]]:
+    """moto's server as STS with signature checking on (scripts/moto-sts): an IAM user's key and a
+    role to assume. See :func:`moto_auth_off` for unsigned calls."""
+    proc = subprocess.Popen([str(REPO / "scripts" / "moto-sts"), "--foreground"],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line:
+        proc.wait(30)
+        pytest.fail("scripts/moto-sts did not start")
+    try:
+        yield json.loads(line)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        proc.stdout.close()
+
+
+def _reset_auth(url: str, body: str) -> None:
+    req = urllib.request.Request(url + "/moto-api/reset-auth", data=body.encode(), method="POST",
+                                 headers={"Content-Type": "text/plain"})
+    urllib.request.urlopen(req, timeout=10).close()
+
+
+@contextlib.contextmanager
+def moto_auth_off(moto: dict[str, Any]) -> Iterator[None]:
+    """moto answers unsigned calls (AssumeRoleWithWebIdentity, ...WithSAML) with HTTP 500 while
+    signature checking is on: turn it off around them."""
+    _reset_auth(moto["url"], "inf")
+    try:
+        yield
+    finally:
+        _reset_auth(moto["url"], "0")

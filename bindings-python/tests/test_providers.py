@@ -21,7 +21,7 @@ import mongodb_aws
 import mongodb_aws.pymongo as shim
 from mongodb_aws import CredentialsError, ResponseError
 
-from conftest import AKID, REPO, SECRET
+from conftest import AKID, REPO, SECRET, moto_auth_off
 from fake_mongod import Account, FakeMongod
 
 EMULATOR = REPO / "tests" / "emulators" / "aws_endpoints.py"
@@ -249,21 +249,6 @@ def test_unreachable_endpoint() -> None:
 # ---- web identity against moto --------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def moto() -> Iterator[dict[str, Any]]:
-    proc = subprocess.Popen([str(MOTO_STS), "--no-auth", "--foreground"], stdout=subprocess.PIPE,
-                            text=True)
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line:
-        proc.wait(30)
-        pytest.fail("scripts/moto-sts did not start")
-    try:
-        yield json.loads(line)
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        proc.stdout.close()
 
 
 def test_web_identity_with_moto(moto: dict[str, Any], tmp_path: Path) -> None:
@@ -272,7 +257,8 @@ def test_web_identity_with_moto(moto: dict[str, Any], tmp_path: Path) -> None:
     token_file.write_text("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJl\n")
     env = {"AWS_WEB_IDENTITY_TOKEN_FILE": str(token_file), "AWS_ROLE_ARN": moto["role_arn"],
            "AWS_ROLE_SESSION_NAME": "python-test", "MONGODB_AWS_STS_ENDPOINT": moto["url"]}
-    c = mongodb_aws.get_credentials(env)
+    with moto_auth_off(moto):
+        c = mongodb_aws.get_credentials(env)
     assert c.source == "web-identity"
     assert c.access_key_id.startswith("ASIA") and c.session_token
     assert c.expiration is not None and c.expiration > time.time() + 600
@@ -280,8 +266,85 @@ def test_web_identity_with_moto(moto: dict[str, Any], tmp_path: Path) -> None:
     mongodb_aws.clear_credential_cache()
     # A generated session name works too.
     del env["AWS_ROLE_SESSION_NAME"]
-    assert mongodb_aws.get_credentials(env).source == "web-identity"
+    with moto_auth_off(moto):
+        assert mongodb_aws.get_credentials(env).source == "web-identity"
     mongodb_aws.clear_credential_cache()
+
+
+def test_assume_role_with_moto(moto: dict[str, Any]) -> None:
+    """AssumeRole is signed with the base credentials: moto checks the signature."""
+    base = mongodb_aws.Credentials(moto["access_key_id"], moto["secret_access_key"])
+    env = {"MONGODB_AWS_STS_ENDPOINT": moto["url"]}
+    c = mongodb_aws.assume_role(moto["role_arn"], credentials=base, role_session_name="py-ar",
+                                external_id="ext-id-1", duration_seconds=900, environ=env)
+    assert c.source == "assume-role" and c.access_key_id.startswith("ASIA") and c.session_token
+    assert c.expiration is not None and c.expiration > time.time() + 600
+    # Base credentials from the environment, generated session name.
+    env.update(AWS_ACCESS_KEY_ID=moto["access_key_id"], AWS_SECRET_ACCESS_KEY=moto["secret_access_key"])
+    assert mongodb_aws.assume_role(moto["role_arn"], environ=env).source == "assume-role"
+    assert mongodb_aws.cached_credentials() is None  # explicit providers are not cached
+    # A wrong secret: STS's own error code reaches the caller.
+    wrong = mongodb_aws.Credentials(moto["access_key_id"], "x" + moto["secret_access_key"][1:])
+    with pytest.raises(ResponseError) as e:
+        mongodb_aws.assume_role(moto["role_arn"], credentials=wrong, environ=env)
+    assert e.value.code == "STS_ERROR_RESPONSE"
+    assert "SignatureDoesNotMatch" in str(e.value)
+
+
+def test_assume_role_parameter_rules() -> None:
+    base = mongodb_aws.Credentials(AKID, SECRET)
+    for kw, code in [
+        (dict(role_session_name="x"), "INVALID_ROLE_SESSION_NAME"),
+        (dict(duration_seconds=10), "INVALID_DURATION_SECONDS"),
+        (dict(mfa_serial_number="arn:aws:iam::123456789012:mfa/u"), "INVALID_MFA_TOKEN_CODE"),
+        (dict(mfa_serial_number="arn:aws:iam::123456789012:mfa/u", mfa_token_code="12"),
+         "INVALID_MFA_TOKEN_CODE"),
+    ]:
+        with pytest.raises(mongodb_aws.InvalidArgumentError) as e:
+            mongodb_aws.assume_role("arn:aws:iam::123456789012:role/r", credentials=base, environ={},
+                                    **kw)  # type: ignore[arg-type]
+        assert e.value.code == code
+    with pytest.raises(mongodb_aws.InvalidArgumentError) as e:
+        mongodb_aws.assume_role("not-an-arn", credentials=base, environ={})
+    assert e.value.code == "INVALID_ROLE_ARN"
+
+
+def test_assume_role_with_saml_with_moto(moto: dict[str, Any]) -> None:
+    import base64
+
+    env = {"MONGODB_AWS_STS_ENDPOINT": moto["url"]}
+    principal = f"arn:aws:iam::{moto['account_id']}:saml-provider/test-idp"
+    response = SAML_RESPONSE.replace("ROLE_AND_PRINCIPAL", f"{moto['role_arn']},{principal}")
+    assertion = base64.b64encode(response.encode()).decode()
+    with moto_auth_off(moto):
+        c = mongodb_aws.assume_role_with_saml(moto["role_arn"], principal, assertion, environ=env)
+    assert c.source == "saml" and c.access_key_id.startswith("ASIA") and c.session_token
+    with pytest.raises(mongodb_aws.InvalidArgumentError) as e:
+        mongodb_aws.assume_role_with_saml(moto["role_arn"], principal, "not base64!", environ=env)
+    assert e.value.code == "INVALID_SAML_ASSERTION"
+
+
+# A minimal SAML response of the shape moto reads (Role, RoleSessionName, SessionDuration).
+SAML_RESPONSE = """<?xml version="1.0"?>
+<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_1" Version="2.0"
+    IssueInstant="2024-01-01T00:00:00Z">
+  <saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_2" Version="2.0"
+      IssueInstant="2024-01-01T00:00:00Z">
+    <saml:Issuer>https://idp.example</saml:Issuer>
+    <saml:Subject><saml:NameID>user@example</saml:NameID></saml:Subject>
+    <saml:AttributeStatement>
+      <saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role">
+        <saml:AttributeValue>ROLE_AND_PRINCIPAL</saml:AttributeValue>
+      </saml:Attribute>
+      <saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName">
+        <saml:AttributeValue>saml-session</saml:AttributeValue>
+      </saml:Attribute>
+      <saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/SessionDuration">
+        <saml:AttributeValue>900</saml:AttributeValue>
+      </saml:Attribute>
+    </saml:AttributeStatement>
+  </saml:Assertion>
+</samlp:Response>"""
 
 
 # ---- PyMongo through the shim with endpoint credentials ------------------------------------------

@@ -140,20 +140,6 @@ def test_user_name_mapping() -> None:
 # ---- against moto ---------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def moto() -> Iterator[dict[str, Any]]:
-    proc = subprocess.Popen([str(MOTO_STS), "--foreground"], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line:
-        proc.wait(30)
-        pytest.fail("scripts/moto-sts did not start")
-    try:
-        yield json.loads(line)
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        proc.stdout.close()
 
 
 def forward(moto: dict[str, Any], req: mongodb_aws.StsRequest) -> tuple[int, bytes]:

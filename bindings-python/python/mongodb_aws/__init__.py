@@ -32,6 +32,8 @@ from mongodb_aws._errors import (
     ServerConversationError,
 )
 from mongodb_aws._providers import (
+    assume_role,
+    assume_role_with_saml,
     cached_credentials,
     clear_credential_cache,
     get_credentials,
@@ -71,6 +73,8 @@ __all__ = [
     "sts_region",
     "validate_sts_host",
     "get_credentials",
+    "assume_role",
+    "assume_role_with_saml",
     "cached_credentials",
     "clear_credential_cache",
     "STS_DEFAULT_HOST",

@@ -26,6 +26,10 @@ __all__ = [
     "core_error",
     "MAX_RESPONSE_LEN",
     "MAX_CLOCK_SKEW_SECONDS",
+    "assume_role_request",
+    "saml_request",
+    "random_session_name",
+    "sts_error",
     "ServerConversation",
     "StsRequest",
     "parse_caller_identity",
@@ -176,8 +180,33 @@ def provider_parse(
 ) -> str: ...
 @overload
 def provider_parse(
-    kind: Literal["ecs", "container", "imds_credentials", "web_identity"], body: bytes
+    kind: Literal["ecs", "container", "imds_credentials", "web_identity", "assume_role", "saml"],
+    body: bytes,
 ) -> Credentials: ...
+def assume_role_request(
+    credentials: Credentials,
+    role_arn: str,
+    role_session_name: str,
+    external_id: Optional[str],
+    duration_seconds: Optional[int],
+    mfa_serial_number: Optional[str],
+    mfa_token_code: Optional[str],
+    now: Union[int, float],
+    sts_override: Optional[str],
+    regional_endpoints: Optional[str],
+    region: Optional[str],
+) -> _HttpParts: ...
+def saml_request(
+    role_arn: str,
+    principal_arn: str,
+    saml_assertion: str,
+    duration_seconds: Optional[int],
+    sts_override: Optional[str],
+    regional_endpoints: Optional[str],
+    region: Optional[str],
+) -> _HttpParts: ...
+def random_session_name(random: bytes) -> str: ...
+def sts_error(body: bytes) -> Optional[tuple[str, str]]: ...
 def env_credentials(
     access_key_id: Optional[str] = None,
     secret_access_key: Optional[str] = None,

@@ -28,7 +28,13 @@ from mongodb_aws import _mongodb_aws as _native
 from mongodb_aws._errors import MongoDBAWSError
 from mongodb_aws._mongodb_aws import Credentials
 
-__all__ = ["get_credentials", "clear_credential_cache", "cached_credentials"]
+__all__ = [
+    "get_credentials",
+    "clear_credential_cache",
+    "cached_credentials",
+    "assume_role",
+    "assume_role_with_saml",
+]
 
 #: Seconds to wait for each IMDS request (the AWS SDKs' default).
 IMDS_TIMEOUT = 1.0
@@ -157,7 +163,7 @@ def _fetch(step: str, env: Mapping[str, str]) -> Credentials:
             var("AWS_STS_REGIONAL_ENDPOINTS"),
             var("AWS_REGION"),
         )
-        return _native.provider_parse("web_identity", _send(parts, ENDPOINT_TIMEOUT))
+        return _native.provider_parse("web_identity", _send(parts, ENDPOINT_TIMEOUT, sts=True))
     if step == "ecs":
         parts = _native.provider_request(
             "ecs", var("MONGODB_AWS_ECS_ENDPOINT"), var("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
@@ -198,9 +204,12 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
 
 
-def _send(parts: tuple[str, str, str, list[tuple[str, str]], bytes], timeout: float) -> bytes:
+def _send(
+    parts: tuple[str, str, str, list[tuple[str, str]], bytes], timeout: float, sts: bool = False
+) -> bytes:
     """Sends a request the core built; returns the body of a 200 answer (at most
-    MAX_RESPONSE_LEN bytes)."""
+    MAX_RESPONSE_LEN bytes). For STS, an error answer raises ``STS_ERROR_RESPONSE`` with STS's
+    code and message."""
     method, base, target, headers, body = parts
     req = urllib.request.Request(
         base + target, data=body or None, headers=dict(headers), method=method
@@ -211,9 +220,14 @@ def _send(parts: tuple[str, str, str, list[tuple[str, str]], bytes], timeout: fl
             data: bytes = resp.read(limit + 1)
             status = resp.status
     except urllib.error.HTTPError as exc:
-        exc.close()
-        err = _native.core_error("ENDPOINT_HTTP_STATUS")
-        err.args = (f"{err} (HTTP {exc.code})",)
+        with exc:
+            detail = _native.sts_error(exc.read(limit)) if sts else None
+        if detail is not None:
+            err = _native.core_error("STS_ERROR_RESPONSE")
+            err.args = (f"{err} (HTTP {exc.code}, {detail[0]}: {detail[1]})",)
+        else:
+            err = _native.core_error("ENDPOINT_HTTP_STATUS")
+            err.args = (f"{err} (HTTP {exc.code})",)
         raise err from None
     except http.client.HTTPException:  # e.g. a connection closed mid-answer
         raise _native.core_error("ENDPOINT_BAD_RESPONSE") from None
@@ -228,3 +242,58 @@ def _send(parts: tuple[str, str, str, list[tuple[str, str]], bytes], timeout: fl
     if len(data) > limit:
         raise _native.core_error("ENDPOINT_BAD_RESPONSE")
     return data
+
+
+# ---- explicit STS providers (not part of the automatic chain; never cached) -----------------------
+
+
+def _sts_env(env: Mapping[str, str]) -> tuple[Optional[str], Optional[str], Optional[str]]:
+    return (
+        env.get("MONGODB_AWS_STS_ENDPOINT") or None,
+        env.get("AWS_STS_REGIONAL_ENDPOINTS") or None,
+        env.get("AWS_REGION") or None,
+    )
+
+
+def assume_role(
+    role_arn: str,
+    *,
+    credentials: Optional[Credentials] = None,
+    role_session_name: Optional[str] = None,
+    external_id: Optional[str] = None,
+    duration_seconds: Optional[int] = None,
+    mfa_serial_number: Optional[str] = None,
+    mfa_token_code: Optional[str] = None,
+    environ: Optional[Mapping[str, str]] = None,
+) -> Credentials:
+    """STS AssumeRole, signed with ``credentials`` (default: :func:`get_credentials`).
+
+    ``role_session_name`` defaults to ``mongodb-aws-`` + 32 random hex digits. The STS endpoint is
+    the global one, or ``sts.<AWS_REGION>.amazonaws.com`` with ``AWS_STS_REGIONAL_ENDPOINTS=regional``
+    (``MONGODB_AWS_STS_ENDPOINT`` overrides, for tests). The result has ``source == "assume-role"``.
+    """
+    env = os.environ if environ is None else environ
+    base = credentials if credentials is not None else get_credentials(env)
+    name = role_session_name or _native.random_session_name(os.urandom(16))
+    parts = _native.assume_role_request(
+        base, role_arn, name, external_id, duration_seconds, mfa_serial_number, mfa_token_code,
+        time.time(), *_sts_env(env),
+    )
+    return _native.provider_parse("assume_role", _send(parts, ENDPOINT_TIMEOUT, sts=True))
+
+
+def assume_role_with_saml(
+    role_arn: str,
+    principal_arn: str,
+    saml_assertion: str,
+    *,
+    duration_seconds: Optional[int] = None,
+    environ: Optional[Mapping[str, str]] = None,
+) -> Credentials:
+    """STS AssumeRoleWithSAML (unsigned): ``saml_assertion`` is the base64 SAML response of the
+    identity provider. The result has ``source == "saml"``."""
+    env = os.environ if environ is None else environ
+    parts = _native.saml_request(
+        role_arn, principal_arn, saml_assertion, duration_seconds, *_sts_env(env)
+    )
+    return _native.provider_parse("saml", _send(parts, ENDPOINT_TIMEOUT, sts=True))
