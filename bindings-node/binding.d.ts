@@ -309,11 +309,12 @@ export declare class NativeClientConversation {
    */
   finish(serverFirst: Uint8Array, credentials: NativeCredentials, nowMs: number): Buffer
   /**
-   * As `finish`, but writes into the caller's `out` (the core's caller-buffer style, which spares
-   * a native allocation and an external Buffer per call). Returns the length written; a value
-   * larger than `out.length` is the size needed, and then nothing was written.
+   * As `finish`, but writes into the caller's `out` from byte `offset` on (the core's
+   * caller-buffer style, which spares a native allocation and an external Buffer per call).
+   * Returns the length written; a value larger than the room after `offset` is the size
+   * needed, and then nothing was written.
    */
-  finishInto(serverFirst: Uint8Array, credentials: NativeCredentials, nowMs: number, out: Buffer): number
+  finishInto(serverFirst: Uint8Array, credentials: NativeCredentials, nowMs: number, out: Buffer, offset: number): number
   /** The canonical request `finish` signs (diagnostics). */
   canonicalRequest(serverFirst: Uint8Array, credentials: NativeCredentials, nowMs: number): string
   /** The string to sign `finish` signs (diagnostics). */

@@ -40,6 +40,15 @@ const GET_CALLER_IDENTITY_BODY = C.getCallerIdentityBody
 /** Longest presigned URL lifetime in seconds (7 days). */
 const MAX_PRESIGN_EXPIRES = C.maxPresignExpires
 
+/** Memory for client-final results: a 16 KiB slab handed out in 8-byte-aligned slices. */
+const SLAB_SIZE = 16 * 1024
+let slab = Buffer.allocUnsafeSlow(SLAB_SIZE)
+let slabOffset = 0
+function newSlab(atLeast) {
+  slab = Buffer.allocUnsafeSlow(Math.max(SLAB_SIZE, atLeast))
+  slabOffset = 0
+}
+
 /**
  * One MONGODB-AWS authentication, client side: clientFirst() is the saslStart payload,
  * finish(serverFirst, credentials) validates the server's reply and returns the saslContinue payload.
@@ -83,15 +92,19 @@ class ClientConversation {
     const c = nativeOf(cr)
     const now = nowMs(options?.now)
     try {
-      // The core writes straight into a pooled Buffer sized for the usual case; on the rare miss
-      // (a region longer than ~250 bytes) it reports the exact size.
-      let out = Buffer.allocUnsafe(finalSizeGuessOf(cr))
-      let n = this.#native.finishInto(sf, c, now, out)
-      if (n > out.length) {
-        out = Buffer.allocUnsafe(n)
-        n = this.#native.finishInto(sf, c, now, out)
+      // The core writes straight into a slab shared by results (as Node's own Buffer pool does);
+      // the result is a view of the bytes written. On the rare miss (a region longer than ~250
+      // bytes) the core reports the exact size.
+      const guess = finalSizeGuessOf(cr)
+      if (slabOffset + guess > slab.length) newSlab(guess)
+      let n = this.#native.finishInto(sf, c, now, slab, slabOffset)
+      if (n > slab.length - slabOffset) {
+        newSlab(n)
+        n = this.#native.finishInto(sf, c, now, slab, slabOffset)
       }
-      return out.subarray(0, n)
+      const out = slab.subarray(slabOffset, slabOffset + n)
+      slabOffset = (slabOffset + n + 7) & ~7
+      return out
     } catch (e) {
       throw convert(e)
     }

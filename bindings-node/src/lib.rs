@@ -317,9 +317,10 @@ impl NativeClientConversation {
             .map_err(js_err)
     }
 
-    /// As `finish`, but writes into the caller's `out` (the core's caller-buffer style, which spares
-    /// a native allocation and an external Buffer per call). Returns the length written; a value
-    /// larger than `out.length` is the size needed, and then nothing was written.
+    /// As `finish`, but writes into the caller's `out` from byte `offset` on (the core's
+    /// caller-buffer style, which spares a native allocation and an external Buffer per call).
+    /// Returns the length written; a value larger than the room after `offset` is the size
+    /// needed, and then nothing was written.
     #[napi(catch_unwind)]
     pub fn finish_into(
         &self,
@@ -327,11 +328,15 @@ impl NativeClientConversation {
         credentials: &NativeCredentials,
         now_ms: f64,
         out: JsBuffer,
+        offset: u32,
     ) -> napi::Result<u32, Code> {
         let mut out = out
             .into_value()
             .map_err(|_| js_err(Error::InvalidParameter))?;
-        let out: &mut [u8] = &mut out;
+        let out: &mut [u8] = usize::try_from(offset)
+            .ok()
+            .and_then(|o| out.get_mut(o..))
+            .ok_or_else(|| js_err(Error::InvalidParameter))?;
         (|| {
             let creds = credentials.core()?;
             let now = unix_from_ms(now_ms)?;

@@ -117,6 +117,29 @@ test('ClientConversation: random nonce, default clock, binary input shapes', () 
   assert.ok(a.stringToSign(sf, creds, { now }).startsWith('AWS4-HMAC-SHA256\n20200202T020202Z\n20200202/us-west-2/sts/aws4_request\n'))
 })
 
+test('ClientConversation.finish: results stay intact across many calls (no shared bytes)', () => {
+  const conv = new m.ClientConversation(Buffer.alloc(32, 3))
+  const sf = Buffer.from(BSON.serialize({ s: new BSON.Binary(Buffer.concat([Buffer.alloc(32, 3), Buffer.alloc(32, 4)]), 0), h: 'sts.amazonaws.com' }))
+  const creds = new m.Credentials('AKIDEXAMPLE', SECRET, TOKEN)
+  const long = new m.Credentials('AKIDEXAMPLE', SECRET, 'T'.repeat(20000))
+  const results = []
+  for (let i = 0; i < 200; i++) {
+    const c = i % 7 === 3 ? long : creds
+    const now = 1_700_000_000_000 + i * 86_400_000 // a new day (and signing key) every call
+    results.push([c, now, conv.finish(sf, c, { now })])
+  }
+  for (const [c, now, r] of results) {
+    assert.deepEqual(r, conv.finish(sf, c, { now }))
+    assert.equal(BSON.deserialize(r).d, new Date(now).toISOString().replace(/[:-]|\.\d{3}/g, ''))
+  }
+  const spans = results.map(([, , r]) => [r.buffer, r.byteOffset, r.byteOffset + r.length])
+  for (let i = 0; i < spans.length; i++) {
+    for (let j = i + 1; j < spans.length; j++) {
+      if (spans[i][0] === spans[j][0]) assert.ok(spans[i][2] <= spans[j][1] || spans[j][2] <= spans[i][1], 'overlapping results')
+    }
+  }
+})
+
 test('signV4: header and body shapes are equivalent; added headers', () => {
   const creds = new m.Credentials('AKIDEXAMPLE', SECRET, TOKEN)
   const opts = { region: 'us-east-1', service: 'service', now: new Date('2015-08-30T12:36:00Z') }
