@@ -133,9 +133,22 @@ fn skip_string(b: &[u8], i: usize) -> Result<usize, Error> {
             b'\\' => match at(b, i + 1)? {
                 b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
                 b'u' => {
-                    // Surrogates are checked when decoding; here only the syntax.
-                    hex4(b, i + 2)?;
-                    i += 6;
+                    // A high surrogate must be followed by an escaped low surrogate; a lone
+                    // surrogate is malformed (module docs; found by the json_credentials fuzz target
+                    // against serde_json, which refuses them too).
+                    match hex4(b, i + 2)? {
+                        0xD800..=0xDBFF => {
+                            if at(b, i + 6)? != b'\\' || at(b, i + 7)? != b'u' {
+                                return Err(Error::JsonMalformed);
+                            }
+                            if !(0xDC00..=0xDFFF).contains(&hex4(b, i + 8)?) {
+                                return Err(Error::JsonMalformed);
+                            }
+                            i += 12;
+                        }
+                        0xDC00..=0xDFFF => return Err(Error::JsonMalformed),
+                        _ => i += 6,
+                    }
                 }
                 _ => return Err(Error::JsonMalformed),
             },
@@ -658,13 +671,8 @@ mod tests {
         let mut sc = Scratch::new(&mut tiny);
         let v = parse(br#""a\/bc""#).unwrap();
         assert_eq!(v.as_str(&mut sc), Err(Error::BufferTooSmall { needed: 4 }));
-        // Lone surrogates are rejected when decoding.
-        let v = parse(br#""\ud800x""#).unwrap();
-        let mut big = [0u8; 16];
-        assert_eq!(
-            v.as_str(&mut Scratch::new(&mut big)),
-            Err(Error::JsonMalformed)
-        );
+        // Lone surrogates are rejected by parse itself (module docs).
+        assert_eq!(parse(br#""\ud800x""#), Err(Error::JsonMalformed));
     }
 
     #[test]
@@ -694,5 +702,23 @@ mod tests {
                 assert_eq!(f.trunc() as u64, *w, "{s}");
             }
         }
+    }
+
+    #[test]
+    fn lone_surrogates_refused_by_parse() {
+        // Regression (fuzz target json_credentials vs serde_json): parse() itself refuses lone
+        // surrogates, also in values nobody reads.
+        for doc in [
+            &br#"["\ude00"]"#[..],
+            br#"{"a":"x\ud83d"}"#,
+            br#""\ud83d\u0041""#,
+            br#""\ud83d\n""#,
+            br#""\udbff\udbff""#,
+        ] {
+            assert_eq!(parse(doc), Err(Error::JsonMalformed), "{doc:?}");
+        }
+        let ok = parse(br#""\ud83d\ude00""#).unwrap();
+        let mut buf = [0u8; 8];
+        assert_eq!(ok.as_str(&mut Scratch::new(&mut buf)), Ok("\u{1f600}"));
     }
 }

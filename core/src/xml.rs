@@ -81,6 +81,12 @@ fn name_end(b: &[u8], i: usize) -> Result<usize, Error> {
     Ok(j)
 }
 
+/// XML 1.0 `Char`: tab, LF, CR, U+0020–U+D7FF, U+E000–U+FFFD, U+10000–U+10FFFF (surrogates cannot
+/// occur in a `char`).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+}
+
 /// Validates a reference starting at `&` (index `i`); returns its end and the character it stands for.
 fn reference(b: &[u8], i: usize) -> Result<(usize, char), Error> {
     let semi = find_after(b, i, b";")?;
@@ -112,7 +118,7 @@ fn reference(b: &[u8], i: usize) -> Result<(usize, char), Error> {
         }
         _ => return Err(E),
     };
-    if ch == '\0' {
+    if !is_xml_char(ch) {
         return Err(E);
     }
     Ok((semi, ch))
@@ -225,8 +231,11 @@ fn element(b: &[u8], i: usize, depth: u32) -> Result<(Element<'_>, usize), Error
 
 /// Validates `doc` and returns its root element.
 pub fn parse(doc: &[u8]) -> Result<Element<'_>, Error> {
-    if core::str::from_utf8(doc).is_err() {
-        return Err(E);
+    // Well-formed means every character is an XML `Char` (no NUL or other C0 controls, no
+    // U+FFFE/U+FFFF), literal or referenced (found by the sts_response fuzz target against roxmltree).
+    match core::str::from_utf8(doc) {
+        Ok(text) if text.chars().all(is_xml_char) => {}
+        _ => return Err(E),
     }
     let mut i = if starts(doc, 0, "\u{feff}".as_bytes()) {
         3
@@ -499,5 +508,29 @@ mod tests {
                 .text(&mut Scratch::new(&mut tiny)),
             Err(Error::BufferTooSmall { needed: 2 })
         );
+    }
+
+    #[test]
+    fn non_xml_characters_refused() {
+        // Regression (fuzz target sts_response vs roxmltree): XML 1.0 Char excludes NUL, the other C0
+        // controls but tab/LF/CR, and U+FFFE/U+FFFF, whether literal or referenced.
+        for doc in [
+            &b"<a>x\0y</a>"[..],
+            b"<a>\x01</a>",
+            b"<a b='\x0b'/>",
+            b"<a>&#0;</a>",
+            b"<a>&#x1F;</a>",
+            b"<a b='&#8;'/>",
+            "<a>\u{fffe}</a>".as_bytes(),
+            b"<a>&#xFFFF;</a>",
+        ] {
+            assert_eq!(parse(doc).err(), Some(Error::XmlMalformed), "{doc:?}");
+        }
+        for doc in [
+            &b"<a>\t\r\n&#9;&#xA;&#xD;&#x10000;</a>"[..],
+            "<a>\u{fffd}</a>".as_bytes(),
+        ] {
+            assert!(parse(doc).is_ok(), "{doc:?}");
+        }
     }
 }

@@ -48,7 +48,9 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 /// Reads `len` bytes at `p` one by one with volatile loads, so the compiler cannot assume anything
 /// about memory that was dropped.
 unsafe fn snapshot(p: *const u8, len: usize) -> Vec<u8> {
-    (0..len).map(|i| std::ptr::read_volatile(p.add(i))).collect()
+    (0..len)
+        .map(|i| std::ptr::read_volatile(p.add(i)))
+        .collect()
 }
 
 #[test]
@@ -71,7 +73,11 @@ fn signing_key_is_wiped_on_drop() {
     // Drop in place; the allocation stays ours until `slot` goes out of scope.
     unsafe { slot.assume_init_drop() };
     let after = unsafe { snapshot(p, n) };
-    assert_eq!(&after[at..at + 32], &[0u8; 32], "key bytes survive the drop");
+    assert_eq!(
+        &after[at..at + 32],
+        &[0u8; 32],
+        "key bytes survive the drop"
+    );
     assert_eq!(find(&after, &want), None);
     // Nothing else changed: the drop wipes the key only (date, region, service are not secret).
     assert_eq!(after[..at], before[..at]);

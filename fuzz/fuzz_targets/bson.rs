@@ -21,7 +21,9 @@ fn same(core: &Value<'_>, r: &RefValue) -> bool {
         (Value::Boolean(v), RefValue::Other(0x08, raw)) => raw[..] == [u8::from(*v)],
         (Value::Document(d), RefValue::Other(0x03, raw)) => d == raw,
         (Value::Array(d), RefValue::Other(0x04, raw)) => d == raw,
-        (Value::Other { element_type, raw }, RefValue::Other(t, r)) => element_type == t && raw == r,
+        (Value::Other { element_type, raw }, RefValue::Other(t, r)) => {
+            element_type == t && raw == r
+        }
         _ => false,
     }
 }
@@ -42,23 +44,32 @@ fuzz_target!(|data: &[u8]| {
     let doc = match (got, want) {
         (Err(e), Err(_)) => {
             assert!(
-                matches!(e, Error::BsonTruncated | Error::BsonMalformed | Error::BsonTrailingBytes),
+                matches!(
+                    e,
+                    Error::BsonTruncated | Error::BsonMalformed | Error::BsonTrailingBytes
+                ),
                 "non-BSON error {e:?}"
             );
             return;
         }
         (Ok(doc), Ok(r)) => {
-            let elems: Vec<_> = doc.iter().map(|e| e.expect("validated document failed to iterate")).collect();
+            let elems: Vec<_> = doc
+                .iter()
+                .map(|e| e.expect("validated document failed to iterate"))
+                .collect();
             assert_eq!(elems.len(), r.len());
             for (e, (name, v)) in elems.iter().zip(&r) {
                 assert_eq!(e.name, name);
                 assert!(same(&e.value, v), "{:?} vs {:?}", e.value, v);
-                assert_eq!(e.value.element_type(), match v {
-                    RefValue::String(_) => 0x02,
-                    RefValue::Binary(..) => 0x05,
-                    RefValue::Int32(_) => 0x10,
-                    RefValue::Other(t, _) => *t,
-                });
+                assert_eq!(
+                    e.value.element_type(),
+                    match v {
+                        RefValue::String(_) => 0x02,
+                        RefValue::Binary(..) => 0x05,
+                        RefValue::Int32(_) => 0x10,
+                        RefValue::Other(t, _) => *t,
+                    }
+                );
                 check_nested(&e.value);
             }
             doc
@@ -68,7 +79,10 @@ fuzz_target!(|data: &[u8]| {
 
     // Round trip through the writer for the types it writes.
     let writable = doc.iter().all(|e| {
-        matches!(e.unwrap().value, Value::String(_) | Value::Binary { .. } | Value::Int32(_))
+        matches!(
+            e.unwrap().value,
+            Value::String(_) | Value::Binary { .. } | Value::Int32(_)
+        )
     });
     let names_ok = doc.iter().all(|e| !e.unwrap().name.contains('\0'));
     if !(writable && names_ok) {
@@ -89,7 +103,14 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut buf = vec![0u8; data.len()];
     let n = write(&mut buf).expect("exact-size buffer");
-    assert_eq!(&buf[..n], data, "writer output differs from the parsed input");
+    assert_eq!(
+        &buf[..n],
+        data,
+        "writer output differs from the parsed input"
+    );
     let mut small = vec![0u8; data.len() - 1];
-    assert!(matches!(typed(write(&mut small)), Err(Error::BufferTooSmall { .. })));
+    assert!(matches!(
+        typed(write(&mut small)),
+        Err(Error::BufferTooSmall { .. })
+    ));
 });

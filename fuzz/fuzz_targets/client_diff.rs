@@ -71,8 +71,13 @@ fn field_value(u: &mut Unstructured<'_>, nonce: &[u8; 32], name: &str) -> AResul
             RefValue::Binary(sub, s)
         }
         ("h", 0..=11) | (_, 1..=3) => RefValue::String(if u.ratio(1, 2)? {
-            u.choose(&["sts.amazonaws.com", "sts.us-west-2.amazonaws.com", "localhost", "example.com"])?
-                .to_string()
+            u.choose(&[
+                "sts.amazonaws.com",
+                "sts.us-west-2.amazonaws.com",
+                "localhost",
+                "example.com",
+            ])?
+            .to_string()
         } else {
             gen::from_tokens(u, gen::HOST_TOKENS, 8)?
         }),
@@ -100,7 +105,9 @@ impl<'a> Arbitrary<'a> for Input {
         } else {
             let n = u.int_in_range(0..=4)?;
             for _ in 0..n {
-                let name = u.choose(&["s", "h", "s", "h", "x", "S", "", "hh", "é"])?.to_string();
+                let name = u
+                    .choose(&["s", "h", "s", "h", "x", "S", "", "hh", "é"])?
+                    .to_string();
                 let v = field_value(u, &nonce, &name)?;
                 fields.push((name, v));
             }
@@ -128,7 +135,11 @@ impl<'a> Arbitrary<'a> for Input {
             5 => Some(String::new()),
             _ => Some(gen::from_alphabet(u, gen::GRAPHIC, 1, 300)?),
         };
-        let time = if u.ratio(15, 16)? { u.int_in_range(0..=MAX_UNIX_SECONDS)? } else { u.arbitrary()? };
+        let time = if u.ratio(15, 16)? {
+            u.int_in_range(0..=MAX_UNIX_SECONDS)?
+        } else {
+            u.arbitrary()?
+        };
         let cap = match u.int_in_range(0..=7)? {
             6 => -(u.int_in_range(1..=64)? as isize),
             7 => u.int_in_range(1..=8)? as isize,
@@ -140,14 +151,29 @@ impl<'a> Arbitrary<'a> for Input {
             3 => KeyChoice::OtherRegion,
             _ => KeyChoice::None,
         };
-        Ok(Input { nonce, fields, mutation, id, secret, token, time, cap, key })
+        Ok(Input {
+            nonce,
+            fields,
+            mutation,
+            id,
+            secret,
+            token,
+            time,
+            cap,
+            key,
+        })
     }
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(i) = Input::arbitrary_take_rest(Unstructured::new(data)) else { return };
+    let Ok(i) = Input::arbitrary_take_rest(Unstructured::new(data)) else {
+        return;
+    };
     let conv = ClientConversation::new(i.nonce);
-    assert_eq!(conv.client_first().to_vec(), refclient::client_first(&i.nonce));
+    assert_eq!(
+        conv.client_first().to_vec(),
+        refclient::client_first(&i.nonce)
+    );
 
     let mut sf = refbson::encode(&i.fields);
     match i.mutation {
@@ -166,7 +192,10 @@ fuzz_target!(|data: &[u8]| {
     let (creds, (akid, secret, token)) = match (creds, rcreds) {
         (Ok(c), Ok(r)) => (c, r),
         (Err(e), Err(r)) => {
-            assert!(refclient::same_error(e, r), "credentials: core {e:?}, reference {r:?}");
+            assert!(
+                refclient::same_error(e, r),
+                "credentials: core {e:?}, reference {r:?}"
+            );
             return stat("credentials rejected by both");
         }
         (c, r) => panic!("credentials: core {c:?}, reference {r:?}"),
@@ -179,12 +208,24 @@ fuzz_target!(|data: &[u8]| {
 
     let got_len = typed(conv.client_final_len(&sf, &creds));
     let rfinal = match &expected {
-        Ok((s, d)) => Some(refclient::client_final(s, &akid, &secret, token.as_deref(), d)),
+        Ok((s, d)) => Some(refclient::client_final(
+            s,
+            &akid,
+            &secret,
+            token.as_deref(),
+            d,
+        )),
         Err(_) => None,
     };
-    match (&got_len, &rsf_len(&i.nonce, &sf, &akid, &secret, token.as_deref())) {
+    match (
+        &got_len,
+        &rsf_len(&i.nonce, &sf, &akid, &secret, token.as_deref()),
+    ) {
         (Ok(n), Ok(m)) => assert_eq!(n, m, "client_final_len"),
-        (Err(e), Err(r)) => assert!(refclient::same_error(*e, *r), "len: core {e:?}, reference {r:?}"),
+        (Err(e), Err(r)) => assert!(
+            refclient::same_error(*e, *r),
+            "len: core {e:?}, reference {r:?}"
+        ),
         (g, w) => panic!("client_final_len: core {g:?}, reference {w:?}"),
     }
 
@@ -207,7 +248,9 @@ fuzz_target!(|data: &[u8]| {
         _ => None,
     };
     let key_mismatch = match (&key, &expected) {
-        (Some(k), Ok((s, d))) => k.date() != &d[..8] || k.region() != s.region || k.service() != "sts",
+        (Some(k), Ok((s, d))) => {
+            k.date() != &d[..8] || k.region() != s.region || k.service() != "sts"
+        }
         _ => false,
     };
 
@@ -219,12 +262,20 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(&out[..*n], &f.client_final[..], "client-final differs");
             // Diagnostics agree with the reference too.
             let mut buf = vec![0u8; f.canonical_request.len()];
-            let n = conv.canonical_request(&sf, &creds, UnixTime(i.time), &mut buf).unwrap();
+            let n = conv
+                .canonical_request(&sf, &creds, UnixTime(i.time), &mut buf)
+                .unwrap();
             assert_eq!(std::str::from_utf8(&buf[..n]).unwrap(), f.canonical_request);
             let mut buf = vec![0u8; f.string_to_sign.len()];
-            let n = conv.string_to_sign(&sf, &creds, UnixTime(i.time), &mut buf).unwrap();
+            let n = conv
+                .string_to_sign(&sf, &creds, UnixTime(i.time), &mut buf)
+                .unwrap();
             assert_eq!(std::str::from_utf8(&buf[..n]).unwrap(), f.string_to_sign);
-            stat(if token.is_some() { "client-final equal (token)" } else { "client-final equal" });
+            stat(if token.is_some() {
+                "client-final equal (token)"
+            } else {
+                "client-final equal"
+            });
         }
         (Err(Error::BufferTooSmall { needed }), Ok(_), Some(f)) => {
             assert!(cap < f.client_final.len(), "BufferTooSmall with room");
@@ -256,5 +307,9 @@ fn rsf_len(
     token: Option<&str>,
 ) -> Result<usize, RefError> {
     let s = refclient::parse_server_first(nonce, sf)?;
-    Ok(refclient::client_final(&s, akid, secret, token, "19700101T000000Z").client_final.len())
+    Ok(
+        refclient::client_final(&s, akid, secret, token, "19700101T000000Z")
+            .client_final
+            .len(),
+    )
 }

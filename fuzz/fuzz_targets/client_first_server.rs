@@ -33,7 +33,9 @@ fn reference(data: &[u8]) -> Result<([u8; 32], &'static str), Error> {
             _ => return Err(Error::ClientFirstUnexpectedField),
         }
     }
-    let (Some(r), Some(p)) = (r, p) else { return Err(Error::ClientFirstMissingField) };
+    let (Some(r), Some(p)) = (r, p) else {
+        return Err(Error::ClientFirstMissingField);
+    };
     let nonce: [u8; 32] = r.try_into().map_err(|_| Error::ClientNonceLength)?;
     let flag = match p {
         110 => "n",
@@ -44,7 +46,10 @@ fn reference(data: &[u8]) -> Result<([u8; 32], &'static str), Error> {
 }
 
 fn is_bson_error(e: Error) -> bool {
-    matches!(e, Error::BsonTruncated | Error::BsonMalformed | Error::BsonTrailingBytes)
+    matches!(
+        e,
+        Error::BsonTruncated | Error::BsonMalformed | Error::BsonTrailingBytes
+    )
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -56,7 +61,10 @@ fuzz_target!(|data: &[u8]| {
             cf
         }
         (Err(e), Err(r)) => {
-            assert!(e == r || is_bson_error(e) && is_bson_error(r), "core {e:?}, reference {r:?}");
+            assert!(
+                e == r || is_bson_error(e) && is_bson_error(r),
+                "core {e:?}, reference {r:?}"
+            );
             stat(e.name());
             return;
         }
@@ -80,13 +88,24 @@ fuzz_target!(|data: &[u8]| {
 
     // The conversation, and the client's view of its server-first.
     let random: [u8; 32] = core::array::from_fn(|i| (i as u8).wrapping_mul(37) ^ data.len() as u8);
-    for host in ["sts.amazonaws.com", "sts.us-west-2.amazonaws.com", "localhost"] {
+    for host in [
+        "sts.amazonaws.com",
+        "sts.us-west-2.amazonaws.com",
+        "localhost",
+    ] {
         let conv = ServerConversation::new(data, random, host).unwrap();
         assert_eq!(conv.client_first(), &cf);
         let len = conv.server_first_len();
-        assert_eq!(len, 85 + host.len(), "PROTOCOL.md A3: server-first = 85 + len(h)");
+        assert_eq!(
+            len,
+            85 + host.len(),
+            "PROTOCOL.md A3: server-first = 85 + len(h)"
+        );
         let mut small = vec![0u8; len - 1];
-        assert_eq!(conv.server_first(&mut small), Err(Error::BufferTooSmall { needed: len }));
+        assert_eq!(
+            conv.server_first(&mut small),
+            Err(Error::BufferTooSmall { needed: len })
+        );
         let mut out = vec![0u8; len + 3];
         assert_eq!(conv.server_first(&mut out), Ok(len));
         let sf = ClientConversation::new(*cf.nonce())
@@ -95,7 +114,10 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(sf.host(), host);
         assert_eq!(sf.region(), conv.region());
         assert_eq!(&sf.server_nonce()[32..], &random);
-        assert_eq!(sf.server_nonce_base64()[..], conv.server_nonce_base64().as_bytes()[..]);
+        assert_eq!(
+            sf.server_nonce_base64()[..],
+            conv.server_nonce_base64().as_bytes()[..]
+        );
     }
     stat("accepted");
 });

@@ -13,7 +13,11 @@ use mongodb_aws_fuzz::typed;
 fn check(h: &str) {
     let got = typed(sts::region_for_host(h));
     let valid = typed(sts::validate_host(h));
-    assert_eq!(valid.err(), got.err(), "{h:?}: validate_host and region_for_host disagree");
+    assert_eq!(
+        valid.err(),
+        got.err(),
+        "{h:?}: validate_host and region_for_host disagree"
+    );
     match (got, refhost::verdict(h)) {
         (Ok(r), HostVerdict::Region(w)) => {
             assert_eq!(r, w, "{h:?}");

@@ -56,21 +56,35 @@ fuzz_target!(|data: &[u8]| {
 
     // finish(): exact length, parseable client-final, token present iff given.
     for token in [None, Some("AQoDYXdzEPT//////////wEXAMPLE=")] {
-        let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", token).unwrap();
+        let creds = Credentials::new(
+            "AKIDEXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            token,
+        )
+        .unwrap();
         let len = conv.client_final_len(data, &creds).unwrap();
         let mut out = vec![0u8; len];
-        let written = conv.finish(data, &creds, UnixTime(1_440_938_160), None, &mut out).unwrap();
+        let written = conv
+            .finish(data, &creds, UnixTime(1_440_938_160), None, &mut out)
+            .unwrap();
         assert_eq!(written, len);
         let cf = Document::parse(&out).unwrap();
         let names: Vec<&str> = cf.iter().map(|e| e.unwrap().name).collect();
-        let expect: &[&str] = if token.is_some() { &["a", "d", "t"] } else { &["a", "d"] };
+        let expect: &[&str] = if token.is_some() {
+            &["a", "d", "t"]
+        } else {
+            &["a", "d"]
+        };
         assert_eq!(names, expect);
         let a = match cf.iter().next().unwrap().unwrap().value {
             Value::String(a) => a,
             v => panic!("a is {v:?}"),
         };
         let region_part = format!("/20150830/{}/sts/aws4_request, ", sf.region());
-        assert!(a.starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"), "{a}");
+        assert!(
+            a.starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"),
+            "{a}"
+        );
         assert!(a.contains(&region_part), "{a}");
     }
 });

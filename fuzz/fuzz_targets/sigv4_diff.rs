@@ -14,8 +14,8 @@
 
 use arbitrary::{Arbitrary, Result as AResult, Unstructured};
 use aws_sigv4::http_request::{
-    self as aws, PayloadChecksumKind, SessionTokenMode as AwsTokenMode, SignableBody, SignableRequest,
-    SigningSettings, UriPathNormalizationMode,
+    self as aws, PayloadChecksumKind, SessionTokenMode as AwsTokenMode, SignableBody,
+    SignableRequest, SigningSettings, UriPathNormalizationMode,
 };
 use libfuzzer_sys::fuzz_target;
 use mongodb_aws_core::sigv4::{self, Payload, Request, Scope, SessionTokenMode, Settings};
@@ -64,26 +64,87 @@ impl Subscriber for Capture {
 // ---- input -----------------------------------------------------------------------------------------
 
 const PATH_TOKENS: &[&str] = &[
-    "/", "/", "a", "b", "example", ".", "..", "//", "%2F", "%2f", "%", "%41", "%zz", "%25", " ", "+",
-    "=", "~", "-", "_", "é", "€", "!", "*", "'", "(", ")", ";", ":", "@", "&", "$", ",", "[", "]",
+    "/", "/", "a", "b", "example", ".", "..", "//", "%2F", "%2f", "%", "%41", "%zz", "%25", " ",
+    "+", "=", "~", "-", "_", "é", "€", "!", "*", "'", "(", ")", ";", ":", "@", "&", "$", ",", "[",
+    "]",
 ];
 const QUERY_TOKENS: &[&str] = &[
-    "a", "b", "Param", "value", "=", "=", "&", "&", "%20", "%2B", "+", "%41", "%e2%82%ac", "%C3%A9",
-    "~", "-", "_", ".", "A", "%3D", "%26", "%", "%zz", "%FF", "é", " ", "X-Amz-Date", "*", "/", ":",
+    "a",
+    "b",
+    "Param",
+    "value",
+    "=",
+    "=",
+    "&",
+    "&",
+    "%20",
+    "%2B",
+    "+",
+    "%41",
+    "%e2%82%ac",
+    "%C3%A9",
+    "~",
+    "-",
+    "_",
+    ".",
+    "A",
+    "%3D",
+    "%26",
+    "%",
+    "%zz",
+    "%FF",
+    "é",
+    " ",
+    "X-Amz-Date",
+    "*",
+    "/",
+    ":",
 ];
 const HEADER_NAMES: &[&str] = &[
-    "My-Header1", "my-header1", "MY-HEADER1", "X-Amz-Meta-a", "Content-Type", "accept", "A", "a",
-    "x-amz-foo", "Content-Length", "zz", "x-amz-target", "Range",
+    "My-Header1",
+    "my-header1",
+    "MY-HEADER1",
+    "X-Amz-Meta-a",
+    "Content-Type",
+    "accept",
+    "A",
+    "a",
+    "x-amz-foo",
+    "Content-Length",
+    "zz",
+    "x-amz-target",
+    "Range",
 ];
 const VALUE_TOKENS: &[&str] = &[
-    "value", " ", " ", "  ", "\t", "a", "\"a   b   c\"", "é", ",", "1", "text/plain", ";", "=",
+    "value",
+    " ",
+    " ",
+    "  ",
+    "\t",
+    "a",
+    "\"a   b   c\"",
+    "é",
+    ",",
+    "1",
+    "text/plain",
+    ";",
+    "=",
 ];
 /// Names aws-sigv4 handles specially by default (excluded from signing, added by the signer, or
 /// redacted in its log): the generator does not use them.
 const RESERVED: &[&str] = &[
-    "authorization", "user-agent", "x-amzn-trace-id", "transfer-encoding", "x-amz-date",
-    "x-amz-content-sha256", "x-amz-security-token", "host", "cookie", "set-cookie",
-    "x-amz-server-side-encryption-customer-key", "x-amz-server-side-encryption-customer-key-md5",
+    "authorization",
+    "user-agent",
+    "x-amzn-trace-id",
+    "transfer-encoding",
+    "x-amz-date",
+    "x-amz-content-sha256",
+    "x-amz-security-token",
+    "host",
+    "cookie",
+    "set-cookie",
+    "x-amz-server-side-encryption-customer-key",
+    "x-amz-server-side-encryption-customer-key-md5",
     "x-amz-copy-source-server-side-encryption-customer-key",
     "x-amz-copy-source-server-side-encryption-customer-key-md5",
 ];
@@ -110,9 +171,15 @@ struct Input {
 impl<'a> Arbitrary<'a> for Input {
     fn arbitrary(u: &mut Unstructured<'a>) -> AResult<Self> {
         let method = if u.ratio(7, 8)? {
-            u.choose(&["GET", "POST", "PUT", "DELETE", "HEAD", "get"])?.to_string()
+            u.choose(&["GET", "POST", "PUT", "DELETE", "HEAD", "get"])?
+                .to_string()
         } else {
-            gen::from_alphabet(u, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-", 1, 8)?
+            gen::from_alphabet(
+                u,
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-",
+                1,
+                8,
+            )?
         };
         let path = format!("/{}", gen::from_tokens(u, PATH_TOKENS, 10)?);
         let query = gen::from_tokens(u, QUERY_TOKENS, 10)?;
@@ -142,11 +209,14 @@ impl<'a> Arbitrary<'a> for Input {
         };
         let time = u.int_in_range(0..=MAX_UNIX_SECONDS)?;
         let region = if u.ratio(3, 4)? {
-            u.choose(&["us-east-1", "eu-west-3", "cn-north-1", "a"])?.to_string()
+            u.choose(&["us-east-1", "eu-west-3", "cn-north-1", "a"])?
+                .to_string()
         } else {
             gen::from_alphabet(u, b"abz019-_.", 1, 12)?
         };
-        let service = u.choose(&["service", "sts", "s3", "execute-api", "x"])?.to_string();
+        let service = u
+            .choose(&["service", "sts", "s3", "execute-api", "x"])?
+            .to_string();
         Ok(Input {
             method,
             path,
@@ -215,11 +285,16 @@ fn query_has_invalid_utf8_escape(q: &str) -> bool {
 
 /// Redacts the session token line as aws-sigv4's log does.
 fn redact(creq: &str, token: Option<&str>) -> String {
-    let Some(t) = token else { return creq.to_string() };
+    let Some(t) = token else {
+        return creq.to_string();
+    };
     let needle = format!("\nx-amz-security-token:{t}\n");
     creq.replacen(
         &needle,
-        &format!("\nx-amz-security-token:** redacted (length={}) **\n", t.len()),
+        &format!(
+            "\nx-amz-security-token:** redacted (length={}) **\n",
+            t.len()
+        ),
         1,
     )
 }

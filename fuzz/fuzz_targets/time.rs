@@ -48,8 +48,15 @@ fuzz_target!(|data: &[u8]| {
     if let Some(n) = data.get(..8) {
         let t = u64::from_le_bytes(n.try_into().unwrap());
         // Bias towards the valid range half of the time.
-        let t = if t & 1 == 0 { t % (MAX_UNIX_SECONDS + 2) } else { t };
-        match (typed(AmzDate::from_unix(UnixTime(t))), refclient::amz_date(t)) {
+        let t = if t & 1 == 0 {
+            t % (MAX_UNIX_SECONDS + 2)
+        } else {
+            t
+        };
+        match (
+            typed(AmzDate::from_unix(UnixTime(t))),
+            refclient::amz_date(t),
+        ) {
             (Ok(d), Ok(r)) => {
                 assert_eq!(d.as_str(), r);
                 assert_eq!(d.date(), &r[..8]);
@@ -61,7 +68,9 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 
-    let Ok(s) = std::str::from_utf8(data) else { return };
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
 
     // AmzDate::parse vs the chrono reference.
     match (typed(AmzDate::parse(s)), ref_amz_parse(s)) {

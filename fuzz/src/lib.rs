@@ -15,7 +15,11 @@ use mongodb_aws_core::Error;
 pub fn check_error(e: Error) {
     let code = e.code();
     let back = Error::from_code(code).unwrap_or_else(|| panic!("{e:?}: code {code} not in table"));
-    assert_eq!(back.name(), e.name(), "{e:?}: from_code(code) is another variant");
+    assert_eq!(
+        back.name(),
+        e.name(),
+        "{e:?}: from_code(code) is another variant"
+    );
     assert!(
         Error::ALL.iter().any(|a| a.code() == code),
         "{e:?} missing from Error::ALL"
@@ -29,7 +33,10 @@ pub fn check_error(e: Error) {
         "{e:?}: bad name {name:?}"
     );
     assert!(!e.message().is_empty(), "{e:?}: empty message");
-    assert!((100..1000).contains(&code), "{e:?}: core code {code} outside 100-999");
+    assert!(
+        (100..1000).contains(&code),
+        "{e:?}: core code {code} outside 100-999"
+    );
     let shown = e.to_string();
     assert!(!shown.is_empty(), "{e:?}: empty Display");
 }

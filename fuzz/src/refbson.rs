@@ -129,7 +129,10 @@ fn read_elements(doc: &[u8], depth: u32) -> Result<Vec<(String, RefValue)>, Malf
     if declared < 0 || declared as usize != doc.len() {
         return Err(Malformed);
     }
-    let mut c = Cur { b: &doc[..doc.len() - 1], i: 4 };
+    let mut c = Cur {
+        b: &doc[..doc.len() - 1],
+        i: 4,
+    };
     let mut out = Vec::new();
     while c.i < c.b.len() {
         let t = c.byte()?;

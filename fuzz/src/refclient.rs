@@ -87,7 +87,10 @@ fn host_error(v: HostVerdict<'_>) -> RefError {
 }
 
 /// A3 + A4.
-pub fn parse_server_first(client_nonce: &[u8; 32], bytes: &[u8]) -> Result<RefServerFirst, RefError> {
+pub fn parse_server_first(
+    client_nonce: &[u8; 32],
+    bytes: &[u8],
+) -> Result<RefServerFirst, RefError> {
     let fields = refbson::parse(bytes).map_err(|_| RefError::Bson)?;
     let mut s: Option<Vec<u8>> = None;
     let mut h: Option<String> = None;
@@ -131,7 +134,11 @@ pub fn parse_server_first(client_nonce: &[u8; 32], bytes: &[u8]) -> Result<RefSe
     if !refhost::scope_region_ok(&region) {
         return Err(RefError::Region);
     }
-    Ok(RefServerFirst { nonce: s, host: h, region })
+    Ok(RefServerFirst {
+        nonce: s,
+        host: h,
+        region,
+    })
 }
 
 /// A7 with the core's character rules. Empty strings count as unset.
@@ -161,7 +168,11 @@ pub fn credentials(
             return Err(RefError::Creds(CredsError::BadToken));
         }
     }
-    Ok((id.to_string(), secret.to_string(), token.map(str::to_string)))
+    Ok((
+        id.to_string(),
+        secret.to_string(),
+        token.map(str::to_string),
+    ))
 }
 
 /// `YYYYMMDD'T'HHMMSS'Z'` from unix seconds, by chrono (4-digit years only).
@@ -213,7 +224,10 @@ pub fn client_final(
     let nonce_b64 = base64::engine::general_purpose::STANDARD.encode(&sf.nonce);
     let mut headers: Vec<(&str, String)> = vec![
         ("content-length", body.len().to_string()),
-        ("content-type", "application/x-www-form-urlencoded".to_string()),
+        (
+            "content-type",
+            "application/x-www-form-urlencoded".to_string(),
+        ),
         ("host", sf.host.clone()),
         ("x-amz-date", amz_date.to_string()),
     ];
@@ -266,7 +280,10 @@ pub fn client_final(
 pub fn same_error(e: mongodb_aws_core::Error, r: RefError) -> bool {
     use mongodb_aws_core::Error as E;
     match r {
-        RefError::Bson => matches!(e, E::BsonTruncated | E::BsonMalformed | E::BsonTrailingBytes),
+        RefError::Bson => matches!(
+            e,
+            E::BsonTruncated | E::BsonMalformed | E::BsonTrailingBytes
+        ),
         RefError::Duplicate => e == E::DuplicateField,
         RefError::WrongType => e == E::WrongFieldType,
         RefError::Subtype => e == E::ServerNonceSubtype,
