@@ -98,6 +98,126 @@
 #define MONGODB_AWS_MAX_SERVER_FIRST_LEN 340
 
 /**
+ * Credentials source: an application-supplied provider.
+ */
+#define MONGODB_AWS_SOURCE_CUSTOM_PROVIDER 1
+
+/**
+ * Credentials source: `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`.
+ */
+#define MONGODB_AWS_SOURCE_ENVIRONMENT 2
+
+/**
+ * Credentials source: STS AssumeRoleWithWebIdentity (EKS IRSA).
+ */
+#define MONGODB_AWS_SOURCE_WEB_IDENTITY 3
+
+/**
+ * Credentials source: ECS task role (`AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`).
+ */
+#define MONGODB_AWS_SOURCE_ECS 4
+
+/**
+ * Credentials source: `AWS_CONTAINER_CREDENTIALS_FULL_URI` (EKS Pod Identity, Lambda SnapStart).
+ */
+#define MONGODB_AWS_SOURCE_CONTAINER_FULL_URI 5
+
+/**
+ * Credentials source: EC2 instance role (IMDSv2).
+ */
+#define MONGODB_AWS_SOURCE_EC2 6
+
+/**
+ * Credentials source: STS AssumeRole.
+ */
+#define MONGODB_AWS_SOURCE_ASSUME_ROLE 7
+
+/**
+ * Credentials source: STS AssumeRoleWithSAML.
+ */
+#define MONGODB_AWS_SOURCE_SAML 8
+
+/**
+ * Chain step: call the application's provider.
+ */
+#define MONGODB_AWS_STEP_CUSTOM_PROVIDER 1
+
+/**
+ * Chain step: use the cached endpoint credentials.
+ */
+#define MONGODB_AWS_STEP_CACHE 2
+
+/**
+ * Chain step: the environment variables (`mongodb_aws_credentials_check`).
+ */
+#define MONGODB_AWS_STEP_ENVIRONMENT 3
+
+/**
+ * Chain step: web identity (`mongodb_aws_web_identity_request`).
+ */
+#define MONGODB_AWS_STEP_WEB_IDENTITY 4
+
+/**
+ * Chain step: ECS (`mongodb_aws_ecs_request`).
+ */
+#define MONGODB_AWS_STEP_ECS 5
+
+/**
+ * Chain step: container full URI (`mongodb_aws_container_request`).
+ */
+#define MONGODB_AWS_STEP_CONTAINER_FULL_URI 6
+
+/**
+ * Chain step: EC2 IMDSv2 (`mongodb_aws_imds_token_request`, ...).
+ */
+#define MONGODB_AWS_STEP_EC2 7
+
+/**
+ * Chain step: nothing applies (EC2 disabled): fail with `MONGODB_AWS_NO_CREDENTIALS`.
+ */
+#define MONGODB_AWS_STEP_NONE 8
+
+/**
+ * URL scheme `http`.
+ */
+#define MONGODB_AWS_SCHEME_HTTP 1
+
+/**
+ * URL scheme `https`.
+ */
+#define MONGODB_AWS_SCHEME_HTTPS 2
+
+/**
+ * Most headers a request view lists (besides `Host`, `Content-Length`, `Connection`).
+ */
+#define MONGODB_AWS_HTTP_MAX_HEADERS 8
+
+/**
+ * Largest response body to read from a credential endpoint or STS (64 KiB).
+ */
+#define MONGODB_AWS_MAX_RESPONSE_LEN 65536
+
+/**
+ * Default IMDSv2 token lifetime in seconds.
+ */
+#define MONGODB_AWS_IMDS_DEFAULT_TOKEN_TTL_SECONDS 30
+
+/**
+ * Length of the server's random half of the nonce.
+ */
+#define MONGODB_AWS_SERVER_RANDOM_LEN 32
+
+/**
+ * Pass as `max_skew_seconds` to skip the clock check (the MongoDB server leaves it to STS).
+ */
+#define MONGODB_AWS_NO_TIME_CHECK UINT64_MAX
+
+/**
+ * What STS allows between `X-Amz-Date` and its clock (15 minutes), for `max_skew_seconds`.
+ */
+#define MONGODB_AWS_MAX_CLOCK_SKEW_SECONDS 900
+
+/**
  * Length of a hex signature (`MONGODB_AWS_SIGNATURE_HEX_LEN` bytes, not NUL-terminated).
  */
 #define MONGODB_AWS_SIGNATURE_HEX_LEN 64
@@ -723,6 +843,474 @@ typedef struct mongodb_aws_credentials {
 } mongodb_aws_credentials;
 
 /**
+ * One HTTP header to sign. Names are matched case-insensitively; repeated names are joined with
+ * `,` in order; values are trimmed and inner runs of spaces collapsed as SigV4 requires.
+ */
+typedef struct mongodb_aws_header {
+    /**
+     * Header name (an HTTP token).
+     */
+    const char *name;
+    /**
+     * Length of `name` in bytes.
+     */
+    size_t name_len;
+    /**
+     * Header value, as sent.
+     */
+    const char *value;
+    /**
+     * Length of `value` in bytes.
+     */
+    size_t value_len;
+} mongodb_aws_header;
+
+/**
+ * A rendered HTTP/1.1 request: views into the caller's output buffer, for HTTP libraries (URL =
+ * `scheme://authority` + `target`, then `headers`, then `body`); raw-socket hosts send the whole
+ * buffer instead. The buffer may hold secrets (tokens, assertions): wipe it after sending.
+ */
+typedef struct mongodb_aws_http_request {
+    /**
+     * `GET`, `PUT` or `POST` (static, NUL-terminated).
+     */
+    const char *method;
+    /**
+     * `MONGODB_AWS_SCHEME_HTTP` or `MONGODB_AWS_SCHEME_HTTPS`.
+     */
+    uint32_t scheme;
+    /**
+     * Port to connect to.
+     */
+    uint16_t port;
+    /**
+     * Host to connect to (an IPv6 address without brackets).
+     */
+    const char *host;
+    /**
+     * Length of `host`.
+     */
+    size_t host_len;
+    /**
+     * `host[:port]` as in the URL and the `Host` header (IPv6 in brackets).
+     */
+    const char *authority;
+    /**
+     * Length of `authority`.
+     */
+    size_t authority_len;
+    /**
+     * Request target: path and query.
+     */
+    const char *target;
+    /**
+     * Length of `target`.
+     */
+    size_t target_len;
+    /**
+     * The headers besides `Host`, `Content-Length` and `Connection`.
+     */
+    struct mongodb_aws_header headers[MONGODB_AWS_HTTP_MAX_HEADERS];
+    /**
+     * Number of entries used in `headers`.
+     */
+    size_t headers_len;
+    /**
+     * The body (form-encoded for STS; empty for GET and PUT).
+     */
+    const uint8_t *body;
+    /**
+     * Length of `body`.
+     */
+    size_t body_len;
+} mongodb_aws_http_request;
+
+/**
+ * Where STS calls go (web identity, AssumeRole, SAML, GetCallerIdentity). All optional (NULL/0):
+ * without any, the global endpoint `https://sts.amazonaws.com` and region `us-east-1`.
+ */
+typedef struct mongodb_aws_sts_endpoint {
+    /**
+     * Test-only base URL override (`MONGODB_AWS_STS_ENDPOINT`; plain http only to loopback).
+     */
+    const char *override_url;
+    /**
+     * Length of `override_url`.
+     */
+    size_t override_url_len;
+    /**
+     * `AWS_STS_REGIONAL_ENDPOINTS` (`regional` or `legacy`).
+     */
+    const char *regional_endpoints;
+    /**
+     * Length of `regional_endpoints`.
+     */
+    size_t regional_endpoints_len;
+    /**
+     * `AWS_REGION`.
+     */
+    const char *region;
+    /**
+     * Length of `region`.
+     */
+    size_t region_len;
+} mongodb_aws_sts_endpoint;
+
+/**
+ * Parameters of AssumeRoleWithWebIdentity (EKS IRSA).
+ */
+typedef struct mongodb_aws_web_identity_params {
+    /**
+     * `AWS_ROLE_ARN`.
+     */
+    const char *role_arn;
+    /**
+     * Length of `role_arn`.
+     */
+    size_t role_arn_len;
+    /**
+     * The token (see `mongodb_aws_web_identity_token_from_file`). Secret.
+     */
+    const char *web_identity_token;
+    /**
+     * Length of `web_identity_token`.
+     */
+    size_t web_identity_token_len;
+    /**
+     * `AWS_ROLE_SESSION_NAME`, or NULL/0 to generate `mongodb-aws-<hex of random>`.
+     */
+    const char *role_session_name;
+    /**
+     * Length of `role_session_name`.
+     */
+    size_t role_session_name_len;
+    /**
+     * 16 bytes from a CSPRNG, used when `role_session_name` is unset (may be NULL otherwise).
+     */
+    const uint8_t *random;
+    /**
+     * `DurationSeconds` (900 to 43200), or 0 for STS's default.
+     */
+    uint32_t duration_seconds;
+    /**
+     * Which STS endpoint (NULL: the global one).
+     */
+    const struct mongodb_aws_sts_endpoint *sts;
+} mongodb_aws_web_identity_params;
+
+/**
+ * Parameters of AssumeRole.
+ */
+typedef struct mongodb_aws_assume_role_params {
+    /**
+     * The role to assume.
+     */
+    const char *role_arn;
+    /**
+     * Length of `role_arn`.
+     */
+    size_t role_arn_len;
+    /**
+     * `RoleSessionName` (2 to 64 of letters, digits and `_+=,.@-`).
+     */
+    const char *role_session_name;
+    /**
+     * Length of `role_session_name`.
+     */
+    size_t role_session_name_len;
+    /**
+     * `ExternalId`, or NULL/0.
+     */
+    const char *external_id;
+    /**
+     * Length of `external_id`.
+     */
+    size_t external_id_len;
+    /**
+     * `DurationSeconds` (900 to 43200), or 0 for STS's default.
+     */
+    uint32_t duration_seconds;
+    /**
+     * MFA device serial number or ARN, or NULL/0 for no MFA.
+     */
+    const char *mfa_serial_number;
+    /**
+     * Length of `mfa_serial_number`.
+     */
+    size_t mfa_serial_number_len;
+    /**
+     * The MFA device's current 6-digit code (with `mfa_serial_number`).
+     */
+    const char *mfa_token_code;
+    /**
+     * Length of `mfa_token_code`.
+     */
+    size_t mfa_token_code_len;
+    /**
+     * Which STS endpoint (NULL: the global one).
+     */
+    const struct mongodb_aws_sts_endpoint *sts;
+} mongodb_aws_assume_role_params;
+
+/**
+ * Parameters of AssumeRoleWithSAML.
+ */
+typedef struct mongodb_aws_saml_params {
+    /**
+     * The role to assume.
+     */
+    const char *role_arn;
+    /**
+     * Length of `role_arn`.
+     */
+    size_t role_arn_len;
+    /**
+     * The ARN of the IAM SAML provider.
+     */
+    const char *principal_arn;
+    /**
+     * Length of `principal_arn`.
+     */
+    size_t principal_arn_len;
+    /**
+     * Base64 of the SAML response. Secret.
+     */
+    const char *saml_assertion;
+    /**
+     * Length of `saml_assertion`.
+     */
+    size_t saml_assertion_len;
+    /**
+     * `DurationSeconds` (900 to 43200), or 0 for STS's default.
+     */
+    uint32_t duration_seconds;
+    /**
+     * Which STS endpoint (NULL: the global one).
+     */
+    const struct mongodb_aws_sts_endpoint *sts;
+} mongodb_aws_saml_params;
+
+/**
+ * Credentials parsed from an endpoint or STS reply: views into the body or the scratch buffer.
+ * Copy what you keep, then wipe the body and the scratch.
+ */
+typedef struct mongodb_aws_fetched_credentials {
+    /**
+     * The credentials (pass to the signing functions while the body and scratch live).
+     */
+    struct mongodb_aws_credentials credentials;
+    /**
+     * Whether `expiration_unix` is set.
+     */
+    bool has_expiration;
+    /**
+     * `Expiration` in seconds since 1970.
+     */
+    uint64_t expiration_unix;
+    /**
+     * The role or user ARN, or NULL.
+     */
+    const char *arn;
+    /**
+     * Length of `arn`.
+     */
+    size_t arn_len;
+    /**
+     * `AssumedRoleId`, or NULL.
+     */
+    const char *assumed_role_id;
+    /**
+     * Length of `assumed_role_id`.
+     */
+    size_t assumed_role_id_len;
+    /**
+     * `AccountId`, or NULL.
+     */
+    const char *account_id;
+    /**
+     * Length of `account_id`.
+     */
+    size_t account_id_len;
+    /**
+     * `MONGODB_AWS_SOURCE_*`.
+     */
+    uint32_t source;
+} mongodb_aws_fetched_credentials;
+
+/**
+ * What the host knows before resolving credentials: environment variable values (NULL/0 when unset;
+ * empty counts as unset) and two flags.
+ */
+typedef struct mongodb_aws_chain_inputs {
+    /**
+     * The application configured a custom provider.
+     */
+    bool custom_provider;
+    /**
+     * The host's cache holds credentials for which `mongodb_aws_cache_is_fresh` is true.
+     */
+    bool fresh_cache;
+    /**
+     * `AWS_EC2_METADATA_DISABLED` is `true` (case-insensitive).
+     */
+    bool ec2_disabled;
+    /**
+     * `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`.
+     */
+    struct mongodb_aws_credentials environment;
+    /**
+     * `AWS_WEB_IDENTITY_TOKEN_FILE`.
+     */
+    const char *web_identity_token_file;
+    /**
+     * Length of `web_identity_token_file`.
+     */
+    size_t web_identity_token_file_len;
+    /**
+     * `AWS_ROLE_ARN`.
+     */
+    const char *role_arn;
+    /**
+     * Length of `role_arn`.
+     */
+    size_t role_arn_len;
+    /**
+     * `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`.
+     */
+    const char *ecs_relative_uri;
+    /**
+     * Length of `ecs_relative_uri`.
+     */
+    size_t ecs_relative_uri_len;
+    /**
+     * `AWS_CONTAINER_CREDENTIALS_FULL_URI`.
+     */
+    const char *container_full_uri;
+    /**
+     * Length of `container_full_uri`.
+     */
+    size_t container_full_uri_len;
+} mongodb_aws_chain_inputs;
+
+/**
+ * One server conversation: caller-owned, fixed size (340 bytes), no allocation, nothing to free.
+ *
+ * Filled by `mongodb_aws_server_conversation_init` from the client's `saslStart` payload, 32 random
+ * bytes and the STS host; keep it until `saslContinue`. Treat the fields as private: the functions
+ * re-check them on every call. Only read by the other functions, so it may be shared between threads.
+ */
+typedef struct mongodb_aws_server_conversation {
+    /**
+     * The client-first message as received (always 52 bytes once checked).
+     */
+    uint8_t client_first[52];
+    /**
+     * The server's random half of the nonce.
+     */
+    uint8_t server_random[MONGODB_AWS_SERVER_RANDOM_LEN];
+    /**
+     * The STS host, `sts_host_len` bytes.
+     */
+    uint8_t sts_host[255];
+    /**
+     * Length of `sts_host`.
+     */
+    uint8_t sts_host_len;
+} mongodb_aws_server_conversation;
+
+/**
+ * A checked client-final: views into the caller's client-final bytes, filled by
+ * `mongodb_aws_server_conversation_client_final`.
+ */
+typedef struct mongodb_aws_client_final {
+    /**
+     * The access key id from `Credential=` (not NUL-terminated).
+     */
+    const char *access_key_id;
+    /**
+     * Length of `access_key_id`.
+     */
+    size_t access_key_id_len;
+    /**
+     * `t`, the session token, or NULL when the client sent none (a non-NULL pointer with length 0
+     * is an empty `t`, which some drivers send and STS rejects).
+     */
+    const char *session_token;
+    /**
+     * Length of `session_token`.
+     */
+    size_t session_token_len;
+    /**
+     * `d`, the signed `X-Amz-Date` (`YYYYMMDD'T'HHMMSS'Z'`), copied.
+     */
+    uint8_t amz_date[16];
+    /**
+     * `d` in seconds since 1970.
+     */
+    uint64_t date_unix;
+} mongodb_aws_client_final;
+
+/**
+ * What STS said about the caller: views into the reply body or the scratch buffer.
+ */
+typedef struct mongodb_aws_caller_identity {
+    /**
+     * The caller's ARN (`arn:aws:iam::ACCT:user/NAME`, `arn:aws:sts::ACCT:assumed-role/ROLE/SESSION`).
+     */
+    const char *arn;
+    /**
+     * Length of `arn`.
+     */
+    size_t arn_len;
+    /**
+     * `UserId`, or NULL if absent.
+     */
+    const char *user_id;
+    /**
+     * Length of `user_id`.
+     */
+    size_t user_id_len;
+    /**
+     * `Account`, or NULL if absent.
+     */
+    const char *account;
+    /**
+     * Length of `account`.
+     */
+    size_t account_len;
+} mongodb_aws_caller_identity;
+
+/**
+ * An STS error document's fields: views into the body or the scratch buffer.
+ */
+typedef struct mongodb_aws_sts_error {
+    /**
+     * `Sender` or `Receiver`, or NULL if absent.
+     */
+    const char *kind;
+    /**
+     * Length of `kind`.
+     */
+    size_t kind_len;
+    /**
+     * The error code (`SignatureDoesNotMatch`, `InvalidClientTokenId`, `AccessDenied`, ...).
+     */
+    const char *code;
+    /**
+     * Length of `code`.
+     */
+    size_t code_len;
+    /**
+     * The message (may be empty).
+     */
+    const char *message;
+    /**
+     * Length of `message`.
+     */
+    size_t message_len;
+} mongodb_aws_sts_error;
+
+/**
  * The credential scope of a signature: the request time, region and service.
  */
 typedef struct mongodb_aws_scope {
@@ -747,29 +1335,6 @@ typedef struct mongodb_aws_scope {
      */
     size_t service_len;
 } mongodb_aws_scope;
-
-/**
- * One HTTP header to sign. Names are matched case-insensitively; repeated names are joined with
- * `,` in order; values are trimmed and inner runs of spaces collapsed as SigV4 requires.
- */
-typedef struct mongodb_aws_header {
-    /**
-     * Header name (an HTTP token).
-     */
-    const char *name;
-    /**
-     * Length of `name` in bytes.
-     */
-    size_t name_len;
-    /**
-     * Header value, as sent.
-     */
-    const char *value;
-    /**
-     * Length of `value` in bytes.
-     */
-    size_t value_len;
-} mongodb_aws_header;
 
 /**
  * An HTTP request to sign, borrowed for the duration of one call.
@@ -969,6 +1534,328 @@ mongodb_aws_status mongodb_aws_client_conversation_string_to_sign(const struct m
                                                                   uint8_t *out,
                                                                   size_t out_cap,
                                                                   size_t *out_len);
+
+/**
+ * Builds the ECS credentials request: `GET <endpoint><relative_uri>` (endpoint
+ * `http://169.254.170.2`, or `endpoint_override`, the test-only `MONGODB_AWS_ECS_ENDPOINT`).
+ * `relative_uri` is `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`. Writes the HTTP/1.1 request into `out`
+ * (output convention as everywhere) and, if `view` is not NULL, its parts into `*view` (views into
+ * `out`). Parse the reply with `mongodb_aws_parse_credentials(MONGODB_AWS_SOURCE_ECS, ...)`.
+ * Timeouts the spec asks for: 10 s. Thread-safe.
+ *
+ * # Safety
+ * Text pointers must point to their lengths of readable bytes (or be NULL with 0); `out` to
+ * `out_cap` writable bytes (or NULL with 0); `out_len` writable; `view` NULL or writable.
+ */
+mongodb_aws_status mongodb_aws_ecs_request(const char *endpoint_override,
+                                           size_t endpoint_override_len,
+                                           const char *relative_uri,
+                                           size_t relative_uri_len,
+                                           uint8_t *out,
+                                           size_t out_cap,
+                                           size_t *out_len,
+                                           struct mongodb_aws_http_request *view);
+
+/**
+ * Builds the container full-URI request: `GET <full_uri>` with `Authorization: <token>` when
+ * `authorization_token` is set (the content of `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`, see
+ * `mongodb_aws_container_token_from_file`, else `AWS_CONTAINER_AUTHORIZATION_TOKEN`). Plain http is
+ * allowed only to loopback and the ECS/EKS link-local addresses
+ * (`MONGODB_AWS_FORBIDDEN_CONTAINER_HOST`). Output and view as for `mongodb_aws_ecs_request`.
+ *
+ * # Safety
+ * As for `mongodb_aws_ecs_request`.
+ */
+mongodb_aws_status mongodb_aws_container_request(const char *full_uri,
+                                                 size_t full_uri_len,
+                                                 const char *authorization_token,
+                                                 size_t authorization_token_len,
+                                                 uint8_t *out,
+                                                 size_t out_cap,
+                                                 size_t *out_len,
+                                                 struct mongodb_aws_http_request *view);
+
+/**
+ * Builds the IMDSv2 token request: `PUT /latest/api/token` with
+ * `X-aws-ec2-metadata-token-ttl-seconds: <ttl_seconds>` (1 to 21600; 30 is the default) to
+ * `http://169.254.169.254` or `endpoint_override`. Timeouts: 1 s to connect and to read; a timeout
+ * here is `MONGODB_AWS_IMDS_TOKEN_TIMEOUT` (its message names the hop limit). Output and view as for
+ * `mongodb_aws_ecs_request`.
+ *
+ * # Safety
+ * As for `mongodb_aws_ecs_request`.
+ */
+mongodb_aws_status mongodb_aws_imds_token_request(const char *endpoint_override,
+                                                  size_t endpoint_override_len,
+                                                  uint32_t ttl_seconds,
+                                                  uint8_t *out,
+                                                  size_t out_cap,
+                                                  size_t *out_len,
+                                                  struct mongodb_aws_http_request *view);
+
+/**
+ * Builds the IMDSv2 role-name request (`GET /latest/meta-data/iam/security-credentials/` with the
+ * token from `mongodb_aws_imds_parse_token`). Output and view as for `mongodb_aws_ecs_request`.
+ *
+ * # Safety
+ * As for `mongodb_aws_ecs_request`.
+ */
+mongodb_aws_status mongodb_aws_imds_role_name_request(const char *endpoint_override,
+                                                      size_t endpoint_override_len,
+                                                      const char *token,
+                                                      size_t token_len,
+                                                      uint8_t *out,
+                                                      size_t out_cap,
+                                                      size_t *out_len,
+                                                      struct mongodb_aws_http_request *view);
+
+/**
+ * Builds the IMDSv2 credentials request for a role name (from `mongodb_aws_imds_parse_role_name`).
+ * Parse the reply with `mongodb_aws_parse_credentials(MONGODB_AWS_SOURCE_EC2, ...)`. Output and view
+ * as for `mongodb_aws_ecs_request`.
+ *
+ * # Safety
+ * As for `mongodb_aws_ecs_request`.
+ */
+mongodb_aws_status mongodb_aws_imds_credentials_request(const char *endpoint_override,
+                                                        size_t endpoint_override_len,
+                                                        const char *token,
+                                                        size_t token_len,
+                                                        const char *role_name,
+                                                        size_t role_name_len,
+                                                        uint8_t *out,
+                                                        size_t out_cap,
+                                                        size_t *out_len,
+                                                        struct mongodb_aws_http_request *view);
+
+/**
+ * Builds the AssumeRoleWithWebIdentity request (`POST` to STS, form body, unsigned). Parse the
+ * reply with `mongodb_aws_parse_credentials(MONGODB_AWS_SOURCE_WEB_IDENTITY, ...)` (a non-200 reply:
+ * `mongodb_aws_parse_sts_error`). Output and view as for `mongodb_aws_ecs_request`; the request
+ * holds the token: wipe `out` after sending.
+ *
+ * # Safety
+ * `params` NULL or valid (its pointers as documented); `out`, `out_len`, `view` as for
+ * `mongodb_aws_ecs_request`.
+ */
+mongodb_aws_status mongodb_aws_web_identity_request(const struct mongodb_aws_web_identity_params *params,
+                                                    uint8_t *out,
+                                                    size_t out_cap,
+                                                    size_t *out_len,
+                                                    struct mongodb_aws_http_request *view);
+
+/**
+ * Builds the AssumeRole request, signed (SigV4) with the `base` credentials at `now_unix`. Parse the
+ * reply with `mongodb_aws_parse_credentials(MONGODB_AWS_SOURCE_ASSUME_ROLE, ...)`. Output and view as
+ * for `mongodb_aws_ecs_request`.
+ *
+ * # Safety
+ * `params` and `base` NULL or valid; `out`, `out_len`, `view` as for `mongodb_aws_ecs_request`.
+ */
+mongodb_aws_status mongodb_aws_assume_role_request(const struct mongodb_aws_assume_role_params *params,
+                                                   const struct mongodb_aws_credentials *base,
+                                                   uint64_t now_unix,
+                                                   uint8_t *out,
+                                                   size_t out_cap,
+                                                   size_t *out_len,
+                                                   struct mongodb_aws_http_request *view);
+
+/**
+ * Builds the AssumeRoleWithSAML request (unsigned). Parse the reply with
+ * `mongodb_aws_parse_credentials(MONGODB_AWS_SOURCE_SAML, ...)`. Output and view as for
+ * `mongodb_aws_ecs_request`; the request holds the assertion: wipe `out` after sending.
+ *
+ * # Safety
+ * `params` NULL or valid; `out`, `out_len`, `view` as for `mongodb_aws_ecs_request`.
+ */
+mongodb_aws_status mongodb_aws_saml_request(const struct mongodb_aws_saml_params *params,
+                                            uint8_t *out,
+                                            size_t out_cap,
+                                            size_t *out_len,
+                                            struct mongodb_aws_http_request *view);
+
+/**
+ * Builds a signed STS GetCallerIdentity request for `creds` at `now_unix` (to check credentials;
+ * `sts` NULL for the global endpoint). Output and view as for `mongodb_aws_ecs_request`.
+ *
+ * # Safety
+ * `creds` NULL or valid; `sts` NULL or valid; `out`, `out_len`, `view` as for
+ * `mongodb_aws_ecs_request`.
+ */
+mongodb_aws_status mongodb_aws_get_caller_identity_request(const struct mongodb_aws_credentials *creds,
+                                                           const struct mongodb_aws_sts_endpoint *sts,
+                                                           uint64_t now_unix,
+                                                           uint8_t *out,
+                                                           size_t out_cap,
+                                                           size_t *out_len,
+                                                           struct mongodb_aws_http_request *view);
+
+/**
+ * Parses a credentials reply body from `source`: `MONGODB_AWS_SOURCE_ECS`,
+ * `MONGODB_AWS_SOURCE_CONTAINER_FULL_URI`, `MONGODB_AWS_SOURCE_EC2` (JSON; EC2 also checks
+ * `Code`), `MONGODB_AWS_SOURCE_WEB_IDENTITY`, `MONGODB_AWS_SOURCE_ASSUME_ROLE`,
+ * `MONGODB_AWS_SOURCE_SAML` (STS XML or JSON); another source is `MONGODB_AWS_INVALID_PARAMETER`.
+ * `scratch` receives decoded text when the body has escapes (a scratch as long as the body always
+ * suffices; NULL/0 if none). `*out` views the body and the scratch. Errors:
+ * `MONGODB_AWS_JSON_*`, `MONGODB_AWS_XML_*`, `MONGODB_AWS_MISSING_RESPONSE_FIELD`,
+ * `MONGODB_AWS_STS_ERROR_RESPONSE` (then `mongodb_aws_parse_sts_error`), credential format errors.
+ * Thread-safe.
+ *
+ * # Safety
+ * `body` must point to `body_len` readable bytes; `scratch` to `scratch_len` writable bytes not
+ * overlapping `body` (or NULL with 0); `out` NULL or writable.
+ */
+mongodb_aws_status mongodb_aws_parse_credentials(uint32_t source,
+                                                 const uint8_t *body,
+                                                 size_t body_len,
+                                                 uint8_t *scratch,
+                                                 size_t scratch_len,
+                                                 struct mongodb_aws_fetched_credentials *out);
+
+/**
+ * Static, NUL-terminated name of a `MONGODB_AWS_SOURCE_*` (`"ecs"`, `"web-identity"`, ...), or
+ * `"unknown"`. Thread-safe.
+ */
+const char *mongodb_aws_source_name(uint32_t source);
+
+/**
+ * Whether cached credentials expiring at `expiration_unix` may still be used at `now_unix`:
+ * strictly more than 5 minutes before expiry (`has_expiration == false`: always). Thread-safe.
+ */
+bool mongodb_aws_cache_is_fresh(bool has_expiration, uint64_t expiration_unix, uint64_t now_unix);
+
+/**
+ * The one step of the credential chain to take now (PROTOCOL.md A7): custom provider, fresh cache,
+ * environment (any of the three variables set), web identity (token file and role ARN set), ECS,
+ * container full URI, else EC2 (or none when EC2 is disabled). No fall-back: the step's result is
+ * the answer. `*out_step` is a `MONGODB_AWS_STEP_*`. Thread-safe.
+ *
+ * # Safety
+ * `inputs` NULL or valid; `out_step` NULL or writable.
+ */
+mongodb_aws_status mongodb_aws_chain_select(const struct mongodb_aws_chain_inputs *inputs,
+                                            uint32_t *out_step);
+
+/**
+ * Checks the client's `saslStart` payload (client-first: exactly `r`, 32 bytes of binary subtype 0,
+ * and `p`, int32 110 or 121) and the STS host this server announces (the host rules of
+ * `mongodb_aws_sts_validate_host`), and fills `*conv`. `server_random`: 32 bytes from a CSPRNG
+ * (`server_random_len` must be 32, else `MONGODB_AWS_INVALID_PARAMETER`). Errors:
+ * `MONGODB_AWS_BSON_*`, `MONGODB_AWS_CLIENT_FIRST_*`, `MONGODB_AWS_DUPLICATE_FIELD`,
+ * `MONGODB_AWS_CLIENT_NONCE_LENGTH`, `MONGODB_AWS_GS2_FLAG_UNSUPPORTED`, `MONGODB_AWS_HOST_*`.
+ * `*conv` is written only on success. Thread-safe; no allocation.
+ *
+ * # Safety
+ * `conv` must be NULL or writable; the other pointers must point to their lengths of readable bytes.
+ */
+mongodb_aws_status mongodb_aws_server_conversation_init(struct mongodb_aws_server_conversation *conv,
+                                                        const uint8_t *client_first,
+                                                        size_t client_first_len,
+                                                        const uint8_t *server_random,
+                                                        size_t server_random_len,
+                                                        const char *sts_host,
+                                                        size_t sts_host_len);
+
+/**
+ * Writes server-first `{s: BinData(0, client nonce + server random), h: STS host}` (85 + host
+ * length bytes): the `saslStart` reply payload. Output convention as everywhere. Thread-safe.
+ *
+ * # Safety
+ * `conv` NULL or initialised; `out` to `out_cap` writable bytes (or NULL with 0); `out_len` NULL or
+ * writable.
+ */
+mongodb_aws_status mongodb_aws_server_conversation_server_first(const struct mongodb_aws_server_conversation *conv,
+                                                                uint8_t *out,
+                                                                size_t out_cap,
+                                                                size_t *out_len);
+
+/**
+ * Checks the client's `saslContinue` payload (client-final `{a, d[, t]}`) with the MongoDB
+ * server's rules: SignedHeaders an in-order subset of the allowed names containing both
+ * `x-mongodb-*` headers, `Credential=` scope `<date of d>/<region of the STS host>/sts/aws4_request`,
+ * `t` present exactly when `x-amz-security-token` is signed. Then, unless `max_skew_seconds` is
+ * `MONGODB_AWS_NO_TIME_CHECK`, that `d` is within `max_skew_seconds` of `now_unix`
+ * (`MONGODB_AWS_REQUEST_TIME_SKEWED`). On success and if `out` is not NULL, fills `*out` with views
+ * into `client_final`. Errors: `MONGODB_AWS_BSON_*`, `MONGODB_AWS_CLIENT_FINAL_*`,
+ * `MONGODB_AWS_AUTHORIZATION_*`, `MONGODB_AWS_SIGNED_HEADERS_*`, `MONGODB_AWS_CREDENTIAL_*`,
+ * `MONGODB_AWS_INVALID_AMZ_DATE`, `MONGODB_AWS_SESSION_TOKEN_SIGNING`, ... Thread-safe.
+ *
+ * # Safety
+ * `conv` NULL or initialised; `client_final` must point to `client_final_len` readable bytes; `out`
+ * NULL or writable.
+ */
+mongodb_aws_status mongodb_aws_server_conversation_client_final(const struct mongodb_aws_server_conversation *conv,
+                                                                const uint8_t *client_final,
+                                                                size_t client_final_len,
+                                                                uint64_t now_unix,
+                                                                uint64_t max_skew_seconds,
+                                                                struct mongodb_aws_client_final *out);
+
+/**
+ * Checks `client_final` like `mongodb_aws_server_conversation_client_final` (no clock check) and
+ * writes the HTTP/1.1 request to forward to STS: `POST /` with `Content-Length: 43`, `Content-Type`,
+ * `Host: <STS host>`, the client's `X-Amz-Date`, `X-Amz-Security-Token` (if `t` was sent),
+ * `X-MongoDB-Server-Nonce`, `X-MongoDB-GS2-CB-Flag`, the client's `Authorization`, a blank line and
+ * the 43-byte body `MONGODB_AWS_GET_CALLER_IDENTITY_BODY`. Send it to the address serving the STS
+ * host (TLS for a real STS); the Host header must stay as is. Output convention as everywhere.
+ * Thread-safe.
+ *
+ * # Safety
+ * As for `mongodb_aws_server_conversation_client_final`, with `out`/`out_len` as everywhere.
+ */
+mongodb_aws_status mongodb_aws_server_conversation_sts_request(const struct mongodb_aws_server_conversation *conv,
+                                                               const uint8_t *client_final,
+                                                               size_t client_final_len,
+                                                               uint8_t *out,
+                                                               size_t out_cap,
+                                                               size_t *out_len);
+
+/**
+ * Parses STS's reply to the forwarded GetCallerIdentity (`http_status` and body, XML or JSON).
+ * `MONGODB_AWS_OK` and `*out` filled when STS identified the caller; `MONGODB_AWS_STS_REJECTED`
+ * when it refused (read the reason with `mongodb_aws_parse_sts_error`); `MONGODB_AWS_STS_REPLY_*`,
+ * `MONGODB_AWS_XML_*`, `MONGODB_AWS_JSON_*` for a malformed reply. `scratch` receives decoded text
+ * when the body has escapes or entities: pass `body_len` bytes (or NULL/0 if the body has none);
+ * views may point into it. Thread-safe.
+ *
+ * # Safety
+ * `body` must point to `body_len` readable bytes; `scratch` to `scratch_len` writable bytes not
+ * overlapping `body` (or NULL with 0); `out` NULL or writable.
+ */
+mongodb_aws_status mongodb_aws_parse_caller_identity(uint32_t http_status,
+                                                     const uint8_t *body,
+                                                     size_t body_len,
+                                                     uint8_t *scratch,
+                                                     size_t scratch_len,
+                                                     struct mongodb_aws_caller_identity *out);
+
+/**
+ * Parses an STS error document (XML `ErrorResponse`, or JSON) into views (see
+ * `mongodb_aws_parse_caller_identity` for `scratch`). Thread-safe.
+ *
+ * # Safety
+ * As for `mongodb_aws_parse_caller_identity`.
+ */
+mongodb_aws_status mongodb_aws_parse_sts_error(const uint8_t *body,
+                                               size_t body_len,
+                                               uint8_t *scratch,
+                                               size_t scratch_len,
+                                               struct mongodb_aws_sts_error *out);
+
+/**
+ * Writes the MongoDB `$external` user name for an ARN: the ARN itself, or for an assumed-role
+ * session its prefix `arn:aws:sts::ACCT:assumed-role/ROLE/` followed by `*` (any session).
+ * `MONGODB_AWS_INVALID_ARN` for a malformed ARN.
+ * Output convention as everywhere. Thread-safe.
+ *
+ * # Safety
+ * `arn` must point to `arn_len` readable bytes; `out`/`out_len` as everywhere.
+ */
+mongodb_aws_status mongodb_aws_user_name_for_arn(const char *arn,
+                                                 size_t arn_len,
+                                                 uint8_t *out,
+                                                 size_t out_cap,
+                                                 size_t *out_len);
 
 /**
  * Derives a signing key for `scope` (its UTC day, region and service) from a secret access key

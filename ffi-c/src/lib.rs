@@ -31,12 +31,16 @@
 
 mod client;
 mod ffi;
+mod providers;
+mod server;
 mod sigv4;
 mod status;
 mod sts;
 mod types;
 
 pub use client::*;
+pub use providers::*;
+pub use server::*;
 pub use sigv4::*;
 pub use status::mongodb_aws_status;
 pub use sts::*;

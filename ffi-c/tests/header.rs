@@ -81,6 +81,10 @@ fn header_declares_every_export_and_only_prefixed_names() {
             }
         }
     }
+    // No comment opener inside a comment (gcc -Wcomment): doc text must not contain a slash-star.
+    for line in h.lines().filter(|l| l.trim_start().starts_with("* ")) {
+        assert!(!line.contains("/*"), "{line}");
+    }
     // Status is passed as uint32_t (STYLE.md 3) and the enum's underlying type is fixed.
     assert!(h.contains("typedef uint32_t mongodb_aws_status;"), "{h}");
     assert!(h.contains("mongodb_aws_status_str(uint32_t status)"));
