@@ -1691,6 +1691,56 @@ mongodb_aws_status mongodb_aws_get_caller_identity_request(const struct mongodb_
                                                            struct mongodb_aws_http_request *view);
 
 /**
+ * Parses the IMDSv2 token reply body; `*out`/`*out_len` view the token inside `body`
+ * (`MONGODB_AWS_INVALID_IMDS_TOKEN` if malformed). Written only on success. Thread-safe.
+ *
+ * # Safety
+ * `body` must point to `body_len` readable bytes; `out` and `out_len` NULL or writable.
+ */
+mongodb_aws_status mongodb_aws_imds_parse_token(const uint8_t *body,
+                                                size_t body_len,
+                                                const char **out,
+                                                size_t *out_len);
+
+/**
+ * Parses the IMDSv2 role-name reply body (the first line); `*out`/`*out_len` view it inside
+ * `body` (`MONGODB_AWS_NO_INSTANCE_ROLE`, `MONGODB_AWS_INVALID_ROLE_NAME`). Thread-safe.
+ *
+ * # Safety
+ * `body` must point to `body_len` readable bytes; `out` and `out_len` NULL or writable.
+ */
+mongodb_aws_status mongodb_aws_imds_parse_role_name(const uint8_t *body,
+                                                    size_t body_len,
+                                                    const char **out,
+                                                    size_t *out_len);
+
+/**
+ * The web identity token from the content of `AWS_WEB_IDENTITY_TOKEN_FILE` (trailing newline
+ * removed, checked: `MONGODB_AWS_INVALID_WEB_IDENTITY_TOKEN`); `*out`/`*out_len` view it inside
+ * `content`. Read the file on every authentication (it rotates). Thread-safe.
+ *
+ * # Safety
+ * `content` must point to `content_len` readable bytes; `out` and `out_len` NULL or writable.
+ */
+mongodb_aws_status mongodb_aws_web_identity_token_from_file(const uint8_t *content,
+                                                            size_t content_len,
+                                                            const char **out,
+                                                            size_t *out_len);
+
+/**
+ * The container authorization token from the content of `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`
+ * (trailing newline removed, checked: `MONGODB_AWS_INVALID_AUTHORIZATION_TOKEN`); `*out`/`*out_len`
+ * view it inside `content`. Read the file on every request. Thread-safe.
+ *
+ * # Safety
+ * `content` must point to `content_len` readable bytes; `out` and `out_len` NULL or writable.
+ */
+mongodb_aws_status mongodb_aws_container_token_from_file(const uint8_t *content,
+                                                         size_t content_len,
+                                                         const char **out,
+                                                         size_t *out_len);
+
+/**
  * Parses a credentials reply body from `source`: `MONGODB_AWS_SOURCE_ECS`,
  * `MONGODB_AWS_SOURCE_CONTAINER_FULL_URI`, `MONGODB_AWS_SOURCE_EC2` (JSON; EC2 also checks
  * `Code`), `MONGODB_AWS_SOURCE_WEB_IDENTITY`, `MONGODB_AWS_SOURCE_ASSUME_ROLE`,

@@ -600,61 +600,91 @@ unsafe fn put_view(s: &str, out: *mut *const c_char, out_len: *mut usize) -> R {
     Ok(())
 }
 
-macro_rules! text_parser {
-    ($(#[$doc:meta])* $name:ident, $core:path, $input:ident) => {
-        $(#[$doc])*
-        ///
-        /// # Safety
-        #[doc = concat!("`", stringify!($input), "` must point to `", stringify!($input), "_len` readable bytes; `out` and `out_len` NULL or writable.")]
-        #[no_mangle]
-        pub unsafe extern "C" fn $name(
-            $input: *const u8,
-            input_len: usize,
-            out: *mut *const c_char,
-            out_len: *mut usize,
-        ) -> mongodb_aws_status {
-            guard(|| {
-                // SAFETY: forwarded contract.
-                unsafe {
-                    let b = bytes($input, input_len)?;
-                    put_view($core(b)?, out, out_len)
-                }
-            })
+/// Parses the IMDSv2 token reply body; `*out`/`*out_len` view the token inside `body`
+/// (`MONGODB_AWS_INVALID_IMDS_TOKEN` if malformed). Written only on success. Thread-safe.
+///
+/// # Safety
+/// `body` must point to `body_len` readable bytes; `out` and `out_len` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_imds_parse_token(
+    body: *const u8,
+    body_len: usize,
+    out: *mut *const c_char,
+    out_len: *mut usize,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        unsafe {
+            let b = bytes(body, body_len)?;
+            put_view(imds::parse_token(b)?, out, out_len)
         }
-    };
+    })
 }
 
-text_parser!(
-    /// Parses the IMDSv2 token reply body; `*out`/`*out_len` view the token inside `body`
-    /// (`MONGODB_AWS_INVALID_IMDS_TOKEN` if malformed). Thread-safe.
-    mongodb_aws_imds_parse_token,
-    imds::parse_token,
-    body
-);
-text_parser!(
-    /// Parses the IMDSv2 role-name reply body (the first line); `*out`/`*out_len` view it inside
-    /// `body` (`MONGODB_AWS_NO_INSTANCE_ROLE`, `MONGODB_AWS_INVALID_ROLE_NAME`). Thread-safe.
-    mongodb_aws_imds_parse_role_name,
-    imds::parse_role_name,
-    body
-);
-text_parser!(
-    /// The web identity token from the content of `AWS_WEB_IDENTITY_TOKEN_FILE` (trailing newline
-    /// removed, checked: `MONGODB_AWS_INVALID_WEB_IDENTITY_TOKEN`); `*out`/`*out_len` view it inside
-    /// `content`. Thread-safe.
-    mongodb_aws_web_identity_token_from_file,
-    web_identity::token_from_file,
-    content
-);
-text_parser!(
-    /// The container authorization token from the content of
-    /// `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE` (trailing newline removed, checked:
-    /// `MONGODB_AWS_INVALID_AUTHORIZATION_TOKEN`); `*out`/`*out_len` view it inside `content`.
-    /// Thread-safe.
-    mongodb_aws_container_token_from_file,
-    container::token_from_file,
-    content
-);
+/// Parses the IMDSv2 role-name reply body (the first line); `*out`/`*out_len` view it inside
+/// `body` (`MONGODB_AWS_NO_INSTANCE_ROLE`, `MONGODB_AWS_INVALID_ROLE_NAME`). Thread-safe.
+///
+/// # Safety
+/// `body` must point to `body_len` readable bytes; `out` and `out_len` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_imds_parse_role_name(
+    body: *const u8,
+    body_len: usize,
+    out: *mut *const c_char,
+    out_len: *mut usize,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        unsafe {
+            let b = bytes(body, body_len)?;
+            put_view(imds::parse_role_name(b)?, out, out_len)
+        }
+    })
+}
+
+/// The web identity token from the content of `AWS_WEB_IDENTITY_TOKEN_FILE` (trailing newline
+/// removed, checked: `MONGODB_AWS_INVALID_WEB_IDENTITY_TOKEN`); `*out`/`*out_len` view it inside
+/// `content`. Read the file on every authentication (it rotates). Thread-safe.
+///
+/// # Safety
+/// `content` must point to `content_len` readable bytes; `out` and `out_len` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_web_identity_token_from_file(
+    content: *const u8,
+    content_len: usize,
+    out: *mut *const c_char,
+    out_len: *mut usize,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        unsafe {
+            let b = bytes(content, content_len)?;
+            put_view(web_identity::token_from_file(b)?, out, out_len)
+        }
+    })
+}
+
+/// The container authorization token from the content of `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`
+/// (trailing newline removed, checked: `MONGODB_AWS_INVALID_AUTHORIZATION_TOKEN`); `*out`/`*out_len`
+/// view it inside `content`. Read the file on every request. Thread-safe.
+///
+/// # Safety
+/// `content` must point to `content_len` readable bytes; `out` and `out_len` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_container_token_from_file(
+    content: *const u8,
+    content_len: usize,
+    out: *mut *const c_char,
+    out_len: *mut usize,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        unsafe {
+            let b = bytes(content, content_len)?;
+            put_view(container::token_from_file(b)?, out, out_len)
+        }
+    })
+}
 
 /// Credentials parsed from an endpoint or STS reply: views into the body or the scratch buffer.
 /// Copy what you keep, then wipe the body and the scratch.
