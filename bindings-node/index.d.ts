@@ -327,6 +327,12 @@ export declare function credentialProvider(options?: GetCredentialsOptions): () 
 /** Empties the process-wide cache; call it after a MONGODB-AWS authentication failure. */
 export declare function clearCredentialCache(): void
 
+/**
+ * Clears the cache whenever `client` (a MongoClient) fails to authenticate a connection (MongoDB
+ * error 18), so the next attempt fetches fresh credentials. Returns a function that stops watching.
+ */
+export declare function clearCacheOnAuthFailure(client: { on(event: 'connectionCheckOutFailed', listener: (event: any) => void): unknown; off(event: 'connectionCheckOutFailed', listener: (event: any) => void): unknown }): () => void
+
 /** The cached endpoint credentials, fresh or not (diagnostics). */
 export declare function cachedCredentials(): Credentials | undefined
 

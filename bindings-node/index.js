@@ -351,6 +351,7 @@ module.exports = {
   getCredentials: providers.getCredentials,
   credentialProvider: providers.credentialProvider,
   clearCredentialCache: providers.clearCredentialCache,
+  clearCacheOnAuthFailure: providers.clearCacheOnAuthFailure,
   cachedCredentials: providers.cachedCredentials,
   assumeRole: providers.assumeRole,
   assumeRoleWithSaml: providers.assumeRoleWithSaml,

@@ -25,6 +25,7 @@ export const {
   getCredentials,
   credentialProvider,
   clearCredentialCache,
+  clearCacheOnAuthFailure,
   cachedCredentials,
   assumeRole,
   assumeRoleWithSaml,

@@ -339,6 +339,30 @@ function credentialProvider(options = {}) {
   }
 }
 
+/** Whether a driver error is an authentication failure (MongoDB error 18). */
+function isAuthFailure(e) {
+  for (let x = e, i = 0; x && i < 5; x = x.cause, i++) {
+    if (x.code === 18 || x.codeName === 'AuthenticationFailed') return true
+  }
+  return false
+}
+
+/**
+ * Clears the cache whenever `client` (a MongoClient) fails to authenticate a connection, so that
+ * the next attempt fetches fresh credentials instead of reusing revoked or rotated ones (the spec:
+ * clear the cache after an authentication failure). Returns a function that stops watching.
+ */
+function clearCacheOnAuthFailure(client) {
+  if (client === null || typeof client !== 'object' || typeof client.on !== 'function') {
+    throw new TypeError('clearCacheOnAuthFailure needs a MongoClient (an EventEmitter)')
+  }
+  const onFailure = (event) => {
+    if (isAuthFailure(event?.error)) clearCredentialCache()
+  }
+  client.on('connectionCheckOutFailed', onFailure)
+  return () => client.off('connectionCheckOutFailed', onFailure)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Explicit providers (not in the automatic chain)
 // ---------------------------------------------------------------------------------------------
@@ -408,6 +432,7 @@ module.exports = {
   getCredentials,
   credentialProvider,
   clearCredentialCache,
+  clearCacheOnAuthFailure,
   cachedCredentials,
   assumeRole,
   assumeRoleWithSaml,

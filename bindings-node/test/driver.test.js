@@ -126,6 +126,43 @@ test('driver + credentialProvider(): a wrong secret fails cleanly with an authen
   }
 })
 
+test('cached endpoint credentials that fail authentication are cleared (clearCacheOnAuthFailure) and refetched', { skip }, async () => {
+  // An ECS endpoint stand-in: first a set with a wrong secret, then the right one.
+  const http = require('node:http')
+  let served = 0
+  const ecs = http.createServer((req, res) => {
+    served++
+    const exp = new Date(Date.now() + 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z')
+    const secret = served === 1 ? 'rotatedAwaySecret/00000000000000000000000' : USER.secret
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end(JSON.stringify({ AccessKeyId: USER.id, SecretAccessKey: secret, Expiration: exp, RoleArn: 'arn:aws:iam::123456789012:role/task' }))
+  })
+  await new Promise((r) => ecs.listen(0, '127.0.0.1', r))
+  const env = { MONGODB_AWS_ECS_ENDPOINT: `http://127.0.0.1:${ecs.address().port}`, AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/credentials/t' }
+  const c1 = client(m.credentialProvider({ env }))
+  const stop = m.clearCacheOnAuthFailure(c1)
+  try {
+    const err = await c1.connect().then(() => null, (e) => e)
+    assert.equal(err?.code, 18, String(err))
+    assert.equal(served, 1)
+    assert.equal(m.cachedCredentials(), undefined, 'the failed set left the cache')
+    await c1.close()
+    const c2 = client(m.credentialProvider({ env }))
+    try {
+      const { users } = await whoAmI(c2)
+      assert.deepEqual(users, [{ user: USER.arn, db: '$external' }])
+      assert.equal(served, 2)
+      assert.equal(m.cachedCredentials().source, 'ecs')
+    } finally {
+      await c2.close()
+    }
+  } finally {
+    stop()
+    await c1.close()
+    ecs.close()
+  }
+})
+
 test('our ClientConversation drives saslStart/saslContinue through a driver connection', { skip }, async () => {
   // Authenticate a first client, then run a second conversation by hand on its connection: the
   // server accepts a fresh saslStart on an authenticated connection (as MongoDB does).

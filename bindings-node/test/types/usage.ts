@@ -20,6 +20,7 @@ import {
   getCredentials,
   credentialProvider,
   clearCredentialCache,
+  clearCacheOnAuthFailure,
   cachedCredentials,
   assumeRole,
   assumeRoleWithSaml,
@@ -92,6 +93,8 @@ async function providers(): Promise<void> {
   const p: () => Promise<AwsCredentialIdentity> = credentialProvider()
   const id2: AwsCredentialIdentity = await p()
   clearCredentialCache()
+  const stop: () => void = clearCacheOnAuthFailure(new (await import('node:events')).EventEmitter())
+  stop()
   const cached: Credentials | undefined = cachedCredentials()
   const role = await assumeRole({ roleArn: 'arn:aws:iam::1:role/r', externalId: 'x', baseCredentials: creds })()
   const saml = await assumeRoleWithSaml({ roleArn: 'r', principalArn: 'p', samlAssertion: 'a' })()
