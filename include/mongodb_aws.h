@@ -1311,32 +1311,6 @@ typedef struct mongodb_aws_sts_error {
 } mongodb_aws_sts_error;
 
 /**
- * The credential scope of a signature: the request time, region and service.
- */
-typedef struct mongodb_aws_scope {
-    /**
-     * Request time in seconds since 1970-01-01T00:00:00Z (read the clock once per request).
-     */
-    uint64_t now_unix;
-    /**
-     * Region (`us-east-1`): 1 to 253 of letters, digits, `-`, `_`, `.`.
-     */
-    const char *region;
-    /**
-     * Length of `region` in bytes.
-     */
-    size_t region_len;
-    /**
-     * Service (`sts`, `s3`, ...): 1 to 64 of letters, digits, `-`, `_`, `.`.
-     */
-    const char *service;
-    /**
-     * Length of `service` in bytes.
-     */
-    size_t service_len;
-} mongodb_aws_scope;
-
-/**
  * An HTTP request to sign, borrowed for the duration of one call.
  *
  * The payload is given either as bytes (`payload`, `payload_len`; hashed by the library) or, when
@@ -1393,6 +1367,86 @@ typedef struct mongodb_aws_request {
      */
     size_t payload_hash_len;
 } mongodb_aws_request;
+
+/**
+ * A GetCallerIdentity request that passed `mongodb_aws_sts_inspect`: views into the request.
+ */
+typedef struct mongodb_aws_signed_request {
+    /**
+     * The access key id from `Credential=` (look up its secret with it).
+     */
+    const char *access_key_id;
+    /**
+     * Length of `access_key_id`.
+     */
+    size_t access_key_id_len;
+    /**
+     * The `Host` header.
+     */
+    const char *host;
+    /**
+     * Length of `host`.
+     */
+    size_t host_len;
+    /**
+     * The region the host implies (may point to static storage).
+     */
+    const char *region;
+    /**
+     * Length of `region`.
+     */
+    size_t region_len;
+    /**
+     * `X-Amz-Security-Token`, or NULL when absent.
+     */
+    const char *session_token;
+    /**
+     * Length of `session_token`.
+     */
+    size_t session_token_len;
+    /**
+     * `X-MongoDB-Server-Nonce`, or NULL when absent (check it against replays).
+     */
+    const char *server_nonce;
+    /**
+     * Length of `server_nonce`.
+     */
+    size_t server_nonce_len;
+    /**
+     * `X-Amz-Date`, copied.
+     */
+    uint8_t amz_date[16];
+    /**
+     * `X-Amz-Date` in seconds since 1970.
+     */
+    uint64_t date_unix;
+} mongodb_aws_signed_request;
+
+/**
+ * The credential scope of a signature: the request time, region and service.
+ */
+typedef struct mongodb_aws_scope {
+    /**
+     * Request time in seconds since 1970-01-01T00:00:00Z (read the clock once per request).
+     */
+    uint64_t now_unix;
+    /**
+     * Region (`us-east-1`): 1 to 253 of letters, digits, `-`, `_`, `.`.
+     */
+    const char *region;
+    /**
+     * Length of `region` in bytes.
+     */
+    size_t region_len;
+    /**
+     * Service (`sts`, `s3`, ...): 1 to 64 of letters, digits, `-`, `_`, `.`.
+     */
+    const char *service;
+    /**
+     * Length of `service` in bytes.
+     */
+    size_t service_len;
+} mongodb_aws_scope;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1906,6 +1960,40 @@ mongodb_aws_status mongodb_aws_user_name_for_arn(const char *arn,
                                                  uint8_t *out,
                                                  size_t out_cap,
                                                  size_t *out_len);
+
+/**
+ * For an STS stand-in: checks what needs no secret in a received GetCallerIdentity request
+ * (`POST /` with the 43-byte body, one `Authorization` whose scope matches `X-Amz-Date` and the
+ * region of `Host`, the signed headers present, a token only if signed) and, if `out` is not NULL,
+ * fills `*out` with views into the request. `req->payload` is the body; `req->payload_hash` must be
+ * NULL. Errors: `MONGODB_AWS_NOT_GET_CALLER_IDENTITY`, `MONGODB_AWS_MISSING_AUTHORIZATION`,
+ * `MONGODB_AWS_DUPLICATE_HEADER`, `MONGODB_AWS_AUTHORIZATION_*`, `MONGODB_AWS_SIGNED_HEADERS_INVALID`,
+ * `MONGODB_AWS_SIGNED_HEADER_ABSENT`, `MONGODB_AWS_CREDENTIAL_SCOPE_*`, ... Thread-safe.
+ *
+ * # Safety
+ * `req` NULL or valid (as for `mongodb_aws_sign`); `out` NULL or writable.
+ */
+mongodb_aws_status mongodb_aws_sts_inspect(const struct mongodb_aws_request *req,
+                                           struct mongodb_aws_signed_request *out);
+
+/**
+ * For an STS stand-in: `mongodb_aws_sts_inspect`, then the secret-dependent checks:
+ * `MONGODB_AWS_REQUEST_TIME_SKEWED` if `X-Amz-Date` is more than 15 minutes from `now_unix`;
+ * `MONGODB_AWS_SESSION_TOKEN_MISMATCH` unless the request's token equals `expected_token`
+ * (NULL/0: the key has no token; both absent match); `MONGODB_AWS_SIGNATURE_MISMATCH` unless the
+ * signature recomputed with `secret` equals the request's. Token and signature comparisons are
+ * constant-time. Replay of `X-MongoDB-Server-Nonce` is the caller's to check. Thread-safe.
+ *
+ * # Safety
+ * `req` NULL or valid; `secret` and `expected_token` must point to their lengths of readable bytes
+ * (or be NULL with 0).
+ */
+mongodb_aws_status mongodb_aws_sts_verify(const struct mongodb_aws_request *req,
+                                          const char *secret,
+                                          size_t secret_len,
+                                          const char *expected_token,
+                                          size_t expected_token_len,
+                                          uint64_t now_unix);
 
 /**
  * Derives a signing key for `scope` (its UTC day, region and service) from a secret access key

@@ -401,3 +401,140 @@ const _: () = {
     );
     assert!(sts::MAX_HOST_LEN == 255);
 };
+
+// ---- STS side: verifying a forwarded GetCallerIdentity request (core `verify`) -----------------
+
+/// A GetCallerIdentity request that passed `mongodb_aws_sts_inspect`: views into the request.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct mongodb_aws_signed_request {
+    /// The access key id from `Credential=` (look up its secret with it).
+    pub access_key_id: *const c_char,
+    /// Length of `access_key_id`.
+    pub access_key_id_len: usize,
+    /// The `Host` header.
+    pub host: *const c_char,
+    /// Length of `host`.
+    pub host_len: usize,
+    /// The region the host implies (may point to static storage).
+    pub region: *const c_char,
+    /// Length of `region`.
+    pub region_len: usize,
+    /// `X-Amz-Security-Token`, or NULL when absent.
+    pub session_token: *const c_char,
+    /// Length of `session_token`.
+    pub session_token_len: usize,
+    /// `X-MongoDB-Server-Nonce`, or NULL when absent (check it against replays).
+    pub server_nonce: *const c_char,
+    /// Length of `server_nonce`.
+    pub server_nonce_len: usize,
+    /// `X-Amz-Date`, copied.
+    pub amz_date: [u8; 16],
+    /// `X-Amz-Date` in seconds since 1970.
+    pub date_unix: u64,
+}
+
+/// The core view of a received request: `req->payload` is the body; `req->payload_hash` must be NULL.
+///
+/// # Safety
+/// `req`'s documented contract.
+unsafe fn incoming<'a>(
+    req: &'a crate::types::mongodb_aws_request,
+    headers: &'a mut crate::types::HeaderBuf<'a>,
+) -> R<mongodb_aws_core::verify::IncomingRequest<'a>> {
+    if !req.payload_hash.is_null() || req.payload_hash_len != 0 {
+        return Err(Error::InvalidParameter.into());
+    }
+    // SAFETY: forwarded contract.
+    let r = unsafe { req.view(headers)? };
+    let body = match r.payload {
+        mongodb_aws_core::sigv4::Payload::Bytes(b) => b,
+        _ => return Err(Error::InvalidParameter.into()),
+    };
+    Ok(mongodb_aws_core::verify::IncomingRequest {
+        method: r.method,
+        path: r.path,
+        query: r.query,
+        headers: r.headers,
+        body,
+    })
+}
+
+/// For an STS stand-in: checks what needs no secret in a received GetCallerIdentity request
+/// (`POST /` with the 43-byte body, one `Authorization` whose scope matches `X-Amz-Date` and the
+/// region of `Host`, the signed headers present, a token only if signed) and, if `out` is not NULL,
+/// fills `*out` with views into the request. `req->payload` is the body; `req->payload_hash` must be
+/// NULL. Errors: `MONGODB_AWS_NOT_GET_CALLER_IDENTITY`, `MONGODB_AWS_MISSING_AUTHORIZATION`,
+/// `MONGODB_AWS_DUPLICATE_HEADER`, `MONGODB_AWS_AUTHORIZATION_*`, `MONGODB_AWS_SIGNED_HEADERS_INVALID`,
+/// `MONGODB_AWS_SIGNED_HEADER_ABSENT`, `MONGODB_AWS_CREDENTIAL_SCOPE_*`, ... Thread-safe.
+///
+/// # Safety
+/// `req` NULL or valid (as for `mongodb_aws_sign`); `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_sts_inspect(
+    req: *const crate::types::mongodb_aws_request,
+    out: *mut mongodb_aws_signed_request,
+) -> mongodb_aws_status {
+    guard(|| {
+        let mut headers: crate::types::HeaderBuf<'_> =
+            [("", ""); crate::types::MONGODB_AWS_MAX_HEADERS];
+        // SAFETY: forwarded contract.
+        let incoming = unsafe { incoming(reference(req)?, &mut headers)? };
+        let s = mongodb_aws_core::verify::inspect(incoming)?;
+        // SAFETY: forwarded contract (NULL allowed).
+        if let Some(out) = unsafe { out.as_mut() } {
+            let (token, token_len) = opt_view(s.session_token());
+            let (nonce, nonce_len) = opt_view(s.server_nonce());
+            *out = mongodb_aws_signed_request {
+                access_key_id: s.access_key_id().as_ptr().cast(),
+                access_key_id_len: s.access_key_id().len(),
+                host: s.host().as_ptr().cast(),
+                host_len: s.host().len(),
+                region: s.region().as_ptr().cast(),
+                region_len: s.region().len(),
+                session_token: token,
+                session_token_len: token_len,
+                server_nonce: nonce,
+                server_nonce_len: nonce_len,
+                amz_date: *s.date().as_bytes(),
+                date_unix: s.date().to_unix().0,
+            };
+        }
+        Ok(())
+    })
+}
+
+/// For an STS stand-in: `mongodb_aws_sts_inspect`, then the secret-dependent checks:
+/// `MONGODB_AWS_REQUEST_TIME_SKEWED` if `X-Amz-Date` is more than 15 minutes from `now_unix`;
+/// `MONGODB_AWS_SESSION_TOKEN_MISMATCH` unless the request's token equals `expected_token`
+/// (NULL/0: the key has no token; both absent match); `MONGODB_AWS_SIGNATURE_MISMATCH` unless the
+/// signature recomputed with `secret` equals the request's. Token and signature comparisons are
+/// constant-time. Replay of `X-MongoDB-Server-Nonce` is the caller's to check. Thread-safe.
+///
+/// # Safety
+/// `req` NULL or valid; `secret` and `expected_token` must point to their lengths of readable bytes
+/// (or be NULL with 0).
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_sts_verify(
+    req: *const crate::types::mongodb_aws_request,
+    secret: *const c_char,
+    secret_len: usize,
+    expected_token: *const c_char,
+    expected_token_len: usize,
+    now_unix: u64,
+) -> mongodb_aws_status {
+    guard(|| {
+        let mut headers: crate::types::HeaderBuf<'_> =
+            [("", ""); crate::types::MONGODB_AWS_MAX_HEADERS];
+        // SAFETY: forwarded contract.
+        let (incoming, secret, token) = unsafe {
+            (
+                incoming(reference(req)?, &mut headers)?,
+                text(secret, secret_len)?,
+                crate::ffi::opt_text(expected_token, expected_token_len)?,
+            )
+        };
+        let s = mongodb_aws_core::verify::inspect(incoming)?;
+        Ok(s.verify(secret, token, UnixTime(now_unix))?)
+    })
+}

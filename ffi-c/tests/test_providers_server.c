@@ -8,8 +8,9 @@
  *   - provider request builders (ECS, container full URI, IMDSv2, web identity, AssumeRole, SAML,
  *     GetCallerIdentity) checked through their HTTP views, and the reply parsers on documented
  *     reply shapes; the chain order and the freshness rule;
+ *   - the STS side: inspecting and verifying the forwarded request (signature, token, time, shape);
  *   - NULL arguments and short buffers for every new output; every status of the 120-139, 400-419 and
- *     500-559 blocks reached (except those only a host's I/O produces).
+ *     500-599 blocks reached (except those only a host's I/O or key table produces).
  *
  * Usage: test_providers_server TESTDATA_DIR
  */
@@ -321,6 +322,136 @@ static void server_errors(void) {
         CHECK(n == 5);
     }
 #undef FINAL
+}
+
+/* ---- the STS side: verifying the forwarded request ------------------------------------------------- */
+
+typedef struct {
+    char text[4096];
+    mongodb_aws_header headers[16];
+    size_t n_headers;
+    mongodb_aws_request req;
+} http_req;
+
+/* Splits an HTTP/1.1 request (as mongodb_aws_server_conversation_sts_request writes it). */
+static void parse_http(const uint8_t *b, size_t len, http_req *h) {
+    char *p, *eol, *body;
+    memset(h, 0, sizeof *h);
+    memcpy(h->text, b, len);
+    body = strstr(h->text, "\r\n\r\n");
+    *body = '\0';
+    body += 4;
+    eol = strstr(h->text, "\r\n");
+    *eol = '\0';
+    h->req.method = "POST";
+    h->req.method_len = 4;
+    h->req.path = "/";
+    h->req.path_len = 1;
+    for (p = eol + 2; p && *p; p = eol ? eol + 2 : NULL) {
+        char *colon = strstr(p, ": ");
+        eol = strstr(p, "\r\n");
+        if (eol) *eol = '\0';
+        h->headers[h->n_headers].name = p;
+        h->headers[h->n_headers].name_len = (size_t)(colon - p);
+        h->headers[h->n_headers].value = colon + 2;
+        h->headers[h->n_headers].value_len = strlen(colon + 2);
+        h->n_headers++;
+    }
+    h->req.headers = h->headers;
+    h->req.headers_len = h->n_headers;
+    h->req.payload = (const uint8_t *)body;
+    h->req.payload_len = (size_t)(h->text + len - body);
+}
+
+static void sts_side(void) {
+    static http_req h;
+    mongodb_aws_signed_request info;
+    const char *secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    uint64_t now = 1440938160;
+    size_t l, tl, i;
+    char *inputs_text = tl_read(testdata, GCI "/inputs.json", &l);
+    tj_value *inputs = tj_parse(inputs_text);
+    const char *token = tj_str(inputs, "session_token");
+    tl = strlen(token);
+    /* With a session token. */
+    EXPECT(mongodb_aws_server_conversation_sts_request(&sconv, final_tok, final_tok_len, out, sizeof out, &n),
+           MONGODB_AWS_OK);
+    parse_http(out, n, &h);
+    CHECK(h.n_headers == 8);
+    memset(&info, 0, sizeof info);
+    EXPECT(mongodb_aws_sts_inspect(&h.req, &info), MONGODB_AWS_OK);
+    CHECK(view_eq(info.access_key_id, info.access_key_id_len, "AKIDEXAMPLE"));
+    CHECK(view_eq(info.host, info.host_len, "sts.amazonaws.com") && view_eq(info.region, info.region_len, "us-east-1"));
+    CHECK(view_eq(info.session_token, info.session_token_len, token));
+    CHECK(view_eq(info.server_nonce, info.server_nonce_len, tj_str(inputs, "server_nonce_base64")));
+    CHECK(info.date_unix == now && memcmp(info.amz_date, "20150830T123600Z", 16) == 0);
+    EXPECT(mongodb_aws_sts_verify(&h.req, secret, strlen(secret), token, tl, now), MONGODB_AWS_OK);
+    EXPECT(mongodb_aws_sts_verify(&h.req, secret, strlen(secret), token, tl, now + 900), MONGODB_AWS_OK);
+    EXPECT(mongodb_aws_sts_verify(&h.req, secret, strlen(secret), token, tl, now + 901), MONGODB_AWS_REQUEST_TIME_SKEWED);
+    EXPECT(mongodb_aws_sts_verify(&h.req, secret, strlen(secret), NULL, 0, now), MONGODB_AWS_SESSION_TOKEN_MISMATCH);
+    EXPECT(mongodb_aws_sts_verify(&h.req, secret, strlen(secret), token, tl - 1, now), MONGODB_AWS_SESSION_TOKEN_MISMATCH);
+    EXPECT(mongodb_aws_sts_verify(&h.req, "wrong-secret", 12, token, tl, now), MONGODB_AWS_SIGNATURE_MISMATCH);
+    /* Without a token; then tampering. */
+    EXPECT(mongodb_aws_server_conversation_sts_request(&sconv, final_notok, final_notok_len, out, sizeof out, &n),
+           MONGODB_AWS_OK);
+    parse_http(out, n, &h);
+    EXPECT(mongodb_aws_sts_verify(&h.req, secret, strlen(secret), NULL, 0, now), MONGODB_AWS_OK);
+    EXPECT(mongodb_aws_sts_verify(&h.req, secret, strlen(secret), "t", 1, now), MONGODB_AWS_SESSION_TOKEN_MISMATCH);
+    for (i = 0; i < h.n_headers; i++) {
+        if (view_eq(h.headers[i].name, h.headers[i].name_len, "X-MongoDB-Server-Nonce")) {
+            /* another nonce: the signature no longer matches */
+            ((char *)h.headers[i].value)[0] ^= 1;
+            EXPECT(mongodb_aws_sts_verify(&h.req, secret, strlen(secret), NULL, 0, now), MONGODB_AWS_SIGNATURE_MISMATCH);
+            ((char *)h.headers[i].value)[0] ^= 1;
+        }
+    }
+    h.req.method = "GET";
+    h.req.method_len = 3;
+    EXPECT(mongodb_aws_sts_inspect(&h.req, NULL), MONGODB_AWS_NOT_GET_CALLER_IDENTITY);
+    h.req.method = "POST";
+    h.req.method_len = 4;
+    h.req.payload_hash = "UNSIGNED-PAYLOAD";
+    h.req.payload_hash_len = 16;
+    EXPECT(mongodb_aws_sts_inspect(&h.req, NULL), MONGODB_AWS_INVALID_PARAMETER);
+    h.req.payload_hash = NULL;
+    h.req.payload_hash_len = 0;
+    {
+        /* Duplicate Host; missing Authorization; a signed header absent; SignedHeaders out of order. */
+        mongodb_aws_header saved[16];
+        memcpy(saved, h.headers, sizeof saved);
+        h.headers[h.n_headers].name = "Host";
+        h.headers[h.n_headers].name_len = 4;
+        h.headers[h.n_headers].value = "evil.example.com";
+        h.headers[h.n_headers].value_len = 16;
+        h.req.headers_len = h.n_headers + 1;
+        EXPECT(mongodb_aws_sts_inspect(&h.req, NULL), MONGODB_AWS_DUPLICATE_HEADER);
+        h.req.headers_len = h.n_headers;
+        for (i = 0; i < h.n_headers; i++) {
+            if (view_eq(h.headers[i].name, h.headers[i].name_len, "Authorization")) {
+                h.headers[i].name = "X-Other";
+                h.headers[i].name_len = 7;
+                EXPECT(mongodb_aws_sts_inspect(&h.req, NULL), MONGODB_AWS_MISSING_AUTHORIZATION);
+                memcpy(h.headers, saved, sizeof saved);
+                h.headers[i].value =
+                    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/sts/aws4_request, "
+                    "SignedHeaders=x-amz-date;host;x-mongodb-server-nonce, "
+                    "Signature=839d01251b7fc911c2d27c442dc2e78ccc2b4c31f71b48e639ceaa32e321b8be";
+                h.headers[i].value_len = strlen(h.headers[i].value);
+                EXPECT(mongodb_aws_sts_inspect(&h.req, NULL), MONGODB_AWS_SIGNED_HEADERS_INVALID);
+                h.headers[i].value =
+                    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/sts/aws4_request, "
+                    "SignedHeaders=host;x-amz-date;x-not-sent, "
+                    "Signature=839d01251b7fc911c2d27c442dc2e78ccc2b4c31f71b48e639ceaa32e321b8be";
+                h.headers[i].value_len = strlen(h.headers[i].value);
+                EXPECT(mongodb_aws_sts_inspect(&h.req, NULL), MONGODB_AWS_SIGNED_HEADER_ABSENT);
+                memcpy(h.headers, saved, sizeof saved);
+            }
+        }
+    }
+    EXPECT(mongodb_aws_sts_inspect(NULL, &info), MONGODB_AWS_NULL_ARGUMENT);
+    EXPECT(mongodb_aws_sts_verify(&h.req, NULL, 5, NULL, 0, now), MONGODB_AWS_NULL_ARGUMENT);
+    free(inputs_text);
+    tj_free(inputs);
 }
 
 /* ---- STS replies and ARN mapping ------------------------------------------------------------------ */
@@ -898,19 +1029,20 @@ static void sweep(int iterations) {
 }
 
 static void every_status_observed(void) {
-    /* Statuses only a host's I/O produces (timeouts, unreachable, HTTP status, body too large), or
-     * the STS-side verifier (560-599, not in the C API yet). */
+    /* Statuses only a host produces: its I/O (timeouts, unreachable, HTTP status, body too large)
+     * and, for an STS stand-in, its key table and nonce memory. */
     static const uint32_t host_only[] = {MONGODB_AWS_ENDPOINT_HTTP_STATUS, MONGODB_AWS_ENDPOINT_TIMEOUT,
                                          MONGODB_AWS_ENDPOINT_UNREACHABLE, MONGODB_AWS_IMDS_TOKEN_TIMEOUT,
-                                         MONGODB_AWS_ENDPOINT_BAD_RESPONSE};
+                                         MONGODB_AWS_ENDPOINT_BAD_RESPONSE, MONGODB_AWS_UNKNOWN_ACCESS_KEY_ID,
+                                         MONGODB_AWS_NONCE_REPLAYED};
     uint32_t c;
     int missing = 0;
-    for (c = 120; c < 560; c++) {
+    for (c = 120; c < 600; c++) {
         size_t k;
         int skip = 0;
         if ((c >= 140 && c < 400) || strcmp(mongodb_aws_status_name(c), "UNKNOWN") == 0 || seen[c]) continue;
         for (k = 0; k < sizeof host_only / sizeof host_only[0]; k++) skip |= host_only[k] == c;
-        printf("  status %u %s not reached%s\n", c, mongodb_aws_status_name(c), skip ? " (host I/O only)" : " (REQUIRED)");
+        printf("  status %u %s not reached%s\n", c, mongodb_aws_status_name(c), skip ? " (host only)" : " (REQUIRED)");
         if (!skip) missing++;
     }
     CHECK(missing == 0);
@@ -934,6 +1066,7 @@ int main(int argc, char **argv) {
     tj_free(derived);
     free(derived_text);
     server_errors();
+    sts_side();
     sts_replies();
     provider_requests();
     provider_replies();
