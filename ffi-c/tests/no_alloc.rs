@@ -1,0 +1,337 @@
+//! The C API's promise, counted: no export allocates except `mongodb_aws_signing_key_new` (one
+//! allocation) — not the conversation, the signer, the server side, the providers, nor the error
+//! paths and size queries. Counted by a thread-local global allocator around each call.
+
+use mongodb_aws::*;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::ptr::{null, null_mut};
+
+struct Counting;
+
+thread_local! {
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Runs `f` and returns (its status, the allocations it made).
+fn counted(f: impl FnOnce() -> mongodb_aws_status) -> (mongodb_aws_status, usize) {
+    let before = ALLOCS.with(Cell::get);
+    let s = f();
+    (s, ALLOCS.with(Cell::get) - before)
+}
+
+const OK: mongodb_aws_status = mongodb_aws_status::MONGODB_AWS_OK;
+const AKID: &str = "AKIDEXAMPLE";
+const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+const TOKEN: &str = "AQoDYXdzEPT//////////wEXAMPLEtoken";
+const NOW: u64 = 1_440_938_160;
+
+fn creds(token: Option<&str>) -> mongodb_aws_credentials {
+    mongodb_aws_credentials {
+        access_key_id: AKID.as_ptr().cast(),
+        access_key_id_len: AKID.len(),
+        secret_access_key: SECRET.as_ptr().cast(),
+        secret_access_key_len: SECRET.len(),
+        session_token: token.map_or(null(), |t| t.as_ptr().cast()),
+        session_token_len: token.map_or(0, str::len),
+    }
+}
+
+fn header(n: &'static str, v: &'static str) -> mongodb_aws_header {
+    mongodb_aws_header {
+        name: n.as_ptr().cast(),
+        name_len: n.len(),
+        value: v.as_ptr().cast(),
+        value_len: v.len(),
+    }
+}
+
+#[test]
+fn no_export_allocates_but_the_signing_key() {
+    let mut out = vec![0u8; 8192];
+    let mut n = 0usize;
+    let c = creds(Some(TOKEN));
+    let scope = mongodb_aws_scope {
+        now_unix: NOW,
+        region: "us-east-1".as_ptr().cast(),
+        region_len: 9,
+        service: "sts".as_ptr().cast(),
+        service_len: 3,
+    };
+    let nonce = [7u8; 32];
+    let mut conv = mongodb_aws_client_conversation { nonce: [0; 32] };
+    let mut checks = 0;
+    let mut expect =
+        |label: &str, (s, a): (mongodb_aws_status, usize), want: mongodb_aws_status| {
+            assert_eq!(s, want, "{label}");
+            assert_eq!(a, 0, "{label} allocated {a} times");
+            checks += 1;
+        };
+
+    unsafe {
+        expect(
+            "conversation_init",
+            counted(|| mongodb_aws_client_conversation_init(&mut conv, nonce.as_ptr(), 32)),
+            OK,
+        );
+        expect(
+            "client_first",
+            counted(|| {
+                mongodb_aws_client_conversation_client_first(&conv, out.as_mut_ptr(), 52, &mut n)
+            }),
+            OK,
+        );
+        // Server side: client-first -> server-first.
+        let client_first = out[..52].to_vec();
+        let mut sconv: mongodb_aws_server_conversation = std::mem::zeroed();
+        let random = [9u8; 32];
+        expect(
+            "server_conversation_init",
+            counted(|| {
+                mongodb_aws_server_conversation_init(
+                    &mut sconv,
+                    client_first.as_ptr(),
+                    52,
+                    random.as_ptr(),
+                    32,
+                    "sts.amazonaws.com".as_ptr().cast(),
+                    17,
+                )
+            }),
+            OK,
+        );
+        expect(
+            "server_first",
+            counted(|| {
+                mongodb_aws_server_conversation_server_first(
+                    &sconv,
+                    out.as_mut_ptr(),
+                    out.len(),
+                    &mut n,
+                )
+            }),
+            OK,
+        );
+        let server_first = out[..n].to_vec();
+        let mut view: mongodb_aws_server_first = std::mem::zeroed();
+        expect(
+            "parse_server_first",
+            counted(|| {
+                mongodb_aws_client_conversation_parse_server_first(
+                    &conv,
+                    server_first.as_ptr(),
+                    server_first.len(),
+                    &mut view,
+                )
+            }),
+            OK,
+        );
+        // The signing key: exactly one allocation, freed by _free.
+        let mut key: *mut mongodb_aws_signing_key = null_mut();
+        let (s, a) = counted(|| {
+            mongodb_aws_signing_key_new(SECRET.as_ptr().cast(), SECRET.len(), &scope, &mut key)
+        });
+        assert_eq!((s, a), (OK, 1), "signing_key_new allocates its handle once");
+        for (label, k) in [("derived key", null()), ("cached key", key as *const _)] {
+            expect(
+                &format!("client_final size query ({label})"),
+                counted(|| {
+                    mongodb_aws_client_conversation_client_final(
+                        &conv,
+                        server_first.as_ptr(),
+                        server_first.len(),
+                        &c,
+                        NOW,
+                        k,
+                        null_mut(),
+                        0,
+                        &mut n,
+                    )
+                }),
+                OK,
+            );
+            expect(
+                &format!("client_final ({label})"),
+                counted(|| {
+                    mongodb_aws_client_conversation_client_final(
+                        &conv,
+                        server_first.as_ptr(),
+                        server_first.len(),
+                        &c,
+                        NOW,
+                        k,
+                        out.as_mut_ptr(),
+                        out.len(),
+                        &mut n,
+                    )
+                }),
+                OK,
+            );
+        }
+        let client_final = out[..n].to_vec();
+        expect(
+            "client_final too small",
+            counted(|| {
+                mongodb_aws_client_conversation_client_final(
+                    &conv,
+                    server_first.as_ptr(),
+                    server_first.len(),
+                    &c,
+                    NOW,
+                    null(),
+                    out.as_mut_ptr(),
+                    10,
+                    &mut n,
+                )
+            }),
+            mongodb_aws_status::MONGODB_AWS_BUFFER_TOO_SMALL,
+        );
+        expect(
+            "server client_final",
+            counted(|| {
+                mongodb_aws_server_conversation_client_final(
+                    &sconv,
+                    client_final.as_ptr(),
+                    client_final.len(),
+                    NOW,
+                    MONGODB_AWS_MAX_CLOCK_SKEW_SECONDS,
+                    null_mut(),
+                )
+            }),
+            OK,
+        );
+        expect(
+            "sts_request",
+            counted(|| {
+                mongodb_aws_server_conversation_sts_request(
+                    &sconv,
+                    client_final.as_ptr(),
+                    client_final.len(),
+                    out.as_mut_ptr(),
+                    out.len(),
+                    &mut n,
+                )
+            }),
+            OK,
+        );
+        // The general signer, every output.
+        let headers = [
+            header("Host", "sts.amazonaws.com"),
+            header("Content-Type", "application/x-www-form-urlencoded"),
+        ];
+        let body = b"Action=GetCallerIdentity&Version=2011-06-15";
+        let req = mongodb_aws_request {
+            method: "POST".as_ptr().cast(),
+            method_len: 4,
+            path: "/".as_ptr().cast(),
+            path_len: 1,
+            query: null(),
+            query_len: 0,
+            headers: headers.as_ptr(),
+            headers_len: 2,
+            payload: body.as_ptr(),
+            payload_len: body.len(),
+            payload_hash: null(),
+            payload_hash_len: 0,
+        };
+        let o = out.as_mut_ptr();
+        let cap = out.len();
+        expect(
+            "sign",
+            counted(|| mongodb_aws_sign(&req, &c, &scope, 0, key, o, cap, &mut n)),
+            OK,
+        );
+        expect(
+            "sign_authorization",
+            counted(|| mongodb_aws_sign_authorization(&req, &c, &scope, 0, null(), o, cap, &mut n)),
+            OK,
+        );
+        expect(
+            "sign_canonical_request",
+            counted(|| mongodb_aws_sign_canonical_request(&req, &c, &scope, 0, o, cap, &mut n)),
+            OK,
+        );
+        expect(
+            "sign_string_to_sign",
+            counted(|| mongodb_aws_sign_string_to_sign(&req, &c, &scope, 0, o, cap, &mut n)),
+            OK,
+        );
+        expect(
+            "presign",
+            counted(|| mongodb_aws_presign(&req, &c, &scope, 0, 900, null(), o, cap, &mut n)),
+            OK,
+        );
+        // Providers: a request builder and a parser.
+        let mut http: mongodb_aws_http_request = std::mem::zeroed();
+        expect(
+            "imds_token_request",
+            counted(|| mongodb_aws_imds_token_request(null(), 0, 30, o, cap, &mut n, &mut http)),
+            OK,
+        );
+        expect(
+            "get_caller_identity_request",
+            counted(|| {
+                mongodb_aws_get_caller_identity_request(&c, null(), NOW, o, cap, &mut n, &mut http)
+            }),
+            OK,
+        );
+        let ecs = br#"{"AccessKeyId":"ASIAEXAMPLE","SecretAccessKey":"s\/x","Token":"t","Expiration":"2023-02-07T20:04:27Z"}"#;
+        let mut scratch = [0u8; 256];
+        let mut fetched: mongodb_aws_fetched_credentials = std::mem::zeroed();
+        expect(
+            "parse_credentials",
+            counted(|| {
+                mongodb_aws_parse_credentials(
+                    MONGODB_AWS_SOURCE_ECS,
+                    ecs.as_ptr(),
+                    ecs.len(),
+                    scratch.as_mut_ptr(),
+                    scratch.len(),
+                    &mut fetched,
+                )
+            }),
+            OK,
+        );
+        // Error paths and statics.
+        expect(
+            "NULL argument",
+            counted(|| mongodb_aws_sign(null(), &c, &scope, 0, null(), o, cap, &mut n)),
+            mongodb_aws_status::MONGODB_AWS_NULL_ARGUMENT,
+        );
+        expect(
+            "bad host",
+            counted(|| mongodb_aws_sts_validate_host("a..b".as_ptr().cast(), 4)),
+            mongodb_aws_status::MONGODB_AWS_HOST_EMPTY_LABEL,
+        );
+        let (_, a) = counted(|| {
+            mongodb_aws_status_str(300);
+            mongodb_aws_status_name(300);
+            mongodb_aws_version();
+            OK
+        });
+        assert_eq!(a, 0, "status strings and version");
+        let (_, a) = counted(|| {
+            mongodb_aws_signing_key_free(key);
+            OK
+        });
+        assert_eq!(a, 0);
+    }
+    assert!(checks >= 20);
+}
