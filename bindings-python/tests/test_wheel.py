@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import venv
 import zipfile
 from pathlib import Path
 
@@ -16,6 +15,22 @@ import pytest
 from conftest import GCI
 
 WHEEL = os.environ.get("MONGODB_AWS_WHEEL")
+
+
+def _interpreters() -> list[str]:
+    """This Python, plus the oldest and newest other CPython >= 3.9 found under pyenv (when the
+    machine has them): one abi3 wheel must serve all of them."""
+    found: dict[tuple[int, int], str] = {}
+    root = Path(os.path.expanduser("~/.pyenv/versions"))
+    for d in sorted(root.glob("3.*")) if root.is_dir() else []:
+        parts = d.name.split(".")
+        exe = d / "bin" / "python3"
+        if len(parts) >= 2 and parts[1].isdigit() and exe.exists():
+            version = (int(parts[0]), int(parts[1]))
+            if version >= (3, 9) and version != sys.version_info[:2]:
+                found[version] = str(exe)
+    picked = [found[v] for v in sorted(found)[:1] + sorted(found)[-1:]] if found else []
+    return [sys.executable] + sorted(set(picked))
 
 SCRIPT = """
 import json, sys, mongodb_aws
@@ -32,12 +47,14 @@ try:
 except mongodb_aws.CredentialsError as e:
     assert e.code == "MISSING_SECRET_ACCESS_KEY"
 import mongodb_aws.pymongo
+assert mongodb_aws.get_credentials({"AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s"}).source == "environment"
 print(mongodb_aws.__version__, mongodb_aws.__file__)
 """
 
 
 @pytest.mark.skipif(not WHEEL, reason="MONGODB_AWS_WHEEL not set (the test stage sets it)")
-def test_wheel_installs_into_fresh_venv(tmp_path: Path) -> None:
+@pytest.mark.parametrize("interpreter", _interpreters())
+def test_wheel_installs_into_fresh_venv(tmp_path: Path, interpreter: str) -> None:
     assert WHEEL is not None
     wheel = Path(WHEEL)
     # One abi3 wheel for CPython 3.9 and later.
@@ -49,7 +66,7 @@ def test_wheel_installs_into_fresh_venv(tmp_path: Path) -> None:
     assert any(n.startswith("mongodb_aws/_mongodb_aws.") and n.endswith(".so") for n in names)
 
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
+    subprocess.run([interpreter, "-m", "venv", "--clear", str(env_dir)], check=True)
     python = env_dir / "bin" / "python"
     subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", "--no-index", "--no-deps",
@@ -70,4 +87,3 @@ def test_wheel_installs_into_fresh_venv(tmp_path: Path) -> None:
                             check=True, capture_output=True, text=True).stdout.splitlines()
     assert len(freeze) == 1 and freeze[0].startswith("mongodb-aws"), freeze
     assert version
-    assert sys.version_info >= (3, 9)
