@@ -197,6 +197,30 @@ test('signV4: header and body shapes are equivalent; added headers', () => {
   assert.ok(dflt.canonicalRequest.startsWith('GET\n/\n\n'))
 })
 
+test('works in worker threads (the addon loads once per thread), with the same results and errors', async () => {
+  const { Worker } = require('node:worker_threads')
+  const code = `
+    const { parentPort } = require('node:worker_threads')
+    const m = require(${JSON.stringify(require.resolve('..'))})
+    const conv = new m.ClientConversation(Buffer.alloc(32, 9))
+    let err
+    try { conv.parseServerFirst(Buffer.alloc(3)) } catch (e) { err = [e.name, e.code, e instanceof m.ConversationError] }
+    parentPort.postMessage({ first: conv.clientFirst().toString('hex'), region: m.regionForHost('sts.eu-west-1.amazonaws.com'), err })
+  `
+  const results = await Promise.all(
+    [0, 1, 2].map(
+      () =>
+        new Promise((resolve, reject) => {
+          const w = new Worker(code, { eval: true })
+          w.once('message', resolve)
+          w.once('error', reject)
+        }),
+    ),
+  )
+  const first = new m.ClientConversation(Buffer.alloc(32, 9)).clientFirst().toString('hex')
+  for (const r of results) assert.deepEqual(r, { first, region: 'eu-west-1', err: ['ConversationError', 'BSON_TRUNCATED', true] })
+})
+
 test('native module: every export is panic-guarded (catch_unwind) in the source', () => {
   const src = read(PKG, 'src', 'lib.rs')
   const exports = [...src.matchAll(/#\[napi(\([^)]*\))?\]\s*(?:#\[[^\]]*\]\s*)*pub fn (\w+)/g)]
