@@ -326,7 +326,7 @@ enum mongodb_aws_status
      */
     MONGODB_AWS_INVALID_HEADER_VALUE = 105,
     /**
-     * too many headers: the signer accepts at most 64 headers per request
+     * too many headers: the C ABI and the request verifier accept at most 64 headers per request
      */
     MONGODB_AWS_TOO_MANY_HEADERS = 106,
     /**

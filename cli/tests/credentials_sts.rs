@@ -80,7 +80,13 @@ fn sts_against_moto() {
     assert_eq!(v["caller_identity"]["mongodb_user"], user_arn.as_str());
     let (code, v, err) = cli(
         &refs(&env),
-        &["--assume-role", &role, "--role-session-name", "who", "--caller-identity"],
+        &[
+            "--assume-role",
+            &role,
+            "--role-session-name",
+            "who",
+            "--caller-identity",
+        ],
     );
     assert_eq!(code, 0, "{err}");
     assert_eq!(
@@ -94,7 +100,10 @@ fn sts_against_moto() {
     // Keys STS does not know: STS's code comes back.
     let unknown = vec![
         ("AWS_ACCESS_KEY_ID", "AKIAUNKNOWNEXAMPLE01".to_string()),
-        ("AWS_SECRET_ACCESS_KEY", "unknownsecretunknownsecretunknownsecret0".to_string()),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            "unknownsecretunknownsecretunknownsecret0".to_string(),
+        ),
         ("MONGODB_AWS_STS_ENDPOINT", m.url().to_string()),
     ];
     let (code, v, err) = cli(&refs(&unknown), &["--caller-identity"]);

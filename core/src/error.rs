@@ -86,9 +86,10 @@ errors! {
     /// A header value contains a NUL, CR or LF that is not part of a line fold.
     InvalidHeaderValue = 105, "INVALID_HEADER_VALUE",
         "invalid header value: expected printable text without NUL or bare line breaks";
-    /// More headers were given than the signer supports in one request.
+    /// More than 64 headers in one request given to the C ABI or to the STS-side request verifier
+    /// (the Rust signer itself has no limit).
     TooManyHeaders = 106, "TOO_MANY_HEADERS",
-        "too many headers: the signer accepts at most 64 headers per request";
+        "too many headers: the C ABI and the request verifier accept at most 64 headers per request";
     /// The request has no `host` header (SigV4 requires it to be signed).
     MissingHostHeader = 107, "MISSING_HOST_HEADER",
         "missing host header: SigV4 requires a signed host header";

@@ -52,7 +52,7 @@ pub enum mongodb_aws_status {
     MONGODB_AWS_INVALID_HEADER_NAME = 104,
     /// invalid header value: expected printable text without NUL or bare line breaks
     MONGODB_AWS_INVALID_HEADER_VALUE = 105,
-    /// too many headers: the signer accepts at most 64 headers per request
+    /// too many headers: the C ABI and the request verifier accept at most 64 headers per request
     MONGODB_AWS_TOO_MANY_HEADERS = 106,
     /// missing host header: SigV4 requires a signed host header
     MONGODB_AWS_MISSING_HOST_HEADER = 107,
@@ -402,7 +402,7 @@ const fn core_strings(code: u32) -> Option<(&'static CStr, &'static CStr)> {
         103 => Some((c"INVALID_QUERY", c"invalid query string: expected name=value pairs joined by '&' with valid percent-escapes")),
         104 => Some((c"INVALID_HEADER_NAME", c"invalid header name: expected 1 or more HTTP token characters")),
         105 => Some((c"INVALID_HEADER_VALUE", c"invalid header value: expected printable text without NUL or bare line breaks")),
-        106 => Some((c"TOO_MANY_HEADERS", c"too many headers: the signer accepts at most 64 headers per request")),
+        106 => Some((c"TOO_MANY_HEADERS", c"too many headers: the C ABI and the request verifier accept at most 64 headers per request")),
         107 => Some((c"MISSING_HOST_HEADER", c"missing host header: SigV4 requires a signed host header")),
         108 => Some((c"INVALID_REGION", c"invalid region: expected 1 to 253 characters of letters, digits, '-', '_' or '.'")),
         109 => Some((c"INVALID_SERVICE", c"invalid service name: expected 1 to 64 characters of letters, digits, '-', '_' or '.'")),
