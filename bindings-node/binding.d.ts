@@ -178,6 +178,51 @@ export interface StsErrorJs {
 }
 /** Parses an STS error document (XML or JSON); null when the body is not one. */
 export declare function stsParseError(body: Uint8Array): StsErrorJs | null
+/** The request a server forwards to STS. */
+export interface StsRequestJs {
+  /** `POST`. */
+  method: string
+  /** `/`. */
+  path: string
+  /** The `Host` header (the configured STS host; signed, so sent unchanged). */
+  host: string
+  /** Flat `[name, value, ...]` in the order the MongoDB server writes them. */
+  headers: Array<string>
+  /** The 43-byte GetCallerIdentity body. */
+  body: Buffer
+  /** The whole HTTP/1.1 request, for a raw socket. */
+  http: Buffer
+  /** The access key id of the `Authorization` credential. */
+  accessKeyId: string
+  /** The session token the client sent (`t`), if any. */
+  sessionToken?: string
+  /** The client's `X-Amz-Date`. */
+  amzDate: string
+}
+/** STS's answer about the caller. */
+export interface CallerIdentityJs {
+  /** The caller's ARN. */
+  arn: string
+  /** `UserId`, if present. */
+  userId?: string
+  /** `Account`, if present. */
+  account?: string
+}
+/** What `parseCallerIdentity` found: the identity, or STS's rejection (code and message). */
+export interface StsReplyJs {
+  /** The identity when STS accepted the request. */
+  identity?: CallerIdentityJs
+  /** STS's error code when it rejected it (`SignatureDoesNotMatch`, ...). */
+  rejectedCode?: string
+  /** STS's error message when it rejected it. */
+  rejectedMessage?: string
+}
+/** Parses STS's reply (XML or JSON) to the forwarded GetCallerIdentity request. */
+export declare function parseCallerIdentity(status: number, body: Uint8Array): StsReplyJs
+/** The MongoDB `$external` user name for a caller ARN (assumed-role sessions become `.../ROLE/*`). */
+export declare function userName(arn: string): string
+/** The default allowed clock skew between a client's `X-Amz-Date` and the server (15 minutes). */
+export declare function maxClockSkewSeconds(): number
 /** An entry of the core's error table. */
 export interface ErrorInfo {
   /** Stable upper-case name (`err.code` in JavaScript). */
@@ -276,6 +321,30 @@ export interface PresignResult {
 export declare function signV4(method: string, path: string, query: string, headers: Array<string>, body: Uint8Array | undefined | null, payloadHash: string | undefined | null, credentials: NativeCredentials, options: SignOptions): SignResult
 /** Presigns an HTTP request (query signing) valid for `expires_seconds`. */
 export declare function presignV4(method: string, path: string, query: string, headers: Array<string>, body: Uint8Array | undefined | null, payloadHash: string | undefined | null, credentials: NativeCredentials, options: SignOptions, expiresSeconds: number): PresignResult
+/** One MONGODB-AWS conversation, server side. */
+export declare class NativeServerConversation {
+  /** Checks client-first and the STS host; `server_random` is 32 bytes from a CSPRNG. */
+  constructor(clientFirst: Uint8Array, serverRandom: Uint8Array, stsHost: string)
+  /** The client's nonce (32 bytes). */
+  get clientNonce(): Buffer
+  /** The client's channel-binding flag, `n` or `y`. */
+  get gs2Flag(): string
+  /** The 64-byte server nonce. */
+  get serverNonce(): Buffer
+  /** Base64 of the server nonce. */
+  get serverNonceBase64(): string
+  /** The STS host. */
+  get stsHost(): string
+  /** The signing region the STS host implies. */
+  get region(): string
+  /** The saslStart reply payload `{s, h}`. */
+  serverFirst(): Buffer
+  /**
+   * Checks client-final (and that its date is within `max_skew_seconds` of `now_ms`) and returns
+   * the request to forward to STS.
+   */
+  clientFinal(clientFinal: Uint8Array, nowMs: number, maxSkewSeconds: number): StsRequestJs
+}
 /**
  * Validated AWS credentials held natively, plus the last signing key derived from them (reused while
  * the date, region and service stay the same: it saves 4 HMACs per signature).

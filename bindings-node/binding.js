@@ -310,7 +310,7 @@ if (!nativeBinding) {
   throw new Error(`Failed to load native binding`)
 }
 
-const { selectSource, isFresh, isUnexpired, maxResponseLen, envCredentials, ecsRequest, ecsParse, containerTokenFromFile, containerRequest, containerParse, imdsTokenRequest, imdsParseToken, imdsRoleNameRequest, imdsParseRoleName, imdsCredentialsRequest, imdsParseCredentials, webIdentityTokenFromFile, webIdentityRequest, webIdentityParse, assumeRoleRequest, assumeRoleParse, samlRequest, samlParse, stsParseError, errorTable, constants, version, NativeCredentials, NativeClientConversation, validateHost, regionForHost, signV4, presignV4 } = nativeBinding
+const { selectSource, isFresh, isUnexpired, maxResponseLen, envCredentials, ecsRequest, ecsParse, containerTokenFromFile, containerRequest, containerParse, imdsTokenRequest, imdsParseToken, imdsRoleNameRequest, imdsParseRoleName, imdsCredentialsRequest, imdsParseCredentials, webIdentityTokenFromFile, webIdentityRequest, webIdentityParse, assumeRoleRequest, assumeRoleParse, samlRequest, samlParse, stsParseError, NativeServerConversation, parseCallerIdentity, userName, maxClockSkewSeconds, errorTable, constants, version, NativeCredentials, NativeClientConversation, validateHost, regionForHost, signV4, presignV4 } = nativeBinding
 
 module.exports.selectSource = selectSource
 module.exports.isFresh = isFresh
@@ -336,6 +336,10 @@ module.exports.assumeRoleParse = assumeRoleParse
 module.exports.samlRequest = samlRequest
 module.exports.samlParse = samlParse
 module.exports.stsParseError = stsParseError
+module.exports.NativeServerConversation = NativeServerConversation
+module.exports.parseCallerIdentity = parseCallerIdentity
+module.exports.userName = userName
+module.exports.maxClockSkewSeconds = maxClockSkewSeconds
 module.exports.errorTable = errorTable
 module.exports.constants = constants
 module.exports.version = version

@@ -364,3 +364,79 @@ export interface AssumeRoleWithSamlOptions extends FetchOptions {
 
 /** A provider calling STS AssumeRoleWithSAML (not cached; source `saml`). */
 export declare function assumeRoleWithSaml(options: AssumeRoleWithSamlOptions): () => Promise<Credentials>
+
+// ---------------------------------------------------------------------------------------------
+// Server side (for a MongoDB-compatible server or proxy)
+// ---------------------------------------------------------------------------------------------
+
+/** Default largest allowed difference between a client's X-Amz-Date and the server clock (900 s). */
+export declare const MAX_CLOCK_SKEW_SECONDS: number
+
+export interface ServerConversationOptions {
+  /** The STS host sent in server-first (default `sts.amazonaws.com`). */
+  stsHost?: string
+  /** The server's 32 random bytes (default: `crypto.randomBytes(32)`). */
+  serverRandom?: BinaryLike
+}
+
+export interface ClientFinalOptions {
+  /** The server clock (default: now). */
+  now?: Clock
+  /** Allowed clock skew in seconds (default `MAX_CLOCK_SKEW_SECONDS`). */
+  maxSkewSeconds?: number
+}
+
+/** The request to forward to STS (POST / to whatever serves `host`, with exactly these headers). */
+export interface StsRequest {
+  method: 'POST' | string
+  path: '/' | string
+  /** The Host header value (signed: send it unchanged). */
+  host: string
+  /** Header name to value. */
+  headers: Record<string, string>
+  /** The same headers, in the order the MongoDB server writes them. */
+  headerList: [string, string][]
+  /** The 43-byte GetCallerIdentity body. */
+  body: Buffer
+  /** The whole HTTP/1.1 request, for a raw socket. */
+  http: Buffer
+  accessKeyId: string
+  sessionToken: string | undefined
+  amzDate: string
+}
+
+/**
+ * One MONGODB-AWS conversation, server side. Throws `ServerConversationError` for an invalid
+ * client-first (p = 112 included) and `ConversationError` for an invalid STS host.
+ */
+export declare class ServerConversation {
+  constructor(clientFirst: BinaryLike, options?: ServerConversationOptions)
+  readonly clientNonce: Buffer
+  /** `n` or `y`. */
+  readonly gs2Flag: string
+  readonly serverNonce: Buffer
+  readonly serverNonceBase64: string
+  readonly stsHost: string
+  readonly region: string
+  /** The saslStart reply payload `{ s, h }`. */
+  serverFirst(): Buffer
+  /** Checks client-final by the MongoDB server's rules and returns the request to forward to STS. */
+  clientFinal(clientFinal: BinaryLike, options?: ClientFinalOptions): StsRequest
+}
+
+/** STS's answer about the caller, and the `$external` user name it maps to. */
+export interface CallerIdentity {
+  arn: string
+  userId: string | undefined
+  account: string | undefined
+  userName: string
+}
+
+/**
+ * Parses STS's reply (XML or JSON) to the forwarded request. A rejection throws
+ * `ServerConversationError` `STS_REJECTED` with `stsCode` and `stsMessage`.
+ */
+export declare function parseCallerIdentity(status: number, body: BinaryLike | string): CallerIdentity
+
+/** The MongoDB `$external` user name for an ARN (assumed-role sessions become `.../ROLE/*`). */
+export declare function userName(arn: string): string

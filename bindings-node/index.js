@@ -23,6 +23,7 @@ const {
 const { bytes, optionalString, string, nowMs } = require('./lib/args.js')
 const { Credentials, nativeOf, finalSizeGuessOf } = require('./lib/credentials.js')
 const providers = require('./lib/providers.js')
+const server = require('./lib/server.js')
 
 // ---------------------------------------------------------------------------------------------
 // MONGODB-AWS conversation (client side)
@@ -348,6 +349,10 @@ module.exports = {
   canonicalRequestV4,
   stringToSignV4,
   UNSIGNED_PAYLOAD,
+  ServerConversation: server.ServerConversation,
+  parseCallerIdentity: server.parseCallerIdentity,
+  userName: server.userName,
+  MAX_CLOCK_SKEW_SECONDS: server.MAX_CLOCK_SKEW_SECONDS,
   getCredentials: providers.getCredentials,
   credentialProvider: providers.credentialProvider,
   clearCredentialCache: providers.clearCredentialCache,

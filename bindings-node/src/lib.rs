@@ -22,6 +22,7 @@ use napi::bindgen_prelude::Buffer;
 use napi::JsBuffer;
 
 pub mod providers;
+pub mod server;
 use napi_derive::napi;
 use std::cell::RefCell;
 use zeroize::Zeroizing;

@@ -24,6 +24,12 @@ import {
   cachedCredentials,
   assumeRole,
   assumeRoleWithSaml,
+  ServerConversation,
+  parseCallerIdentity,
+  userName,
+  MAX_CLOCK_SKEW_SECONDS,
+  type StsRequest,
+  type CallerIdentity,
 } from 'mongodb-aws'
 
 const v: string = version
@@ -104,4 +110,11 @@ async function providers(): Promise<void> {
   void [src, id2, cached, role, saml]
 }
 
-export { providers, v, n, fromEnv, token, exp, id, final, final2, creq, auth, url, region, r2 }
+// Server side.
+const sc = new ServerConversation(first, { stsHost: 'sts.us-west-2.amazonaws.com' })
+const sfirst: Buffer = sc.serverFirst()
+const sreq: StsRequest = sc.clientFinal(final, { now: new Date(), maxSkewSeconds: MAX_CLOCK_SKEW_SECONDS })
+const ident: CallerIdentity = parseCallerIdentity(200, sreq.body)
+const uname: string = userName(ident.arn)
+
+export { providers, sfirst, uname, v, n, fromEnv, token, exp, id, final, final2, creq, auth, url, region, r2 }
