@@ -313,7 +313,7 @@ impl<'a> Element<'a> {
         'a: 's,
     {
         let c = self.content;
-        if !c.contains(&b'<') && !c.contains(&b'&') {
+        if !c.contains(&b'<') && !c.contains(&b'&') && !c.contains(&b'\r') {
             return core::str::from_utf8(c).map_err(|_| E);
         }
         let n = decode_text(c, |_| {})?;
@@ -348,8 +348,7 @@ fn decode_text(c: &[u8], mut out: impl FnMut(&[u8])) -> Result<usize, Error> {
                 if starts(c, i, b"<![CDATA[") {
                     let end = find_after(c, i + 9, b"]]>")?;
                     let inner = c.get(i + 9..end - 3).ok_or(E)?;
-                    out(inner);
-                    n += inner.len();
+                    n += out_normalized(inner, &mut out);
                     i = end;
                 } else if let Some(end) = misc(c, i)? {
                     i = end;
@@ -364,13 +363,35 @@ fn decode_text(c: &[u8], mut out: impl FnMut(&[u8])) -> Result<usize, Error> {
                     .iter()
                     .take_while(|&&x| x != b'&' && x != b'<')
                     .count();
-                out(c.get(i..i + run).ok_or(E)?);
-                n += run;
+                n += out_normalized(c.get(i..i + run).ok_or(E)?, &mut out);
                 i += run;
             }
         }
     }
     Ok(n)
+}
+
+/// Writes literal text with XML 1.0 end-of-line handling (section 2.11): `\r\n` and a lone `\r` become
+/// `\n` (found by the sts_response fuzz target against roxmltree). Returns the bytes written.
+/// (A `\r` written as `&#13;` is kept: references are expanded after line-end handling.)
+fn out_normalized(text: &[u8], out: &mut impl FnMut(&[u8])) -> usize {
+    let mut n = 0usize;
+    let mut rest = text;
+    while let Some(p) = rest.iter().position(|&b| b == b'\r') {
+        let Some((head, tail)) = rest.split_at_checked(p) else {
+            break;
+        };
+        out(head);
+        n += head.len();
+        let tail = tail.get(1..).unwrap_or(&[]);
+        if tail.first() != Some(&b'\n') {
+            out(b"\n");
+            n += 1;
+        }
+        rest = tail;
+    }
+    out(rest);
+    n + rest.len()
 }
 
 /// Iterator over an element's child elements.
@@ -508,6 +529,15 @@ mod tests {
                 .text(&mut Scratch::new(&mut tiny)),
             Err(Error::BufferTooSmall { needed: 2 })
         );
+    }
+
+    #[test]
+    fn line_ends_normalized_in_text() {
+        // Regression (fuzz target sts_response vs roxmltree): XML 1.0 section 2.11.
+        let mut buf = [0u8; 64];
+        let doc = b"<a><b>x\r\ny\rz\n&#13;<![CDATA[\r\n]]></b></a>";
+        let b = parse(doc).unwrap().child("b").unwrap().unwrap();
+        assert_eq!(b.text(&mut Scratch::new(&mut buf)), Ok("x\ny\nz\n\r\n"));
     }
 
     #[test]

@@ -101,8 +101,12 @@ fuzz_target!(|data: &[u8]| {
         }
         (Ok(_), None) => panic!("core accepts non-UTF-8"),
         (Err(e), Some(Ok(doc))) => {
+            // roxmltree matches tags by resolved name, so `<:a>…</a>` passes there; in XML 1.0 `:`
+            // is a name character and the tags differ, as the core says.
+            let colon_name = data.windows(2).any(|w| w == b"<:" || w == b"/:");
             assert!(
-                *e == Error::XmlTooDeep && element_depth(doc.root_element()) > 32,
+                (*e == Error::XmlTooDeep && element_depth(doc.root_element()) > 32)
+                    || (*e == Error::XmlMalformed && colon_name),
                 "core {e:?}, roxmltree accepts"
             );
         }
