@@ -65,6 +65,7 @@ const ourCreds = new m.Credentials(creds)
 
 const ours = () => conv.finish(serverFirst, ourCreds, { now })
 const oursPlain = () => conv.finish(serverFirst, creds, { now })
+const oursFresh = () => conv.finish(serverFirst, { ...creds }, { now })
 
 function viaAws4() {
   const sf = peerServerFirst()
@@ -115,6 +116,7 @@ async function viaSmithy(signer) {
 // --- correctness first: every contestant produces the same client-final -----------------------
 const expected = ours()
 assert.deepEqual(oursPlain(), expected)
+assert.deepEqual(oursFresh(), expected)
 assert.deepEqual(viaAws4(), expected)
 assert.deepEqual(await viaDriver(), expected)
 assert.deepEqual(await viaSmithy(smithy), expected)
@@ -133,7 +135,8 @@ function cpuNow() {
 
 const contestants = [
   { name: 'mongodb-aws (Credentials object, cached signing key)', fn: ours },
-  { name: 'mongodb-aws (plain credentials object)', fn: oursPlain },
+  { name: 'mongodb-aws (the same plain credentials object)', fn: oursPlain },
+  { name: 'mongodb-aws (a new plain object each call: validate, derive key)', fn: oursFresh },
   { name: 'aws4 1.13 + bson (mongodb 6.x way)', fn: viaAws4 },
   { name: 'mongodb 7.x driver signer (WebCrypto) + bson', fn: viaDriver, isAsync: true },
   { name: '@smithy/signature-v4 + @aws-crypto/sha256-js + bson', fn: () => viaSmithy(smithy), isAsync: true },
@@ -181,5 +184,5 @@ if (asJson) {
     const ratio = r.ratio.toFixed(1).padStart(6)
     console.log(`${r.name.padEnd(w)}  ${us} µs/op  ${ratio}x`)
   }
-  console.log(`\nmongodb-aws is ${results[2].ratio.toFixed(1)}x faster than aws4 per client-final (goal: >= 10x)`)
+  console.log(`\nmongodb-aws is ${results[3].ratio.toFixed(1)}x faster than aws4 per client-final (goal: >= 10x)`)
 }

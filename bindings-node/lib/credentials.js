@@ -12,6 +12,9 @@ const inspect = Symbol.for('nodejs.util.inspect.custom')
  * AWS credentials: access key id, secret, optional session token, and (for temporary credentials)
  * their expiration and where they came from. Validated by the core on construction.
  */
+/** Credentials built for plain objects, by object (entries go away with the objects). */
+const plainCache = new WeakMap()
+
 /** Internal accessors of Credentials' private fields (set in its static block). */
 let nativeOf
 let finalSizeGuessOf
@@ -74,7 +77,17 @@ class Credentials {
   /** @internal a Credentials for a Credentials or an AWS-SDK-shaped object */
   static _from(c) {
     if (c instanceof Credentials) return c
-    if (c !== null && typeof c === 'object') return new Credentials(c)
+    if (c !== null && typeof c === 'object') {
+      // The same AWS-SDK-shaped object passed again (providers hand out one object until it
+      // expires) reuses its validated Credentials and signing key, unless its fields changed.
+      const hit = plainCache.get(c)
+      if (hit !== undefined && hit.id === c.accessKeyId && hit.secret === c.secretAccessKey && hit.token === c.sessionToken) {
+        return hit.credentials
+      }
+      const credentials = new Credentials(c)
+      plainCache.set(c, { id: c.accessKeyId, secret: c.secretAccessKey, token: c.sessionToken, credentials })
+      return credentials
+    }
     throw new TypeError('credentials must be a Credentials or { accessKeyId, secretAccessKey, sessionToken? }')
   }
 

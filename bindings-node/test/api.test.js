@@ -117,6 +117,24 @@ test('ClientConversation: random nonce, default clock, binary input shapes', () 
   assert.ok(a.stringToSign(sf, creds, { now }).startsWith('AWS4-HMAC-SHA256\n20200202T020202Z\n20200202/us-west-2/sts/aws4_request\n'))
 })
 
+test('plain credential objects: reused while unchanged, re-read when a field changes', () => {
+  const conv = new m.ClientConversation(Buffer.alloc(32, 5))
+  const sf = Buffer.from(BSON.serialize({ s: new BSON.Binary(Buffer.concat([Buffer.alloc(32, 5), Buffer.alloc(32, 6)]), 0), h: 'sts.amazonaws.com' }))
+  const now = new Date('2021-06-01T00:00:00Z')
+  const plain = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET }
+  const a = conv.finish(sf, plain, { now })
+  assert.deepEqual(conv.finish(sf, plain, { now }), a)
+  assert.deepEqual(conv.finish(sf, new m.Credentials(plain), { now }), a)
+  plain.secretAccessKey = 'anotherSecret/1234567890'
+  const b = conv.finish(sf, plain, { now })
+  assert.notDeepEqual(b, a)
+  assert.deepEqual(b, conv.finish(sf, new m.Credentials('AKIDEXAMPLE', 'anotherSecret/1234567890'), { now }))
+  plain.sessionToken = TOKEN
+  assert.equal(BSON.deserialize(conv.finish(sf, plain, { now })).t, TOKEN)
+  plain.secretAccessKey = 'bad secret'
+  assert.throws(() => conv.finish(sf, plain, { now }), m.CredentialsError)
+})
+
 test('ClientConversation.finish: results stay intact across many calls (no shared bytes)', () => {
   const conv = new m.ClientConversation(Buffer.alloc(32, 3))
   const sf = Buffer.from(BSON.serialize({ s: new BSON.Binary(Buffer.concat([Buffer.alloc(32, 3), Buffer.alloc(32, 4)]), 0), h: 'sts.amazonaws.com' }))
