@@ -38,12 +38,14 @@
  *
  * The program:
  *
- *   credentials [--json] [--threads N | STEP...]      STEP: get (the default) or clear
+ *   credentials [--json] [--threads N [--clear-during-fetch] | STEP...]    STEP: get (default), clear
  *
  * prints, for each `get`, the source, access key id, expiry and ARN with the secret and the token
  * redacted (like `mongodb-aws credentials`); `clear` empties the cache as after an authentication
- * failure. --threads N calls mac_get_credentials from N threads at once. The last line counts the
- * fetches and HTTP requests this process made. Exit status 0 if every `get` succeeded, 1 if one
+ * failure. --threads N calls mac_get_credentials from N threads at once; with --clear-during-fetch
+ * the main thread also clears the cache 100 ms into their fetch (it must not wait for the fetch),
+ * then calls once more (which fetches again). The last line counts the fetches and HTTP requests
+ * this process made. Exit status 0 if every `get` succeeded, 1 if one
  * failed, 2 for a usage error.
  *
  * Build:  cc -std=c99 $(pkg-config --cflags mongodb-aws) credentials.c $(pkg-config --libs mongodb-aws) -pthread
@@ -1159,11 +1161,11 @@ static void get_or_fetch(uint32_t step, const chain_env *env, mac_result *out) {
     f->done = true;
     g_flight = NULL;
     pthread_cond_broadcast(&g_flight_done);
+    memcpy(out->detail, f->detail, sizeof out->detail); /* before letting go: a waiter may free f */
     last = --f->users == 0;
     pthread_mutex_unlock(&g_lock);
 
     out->status = st;
-    memcpy(out->detail, f->detail, sizeof out->detail);
     if (e) {
         out->credentials = &e->pub;
         out->origin = MAC_ORIGIN_FETCHED;
@@ -1457,13 +1459,14 @@ static void *thread_main(void *arg) {
 }
 
 static int usage(void) {
-    fprintf(stderr, "usage: credentials [--json] [--threads N | STEP...]   (STEP: get, clear)\n");
+    fprintf(stderr, "usage: credentials [--json] [--threads N [--clear-during-fetch] | STEP...]   (STEP: get, clear)\n");
     return 2;
 }
 
 int main(int argc, char **argv) {
-    bool json = false;
+    bool json = false, clear_during_fetch = false;
     int threads = 0, i, failed = 0, steps = 0;
+    long clear_us = 0;
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
             json = true;
@@ -1472,13 +1475,15 @@ int main(int argc, char **argv) {
             long n = strtol(argv[++i], &end, 10);
             if (!end || *end || n < 1 || n > 256) return usage();
             threads = (int)n;
+        } else if (strcmp(argv[i], "--clear-during-fetch") == 0) {
+            clear_during_fetch = true;
         } else if (strcmp(argv[i], "get") == 0 || strcmp(argv[i], "clear") == 0) {
             steps++;
         } else {
             return usage();
         }
     }
-    if (threads && steps) return usage();
+    if ((threads && steps) || (clear_during_fetch && !threads)) return usage();
 
     if (threads) {
         pthread_t *tid = (pthread_t *)calloc((size_t)threads, sizeof *tid);
@@ -1493,11 +1498,31 @@ int main(int argc, char **argv) {
         gate_open = true;
         pthread_cond_broadcast(&gate_cond);
         pthread_mutex_unlock(&gate_lock);
+        if (clear_during_fetch) {
+            /* While the threads' fetch runs: the cache lock is free, so clearing returns at once,
+             * and the fetch that began before the clear does not store its result. */
+            struct timespec pause = {0, 100 * 1000000L}, a, b;
+            nanosleep(&pause, NULL);
+            a = mono_now();
+            mac_clear_cache();
+            b = mono_now();
+            clear_us = (long)((b.tv_sec - a.tv_sec) * 1000000L + (b.tv_nsec - a.tv_nsec) / 1000L);
+        }
         for (i = 0; i < started; i++) pthread_join(tid[i], NULL);
         for (i = 0; i < started; i++) {
             print_call(&calls[i], json, i);
             failed |= calls[i].r.status != MONGODB_AWS_OK;
             mac_result_release(&calls[i].r);
+        }
+        if (clear_during_fetch) {
+            call c;
+            if (json) printf("{\"cleared_during_fetch\":true,\"clear_us\":%ld}\n", clear_us);
+            else printf("cache cleared during the fetch, in %ld us\n\n", clear_us);
+            memset(&c, 0, sizeof c);
+            timed_get(&c); /* fetches again: the cleared-during fetch was not stored */
+            print_call(&c, json, -1);
+            failed |= c.r.status != MONGODB_AWS_OK;
+            mac_result_release(&c.r);
         }
         if (started < threads) {
             fprintf(stderr, "credentials: only %d of %d threads started\n", started, threads);
