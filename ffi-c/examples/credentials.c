@@ -918,7 +918,7 @@ static mongodb_aws_status fetch_ec2(mac_entry **out, char *detail) {
     req_spec s;
     mongodb_aws_status st;
     timeouts t = timeouts_for(MONGODB_AWS_SOURCE_EC2);
-    char token[MONGODB_AWS_MAX_RESPONSE_LEN > 1024 ? 1024 : MONGODB_AWS_MAX_RESPONSE_LEN];
+    char token[513]; /* the core accepts 1 to 512 characters */
     char role[128];
     const char *view = NULL;
     size_t view_len = 0;
@@ -1273,10 +1273,7 @@ mongodb_aws_status mac_get_credentials(mac_result *out) {
         set_detail(out->detail, "this host has no custom provider");
         break;
     }
-    if (out->status != MONGODB_AWS_OK && out->credentials) {
-        mac_result_release(out);
-        out->status = out->status == MONGODB_AWS_OK ? MONGODB_AWS_UNKNOWN_ERROR : out->status;
-    }
+    if (out->status != MONGODB_AWS_OK) mac_result_release(out); /* a failure holds nothing */
     return out->status;
 }
 
