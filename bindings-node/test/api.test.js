@@ -240,8 +240,13 @@ test('works in worker threads (the addon loads once per thread), with the same r
 })
 
 test('native module: every export is panic-guarded (catch_unwind) in the source', () => {
-  const src = read(PKG, 'src', 'lib.rs')
-  const exports = [...src.matchAll(/#\[napi(\([^)]*\))?\]\s*(?:#\[[^\]]*\]\s*)*pub fn (\w+)/g)]
-  assert.ok(exports.length >= 15, `found ${exports.length}`)
-  for (const [, args, name] of exports) assert.ok(args && args.includes('catch_unwind'), `${name} lacks catch_unwind`)
+  const dir = path.join(PKG, 'src')
+  let total = 0
+  for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.rs'))) {
+    const src = read(dir, f)
+    const exports = [...src.matchAll(/#\[napi(\([^)]*\))?\]\s*(?:#\[[^\]]*\]\s*)*pub fn (\w+)/g)]
+    for (const [, args, name] of exports) assert.ok(args && args.includes('catch_unwind'), `${f}: ${name} lacks catch_unwind`)
+    total += exports.length
+  }
+  assert.ok(total >= 50, `found ${total}`)
 })
