@@ -32,7 +32,14 @@ fn compare(el: xml::Element<'_>, n: roxmltree::Node<'_, '_>, depth: u32) {
     if ours.is_empty() {
         let mut buf = vec![0u8; el.content().len()];
         let t = el.text(&mut Scratch::new(&mut buf)).expect("leaf text");
-        assert_eq!(t, text_of(n), "text of <{}>", el.name());
+        let theirs = text_of(n);
+        if el.content().contains(&b'\r') {
+            // roxmltree 0.20 leaves a CR before a reference unconverted ("\r\r&quot;" reads as
+            // "\n\r\""); XML 1.0 section 2.11 turns each into LF, as the core does.
+            assert_eq!(t.replace('\r', "\n"), theirs.replace('\r', "\n"), "text of <{}>", el.name());
+        } else {
+            assert_eq!(t, theirs, "text of <{}>", el.name());
+        }
     } else {
         let mut buf = vec![0u8; el.content().len()];
         assert_eq!(
