@@ -109,7 +109,17 @@ impl<'a> Document<'a> {
     /// Errors: [`Error::BsonTruncated`] if shorter than declared, [`Error::BsonTrailingBytes`] if longer,
     /// [`Error::BsonMalformed`] for any invalid encoding.
     pub fn parse(bytes: &'a [u8]) -> Result<Self, Error> {
-        let doc = Self::parse_prefix(bytes, 0)?;
+        Self::parse_each(bytes, |_| Ok(()))
+    }
+
+    /// Validates `bytes` as exactly one BSON document like [`Document::parse`], calling `visit` with
+    /// each top-level element as it is validated (one pass: callers that only need to look at each
+    /// field once avoid a second walk). An error from `visit` stops the parse and is returned.
+    pub fn parse_each(
+        bytes: &'a [u8],
+        visit: impl FnMut(Element<'a>) -> Result<(), Error>,
+    ) -> Result<Self, Error> {
+        let doc = Self::parse_prefix_visit(bytes, 0, visit)?;
         let total = doc.body.len().checked_add(5).ok_or(Error::BsonMalformed)?;
         if total != bytes.len() {
             return Err(Error::BsonTrailingBytes);
@@ -119,6 +129,14 @@ impl<'a> Document<'a> {
 
     /// Parses the document at the start of `bytes`; returns it (it may be followed by more bytes).
     fn parse_prefix(bytes: &'a [u8], depth: u8) -> Result<Self, Error> {
+        Self::parse_prefix_visit(bytes, depth, |_| Ok(()))
+    }
+
+    fn parse_prefix_visit(
+        bytes: &'a [u8],
+        depth: u8,
+        mut visit: impl FnMut(Element<'a>) -> Result<(), Error>,
+    ) -> Result<Self, Error> {
         if depth > MAX_DEPTH {
             return Err(Error::BsonMalformed);
         }
@@ -136,7 +154,7 @@ impl<'a> Document<'a> {
         let d = Document { body };
         // Validate every element now so iteration cannot fail later in surprising ways.
         for e in (ElementIter { rest: body, depth }) {
-            e?;
+            visit(e?)?;
         }
         Ok(d)
     }

@@ -109,6 +109,12 @@ impl AmzDate {
         &self.0
     }
 
+    /// The date part as bytes, `YYYYMMDD` (no UTF-8 re-validation; for hot paths).
+    pub fn date_bytes(&self) -> &[u8; 8] {
+        // Always Some: the value is 16 bytes long.
+        self.0.first_chunk::<8>().unwrap_or(&[b'0'; 8])
+    }
+
     /// The date part, `YYYYMMDD`, used in the credential scope.
     pub fn date(&self) -> &str {
         self.as_str().get(..8).unwrap_or("")

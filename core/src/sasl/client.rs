@@ -19,7 +19,7 @@
 //! ```
 
 use crate::bson::{self, Document, Value};
-use crate::sigv4::sink::{Counter, Sink, SliceSink};
+use crate::sigv4::sink::{Sink, SliceSink};
 use crate::sigv4::{self, Scope, Signature, SigningKey};
 use crate::{sts, AmzDate, Credentials, Error, UnixTime};
 use base64::Engine;
@@ -118,11 +118,9 @@ impl ClientConversation {
     /// `s` (binary subtype 0, 64 bytes, starting with our nonce) and `h` (valid STS host), each once,
     /// nothing else and no trailing bytes.
     pub fn parse_server_first<'a>(&self, server_first: &'a [u8]) -> Result<ServerFirst<'a>, Error> {
-        let doc = Document::parse(server_first)?;
         let mut s: Option<&'a [u8]> = None;
         let mut h: Option<&'a str> = None;
-        for e in doc.iter() {
-            let e = e?;
+        Document::parse_each(server_first, |e| {
             match e.name {
                 "s" => {
                     if s.is_some() {
@@ -145,7 +143,8 @@ impl ClientConversation {
                 }
                 _ => return Err(Error::UnexpectedField),
             }
-        }
+            Ok(())
+        })?;
         let (s, h) = match (s, h) {
             (Some(s), Some(h)) => (s, h),
             _ => return Err(Error::MissingField),
@@ -160,7 +159,7 @@ impl ClientConversation {
         }
         let region = sts::region_for_host(h)?;
         // The region must also be usable in a credential scope.
-        Scope::new(AmzDate::from_unix(UnixTime(0))?, region, sts::SERVICE)?;
+        sigv4::validate_region(region)?;
         Ok(ServerFirst {
             server_nonce,
             host: h,
@@ -293,43 +292,29 @@ fn sign(
     Ok(sigv4::sign_hash(key, &scope, &h.finalize()))
 }
 
-/// Exact client-final length for a validated server-first (the time and signature have fixed sizes).
-fn client_final_len_for(sf: &ServerFirst<'_>, creds: &Credentials<'_>) -> Result<usize, Error> {
-    let mut c = Counter::default();
-    client_final_into(
-        &mut c,
-        sf,
-        creds,
-        &AmzDate::from_unix(UnixTime(0))?,
-        &Signature([0; 32]),
-    )?;
-    Ok(c.0)
-}
-
-/// Writes client-final BSON `{a, d[, t]}` into a sink.
-fn client_final_into<S: Sink>(
-    s: &mut S,
-    sf: &ServerFirst<'_>,
-    creds: &Credentials<'_>,
-    time: &AmzDate,
-    sig: &Signature,
-) -> Result<(), Error> {
-    let akid = creds.access_key_id().as_bytes();
-    let token = creds.session_token();
-    let hex = sig.hex();
-    let a_parts: [&[u8]; 11] = [
+/// The pieces of the `a` field (Authorization value, PROTOCOL.md A5), borrowed from the inputs.
+fn authorization_parts<'x>(
+    sf: &'x ServerFirst<'_>,
+    creds: &'x Credentials<'_>,
+    date: &'x [u8; 8],
+    signature_hex: &'x [u8; 64],
+) -> [&'x [u8]; 10] {
+    [
         b"AWS4-HMAC-SHA256 Credential=",
-        akid,
+        creds.access_key_id().as_bytes(),
         b"/",
-        time.date().as_bytes(),
+        date,
         b"/",
         sf.region.as_bytes(),
         b"/sts/aws4_request, SignedHeaders=",
-        signed_headers(token).as_bytes(),
+        signed_headers(creds.session_token()).as_bytes(),
         b", Signature=",
-        hex.as_str().as_bytes(),
-        b"",
-    ];
+        signature_hex,
+    ]
+}
+
+/// (length of `a`, total client-final length) for these Authorization pieces.
+fn client_final_lengths(a_parts: &[&[u8]], token: Option<&str>) -> Result<(usize, usize), Error> {
     let a_len = a_parts
         .iter()
         .try_fold(0usize, |acc, p| acc.checked_add(p.len()))
@@ -343,7 +328,29 @@ fn client_final_into<S: Sink>(
             .checked_add(bson::string_element_len(1, t.len()))
             .ok_or(Error::LengthOverflow)?;
     }
-    total = total.checked_add(1).ok_or(Error::LengthOverflow)?;
+    let total = total.checked_add(1).ok_or(Error::LengthOverflow)?;
+    Ok((a_len, total))
+}
+
+/// Exact client-final length for a validated server-first (the date and the signature have fixed
+/// sizes, so placeholders of the right length stand in for them).
+fn client_final_len_for(sf: &ServerFirst<'_>, creds: &Credentials<'_>) -> Result<usize, Error> {
+    let parts = authorization_parts(sf, creds, &[0; 8], &[0; 64]);
+    Ok(client_final_lengths(&parts, creds.session_token())?.1)
+}
+
+/// Writes client-final BSON `{a, d[, t]}` into a sink.
+fn client_final_into<S: Sink>(
+    s: &mut S,
+    sf: &ServerFirst<'_>,
+    creds: &Credentials<'_>,
+    time: &AmzDate,
+    sig: &Signature,
+) -> Result<(), Error> {
+    let token = creds.session_token();
+    let hex = sig.hex();
+    let a_parts = authorization_parts(sf, creds, time.date_bytes(), hex.as_bytes());
+    let (_, total) = client_final_lengths(&a_parts, token)?;
     let total = i32::try_from(total).map_err(|_| Error::LengthOverflow)?;
     s.put(&total.to_le_bytes());
     put_string(s, b"a", &a_parts)?;

@@ -113,6 +113,15 @@ fn valid_scope_part(s: &str, max: usize) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
+/// Checks a region as [`Scope::new`] does (1–253 of `[A-Za-z0-9._-]`), without a time.
+pub(crate) fn validate_region(region: &str) -> Result<(), Error> {
+    if valid_scope_part(region, 253) {
+        Ok(())
+    } else {
+        Err(Error::InvalidRegion)
+    }
+}
+
 /// The credential scope: time, region and service.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Scope<'a> {
@@ -154,7 +163,7 @@ impl<'a> Scope<'a> {
 
     /// Writes `YYYYMMDD/region/service/aws4_request`.
     pub fn put<S: Sink + ?Sized>(&self, s: &mut S) {
-        s.put(self.time.date().as_bytes());
+        s.put(self.time.date_bytes());
         s.put(b"/");
         s.put(self.region.as_bytes());
         s.put(b"/");
@@ -218,7 +227,7 @@ impl SigningKey {
         prefix.copy_from_slice(b"AWS4");
         rest.copy_from_slice(secret_access_key.as_bytes());
         let mut date = [0u8; 8];
-        date.copy_from_slice(scope.time.date().as_bytes());
+        date.copy_from_slice(scope.time.date_bytes());
         let mut kd = Zeroizing::new(hmac(kbuf, &[&date]));
         let mut kr = Zeroizing::new(hmac(&*kd, &[scope.region.as_bytes()]));
         let ks = Zeroizing::new(hmac(&*kr, &[scope.service.as_bytes()]));
@@ -243,7 +252,7 @@ impl SigningKey {
 
     /// Whether this key was derived for `scope`'s date, region and service.
     pub fn matches(&self, scope: &Scope<'_>) -> bool {
-        self.date == scope.time.date().as_bytes()
+        &self.date == scope.time.date_bytes()
             && self.region == scope.region
             && self.service == scope.service
     }
@@ -282,6 +291,11 @@ pub struct Signature(pub [u8; 32]);
 pub struct HexSignature([u8; 64]);
 
 impl HexSignature {
+    /// The 64 hex digits as bytes.
+    pub fn as_bytes(&self) -> &[u8; 64] {
+        &self.0
+    }
+
     /// The hex text.
     pub fn as_str(&self) -> &str {
         core::str::from_utf8(&self.0).unwrap_or("")
