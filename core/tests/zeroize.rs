@@ -1,5 +1,5 @@
-//! Secret hygiene of `SigningKey`: the derived key bytes are wiped when the key is dropped or
-//! explicitly zeroized.
+//! Secret hygiene of `SigningKey`: the derived key bytes and its HMAC pad midstates are wiped when
+//! the key is dropped or explicitly zeroized.
 //!
 //! The drop test looks at the memory the key occupied after `drop_in_place`, through a raw pointer.
 //! It is controlled: the key lives in a zero-filled heap allocation that this test owns and frees
@@ -53,6 +53,31 @@ unsafe fn snapshot(p: *const u8, len: usize) -> Vec<u8> {
         .collect()
 }
 
+/// The SHA-256 state after the key's HMAC pad block (`K ⊕ pad`, RFC 2104), computed here with sha2's
+/// compression function, as native-endian bytes (how the key stores it).
+fn pad_midstate(key: &[u8; 32], pad: u8) -> Vec<u8> {
+    use sha2::digest::generic_array::GenericArray;
+    let mut block = [pad; 64];
+    for (b, k) in block.iter_mut().zip(key) {
+        *b ^= k;
+    }
+    let mut state: [u32; 8] = [
+        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
+        0x5be0cd19,
+    ];
+    sha2::compress256(&mut state, &[GenericArray::from(block)]);
+    state.iter().flat_map(|w| w.to_ne_bytes()).collect()
+}
+
+/// Every secret the key holds: kSigning and its inner and outer HMAC pad midstates.
+fn secrets(want: &[u8; 32]) -> [Vec<u8>; 3] {
+    [
+        want.to_vec(),
+        pad_midstate(want, 0x36),
+        pad_midstate(want, 0x5c),
+    ]
+}
+
 #[test]
 fn signing_key_is_wiped_on_drop() {
     let region = "r".repeat(253);
@@ -66,22 +91,29 @@ fn signing_key_is_wiped_on_drop() {
     let p = slot.as_ptr() as *const u8;
     let n = size_of::<SigningKey>();
 
-    // Before the drop the key bytes are there (so this test looks at the right memory).
+    // Before the drop every secret is there (so this test looks at the right memory).
     let before = unsafe { snapshot(p, n) };
-    let at = find(&before, &want).expect("derived key not found in the SigningKey's memory");
+    let places: Vec<usize> = secrets(&want)
+        .iter()
+        .map(|s| find(&before, s).expect("secret not found in the SigningKey's memory"))
+        .collect();
 
     // Drop in place; the allocation stays ours until `slot` goes out of scope.
     unsafe { slot.assume_init_drop() };
     let after = unsafe { snapshot(p, n) };
-    assert_eq!(
-        &after[at..at + 32],
-        &[0u8; 32],
-        "key bytes survive the drop"
+    for (secret, at) in secrets(&want).iter().zip(&places) {
+        assert_eq!(
+            &after[*at..*at + secret.len()],
+            &vec![0u8; secret.len()][..],
+            "secret bytes survive the drop"
+        );
+        assert_eq!(find(&after, secret), None);
+    }
+    // The non-secret scope (date, region, service) is left alone.
+    assert!(
+        find(&after, region.as_bytes()).is_some() && find(&after, service.as_bytes()).is_some()
     );
-    assert_eq!(find(&after, &want), None);
-    // Nothing else changed: the drop wipes the key only (date, region, service are not secret).
-    assert_eq!(after[..at], before[..at]);
-    assert_eq!(after[at + 32..], before[at + 32..]);
+    assert!(find(&after, b"20150830").is_some());
 }
 
 #[test]
@@ -94,9 +126,18 @@ fn clones_are_wiped_too() {
     slot.write(original.clone());
     let p = slot.as_ptr() as *const u8;
     let n = size_of::<SigningKey>();
-    let at = find(unsafe { &snapshot(p, n) }, &want).expect("key not found");
+    let before = unsafe { snapshot(p, n) };
+    let places: Vec<usize> = secrets(&want)
+        .iter()
+        .map(|s| find(&before, s).expect("secret not found"))
+        .collect();
     unsafe { slot.assume_init_drop() };
-    assert_eq!(unsafe { snapshot(p.add(at), 32) }, [0u8; 32]);
+    for (secret, at) in secrets(&want).iter().zip(places) {
+        assert_eq!(
+            unsafe { snapshot(p.add(at), secret.len()) },
+            vec![0u8; secret.len()]
+        );
+    }
     drop(original);
 }
 
@@ -124,9 +165,26 @@ fn zeroize_leaves_an_all_zero_key() {
         live.hex().as_str(),
         "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
     );
+    let want = expected_key("20150830", "us-east-1", "service");
+    let p = &key as *const SigningKey as *const u8;
+    let before = unsafe { snapshot(p, size_of::<SigningKey>()) };
+    let places: Vec<usize> = secrets(&want)
+        .iter()
+        .map(|s| find(&before, s).expect("secret not found"))
+        .collect();
     key.zeroize();
+    let after = unsafe { snapshot(p, size_of::<SigningKey>()) };
+    for (secret, at) in secrets(&want).iter().zip(places) {
+        assert_eq!(
+            &after[at..at + secret.len()],
+            &vec![0u8; secret.len()][..],
+            "zeroize() left secret bytes"
+        );
+    }
+    // The wiped key no longer produces the live signature (nor the live key's HMAC of anything).
     let wiped = sigv4::sign(&req, &creds, &scope, &settings, Some(&key)).unwrap();
-    assert_eq!(wiped.0, hmac(&[0u8; 32], sts));
+    assert_ne!(wiped, live);
+    assert_ne!(wiped.0, hmac(&want, sts));
     // Scope metadata is not secret and survives, so a wiped key is still recognised for its scope.
     assert_eq!(
         (key.date(), key.region(), key.service()),

@@ -22,6 +22,7 @@
 //! ```
 
 pub mod canonical;
+mod prekeyed;
 pub mod sink;
 
 pub use canonical::UriEncoding;
@@ -177,14 +178,16 @@ impl<'a> Scope<'a> {
 /// Deriving costs 4 HMACs (16 SHA-256 compressions); reuse the key for every request of the same day,
 /// region and service.
 ///
-/// Design note (STYLE.md item 12 suggests caching a keyed `Hmac<Sha256>` and cloning it): the keyed
-/// HMAC state (the inner and outer pad digests) is as secret as the key itself, and `hmac`/`sha2` offer
-/// no way to zeroize it without `unsafe`, which the core forbids. The key is therefore kept as 32 raw
-/// bytes that are zeroized on drop, and each signature re-keys the HMAC on the stack, which costs two
-/// extra compressions (about 90 ns) per signature.
+/// Design note (STYLE.md item 12: reuse the keyed HMAC state instead of re-keying): a cloned
+/// `hmac::Hmac<Sha256>` cannot be zeroized without `unsafe`, which the core forbids, yet its pad
+/// digests are as secret as the key. The key therefore keeps the two SHA-256 midstates after the
+/// key's pad blocks as plain arrays (`prekeyed::PadStates`), zeroized on drop with the key; each
+/// signature resumes from them and saves two compressions.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct SigningKey {
     key: [u8; 32],
+    /// HMAC pad midstates of `key` (as secret as the key; zeroized with it).
+    pads: prekeyed::PadStates,
     #[zeroize(skip)]
     date: [u8; 8],
     #[zeroize(skip)]
@@ -242,8 +245,10 @@ impl SigningKey {
         service
             .push_str(scope.service)
             .map_err(|_| Error::InvalidService)?;
+        let pads = prekeyed::PadStates::new(&key);
         Ok(SigningKey {
             key,
+            pads,
             date,
             region,
             service,
@@ -270,15 +275,6 @@ impl SigningKey {
     /// The service this key is for.
     pub fn service(&self) -> &str {
         &self.service
-    }
-
-    /// HMAC state keyed with this key (hosts can stream a string to sign into it).
-    pub(crate) fn mac(&self) -> HmacSha256 {
-        match HmacSha256::new_from_slice(&self.key) {
-            Ok(m) => m,
-            // Unreachable: HMAC accepts any key length. Fall back to an unusable all-zero key.
-            Err(_) => HmacSha256::new(&Default::default()),
-        }
     }
 }
 
@@ -599,9 +595,7 @@ fn finish_signature(plan: &Plan<'_>, scope: &Scope<'_>, key: &SigningKey) -> Sig
     let mut h = Sha256::new();
     plan.put_canonical_request(&mut h);
     let creq_hash = h.finalize();
-    let mut mac = key.mac();
-    put_string_to_sign(&mut mac, scope, &creq_hash);
-    Signature(mac.finalize().into_bytes().into())
+    sign_hash(key, scope, &creq_hash)
 }
 
 /// Signs `req` for header-based authentication and returns the signature.
@@ -885,9 +879,9 @@ pub fn presign_canonical_request(
 /// The string to sign for a canonical-request hash, streamed into an HMAC keyed with `key`
 /// (used by the conversation modules, which build the canonical request themselves).
 pub(crate) fn sign_hash(key: &SigningKey, scope: &Scope<'_>, creq_hash: &[u8]) -> Signature {
-    let mut mac = key.mac();
-    put_string_to_sign(&mut mac, scope, creq_hash);
-    Signature(mac.finalize().into_bytes().into())
+    let mut inner = key.pads.start();
+    put_string_to_sign(&mut inner, scope, creq_hash);
+    Signature(key.pads.finish(inner))
 }
 
 /// Writes the string to sign for a canonical-request hash into a sink.
