@@ -29,12 +29,9 @@ pub use canonical::UriEncoding;
 
 use crate::{AmzDate, Credentials, Error};
 use canonical::Param;
-use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use sink::{put_hex, Counter, Sink, SliceSink};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
-
-type HmacSha256 = Hmac<Sha256>;
 
 /// The algorithm name in the string to sign and the Authorization header.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -207,36 +204,19 @@ impl core::fmt::Debug for SigningKey {
     }
 }
 
-fn hmac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
-    // new_from_slice accepts keys of any length for HMAC; the error branch is unreachable.
-    let mut m = match HmacSha256::new_from_slice(key) {
-        Ok(m) => m,
-        Err(_) => return [0; 32],
-    };
-    for p in parts {
-        m.update(p);
-    }
-    m.finalize().into_bytes().into()
-}
-
 impl SigningKey {
     /// Derives `kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")`.
     pub fn derive(secret_access_key: &str, scope: &Scope<'_>) -> Result<Self, Error> {
         crate::credentials::validate_secret(secret_access_key)?;
-        let mut k = Zeroizing::new([0u8; 4 + crate::credentials::MAX_SECRET_LEN]);
-        let n = 4 + secret_access_key.len();
-        let kbuf = k.get_mut(..n).ok_or(Error::InvalidSecretAccessKey)?;
-        let (prefix, rest) = kbuf.split_at_mut(4);
-        prefix.copy_from_slice(b"AWS4");
-        rest.copy_from_slice(secret_access_key.as_bytes());
         let mut date = [0u8; 8];
         date.copy_from_slice(scope.time.date_bytes());
-        let mut kd = Zeroizing::new(hmac(kbuf, &[&date]));
-        let mut kr = Zeroizing::new(hmac(&*kd, &[scope.region.as_bytes()]));
-        let ks = Zeroizing::new(hmac(&*kr, &[scope.service.as_bytes()]));
-        let key = hmac(&*ks, &[b"aws4_request"]);
-        kd.zeroize();
-        kr.zeroize();
+        let kd = Zeroizing::new(prekeyed::hmac(
+            &[b"AWS4", secret_access_key.as_bytes()],
+            &[&date],
+        ));
+        let kr = Zeroizing::new(prekeyed::hmac(&[&*kd], &[scope.region.as_bytes()]));
+        let ks = Zeroizing::new(prekeyed::hmac(&[&*kr], &[scope.service.as_bytes()]));
+        let key = prekeyed::hmac(&[&*ks], &[b"aws4_request"]);
         let mut region = heapless::String::new();
         region
             .push_str(scope.region)

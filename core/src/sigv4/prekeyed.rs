@@ -34,21 +34,66 @@ pub(crate) struct PadStates {
     outer: [u32; 8],
 }
 
+/// One-shot HMAC-SHA256 of the concatenated `parts` under the key made of the concatenated
+/// `key_parts` (any length; RFC 2104: keys longer than the 64-byte block are hashed first). The key is
+/// never assembled in a separate buffer, and all intermediate state is zeroized.
+pub(crate) fn hmac(key_parts: &[&[u8]], parts: &[&[u8]]) -> [u8; 32] {
+    let pads = PadStates::from_key_parts(key_parts);
+    let mut inner = pads.start();
+    for p in parts {
+        inner.put(p);
+    }
+    pads.finish(inner)
+}
+
 impl PadStates {
     /// Compresses `K ⊕ ipad` and `K ⊕ opad` (RFC 2104; a 32-byte key is zero-padded to 64 bytes).
     pub(crate) fn new(key: &[u8; 32]) -> Self {
-        let mut ipad = [0x36u8; 64];
-        let mut opad = [0x5cu8; 64];
-        for ((i, o), k) in ipad.iter_mut().zip(opad.iter_mut()).zip(key) {
-            *i ^= k;
-            *o ^= k;
+        Self::from_key_parts(&[key])
+    }
+
+    /// As [`PadStates::new`] for the key made of the concatenated `key_parts`, of any length.
+    pub(crate) fn from_key_parts(key_parts: &[&[u8]]) -> Self {
+        let len = key_parts
+            .iter()
+            .fold(0usize, |a, p| a.saturating_add(p.len()));
+        // One block buffer holds K ⊕ ipad, then K ⊕ opad, and is wiped once.
+        let mut block = [0u8; 64];
+        if len > 64 {
+            let mut h = Hasher {
+                state: IV,
+                buf: [0; 64],
+                buf_len: 0,
+                total: 0,
+            };
+            for p in key_parts {
+                h.put(p);
+            }
+            let digest = h.finalize_mut();
+            if let Some(dst) = block.get_mut(..32) {
+                dst.copy_from_slice(&digest);
+            }
+        } else {
+            let mut at = 0usize;
+            for p in key_parts {
+                let end = at.saturating_add(p.len());
+                if let Some(dst) = block.get_mut(at..end) {
+                    dst.copy_from_slice(p);
+                }
+                at = end;
+            }
+        }
+        for b in block.iter_mut() {
+            *b ^= 0x36;
         }
         let mut inner = IV;
+        compress(&mut inner, &block);
+        for b in block.iter_mut() {
+            *b ^= 0x36 ^ 0x5c;
+        }
         let mut outer = IV;
-        compress(&mut inner, &ipad);
-        compress(&mut outer, &opad);
-        ipad.zeroize();
-        opad.zeroize();
+        compress(&mut outer, &block);
+        block.zeroize();
         PadStates { inner, outer }
     }
 
@@ -62,17 +107,15 @@ impl PadStates {
         }
     }
 
-    /// Completes HMAC from the inner hash of the message.
-    pub(crate) fn finish(&self, inner: Hasher) -> [u8; 32] {
-        let inner_hash = inner.finalize();
-        let mut outer = Hasher {
-            state: self.outer,
-            buf: [0; 64],
-            buf_len: 0,
-            total: 64,
-        };
-        outer.put(&inner_hash);
-        outer.finalize()
+    /// Completes HMAC from the inner hash of the message, reusing the hasher for the outer hash.
+    pub(crate) fn finish(&self, mut h: Hasher) -> [u8; 32] {
+        let mut inner_hash = h.finalize_mut();
+        h.state = self.outer;
+        h.buf_len = 0;
+        h.total = 64;
+        h.put(&inner_hash);
+        inner_hash.zeroize();
+        h.finalize_mut()
     }
 }
 
@@ -118,8 +161,9 @@ impl Sink for Hasher {
 }
 
 impl Hasher {
-    /// Pads (0x80, zeros, 64-bit big-endian bit length) and returns the digest.
-    fn finalize(mut self) -> [u8; 32] {
+    /// Pads (0x80, zeros, 64-bit big-endian bit length) and returns the digest. The hasher must be
+    /// reset before further use (the caller owns it; it is zeroized on drop).
+    fn finalize_mut(&mut self) -> [u8; 32] {
         let bit_len = self.total.wrapping_mul(8);
         let pad_len = if self.buf_len < 56 {
             56 - self.buf_len
@@ -161,6 +205,22 @@ mod tests {
                 let theirs: [u8; 32] = m.finalize().into_bytes().into();
                 assert_eq!(ours, theirs, "len {len} split {split}");
             }
+        }
+    }
+
+    /// Keys of every length up to 200 bytes (longer than a block are hashed first), against `hmac`.
+    #[test]
+    fn any_key_length_equals_hmac_crate() {
+        let key: std::vec::Vec<u8> = (0..200u32).map(|i| (i * 13 + 1) as u8).collect();
+        for n in 0..key.len() {
+            let ours = hmac(
+                &[&key[..n / 3], &key[n / 3..n]],
+                &[b"date", b"", b"20150830"],
+            );
+            let mut m = Hmac::<sha2::Sha256>::new_from_slice(&key[..n]).unwrap();
+            m.update(b"date20150830");
+            let theirs: [u8; 32] = m.finalize().into_bytes().into();
+            assert_eq!(ours, theirs, "key length {n}");
         }
     }
 
