@@ -65,7 +65,10 @@ impl<'a> Arbitrary<'a> for Input {
             s.resize(32, 0);
             s.extend_from_slice(&u.arbitrary::<[u8; 32]>()?);
             let h = String::from_utf8_lossy(&host).into_owned();
-            refbson::encode(&[("s".into(), RefValue::Binary(0, s)), ("h".into(), RefValue::String(h))])
+            refbson::encode(&[
+                ("s".into(), RefValue::Binary(0, s)),
+                ("h".into(), RefValue::String(h)),
+            ])
         } else {
             u.arbitrary()?
         };
@@ -74,13 +77,25 @@ impl<'a> Arbitrary<'a> for Input {
             server_first,
             id: text(u, gen::ALNUM, 24)?,
             secret: text(u, gen::GRAPHIC, 48)?,
-            token: if u.arbitrary()? { Some(text(u, gen::GRAPHIC, 64)?) } else { None },
-            now: if u.ratio(7, 8)? { u.int_in_range(0..=253_402_300_799)? } else { u.arbitrary()? },
+            token: if u.arbitrary()? {
+                Some(text(u, gen::GRAPHIC, 64)?)
+            } else {
+                None
+            },
+            now: if u.ratio(7, 8)? {
+                u.int_in_range(0..=253_402_300_799)?
+            } else {
+                u.arbitrary()?
+            },
             cap: u.arbitrary()?,
             host,
             timestamp: if u.arbitrary()? {
-                gen::from_tokens(u, &["2023-02-07", "T", "20:04:27", "Z", ".5", "+01:00", "x"], 5)?
-                    .into_bytes()
+                gen::from_tokens(
+                    u,
+                    &["2023-02-07", "T", "20:04:27", "Z", ".5", "+01:00", "x"],
+                    5,
+                )?
+                .into_bytes()
             } else {
                 u.arbitrary()?
             },
@@ -134,7 +149,11 @@ fn check_out(
                     assert_eq!(&buf[..v.len()], &v[..], "{what}: bytes");
                 }
                 Ok(v) => {
-                    assert_eq!(s, Error::BufferTooSmall { needed: 0 }.code(), "{what}: short");
+                    assert_eq!(
+                        s,
+                        Error::BufferTooSmall { needed: 0 }.code(),
+                        "{what}: short"
+                    );
                     assert_eq!(out_len, v.len(), "{what}: needed");
                     assert!(buf.iter().all(|&b| b == 0xA5), "{what}: written on error");
                 }
@@ -148,13 +167,20 @@ fn check_out(
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(i) = Input::arbitrary_take_rest(Unstructured::new(data)) else { return };
+    let Ok(i) = Input::arbitrary_take_rest(Unstructured::new(data)) else {
+        return;
+    };
 
     // ---- STS host / region
     let mut region: *const std::ffi::c_char = ptr::null();
     let mut region_len = 0usize;
     let s = unsafe {
-        mongodb_aws_sts_region_for_host(i.host.as_ptr().cast(), i.host.len(), &mut region, &mut region_len)
+        mongodb_aws_sts_region_for_host(
+            i.host.as_ptr().cast(),
+            i.host.len(),
+            &mut region,
+            &mut region_len,
+        )
     } as u32;
     let v = unsafe { mongodb_aws_sts_validate_host(i.host.as_ptr().cast(), i.host.len()) } as u32;
     match std::str::from_utf8(&i.host) {
@@ -172,8 +198,9 @@ fuzz_target!(|data: &[u8]| {
 
     // ---- time
     let mut unix = 7u64;
-    let s = unsafe { mongodb_aws_parse_iso8601(i.timestamp.as_ptr().cast(), i.timestamp.len(), &mut unix) }
-        as u32;
+    let s = unsafe {
+        mongodb_aws_parse_iso8601(i.timestamp.as_ptr().cast(), i.timestamp.len(), &mut unix)
+    } as u32;
     match std::str::from_utf8(&i.timestamp) {
         Err(_) => assert_eq!((s, unix), (INVALID_UTF8, 7)),
         Ok(t) => match parse_iso8601(t) {
@@ -212,16 +239,23 @@ fuzz_target!(|data: &[u8]| {
 
     // ---- client conversation
     let mut conv = mongodb_aws_client_conversation { nonce: [0; 32] };
-    let s = unsafe { mongodb_aws_client_conversation_init(&mut conv, i.nonce.as_ptr(), i.nonce.len()) } as u32;
+    let s =
+        unsafe { mongodb_aws_client_conversation_init(&mut conv, i.nonce.as_ptr(), i.nonce.len()) }
+            as u32;
     let Ok(nonce) = <[u8; 32]>::try_from(&i.nonce[..]) else {
         assert_eq!(s, Error::InvalidParameter.code());
         return stat("nonce length refused");
     };
     assert_eq!(s, 0);
     let core = ClientConversation::new(nonce);
-    check_out("client_first", &i.cap, Ok(core.client_first().to_vec()), &mut |o, c, l| unsafe {
-        mongodb_aws_client_conversation_client_first(&conv, o, c, l) as u32
-    });
+    check_out(
+        "client_first",
+        &i.cap,
+        Ok(core.client_first().to_vec()),
+        &mut |o, c, l| unsafe {
+            mongodb_aws_client_conversation_client_first(&conv, o, c, l) as u32
+        },
+    );
 
     let sf = &i.server_first;
     let mut parsed = mongodb_aws_server_first {
@@ -232,14 +266,25 @@ fuzz_target!(|data: &[u8]| {
         region_len: 0,
     };
     let s = unsafe {
-        mongodb_aws_client_conversation_parse_server_first(&conv, sf.as_ptr(), sf.len(), &mut parsed)
+        mongodb_aws_client_conversation_parse_server_first(
+            &conv,
+            sf.as_ptr(),
+            sf.len(),
+            &mut parsed,
+        )
     } as u32;
     match core.parse_server_first(sf) {
         Ok(p) => {
             assert_eq!(s, 0);
             unsafe {
-                assert_eq!(std::slice::from_raw_parts(parsed.server_nonce, 64), &p.server_nonce()[..]);
-                assert_eq!(std::slice::from_raw_parts(parsed.host.cast::<u8>(), parsed.host_len), p.host().as_bytes());
+                assert_eq!(
+                    std::slice::from_raw_parts(parsed.server_nonce, 64),
+                    &p.server_nonce()[..]
+                );
+                assert_eq!(
+                    std::slice::from_raw_parts(parsed.host.cast::<u8>(), parsed.host_len),
+                    p.host().as_bytes()
+                );
                 assert_eq!(
                     std::slice::from_raw_parts(parsed.region.cast::<u8>(), parsed.region_len),
                     p.region().as_bytes()
@@ -248,11 +293,16 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(e) => {
             assert_eq!(s, e.code());
-            assert!(parsed.server_nonce.is_null() && parsed.host_len == 0, "written on error");
+            assert!(
+                parsed.server_nonce.is_null() && parsed.host_len == 0,
+                "written on error"
+            );
         }
     }
 
-    let Some(creds) = creds else { return stat("credentials refused") };
+    let Some(creds) = creds else {
+        return stat("credentials refused");
+    };
     // Size queries ask client_final_len; buffers get finish()'s result (which checks the size).
     let expected = |f: &dyn Fn(&mut [u8]) -> Result<usize, Error>| -> Result<Vec<u8>, Error> {
         let mut big = vec![0u8; 1 << 16];
@@ -266,7 +316,15 @@ fuzz_target!(|data: &[u8]| {
     let size_query = matches!(i.cap, Cap::SizeQuery);
     let mut call = |o: *mut u8, c: usize, l: *mut usize| unsafe {
         mongodb_aws_client_conversation_client_final(
-            &conv, sf.as_ptr(), sf.len(), &creds_c, i.now, ptr::null(), o, c, l,
+            &conv,
+            sf.as_ptr(),
+            sf.len(),
+            &creds_c,
+            i.now,
+            ptr::null(),
+            o,
+            c,
+            l,
         ) as u32
     };
     if size_query {
@@ -284,12 +342,28 @@ fuzz_target!(|data: &[u8]| {
     }
     let want = expected(&|b| core.canonical_request(sf, &creds, UnixTime(i.now), b));
     check_out("canonical_request", &i.cap, want, &mut |o, c, l| unsafe {
-        mongodb_aws_client_conversation_canonical_request(&conv, sf.as_ptr(), sf.len(), &creds_c, i.now, o, c, l)
-            as u32
+        mongodb_aws_client_conversation_canonical_request(
+            &conv,
+            sf.as_ptr(),
+            sf.len(),
+            &creds_c,
+            i.now,
+            o,
+            c,
+            l,
+        ) as u32
     });
     let want = expected(&|b| core.string_to_sign(sf, &creds, UnixTime(i.now), b));
     check_out("string_to_sign", &i.cap, want, &mut |o, c, l| unsafe {
-        mongodb_aws_client_conversation_string_to_sign(&conv, sf.as_ptr(), sf.len(), &creds_c, i.now, o, c, l)
-            as u32
+        mongodb_aws_client_conversation_string_to_sign(
+            &conv,
+            sf.as_ptr(),
+            sf.len(),
+            &creds_c,
+            i.now,
+            o,
+            c,
+            l,
+        ) as u32
     });
 });
