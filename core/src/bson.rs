@@ -114,17 +114,28 @@ impl<'a> Document<'a> {
 
     /// Validates `bytes` as exactly one BSON document like [`Document::parse`], calling `visit` with
     /// each top-level element as it is validated (one pass: callers that only need to look at each
-    /// field once avoid a second walk). An error from `visit` stops the parse and is returned.
+    /// field once avoid a second walk). Once `visit` fails it is not called again, and its first error
+    /// is returned only if the document itself is valid: BSON errors (including trailing bytes) take
+    /// precedence, exactly as with `parse` followed by a walk over the elements.
     pub fn parse_each(
         bytes: &'a [u8],
-        visit: impl FnMut(Element<'a>) -> Result<(), Error>,
+        mut visit: impl FnMut(Element<'a>) -> Result<(), Error>,
     ) -> Result<Self, Error> {
-        let doc = Self::parse_prefix_visit(bytes, 0, visit)?;
+        let mut deferred: Option<Error> = None;
+        let doc = Self::parse_prefix_visit(bytes, 0, |e| {
+            if deferred.is_none() {
+                deferred = visit(e).err();
+            }
+            Ok(())
+        })?;
         let total = doc.body.len().checked_add(5).ok_or(Error::BsonMalformed)?;
         if total != bytes.len() {
             return Err(Error::BsonTrailingBytes);
         }
-        Ok(doc)
+        match deferred {
+            Some(e) => Err(e),
+            None => Ok(doc),
+        }
     }
 
     /// Parses the document at the start of `bytes`; returns it (it may be followed by more bytes).
@@ -532,6 +543,30 @@ mod tests {
         );
         assert_eq!(v[1].value, Value::Int32(110));
         assert_eq!(v[2].value, Value::String("x"));
+    }
+
+    /// Found by the server_first/client_diff fuzz targets: a visitor error (here, an unknown field)
+    /// must not hide a BSON error later in the same document.
+    #[test]
+    fn parse_each_reports_bson_errors_before_visitor_errors() {
+        // {u: "x"} then a binary element whose length runs past the end of the document.
+        let mut doc = std::vec![0u8; 0];
+        doc.extend_from_slice(&[0, 0, 0, 0, 2, b'u', 0, 2, 0, 0, 0, b'x', 0]);
+        doc.extend_from_slice(&[5, b's', 0, 64, 0, 0, 0, 0, 1, 2, 3, 0]);
+        let n = doc.len() as u32;
+        doc[..4].copy_from_slice(&n.to_le_bytes());
+        let unexpected = |_: Element<'_>| Err(Error::UnexpectedField);
+        assert_eq!(Document::parse(&doc).err(), Some(Error::BsonTruncated));
+        assert_eq!(
+            Document::parse_each(&doc, unexpected).err(),
+            Some(Error::BsonTruncated)
+        );
+        // With a valid document the visitor's first error is returned.
+        let ok = [12, 0, 0, 0, 0x10, b'p', 0, 1, 0, 0, 0, 0];
+        assert_eq!(
+            Document::parse_each(&ok, unexpected).err(),
+            Some(Error::UnexpectedField)
+        );
     }
 
     #[test]
