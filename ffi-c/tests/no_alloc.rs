@@ -3,38 +3,14 @@
 //! paths and size queries. Counted by a thread-local global allocator around each call.
 
 use mongodb_aws::*;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::ptr::{null, null_mut};
 
-struct Counting;
-
-thread_local! {
-    static ALLOCS: Cell<usize> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+#[path = "../../core/tests/support/counting_alloc.rs"]
+mod counting_alloc;
 
 /// Runs `f` and returns (its status, the allocations it made).
 fn counted(f: impl FnOnce() -> mongodb_aws_status) -> (mongodb_aws_status, usize) {
-    let before = ALLOCS.with(Cell::get);
-    let s = f();
-    (s, ALLOCS.with(Cell::get) - before)
+    counting_alloc::counted(f)
 }
 
 const OK: mongodb_aws_status = mongodb_aws_status::MONGODB_AWS_OK;
