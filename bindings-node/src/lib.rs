@@ -528,6 +528,22 @@ fn header_pairs(flat: &[String]) -> Result<Vec<(&str, &str)>, Error> {
         .collect())
 }
 
+/// The body as the signer sees it: `UNSIGNED-PAYLOAD`, a given hex hash, or the bytes to hash.
+fn payload_of<'a>(body: Option<&'a [u8]>, payload_hash: Option<&'a str>) -> Payload<'a> {
+    match payload_hash {
+        Some(sigv4::UNSIGNED_PAYLOAD) => Payload::Unsigned,
+        Some(h) => Payload::Hash(h),
+        None => Payload::Bytes(body.unwrap_or(&[])),
+    }
+}
+
+/// The request time and credential scope from the signing options.
+fn scope_of(options: &SignOptions) -> Result<(AmzDate, Scope<'_>), Error> {
+    let time = AmzDate::from_unix(unix_from_ms(options.now_ms)?)?;
+    let scope = Scope::new(time, &options.region, &options.service)?;
+    Ok((time, scope))
+}
+
 /// Last line of a canonical request: the payload hash.
 fn last_line(s: &str) -> String {
     s.rsplit('\n').next().unwrap_or("").to_string()
@@ -550,20 +566,14 @@ pub fn sign_v4(
     (|| {
         let creds = credentials.core()?;
         let headers = header_pairs(&headers)?;
-        let payload = match payload_hash.as_deref() {
-            Some(sigv4::UNSIGNED_PAYLOAD) => Payload::Unsigned,
-            Some(h) => Payload::Hash(h),
-            None => Payload::Bytes(body.unwrap_or(&[])),
-        };
         let req = Request {
             method: &method,
             path: &path,
             query: &query,
             headers: &headers,
-            payload,
+            payload: payload_of(body, payload_hash.as_deref()),
         };
-        let time = AmzDate::from_unix(unix_from_ms(options.now_ms)?)?;
-        let scope = Scope::new(time, &options.region, &options.service)?;
+        let (time, scope) = scope_of(&options)?;
         let st = settings(&options);
         let sig = credentials.with_key(&scope, |key| {
             sigv4::sign(&req, &creds, &scope, &st, Some(key))
@@ -617,20 +627,14 @@ pub fn presign_v4(
     (|| {
         let creds = credentials.core()?;
         let headers = header_pairs(&headers)?;
-        let payload = match payload_hash.as_deref() {
-            Some(sigv4::UNSIGNED_PAYLOAD) => Payload::Unsigned,
-            Some(h) => Payload::Hash(h),
-            None => Payload::Bytes(body.unwrap_or(&[])),
-        };
         let req = Request {
             method: &method,
             path: &path,
             query: &query,
             headers: &headers,
-            payload,
+            payload: payload_of(body, payload_hash.as_deref()),
         };
-        let time = AmzDate::from_unix(unix_from_ms(options.now_ms)?)?;
-        let scope = Scope::new(time, &options.region, &options.service)?;
+        let (time, scope) = scope_of(&options)?;
         let st = settings(&options);
         let guess = 1024 + creds.session_token().map_or(0, |t| 3 * t.len());
         let mut signature = String::new();
