@@ -287,7 +287,7 @@ fn sign(
             &derived
         }
     };
-    let mut h = Sha256::new();
+    let mut h = sigv4::sha256::RequestHasher::new();
     put_canonical_request(&mut h, sf, time, creds.session_token());
     Ok(sigv4::sign_hash(key, &scope, &h.finalize()))
 }

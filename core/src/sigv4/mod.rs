@@ -23,6 +23,7 @@
 
 pub mod canonical;
 mod prekeyed;
+pub(crate) mod sha256;
 pub mod sink;
 
 pub use canonical::UriEncoding;
@@ -572,7 +573,7 @@ fn signing_key_for<'k>(
 }
 
 fn finish_signature(plan: &Plan<'_>, scope: &Scope<'_>, key: &SigningKey) -> Signature {
-    let mut h = Sha256::new();
+    let mut h = sha256::RequestHasher::new();
     plan.put_canonical_request(&mut h);
     let creq_hash = h.finalize();
     sign_hash(key, scope, &creq_hash)
@@ -859,7 +860,7 @@ pub fn presign_canonical_request(
 /// The string to sign for a canonical-request hash, streamed into an HMAC keyed with `key`
 /// (used by the conversation modules, which build the canonical request themselves).
 pub(crate) fn sign_hash(key: &SigningKey, scope: &Scope<'_>, creq_hash: &[u8]) -> Signature {
-    let mut inner = key.pads.start();
+    let mut inner = key.pads.start::<{ prekeyed::MESSAGE_BLOCKS }>();
     put_string_to_sign(&mut inner, scope, creq_hash);
     Signature(key.pads.finish(inner))
 }

@@ -6,26 +6,13 @@
 //! without `unsafe` — the midstates are plain arrays that are zeroized on drop (they are as secret as
 //! the key: they allow computing the MAC).
 
+use super::sha256::{compress_block, Sha256Blocks, IV};
 use super::sink::Sink;
-use sha2::digest::generic_array::{typenum::U64, GenericArray};
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-/// SHA-256 initial hash value (FIPS 180-4, 5.3.3).
-const IV: [u32; 8] = [
-    0x6a09_e667,
-    0xbb67_ae85,
-    0x3c6e_f372,
-    0xa54f_f53a,
-    0x510e_527f,
-    0x9b05_688c,
-    0x1f83_d9ab,
-    0x5be0_cd19,
-];
-
-fn compress(state: &mut [u32; 8], block: &[u8; 64]) {
-    let b: GenericArray<u8, U64> = (*block).into();
-    sha2::compress256(state, core::slice::from_ref(&b));
-}
+/// Blocks buffered by a signature's inner hash: the string to sign (at most 3 blocks with its
+/// padding for regions of ordinary length) is compressed in one call.
+pub(crate) const MESSAGE_BLOCKS: usize = 4;
 
 /// The SHA-256 states after the key's inner and outer pad blocks.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
@@ -39,7 +26,7 @@ pub(crate) struct PadStates {
 /// never assembled in a separate buffer, and all intermediate state is zeroized.
 pub(crate) fn hmac(key_parts: &[&[u8]], parts: &[&[u8]]) -> [u8; 32] {
     let pads = PadStates::from_key_parts(key_parts);
-    let mut inner = pads.start();
+    let mut inner = pads.start::<1>();
     for p in parts {
         inner.put(p);
     }
@@ -60,18 +47,14 @@ impl PadStates {
         // One block buffer holds K ⊕ ipad, then K ⊕ opad, and is wiped once.
         let mut block = [0u8; 64];
         if len > 64 {
-            let mut h = Hasher {
-                state: IV,
-                buf: [0; 64],
-                buf_len: 0,
-                total: 0,
-            };
+            let mut h = Sha256Blocks::<1>::new();
             for p in key_parts {
                 h.put(p);
             }
-            let digest = h.finalize_mut();
+            let digest = Zeroizing::new(h.finalize());
+            h.wipe();
             if let Some(dst) = block.get_mut(..32) {
-                dst.copy_from_slice(&digest);
+                dst.copy_from_slice(&*digest);
             }
         } else {
             let mut at = 0usize;
@@ -87,98 +70,31 @@ impl PadStates {
             *b ^= 0x36;
         }
         let mut inner = IV;
-        compress(&mut inner, &block);
+        compress_block(&mut inner, &block);
         for b in block.iter_mut() {
             *b ^= 0x36 ^ 0x5c;
         }
         let mut outer = IV;
-        compress(&mut outer, &block);
+        compress_block(&mut outer, &block);
         block.zeroize();
         PadStates { inner, outer }
     }
 
-    /// Starts the inner hash; stream the message into it, then call [`PadStates::finish`].
-    pub(crate) fn start(&self) -> Hasher {
-        Hasher {
-            state: self.inner,
-            buf: [0; 64],
-            buf_len: 0,
-            total: 64,
-        }
+    /// Starts the inner hash (buffering `N` blocks); stream the message into it, then call
+    /// [`PadStates::finish`].
+    pub(crate) fn start<const N: usize>(&self) -> Sha256Blocks<N> {
+        Sha256Blocks::resume(self.inner, 64)
     }
 
-    /// Completes HMAC from the inner hash of the message, reusing the hasher for the outer hash.
-    pub(crate) fn finish(&self, mut h: Hasher) -> [u8; 32] {
-        let mut inner_hash = h.finalize_mut();
-        h.state = self.outer;
-        h.buf_len = 0;
-        h.total = 64;
-        h.put(&inner_hash);
-        inner_hash.zeroize();
-        h.finalize_mut()
-    }
-}
-
-/// Streaming SHA-256 resumed from a midstate (FIPS 180-4 padding applied by [`Hasher::finalize`]).
-#[derive(Zeroize, ZeroizeOnDrop)]
-pub(crate) struct Hasher {
-    state: [u32; 8],
-    buf: [u8; 64],
-    buf_len: usize,
-    /// Bytes hashed so far, including the pad block already in `state`.
-    total: u64,
-}
-
-impl Sink for Hasher {
-    fn put(&mut self, mut data: &[u8]) {
-        self.total = self.total.wrapping_add(data.len() as u64);
-        if self.buf_len > 0 {
-            let take = data.len().min(64usize.saturating_sub(self.buf_len));
-            let end = self.buf_len.saturating_add(take);
-            if let (Some(dst), Some(src)) = (self.buf.get_mut(self.buf_len..end), data.get(..take))
-            {
-                dst.copy_from_slice(src);
-            }
-            self.buf_len = end;
-            data = data.get(take..).unwrap_or(&[]);
-            if self.buf_len == 64 {
-                compress(&mut self.state, &self.buf);
-                self.buf_len = 0;
-            }
-        }
-        while let Some((block, rest)) = data.split_first_chunk::<64>() {
-            compress(&mut self.state, block);
-            data = rest;
-        }
-        // Here either the buffer is empty or all data went into it (then `data` is empty).
-        if !data.is_empty() {
-            if let Some(dst) = self.buf.get_mut(..data.len()) {
-                dst.copy_from_slice(data);
-                self.buf_len = data.len();
-            }
-        }
-    }
-}
-
-impl Hasher {
-    /// Pads (0x80, zeros, 64-bit big-endian bit length) and returns the digest. The hasher must be
-    /// reset before further use (the caller owns it; it is zeroized on drop).
-    fn finalize_mut(&mut self) -> [u8; 32] {
-        let bit_len = self.total.wrapping_mul(8);
-        let pad_len = if self.buf_len < 56 {
-            56 - self.buf_len
-        } else {
-            120 - self.buf_len
-        };
-        let mut pad = [0u8; 64];
-        pad[0] = 0x80;
-        self.put(pad.get(..pad_len).unwrap_or(&[]));
-        self.put(&bit_len.to_be_bytes());
-        let mut out = [0u8; 32];
-        for (o, w) in out.chunks_exact_mut(4).zip(self.state) {
-            o.copy_from_slice(&w.to_be_bytes());
-        }
-        out
+    /// Completes HMAC from the inner hash of the message: `H((K ⊕ opad) ‖ inner)`.
+    ///
+    /// The chaining states resumed from the pad midstates are wiped when the hashers drop. The inner
+    /// hash is not: without the outer midstate it yields no MAC, as the MAC yields no key.
+    pub(crate) fn finish<const N: usize>(&self, mut inner: Sha256Blocks<N>) -> [u8; 32] {
+        let inner_hash = inner.finalize();
+        let mut outer = Sha256Blocks::<1>::resume(self.outer, 64);
+        outer.put(&inner_hash);
+        outer.finalize()
     }
 }
 
@@ -196,7 +112,7 @@ mod tests {
         for len in 0..msg.len() {
             for split in [0, 1, len / 2, len.saturating_sub(1)] {
                 let split = split.min(len);
-                let mut h = pads.start();
+                let mut h = pads.start::<2>();
                 h.put(&msg[..split]);
                 h.put(&msg[split..len]);
                 let ours = pads.finish(h);
@@ -232,7 +148,7 @@ mod tests {
             .unwrap();
         let pads = PadStates::new(&k.try_into().unwrap());
         let sts = "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\nbb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63";
-        let mut h = pads.start();
+        let mut h = pads.start::<2>();
         h.put(sts.as_bytes());
         assert_eq!(
             hex::encode(pads.finish(h)),
