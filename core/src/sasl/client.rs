@@ -22,9 +22,7 @@ use crate::bson::{self, Document, Value};
 use crate::sigv4::sink::{Sink, SliceSink};
 use crate::sigv4::{self, Scope, Signature, SigningKey};
 use crate::{sts, AmzDate, Credentials, Error, UnixTime};
-use base64::Engine;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 /// Length of the client nonce `r`.
 pub const CLIENT_NONCE_LEN: usize = 32;
@@ -75,9 +73,7 @@ impl<'a> ServerFirst<'a> {
 
     /// Standard base64 (with padding) of the server nonce: the `x-mongodb-server-nonce` value.
     pub fn server_nonce_base64(&self) -> [u8; SERVER_NONCE_BASE64_LEN] {
-        let mut out = [0u8; SERVER_NONCE_BASE64_LEN];
-        let _ = base64::engine::general_purpose::STANDARD.encode_slice(self.server_nonce, &mut out);
-        out
+        super::server_nonce_base64(self.server_nonce)
     }
 }
 
@@ -154,7 +150,7 @@ impl ClientConversation {
         let prefix = server_nonce
             .get(..CLIENT_NONCE_LEN)
             .ok_or(Error::ServerNonceLength)?;
-        if !bool::from(prefix.ct_eq(&self.nonce)) {
+        if !nonce_matches(prefix, &self.nonce) {
             return Err(Error::ServerNonceMismatch);
         }
         let region = sts::region_for_host(h)?;
@@ -234,6 +230,17 @@ impl ClientConversation {
         sigv4::put_string_to_sign_for(&mut s, &scope, &h.finalize());
         s.finish()
     }
+}
+
+/// Whether the server nonce starts with ours, without an early exit (the comparison takes the same
+/// time wherever the first difference is). Folding all differences into one byte is cheaper than
+/// `subtle`'s byte-by-byte barriers; the barrier on the result keeps the fold from short-circuiting.
+fn nonce_matches(prefix: &[u8], nonce: &[u8; CLIENT_NONCE_LEN]) -> bool {
+    let diff = prefix
+        .iter()
+        .zip(nonce)
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+    prefix.len() == CLIENT_NONCE_LEN && core::hint::black_box(diff) == 0
 }
 
 /// Writes the canonical request of the `GetCallerIdentity` call (PROTOCOL.md A5), streaming.

@@ -38,7 +38,6 @@ use crate::bson::{self, Document, Value, Writer};
 use crate::sts;
 use crate::time::{AmzDate, UnixTime};
 use crate::Error;
-use base64::Engine as _;
 
 pub use super::client::{
     CLIENT_NONCE_LEN, MAX_SERVER_FIRST_LEN, SERVER_NONCE_BASE64_LEN, SERVER_NONCE_LEN,
@@ -149,10 +148,7 @@ impl ServerConversation {
         let (head, tail) = server_nonce.split_at_mut(CLIENT_NONCE_LEN);
         head.copy_from_slice(&client_first.nonce);
         tail.copy_from_slice(&server_random);
-        let mut nonce_b64 = [0u8; SERVER_NONCE_BASE64_LEN];
-        base64::engine::general_purpose::STANDARD
-            .encode_slice(server_nonce, &mut nonce_b64)
-            .map_err(|_| Error::LengthOverflow)?;
+        let nonce_b64 = super::server_nonce_base64(&server_nonce);
         Ok(ServerConversation {
             client_first,
             server_nonce,

@@ -289,7 +289,7 @@ impl Signature {
     /// Lower-case hex of the signature, as it appears in `Authorization` and `X-Amz-Signature`.
     pub fn hex(&self) -> HexSignature {
         let mut out = [0u8; 64];
-        let _ = hex::encode_to_slice(self.0, &mut out);
+        sink::hex_into(&self.0, &mut out);
         HexSignature(out)
     }
 }

@@ -73,15 +73,45 @@ impl Sink for SliceSink<'_> {
     }
 }
 
+/// Lower-case hex digits of `bytes` into `out` (two per byte; stops at the shorter of the two).
+pub(crate) fn hex_into(bytes: &[u8], out: &mut [u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let digit = |v: u8| DIGITS.get(usize::from(v & 15)).copied().unwrap_or(b'0');
+    for (b, o) in bytes.iter().zip(out.as_chunks_mut::<2>().0) {
+        *o = [digit(b >> 4), digit(*b)];
+    }
+}
+
 /// Writes the lower-case hex of `bytes`.
 pub fn put_hex<S: Sink + ?Sized>(s: &mut S, bytes: &[u8]) {
     let mut chunk = [0u8; 64];
     for part in bytes.chunks(32) {
         let n = part.len().saturating_mul(2);
         if let Some(dst) = chunk.get_mut(..n) {
-            if hex::encode_to_slice(part, dst).is_ok() {
-                s.put(dst);
-            }
+            hex_into(part, dst);
+            s.put(dst);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Against the `hex` crate for every byte value and lengths around the 32-byte chunks.
+    #[test]
+    fn hex_equals_hex_crate() {
+        let all: std::vec::Vec<u8> = (0..=255u8).collect();
+        let mut out = [0u8; 512];
+        super::hex_into(&all, &mut out);
+        assert_eq!(&out[..], hex::encode(&all).as_bytes());
+        for n in [0usize, 1, 31, 32, 33, 64, 100] {
+            let mut c = super::Counter::default();
+            super::put_hex(&mut c, &all[..n]);
+            assert_eq!(c.0, 2 * n);
+            let mut buf = [0u8; 200];
+            let mut s = super::SliceSink::new(&mut buf);
+            super::put_hex(&mut s, &all[..n]);
+            assert_eq!(s.finish().unwrap(), 2 * n);
+            assert_eq!(&buf[..2 * n], hex::encode(&all[..n]).as_bytes());
         }
     }
 }
