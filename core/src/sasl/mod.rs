@@ -13,10 +13,13 @@ pub(crate) fn server_nonce_base64(
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let sym = |v: u32| ALPHABET.get((v & 63) as usize).copied().unwrap_or(b'=');
     let mut out = [b'='; client::SERVER_NONCE_BASE64_LEN];
-    let (groups, rest) = nonce.as_chunks::<3>();
-    for (g, o) in groups.iter().zip(out.as_chunks_mut::<4>().0) {
-        let v = u32::from(g[0]) << 16 | u32::from(g[1]) << 8 | u32::from(g[2]);
-        *o = [sym(v >> 18), sym(v >> 12), sym(v >> 6), sym(v)];
+    let groups = nonce.chunks_exact(3);
+    let rest = groups.remainder();
+    for (g, o) in groups.zip(out.chunks_exact_mut(4)) {
+        if let ([a, b, c], [o0, o1, o2, o3]) = (g, o) {
+            let v = u32::from(*a) << 16 | u32::from(*b) << 8 | u32::from(*c);
+            (*o0, *o1, *o2, *o3) = (sym(v >> 18), sym(v >> 12), sym(v >> 6), sym(v));
+        }
     }
     // 64 = 21 * 3 + 1: the last byte makes two symbols and two '=' (already there).
     if let (Some(&b), Some(o)) = (rest.first(), out.get_mut(84..86)) {

@@ -77,8 +77,10 @@ impl Sink for SliceSink<'_> {
 pub(crate) fn hex_into(bytes: &[u8], out: &mut [u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let digit = |v: u8| DIGITS.get(usize::from(v & 15)).copied().unwrap_or(b'0');
-    for (b, o) in bytes.iter().zip(out.as_chunks_mut::<2>().0) {
-        *o = [digit(b >> 4), digit(*b)];
+    for (b, o) in bytes.iter().zip(out.chunks_exact_mut(2)) {
+        if let [hi, lo] = o {
+            (*hi, *lo) = (digit(b >> 4), digit(*b));
+        }
     }
 }
 
