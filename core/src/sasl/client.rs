@@ -243,6 +243,17 @@ fn nonce_matches(prefix: &[u8], nonce: &[u8; CLIENT_NONCE_LEN]) -> bool {
     prefix.len() == CLIENT_NONCE_LEN && core::hint::black_box(diff) == 0
 }
 
+/// The canonical request up to the host value: method, path, empty query and the first two
+/// headers (PROTOCOL.md A5). One constant, so the hasher takes it in one piece; a test checks it
+/// against its parts.
+const CANONICAL_HEAD: &str =
+    "POST\n/\n\ncontent-length:43\ncontent-type:application/x-www-form-urlencoded\nhost:";
+
+/// The canonical request after the server nonce: end of headers, signed headers, payload hash.
+const CANONICAL_TAIL: &str = "\n\ncontent-length;content-type;host;x-amz-date;x-mongodb-gs2-cb-flag;x-mongodb-server-nonce\nab821ae955788b0e33ebd34c208442ccfc2d406e2edc5e7a39bd6458fbb4f843";
+/// As [`CANONICAL_TAIL`] with the session token signed.
+const CANONICAL_TAIL_WITH_TOKEN: &str = "\n\ncontent-length;content-type;host;x-amz-date;x-amz-security-token;x-mongodb-gs2-cb-flag;x-mongodb-server-nonce\nab821ae955788b0e33ebd34c208442ccfc2d406e2edc5e7a39bd6458fbb4f843";
+
 /// Writes the canonical request of the `GetCallerIdentity` call (PROTOCOL.md A5), streaming.
 pub(crate) fn put_canonical_request<S: Sink + ?Sized>(
     s: &mut S,
@@ -250,11 +261,7 @@ pub(crate) fn put_canonical_request<S: Sink + ?Sized>(
     time: &AmzDate,
     token: Option<&str>,
 ) {
-    s.put(b"POST\n/\n\ncontent-length:");
-    s.put(sts::CONTENT_LENGTH.as_bytes());
-    s.put(b"\ncontent-type:");
-    s.put(sts::CONTENT_TYPE.as_bytes());
-    s.put(b"\nhost:");
+    s.put(CANONICAL_HEAD.as_bytes());
     s.put(sf.host.as_bytes());
     s.put(b"\nx-amz-date:");
     s.put(time.as_bytes());
@@ -264,10 +271,11 @@ pub(crate) fn put_canonical_request<S: Sink + ?Sized>(
     }
     s.put(b"\nx-mongodb-gs2-cb-flag:n\nx-mongodb-server-nonce:");
     s.put(&sf.server_nonce_base64());
-    s.put(b"\n\n");
-    s.put(signed_headers(token).as_bytes());
-    s.put(b"\n");
-    s.put(sts::GET_CALLER_IDENTITY_BODY_SHA256.as_bytes());
+    s.put(if token.is_some() {
+        CANONICAL_TAIL_WITH_TOKEN.as_bytes()
+    } else {
+        CANONICAL_TAIL.as_bytes()
+    });
 }
 
 fn signed_headers(token: Option<&str>) -> &'static str {
@@ -389,6 +397,28 @@ fn put_string<S: Sink>(s: &mut S, name: &[u8], parts: &[&[u8]]) -> Result<(), Er
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The merged constants of the canonical request equal the pieces they are made of.
+    #[test]
+    fn canonical_constants_equal_their_parts() {
+        assert_eq!(
+            CANONICAL_HEAD,
+            std::format!(
+                "POST\n/\n\ncontent-length:{}\ncontent-type:{}\nhost:",
+                sts::CONTENT_LENGTH,
+                sts::CONTENT_TYPE
+            )
+        );
+        for (tail, signed) in [
+            (CANONICAL_TAIL, SIGNED_HEADERS),
+            (CANONICAL_TAIL_WITH_TOKEN, SIGNED_HEADERS_WITH_TOKEN),
+        ] {
+            assert_eq!(
+                tail,
+                std::format!("\n\n{signed}\n{}", sts::GET_CALLER_IDENTITY_BODY_SHA256)
+            );
+        }
+    }
 
     fn nonce() -> [u8; 32] {
         core::array::from_fn(|i| i as u8)

@@ -862,7 +862,7 @@ pub fn presign_canonical_request(
 pub(crate) fn sign_hash(key: &SigningKey, scope: &Scope<'_>, creq_hash: &[u8]) -> Signature {
     let mut inner = key.pads.start::<{ prekeyed::MESSAGE_BLOCKS }>();
     put_string_to_sign(&mut inner, scope, creq_hash);
-    Signature(key.pads.finish(inner))
+    Signature(key.pads.finish(&mut inner))
 }
 
 /// Writes the string to sign for a canonical-request hash into a sink.

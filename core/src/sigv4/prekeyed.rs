@@ -30,7 +30,7 @@ pub(crate) fn hmac(key_parts: &[&[u8]], parts: &[&[u8]]) -> [u8; 32] {
     for p in parts {
         inner.put(p);
     }
-    pads.finish(inner)
+    pads.finish(&mut inner)
 }
 
 impl PadStates {
@@ -82,6 +82,7 @@ impl PadStates {
 
     /// Starts the inner hash (buffering `N` blocks); stream the message into it, then call
     /// [`PadStates::finish`].
+    #[inline(always)]
     pub(crate) fn start<const N: usize>(&self) -> Sha256Blocks<N> {
         Sha256Blocks::resume(self.inner, 64)
     }
@@ -90,7 +91,7 @@ impl PadStates {
     ///
     /// The chaining states resumed from the pad midstates are wiped when the hashers drop. The inner
     /// hash is not: without the outer midstate it yields no MAC, as the MAC yields no key.
-    pub(crate) fn finish<const N: usize>(&self, mut inner: Sha256Blocks<N>) -> [u8; 32] {
+    pub(crate) fn finish<const N: usize>(&self, inner: &mut Sha256Blocks<N>) -> [u8; 32] {
         let inner_hash = inner.finalize();
         let mut outer = Sha256Blocks::<1>::resume(self.outer, 64);
         outer.put(&inner_hash);
@@ -115,7 +116,7 @@ mod tests {
                 let mut h = pads.start::<2>();
                 h.put(&msg[..split]);
                 h.put(&msg[split..len]);
-                let ours = pads.finish(h);
+                let ours = pads.finish(&mut h);
                 let mut m = Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
                 m.update(&msg[..len]);
                 let theirs: [u8; 32] = m.finalize().into_bytes().into();
@@ -151,7 +152,7 @@ mod tests {
         let mut h = pads.start::<2>();
         h.put(sts.as_bytes());
         assert_eq!(
-            hex::encode(pads.finish(h)),
+            hex::encode(pads.finish(&mut h)),
             "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
         );
     }

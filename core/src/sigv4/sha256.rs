@@ -54,15 +54,17 @@ pub(crate) struct Sha256Blocks<const N: usize> {
 
 impl<const N: usize> Sha256Blocks<N> {
     /// A hasher at the initial hash value.
+    #[inline(always)]
     pub(crate) fn new() -> Self {
         Self::resume(IV, 0)
     }
 
     /// A hasher resuming from `state`, the midstate after `hashed` bytes (a multiple of 64).
+    #[inline(always)]
     pub(crate) fn resume(state: [u32; 8], hashed: u64) -> Self {
         Sha256Blocks {
             state,
-            blocks: core::array::from_fn(|_| Block::default()),
+            blocks: [Block::default(); N],
             len: 0,
             compressed: hashed,
         }
