@@ -18,16 +18,19 @@ const plainCache = new WeakMap()
 /** Internal accessors of Credentials' private fields (set in its static block). */
 let nativeOf
 let finalSizeGuessOf
+let slotOf
 
 class Credentials {
   #native
   #expiration
   #source
   #finalSizeGuess
+  #slot
 
   static {
     nativeOf = (c) => c.#native
     finalSizeGuessOf = (c) => c.#finalSizeGuess
+    slotOf = (c) => c.#slot
   }
 
   /**
@@ -49,6 +52,7 @@ class Credentials {
     } catch (e) {
       throw convert(e)
     }
+    this.#slot = this.#native.slot
     const exp = parts.expiration
     if (exp !== undefined && exp !== null && !(exp instanceof Date && !Number.isNaN(exp.getTime()))) {
       throw new TypeError('expiration must be a valid Date')
@@ -146,4 +150,9 @@ class Credentials {
   }
 }
 
-module.exports = { Credentials, nativeOf: (c) => nativeOf(c), finalSizeGuessOf: (c) => finalSizeGuessOf(c) }
+module.exports = {
+  Credentials,
+  nativeOf: (c) => nativeOf(c),
+  finalSizeGuessOf: (c) => finalSizeGuessOf(c),
+  slotOf: (c) => slotOf(c),
+}

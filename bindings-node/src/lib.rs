@@ -21,10 +21,12 @@ use mongodb_aws_core::{sts, AmzDate, Credentials as CoreCredentials, Error, Unix
 use napi::bindgen_prelude::Buffer;
 use napi::JsBuffer;
 
+pub mod fast;
 pub mod providers;
 pub mod server;
 use napi_derive::napi;
 use std::cell::RefCell;
+use std::rc::Rc;
 use zeroize::Zeroizing;
 
 /// Error status of a thrown core error: the core's stable upper-case name, which napi puts in the
@@ -141,6 +143,13 @@ pub fn version() -> String {
 /// the date, region and service stay the same: it saves 4 HMACs per signature).
 #[napi(js_name = "NativeCredentials")]
 pub struct NativeCredentials {
+    state: Rc<CredentialsState>,
+    /// This object's entry in the per-thread registry used by `finishScratch` (see `fast`).
+    slot: u32,
+}
+
+/// What a `NativeCredentials` holds; shared with the registry of the fast path.
+pub(crate) struct CredentialsState {
     cell: CredentialsCell,
     key: RefCell<Option<SigningKey>>,
 }
@@ -162,13 +171,19 @@ self_cell::self_cell!(
     }
 );
 
+impl Drop for NativeCredentials {
+    fn drop(&mut self) {
+        fast::unregister(self.slot);
+    }
+}
+
 impl NativeCredentials {
     pub(crate) fn core(&self) -> Result<CoreCredentials<'_>, Error> {
-        Ok(*self.cell.borrow_dependent())
+        self.state.core()
     }
 
     fn owned(&self) -> &OwnedCredentials {
-        self.cell.borrow_owner()
+        self.state.cell.borrow_owner()
     }
 
     /// Runs `f` with a signing key for `scope`, deriving and caching it if the cached one is for
@@ -178,7 +193,7 @@ impl NativeCredentials {
         scope: &Scope<'_>,
         f: impl FnOnce(&SigningKey) -> Result<R, Error>,
     ) -> Result<R, Error> {
-        let mut slot = self.key.borrow_mut();
+        let mut slot = self.state.key.borrow_mut();
         let key = match slot.take() {
             Some(k) if k.matches(scope) => k,
             _ => SigningKey::derive(&self.owned().secret_access_key, scope)?,
@@ -186,6 +201,50 @@ impl NativeCredentials {
         let r = f(&key);
         *slot = Some(key);
         r
+    }
+}
+
+impl CredentialsState {
+    pub(crate) fn core(&self) -> Result<CoreCredentials<'_>, Error> {
+        Ok(*self.cell.borrow_dependent())
+    }
+
+    /// Client-final into `out` with the cached signing key when it is for this date and region
+    /// (the core checks and reports `SIGNING_KEY_MISMATCH` before writing anything), else with a
+    /// newly derived one that is then cached. Returns the length written, or the length needed when
+    /// `out` is too small (then nothing was written).
+    pub(crate) fn finish_into(
+        &self,
+        conv: &CoreConversation,
+        server_first: &[u8],
+        now_ms: f64,
+        out: &mut [u8],
+    ) -> Result<u32, Error> {
+        let creds = self.core()?;
+        let now = unix_from_ms(now_ms)?;
+        let finish = |key: &SigningKey, out: &mut [u8]| match conv.finish(
+            server_first,
+            &creds,
+            now,
+            Some(key),
+            out,
+        ) {
+            Err(Error::BufferTooSmall { needed }) => Ok(needed),
+            other => other,
+        };
+        let mut slot = self.key.borrow_mut();
+        if let Some(key) = slot.as_ref() {
+            match finish(key, out) {
+                Err(Error::SigningKeyMismatch) => {}
+                other => return u32::try_from(other?).map_err(|_| Error::LengthOverflow),
+            }
+        }
+        let sf = conv.parse_server_first(server_first)?;
+        let scope = sf.scope(AmzDate::from_unix(now)?)?;
+        let key = SigningKey::derive(&self.cell.borrow_owner().secret_access_key, &scope)?;
+        let n = finish(&key, out);
+        *slot = Some(key);
+        u32::try_from(n?).map_err(|_| Error::LengthOverflow)
     }
 }
 
@@ -220,10 +279,18 @@ impl NativeCredentials {
             )
         })
         .map_err(js_err)?;
-        Ok(NativeCredentials {
+        let state = Rc::new(CredentialsState {
             cell,
             key: RefCell::new(None),
-        })
+        });
+        let slot = fast::register(&state);
+        Ok(NativeCredentials { state, slot })
+    }
+
+    /// This object's number for `finishScratch` (written into the scratch buffer by `index.js`).
+    #[napi(getter, catch_unwind)]
+    pub fn slot(&self) -> u32 {
+        self.slot
     }
 
     /// The access key id.
@@ -338,37 +405,10 @@ impl NativeClientConversation {
             .ok()
             .and_then(|o| out.get_mut(o..))
             .ok_or_else(|| js_err(Error::InvalidParameter))?;
-        (|| {
-            let creds = credentials.core()?;
-            let now = unix_from_ms(now_ms)?;
-            let finish = |key: &SigningKey, out: &mut [u8]| match self.inner.finish(
-                server_first,
-                &creds,
-                now,
-                Some(key),
-                out,
-            ) {
-                Err(Error::BufferTooSmall { needed }) => Ok(needed),
-                other => other,
-            };
-            let mut slot = credentials.key.borrow_mut();
-            // Fast path: the cached key is for this date and region (the core checks and reports
-            // SIGNING_KEY_MISMATCH otherwise, before writing anything).
-            if let Some(key) = slot.as_ref() {
-                match finish(key, out) {
-                    Err(Error::SigningKeyMismatch) => {}
-                    other => return u32::try_from(other?).map_err(|_| Error::LengthOverflow),
-                }
-            }
-            let sf = self.inner.parse_server_first(server_first)?;
-            let scope = sf.scope(AmzDate::from_unix(now)?)?;
-            let key = SigningKey::derive(&credentials.owned().secret_access_key, &scope)?;
-            let n = finish(&key, out);
-            *slot = Some(key);
-            let n = n?;
-            u32::try_from(n).map_err(|_| Error::LengthOverflow)
-        })()
-        .map_err(js_err)
+        credentials
+            .state
+            .finish_into(&self.inner, server_first, now_ms, out)
+            .map_err(js_err)
     }
 
     /// The canonical request `finish` signs (diagnostics).
