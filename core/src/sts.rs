@@ -40,13 +40,19 @@ pub fn validate_host(host: &str) -> Result<(), Error> {
     if host.len() > MAX_HOST_LEN {
         return Err(Error::HostTooLong);
     }
-    if host.split('.').any(str::is_empty) {
+    // One pass; an empty label is reported before a bad character, whichever comes first.
+    let mut empty_label = false;
+    let mut bad_char = false;
+    let mut prev = b'.';
+    for &b in host.as_bytes() {
+        empty_label |= b == b'.' && prev == b'.';
+        bad_char |= !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+        prev = b;
+    }
+    if empty_label || prev == b'.' {
         return Err(Error::HostEmptyLabel);
     }
-    if !host
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
-    {
+    if bad_char {
         return Err(Error::HostInvalidCharacter);
     }
     Ok(())
@@ -68,14 +74,55 @@ pub fn region_for_host(host: &str) -> Result<&str, Error> {
     if host == DEFAULT_HOST {
         return Ok(DEFAULT_REGION);
     }
-    let mut labels = host.split('.');
-    let _first = labels.next();
-    Ok(labels.next().unwrap_or(DEFAULT_REGION))
+    // The second label: between the first and the second dot (or the end). The host is valid, so
+    // a label after a dot is never empty.
+    Ok(match host.split_once('.') {
+        Some((_, rest)) => rest.split_once('.').map_or(rest, |(label, _)| label),
+        None => DEFAULT_REGION,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The single-pass validation and region rule equal their definitions (labels split on '.'),
+    /// for every string of up to 6 characters over an alphabet with dots and a bad character.
+    #[test]
+    fn single_pass_equals_label_definition() {
+        fn by_labels(h: &str) -> Result<&str, Error> {
+            if h.is_empty() {
+                return Err(Error::HostEmpty);
+            }
+            if h.split('.').any(str::is_empty) {
+                return Err(Error::HostEmptyLabel);
+            }
+            if !h
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+            {
+                return Err(Error::HostInvalidCharacter);
+            }
+            if h == DEFAULT_HOST {
+                return Ok(DEFAULT_REGION);
+            }
+            Ok(h.split('.').nth(1).unwrap_or(DEFAULT_REGION))
+        }
+        let alphabet = [b'a', b'.', b'-', b'/', b'1'];
+        let mut buf = std::vec::Vec::new();
+        for len in 0..=6u32 {
+            for n in 0..5usize.pow(len) {
+                buf.clear();
+                let mut k = n;
+                for _ in 0..len {
+                    buf.push(alphabet[k % 5]);
+                    k /= 5;
+                }
+                let h = core::str::from_utf8(&buf).unwrap();
+                assert_eq!(region_for_host(h), by_labels(h), "{h:?}");
+            }
+        }
+    }
 
     #[test]
     fn extra_characters_rejected() {

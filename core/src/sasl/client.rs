@@ -37,8 +37,11 @@ pub const GS2_CB_FLAG: i32 = 110;
 /// Length of the base64 `x-mongodb-server-nonce` header value.
 pub const SERVER_NONCE_BASE64_LEN: usize = 88;
 
+/// The signed headers (the merged constants below contain them; their test checks that).
+#[cfg(test)]
 const SIGNED_HEADERS: &str =
     "content-length;content-type;host;x-amz-date;x-mongodb-gs2-cb-flag;x-mongodb-server-nonce";
+#[cfg(test)]
 const SIGNED_HEADERS_WITH_TOKEN: &str =
     "content-length;content-type;host;x-amz-date;x-amz-security-token;x-mongodb-gs2-cb-flag;x-mongodb-server-nonce";
 
@@ -188,13 +191,13 @@ impl ClientConversation {
     ) -> Result<usize, Error> {
         let sf = self.parse_server_first(server_first)?;
         let time = AmzDate::from_unix(now)?;
-        let needed = client_final_len_for(&sf, creds)?;
-        if out.len() < needed {
-            return Err(Error::BufferTooSmall { needed });
+        let lengths = client_final_lengths_for(&sf, creds)?;
+        if out.len() < lengths.1 {
+            return Err(Error::BufferTooSmall { needed: lengths.1 });
         }
         let sig = sign(&sf, creds, &time, key)?;
         let mut s = SliceSink::new(out);
-        client_final_into(&mut s, &sf, creds, &time, &sig)?;
+        client_final_into(&mut s, &sf, creds, &time, &sig, lengths)?;
         s.finish()
     }
 
@@ -254,6 +257,12 @@ const CANONICAL_TAIL: &str = "\n\ncontent-length;content-type;host;x-amz-date;x-
 /// As [`CANONICAL_TAIL`] with the session token signed.
 const CANONICAL_TAIL_WITH_TOKEN: &str = "\n\ncontent-length;content-type;host;x-amz-date;x-amz-security-token;x-mongodb-gs2-cb-flag;x-mongodb-server-nonce\nab821ae955788b0e33ebd34c208442ccfc2d406e2edc5e7a39bd6458fbb4f843";
 
+/// The `Authorization` value from the service on: service, terminator, signed headers, up to the
+/// signature (one constant per token presence; a test checks them against their parts).
+const AUTHORIZATION_MIDDLE: &str = "/sts/aws4_request, SignedHeaders=content-length;content-type;host;x-amz-date;x-mongodb-gs2-cb-flag;x-mongodb-server-nonce, Signature=";
+/// As [`AUTHORIZATION_MIDDLE`] with the session token signed.
+const AUTHORIZATION_MIDDLE_WITH_TOKEN: &str = "/sts/aws4_request, SignedHeaders=content-length;content-type;host;x-amz-date;x-amz-security-token;x-mongodb-gs2-cb-flag;x-mongodb-server-nonce, Signature=";
+
 /// Writes the canonical request of the `GetCallerIdentity` call (PROTOCOL.md A5), streaming.
 pub(crate) fn put_canonical_request<S: Sink + ?Sized>(
     s: &mut S,
@@ -276,14 +285,6 @@ pub(crate) fn put_canonical_request<S: Sink + ?Sized>(
     } else {
         CANONICAL_TAIL.as_bytes()
     });
-}
-
-fn signed_headers(token: Option<&str>) -> &'static str {
-    if token.is_some() {
-        SIGNED_HEADERS_WITH_TOKEN
-    } else {
-        SIGNED_HEADERS
-    }
 }
 
 fn sign(
@@ -313,7 +314,7 @@ fn authorization_parts<'x>(
     creds: &'x Credentials<'_>,
     date: &'x [u8; 8],
     signature_hex: &'x [u8; 64],
-) -> [&'x [u8]; 10] {
+) -> [&'x [u8]; 8] {
     [
         b"AWS4-HMAC-SHA256 Credential=",
         creds.access_key_id().as_bytes(),
@@ -321,9 +322,11 @@ fn authorization_parts<'x>(
         date,
         b"/",
         sf.region.as_bytes(),
-        b"/sts/aws4_request, SignedHeaders=",
-        signed_headers(creds.session_token()).as_bytes(),
-        b", Signature=",
+        if creds.session_token().is_some() {
+            AUTHORIZATION_MIDDLE_WITH_TOKEN.as_bytes()
+        } else {
+            AUTHORIZATION_MIDDLE.as_bytes()
+        },
         signature_hex,
     ]
 }
@@ -350,8 +353,16 @@ fn client_final_lengths(a_parts: &[&[u8]], token: Option<&str>) -> Result<(usize
 /// Exact client-final length for a validated server-first (the date and the signature have fixed
 /// sizes, so placeholders of the right length stand in for them).
 fn client_final_len_for(sf: &ServerFirst<'_>, creds: &Credentials<'_>) -> Result<usize, Error> {
+    Ok(client_final_lengths_for(sf, creds)?.1)
+}
+
+/// (length of `a`, total client-final length) for a validated server-first.
+fn client_final_lengths_for(
+    sf: &ServerFirst<'_>,
+    creds: &Credentials<'_>,
+) -> Result<(usize, usize), Error> {
     let parts = authorization_parts(sf, creds, &[0; 8], &[0; 64]);
-    Ok(client_final_lengths(&parts, creds.session_token())?.1)
+    client_final_lengths(&parts, creds.session_token())
 }
 
 /// Writes client-final BSON `{a, d[, t]}` into a sink.
@@ -361,32 +372,31 @@ fn client_final_into<S: Sink>(
     creds: &Credentials<'_>,
     time: &AmzDate,
     sig: &Signature,
+    (a_len, total): (usize, usize),
 ) -> Result<(), Error> {
     let token = creds.session_token();
     let hex = sig.hex();
     let a_parts = authorization_parts(sf, creds, time.date_bytes(), hex.as_bytes());
-    let (_, total) = client_final_lengths(&a_parts, token)?;
     let total = i32::try_from(total).map_err(|_| Error::LengthOverflow)?;
     s.put(&total.to_le_bytes());
-    put_string(s, b"a", &a_parts)?;
-    put_string(s, b"d", &[time.as_bytes()])?;
+    put_string(s, b'a', a_len, &a_parts)?;
+    put_string(s, b'd', time.as_bytes().len(), &[time.as_bytes()])?;
     if let Some(t) = token {
-        put_string(s, b"t", &[t.as_bytes()])?;
+        put_string(s, b't', t.len(), &[t.as_bytes()])?;
     }
     s.put(&[0]);
     Ok(())
 }
 
-fn put_string<S: Sink>(s: &mut S, name: &[u8], parts: &[&[u8]]) -> Result<(), Error> {
-    let len = parts
-        .iter()
-        .try_fold(1usize, |acc, p| acc.checked_add(p.len()))
+/// A BSON string element with a one-letter name whose value is the concatenated `parts`
+/// (`len` bytes in all).
+fn put_string<S: Sink>(s: &mut S, name: u8, len: usize, parts: &[&[u8]]) -> Result<(), Error> {
+    let len = len
+        .checked_add(1)
+        .and_then(|l| i32::try_from(l).ok())
         .ok_or(Error::LengthOverflow)?;
-    let len = i32::try_from(len).map_err(|_| Error::LengthOverflow)?;
-    s.put(&[bson::element_type::STRING]);
-    s.put(name);
-    s.put(&[0]);
-    s.put(&len.to_le_bytes());
+    let [l0, l1, l2, l3] = len.to_le_bytes();
+    s.put(&[bson::element_type::STRING, name, 0, l0, l1, l2, l3]);
     for p in parts {
         s.put(p);
     }
@@ -416,6 +426,18 @@ mod tests {
             assert_eq!(
                 tail,
                 std::format!("\n\n{signed}\n{}", sts::GET_CALLER_IDENTITY_BODY_SHA256)
+            );
+        }
+        for (middle, signed) in [
+            (AUTHORIZATION_MIDDLE, SIGNED_HEADERS),
+            (AUTHORIZATION_MIDDLE_WITH_TOKEN, SIGNED_HEADERS_WITH_TOKEN),
+        ] {
+            assert_eq!(
+                middle,
+                std::format!(
+                    "/{}/aws4_request, SignedHeaders={signed}, Signature=",
+                    sts::SERVICE
+                )
             );
         }
     }
