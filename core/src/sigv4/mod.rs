@@ -36,6 +36,8 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 /// The algorithm name in the string to sign and the Authorization header.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+/// The first line of the string to sign ([`ALGORITHM`] and a newline).
+const ALGORITHM_LINE: &str = "AWS4-HMAC-SHA256\n";
 /// Hex SHA-256 of the empty string.
 pub const EMPTY_PAYLOAD_HASH: &str =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -550,12 +552,21 @@ fn with_plan<R>(
 
 /// Writes the string to sign for a canonical-request hash.
 fn put_string_to_sign<S: Sink + ?Sized>(s: &mut S, scope: &Scope<'_>, creq_hash: &[u8]) {
-    s.put(ALGORITHM.as_bytes());
-    s.put(b"\n");
-    s.put(scope.time.as_bytes());
-    s.put(b"\n");
-    scope.put(s);
-    s.put(b"\n");
+    // Fewer, larger pieces: `ALGORITHM \n`, then `time \n date` from one stack array.
+    s.put(ALGORITHM_LINE.as_bytes());
+    let mut time_date = [b'\n'; 25];
+    if let Some(t) = time_date.get_mut(..16) {
+        t.copy_from_slice(scope.time.as_bytes());
+    }
+    if let Some(d) = time_date.get_mut(17..) {
+        d.copy_from_slice(scope.time.date_bytes());
+    }
+    s.put(&time_date);
+    s.put(b"/");
+    s.put(scope.region.as_bytes());
+    s.put(b"/");
+    s.put(scope.service.as_bytes());
+    s.put(b"/aws4_request\n");
     put_hex(s, creq_hash);
 }
 
@@ -872,4 +883,15 @@ pub(crate) fn put_string_to_sign_for<S: Sink + ?Sized>(
     creq_hash: &[u8],
 ) {
     put_string_to_sign(s, scope, creq_hash)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn algorithm_line_is_the_algorithm_and_a_newline() {
+        assert_eq!(
+            super::ALGORITHM_LINE,
+            std::format!("{}\n", super::ALGORITHM)
+        );
+    }
 }
