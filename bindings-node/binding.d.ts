@@ -36,7 +36,6 @@ export declare function scratchLayout(): ScratchLayout
  * offset is the size needed, and then nothing was written. Errors as `finishInto`.
  */
 export declare function finishScratch(scratch: Buffer, out: Buffer): number
-export declare function expLoop(scratch: Buffer, out: Buffer, k: number): number
 /** An HTTP request to send with `fetch`. */
 export interface PlannedRequest {
   /** `GET`, `PUT` or `POST`. */

@@ -310,11 +310,10 @@ if (!nativeBinding) {
   throw new Error(`Failed to load native binding`)
 }
 
-const { scratchLayout, finishScratch, expLoop, selectSource, isFresh, isUnexpired, maxResponseLen, envCredentials, ecsRequest, ecsParse, containerTokenFromFile, containerRequest, containerParse, imdsTokenRequest, imdsParseToken, imdsRoleNameRequest, imdsParseRoleName, imdsCredentialsRequest, imdsParseCredentials, webIdentityTokenFromFile, webIdentityRequest, webIdentityParse, assumeRoleRequest, assumeRoleParse, samlRequest, samlParse, stsParseError, NativeServerConversation, parseCallerIdentity, userName, maxClockSkewSeconds, errorTable, constants, version, NativeCredentials, NativeClientConversation, validateHost, regionForHost, signV4, presignV4 } = nativeBinding
+const { scratchLayout, finishScratch, selectSource, isFresh, isUnexpired, maxResponseLen, envCredentials, ecsRequest, ecsParse, containerTokenFromFile, containerRequest, containerParse, imdsTokenRequest, imdsParseToken, imdsRoleNameRequest, imdsParseRoleName, imdsCredentialsRequest, imdsParseCredentials, webIdentityTokenFromFile, webIdentityRequest, webIdentityParse, assumeRoleRequest, assumeRoleParse, samlRequest, samlParse, stsParseError, NativeServerConversation, parseCallerIdentity, userName, maxClockSkewSeconds, errorTable, constants, version, NativeCredentials, NativeClientConversation, validateHost, regionForHost, signV4, presignV4 } = nativeBinding
 
 module.exports.scratchLayout = scratchLayout
 module.exports.finishScratch = finishScratch
-module.exports.expLoop = expLoop
 module.exports.selectSource = selectSource
 module.exports.isFresh = isFresh
 module.exports.isUnexpired = isUnexpired

@@ -12,9 +12,8 @@
 //! `NativeCredentials` registers its state on construction and leaves the registry when it is
 //! garbage-collected. Each Node worker thread loads its own instance of the module, hence per thread.
 //!
-//! Nothing here is `unsafe`: the scratch is read through napi's Buffer view and copied to the stack
-//! before the output Buffer is borrowed, so the two never alias even if a caller passes one Buffer
-//! for both.
+//! Nothing here is `unsafe`: both Buffers are read through napi's views, and a call whose scratch
+//! and output share memory is refused before the output is borrowed mutably.
 
 use crate::{js_err, Code, CredentialsState};
 use mongodb_aws_core::sasl::client::{
@@ -133,38 +132,33 @@ fn field<const N: usize>(scratch: &[u8], at: usize) -> Result<[u8; N], Error> {
 /// offset is the size needed, and then nothing was written. Errors as `finishInto`.
 #[napi(catch_unwind)]
 pub fn finish_scratch(scratch: JsBuffer, out: JsBuffer) -> napi::Result<u32, Code> {
-    // Copy the inputs out of the scratch first (it is released before `out` is borrowed).
-    let mut server_first = [0u8; MAX_SERVER_FIRST_LEN];
-    let (now_ms, sf_len, slot, offset, nonce) = {
-        let scratch = scratch
-            .into_value()
-            .map_err(|_| js_err(Error::InvalidParameter))?;
-        let mut read = || -> Result<_, Error> {
-            let now_ms = f64::from_ne_bytes(field(&scratch, NOW_AT)?);
-            let sf_len = u32::from_ne_bytes(field(&scratch, SERVER_FIRST_LEN_AT)?) as usize;
-            let slot = u32::from_ne_bytes(field(&scratch, SLOT_AT)?);
-            let offset = u32::from_ne_bytes(field(&scratch, OUT_OFFSET_AT)?) as usize;
-            let nonce: [u8; CLIENT_NONCE_LEN] = field(&scratch, NONCE_AT)?;
-            let sf = scratch
-                .get(SERVER_FIRST_AT..SERVER_FIRST_AT.saturating_add(sf_len))
-                .ok_or(Error::InvalidParameter)?;
-            server_first
-                .get_mut(..sf_len)
-                .ok_or(Error::InvalidParameter)?
-                .copy_from_slice(sf);
-            Ok((now_ms, sf_len, slot, offset, nonce))
-        };
-        read().map_err(js_err)?
-    };
-    let credentials = lookup(slot).ok_or_else(|| js_err(Error::InvalidParameter))?;
+    let scratch = scratch
+        .into_value()
+        .map_err(|_| js_err(Error::InvalidParameter))?;
     let mut out = out
         .into_value()
         .map_err(|_| js_err(Error::InvalidParameter))?;
+    // The scratch is read while `out` is written: they must not share memory (index.js passes two
+    // separate Buffers; anything else is refused before `out` is borrowed mutably).
+    let (s, o) = (scratch.as_ptr_range(), out.as_ptr_range());
+    if s.start < o.end && o.start < s.end {
+        return Err(js_err(Error::InvalidParameter));
+    }
+    let read = || -> Result<_, Error> {
+        let now_ms = f64::from_ne_bytes(field(&scratch, NOW_AT)?);
+        let sf_len = u32::from_ne_bytes(field(&scratch, SERVER_FIRST_LEN_AT)?) as usize;
+        let slot = u32::from_ne_bytes(field(&scratch, SLOT_AT)?);
+        let offset = u32::from_ne_bytes(field(&scratch, OUT_OFFSET_AT)?) as usize;
+        let nonce: [u8; CLIENT_NONCE_LEN] = field(&scratch, NONCE_AT)?;
+        let server_first = scratch
+            .get(SERVER_FIRST_AT..SERVER_FIRST_AT.saturating_add(sf_len))
+            .ok_or(Error::InvalidParameter)?;
+        Ok((now_ms, slot, offset, nonce, server_first))
+    };
+    let (now_ms, slot, offset, nonce, server_first) = read().map_err(js_err)?;
+    let credentials = lookup(slot).ok_or_else(|| js_err(Error::InvalidParameter))?;
     let out = out
         .get_mut(offset..)
-        .ok_or_else(|| js_err(Error::InvalidParameter))?;
-    let server_first = server_first
-        .get(..sf_len)
         .ok_or_else(|| js_err(Error::InvalidParameter))?;
     credentials
         .finish_into(&CoreConversation::new(nonce), server_first, now_ms, out)

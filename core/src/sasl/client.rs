@@ -117,8 +117,32 @@ impl ClientConversation {
     /// `s` (binary subtype 0, 64 bytes, starting with our nonce) and `h` (valid STS host), each once,
     /// nothing else and no trailing bytes.
     pub fn parse_server_first<'a>(&self, server_first: &'a [u8]) -> Result<ServerFirst<'a>, Error> {
-        let mut s: Option<&'a [u8]> = None;
-        let mut h: Option<&'a str> = None;
+        let (s, h) = match canonical_server_first(server_first) {
+            Some((s, h)) => (s.as_slice(), h),
+            None => Self::server_first_fields(server_first)?,
+        };
+        let server_nonce: &'a [u8; SERVER_NONCE_LEN] =
+            s.try_into().map_err(|_| Error::ServerNonceLength)?;
+        let prefix = server_nonce
+            .get(..CLIENT_NONCE_LEN)
+            .ok_or(Error::ServerNonceLength)?;
+        if !nonce_matches(prefix, &self.nonce) {
+            return Err(Error::ServerNonceMismatch);
+        }
+        let region = sts::region_for_host(h)?;
+        // The region must also be usable in a credential scope.
+        sigv4::validate_region(region)?;
+        Ok(ServerFirst {
+            server_nonce,
+            host: h,
+            region,
+        })
+    }
+
+    /// The `s` and `h` fields of any valid layout of server-first (the general BSON reader).
+    fn server_first_fields(server_first: &[u8]) -> Result<(&[u8], &str), Error> {
+        let mut s: Option<&[u8]> = None;
+        let mut h: Option<&str> = None;
         Document::parse_each(server_first, |e| {
             match e.name {
                 "s" => {
@@ -144,26 +168,10 @@ impl ClientConversation {
             }
             Ok(())
         })?;
-        let (s, h) = match (s, h) {
-            (Some(s), Some(h)) => (s, h),
-            _ => return Err(Error::MissingField),
-        };
-        let server_nonce: &'a [u8; SERVER_NONCE_LEN] =
-            s.try_into().map_err(|_| Error::ServerNonceLength)?;
-        let prefix = server_nonce
-            .get(..CLIENT_NONCE_LEN)
-            .ok_or(Error::ServerNonceLength)?;
-        if !nonce_matches(prefix, &self.nonce) {
-            return Err(Error::ServerNonceMismatch);
+        match (s, h) {
+            (Some(s), Some(h)) => Ok((s, h)),
+            _ => Err(Error::MissingField),
         }
-        let region = sts::region_for_host(h)?;
-        // The region must also be usable in a credential scope.
-        sigv4::validate_region(region)?;
-        Ok(ServerFirst {
-            server_nonce,
-            host: h,
-            region,
-        })
     }
 
     /// Exact length of the client-final message for these inputs (the time does not change it).
@@ -230,9 +238,40 @@ impl ClientConversation {
         let mut h = Sha256::new();
         put_canonical_request(&mut h, &sf, &time, creds.session_token());
         let mut s = SliceSink::new(out);
-        sigv4::put_string_to_sign_for(&mut s, &scope, &h.finalize());
+        sigv4::put_string_to_sign_for(&mut s, &scope, &h.finalize().into());
         s.finish()
     }
+}
+
+/// The layout every MongoDB server sends — `{s: BinData(0, 64 bytes), h: "<host>"}`, in this
+/// order, as one document and nothing after it — read in one pass: `(s, h)`, or `None` for any
+/// other bytes, which the general BSON reader then takes (with its errors). A host that is not
+/// plain ASCII without NUL also goes to the general reader. A test checks that both agree.
+fn canonical_server_first(b: &[u8]) -> Option<(&[u8; SERVER_NONCE_LEN], &str)> {
+    // 4-byte length | 05 's' 00 | int32 64 | subtype 00 | 64 bytes | 02 'h' 00 | int32 n | host | 00 | 00
+    let (&[l0, l1, l2, l3, 0x05, b's', 0, 64, 0, 0, 0, 0], rest) = b.split_first_chunk::<12>()?
+    else {
+        return None;
+    };
+    if usize::try_from(u32::from_le_bytes([l0, l1, l2, l3])).ok()? != b.len() {
+        return None;
+    }
+    let (nonce, rest) = rest.split_first_chunk::<SERVER_NONCE_LEN>()?;
+    let (&[0x02, b'h', 0, n0, n1, n2, n3], rest) = rest.split_first_chunk::<7>()? else {
+        return None;
+    };
+    // The string length counts its NUL; after it only the document's terminating NUL.
+    let n = usize::try_from(u32::from_le_bytes([n0, n1, n2, n3])).ok()?;
+    let (host, &[0, 0]) = rest.split_last_chunk::<2>()? else {
+        return None;
+    };
+    if n < 2
+        || host.len().checked_add(1) != Some(n)
+        || !host.iter().all(|&c| c != 0 && c.is_ascii())
+    {
+        return None;
+    }
+    Some((nonce, core::str::from_utf8(host).ok()?))
 }
 
 /// Whether the server nonce starts with ours, without an early exit (the comparison takes the same
@@ -407,6 +446,64 @@ fn put_string<S: Sink>(s: &mut S, name: u8, len: usize, parts: &[&[u8]]) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The one-pass reader of the usual server-first layout agrees with the general BSON reader:
+    /// on the usual layout (several hosts), and on every one-byte change, truncation and extension
+    /// of it, whenever it accepts the bytes it returns exactly what the general reader returns.
+    #[test]
+    fn canonical_server_first_agrees_with_bson_reader() {
+        let s = good_nonce();
+        for host in [
+            "sts.amazonaws.com",
+            "x",
+            "sts.eu-west-3.amazonaws.com",
+            "localhost:8080",
+            "",
+            "é.com",
+            "a\0b",
+        ] {
+            let doc = server_first(&[
+                (
+                    "s",
+                    Value::Binary {
+                        subtype: 0,
+                        bytes: &s,
+                    },
+                ),
+                ("h", Value::String(host)),
+            ]);
+            let general = ClientConversation::server_first_fields(&doc);
+            match canonical_server_first(&doc) {
+                Some((fs, fh)) => assert_eq!(general, Ok((&fs[..], fh)), "{host:?}"),
+                // Only hosts the fast path leaves to the general reader.
+                None => assert!(
+                    host.is_empty() || !host.is_ascii() || host.contains('\0'),
+                    "{host:?}"
+                ),
+            }
+            let mut variants = std::vec::Vec::new();
+            for i in 0..doc.len() {
+                for v in [0u8, 1, 2, 5, 0x40, b'h', b's', 0x7f, 0x80, 0xff] {
+                    let mut d = doc.clone();
+                    d[i] = v;
+                    variants.push(d);
+                }
+                variants.push(doc[..i].to_vec());
+            }
+            let mut longer = doc.clone();
+            longer.push(0);
+            variants.push(longer);
+            for d in &variants {
+                if let Some((fs, fh)) = canonical_server_first(d) {
+                    assert_eq!(
+                        ClientConversation::server_first_fields(d),
+                        Ok((&fs[..], fh)),
+                        "{d:?}"
+                    );
+                }
+            }
+        }
+    }
 
     /// The merged constants of the canonical request equal the pieces they are made of.
     #[test]

@@ -551,22 +551,25 @@ fn with_plan<R>(
 }
 
 /// Writes the string to sign for a canonical-request hash.
-fn put_string_to_sign<S: Sink + ?Sized>(s: &mut S, scope: &Scope<'_>, creq_hash: &[u8]) {
-    // Fewer, larger pieces: `ALGORITHM \n`, then `time \n date` from one stack array.
+fn put_string_to_sign<S: Sink + ?Sized>(s: &mut S, scope: &Scope<'_>, creq_hash: &[u8; 32]) {
+    // Assembled on the stack and handed over in one piece, so the hasher copies once. The longest
+    // possible is 17 + 16 + 1 + 8 + 1 + 253 + 1 + 64 + 14 + 64 = 439 bytes (region and service at
+    // the limits `Scope::new` enforces); should it ever not fit, the pieces go one by one.
+    let mut buf = [0u8; 448];
+    let mut w = SliceSink::new(&mut buf);
+    put_string_to_sign_pieces(&mut w, scope, creq_hash);
+    match w.finish() {
+        Ok(n) => s.put(buf.get(..n).unwrap_or(&[])),
+        Err(_) => put_string_to_sign_pieces(s, scope, creq_hash),
+    }
+}
+
+fn put_string_to_sign_pieces<S: Sink + ?Sized>(s: &mut S, scope: &Scope<'_>, creq_hash: &[u8; 32]) {
     s.put(ALGORITHM_LINE.as_bytes());
-    let mut time_date = [b'\n'; 25];
-    if let Some(t) = time_date.get_mut(..16) {
-        t.copy_from_slice(scope.time.as_bytes());
-    }
-    if let Some(d) = time_date.get_mut(17..) {
-        d.copy_from_slice(scope.time.date_bytes());
-    }
-    s.put(&time_date);
-    s.put(b"/");
-    s.put(scope.region.as_bytes());
-    s.put(b"/");
-    s.put(scope.service.as_bytes());
-    s.put(b"/aws4_request\n");
+    s.put(scope.time.as_bytes());
+    s.put(b"\n");
+    scope.put(s);
+    s.put(b"\n");
     put_hex(s, creq_hash);
 }
 
@@ -649,7 +652,7 @@ pub fn string_to_sign(
     let hash = with_plan(req, creds, scope, settings, Mode::Header, "", |plan| {
         let mut h = Sha256::new();
         plan.put_canonical_request(&mut h);
-        h.finalize()
+        <[u8; 32]>::from(h.finalize())
     })?;
     let mut s = SliceSink::new(out);
     put_string_to_sign(&mut s, scope, &hash);
@@ -870,7 +873,7 @@ pub fn presign_canonical_request(
 
 /// The string to sign for a canonical-request hash, streamed into an HMAC keyed with `key`
 /// (used by the conversation modules, which build the canonical request themselves).
-pub(crate) fn sign_hash(key: &SigningKey, scope: &Scope<'_>, creq_hash: &[u8]) -> Signature {
+pub(crate) fn sign_hash(key: &SigningKey, scope: &Scope<'_>, creq_hash: &[u8; 32]) -> Signature {
     let mut inner = key.pads.start::<{ prekeyed::MESSAGE_BLOCKS }>();
     put_string_to_sign(&mut inner, scope, creq_hash);
     Signature(key.pads.finish(&mut inner))
@@ -880,7 +883,7 @@ pub(crate) fn sign_hash(key: &SigningKey, scope: &Scope<'_>, creq_hash: &[u8]) -
 pub(crate) fn put_string_to_sign_for<S: Sink + ?Sized>(
     s: &mut S,
     scope: &Scope<'_>,
-    creq_hash: &[u8],
+    creq_hash: &[u8; 32],
 ) {
     put_string_to_sign(s, scope, creq_hash)
 }

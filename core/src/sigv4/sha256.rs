@@ -87,18 +87,37 @@ impl<const N: usize> Sha256Blocks<N> {
             .compressed
             .wrapping_add(self.len as u64)
             .wrapping_mul(8);
-        // 0x80, zeros up to 56 mod 64, the 64-bit big-endian length: one or two blocks' worth.
-        let pad_len = 64 - (self.len.wrapping_add(8) % BLOCK);
-        let mut pad = [0u8; 72];
-        if let Some(first) = pad.first_mut() {
-            *first = 0x80;
+        // 0x80, zeros up to 56 mod 64, the 64-bit big-endian length: written in place. When the
+        // length does not fit after the 0x80 (at 56 or more), the padding takes a second block.
+        let (i, at) = (self.len / BLOCK, self.len % BLOCK);
+        let mut blocks = i.saturating_add(1);
+        if let Some(b) = self.blocks.get_mut(i) {
+            if let Some(rest) = b.get_mut(at..) {
+                rest.fill(0);
+            }
+            if let Some(marker) = b.get_mut(at) {
+                *marker = 0x80;
+            }
         }
-        if let Some(len_field) = pad.get_mut(pad_len..pad_len.saturating_add(8)) {
-            len_field.copy_from_slice(&bit_len.to_be_bytes());
+        if at >= BLOCK - 8 {
+            if blocks == N {
+                // The buffer is full: compress it and use its first block for the length.
+                self.compress(N);
+                blocks = 0;
+            }
+            if let Some(b) = self.blocks.get_mut(blocks) {
+                b.fill(0);
+            }
+            blocks = blocks.saturating_add(1);
         }
-        self.put(pad.get(..pad_len.saturating_add(8)).unwrap_or(&[]));
-        // The buffer now ends on a block boundary (or was just compressed whole).
-        self.compress(self.len / BLOCK);
+        if let Some(tail) = self
+            .blocks
+            .get_mut(blocks.saturating_sub(1))
+            .and_then(|b| b.get_mut(BLOCK - 8..))
+        {
+            tail.copy_from_slice(&bit_len.to_be_bytes());
+        }
+        self.compress(blocks);
         self.len = 0;
         let mut out = [0u8; 32];
         for (o, w) in out.chunks_exact_mut(4).zip(self.state) {
