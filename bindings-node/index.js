@@ -21,7 +21,7 @@ const {
   convert,
 } = require('./lib/errors.js')
 const { bytes, optionalString, string, nowMs } = require('./lib/args.js')
-const { Credentials, nativeOf, finalSizeGuessOf, slotOf } = require('./lib/credentials.js')
+const { Credentials, nativeOf, slotOf } = require('./lib/credentials.js')
 const providers = require('./lib/providers.js')
 const server = require('./lib/server.js')
 
@@ -68,6 +68,9 @@ const scratchU32 = new Uint32Array(scratch.buffer, scratch.byteOffset + L.server
 if (L.slot !== L.serverFirstLen + 4 || L.outOffset !== L.serverFirstLen + 8) {
   throw new Error('mongodb-aws: unexpected scratch layout of the native module')
 }
+const NONCE_AT = L.nonce
+const SERVER_FIRST_AT = L.serverFirst
+const MAX_FAST_SERVER_FIRST = L.maxServerFirst
 
 /**
  * One MONGODB-AWS authentication, client side: clientFirst() is the saslStart payload,
@@ -114,18 +117,16 @@ class ClientConversation {
     const now = nowMs(options?.now)
     try {
       // The core writes straight into a slab shared by results (as Node's own Buffer pool does);
-      // the result is a view of the bytes written. On the rare miss (a region longer than ~250
-      // bytes) the core reports the exact size.
-      const guess = finalSizeGuessOf(cr)
-      if (slabOffset + guess > slab.length) newSlab(guess)
+      // the result is a view of the bytes written. When the rest of the slab is too small, the
+      // core writes nothing and reports the size needed: then a new slab.
       let n
-      if (sf.length <= L.maxServerFirst) {
+      if (sf.length <= MAX_FAST_SERVER_FIRST) {
         scratchNow[0] = now
         scratchU32[0] = sf.length
         scratchU32[1] = slotOf(cr)
         scratchU32[2] = slabOffset
-        scratch.set(this.#nonce, L.nonce)
-        scratch.set(sf, L.serverFirst)
+        scratch.set(this.#nonce, NONCE_AT)
+        scratch.set(sf, SERVER_FIRST_AT)
         n = native.finishScratch(scratch, slab)
         if (n > slab.length - slabOffset) {
           newSlab(n)

@@ -17,19 +17,16 @@ const plainCache = new WeakMap()
 
 /** Internal accessors of Credentials' private fields (set in its static block). */
 let nativeOf
-let finalSizeGuessOf
 let slotOf
 
 class Credentials {
   #native
   #expiration
   #source
-  #finalSizeGuess
   #slot
 
   static {
     nativeOf = (c) => c.#native
-    finalSizeGuessOf = (c) => c.#finalSizeGuess
     slotOf = (c) => c.#slot
   }
 
@@ -58,8 +55,6 @@ class Credentials {
       throw new TypeError('expiration must be a valid Date')
     }
     this.#expiration = exp ?? undefined
-    // Client-final is 37 + Authorization (235 + id + region) [+ 8 + token] bytes.
-    this.#finalSizeGuess = 512 + (token === null ? 0 : token.length + 8)
     this.#source = optionalString('source', parts.source) ?? undefined
   }
 
@@ -153,6 +148,5 @@ class Credentials {
 module.exports = {
   Credentials,
   nativeOf: (c) => nativeOf(c),
-  finalSizeGuessOf: (c) => finalSizeGuessOf(c),
   slotOf: (c) => slotOf(c),
 }
