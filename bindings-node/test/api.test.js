@@ -217,26 +217,39 @@ test('signV4: header and body shapes are equivalent; added headers', () => {
 
 test('works in worker threads (the addon loads once per thread), with the same results and errors', async () => {
   const { Worker } = require('node:worker_threads')
+  const sf = Buffer.from(BSON.serialize({ s: new BSON.Binary(Buffer.concat([Buffer.alloc(32, 9), Buffer.alloc(32, 1)]), 0), h: 'sts.amazonaws.com' }))
   const code = `
     const { parentPort } = require('node:worker_threads')
     const m = require(${JSON.stringify(require.resolve('..'))})
     const conv = new m.ClientConversation(Buffer.alloc(32, 9))
     let err
     try { conv.parseServerFirst(Buffer.alloc(3)) } catch (e) { err = [e.name, e.code, e instanceof m.ConversationError] }
-    parentPort.postMessage({ first: conv.clientFirst().toString('hex'), region: m.regionForHost('sts.eu-west-1.amazonaws.com'), err })
+    const sf = Buffer.from(require('node:worker_threads').workerData)
+    const finals = []
+    for (let i = 0; i < 50; i++) {
+      const creds = new m.Credentials('AKIDEXAMPLE', 'secret' + (i % 5))
+      finals.push(conv.finish(sf, creds, { now: i * 1000 }).toString('hex'))
+    }
+    parentPort.postMessage({ first: conv.clientFirst().toString('hex'), region: m.regionForHost('sts.eu-west-1.amazonaws.com'), err, finals })
   `
   const results = await Promise.all(
     [0, 1, 2].map(
       () =>
         new Promise((resolve, reject) => {
-          const w = new Worker(code, { eval: true })
+          const w = new Worker(code, { eval: true, workerData: sf })
           w.once('message', resolve)
           w.once('error', reject)
         }),
     ),
   )
-  const first = new m.ClientConversation(Buffer.alloc(32, 9)).clientFirst().toString('hex')
-  for (const r of results) assert.deepEqual(r, { first, region: 'eu-west-1', err: ['ConversationError', 'BSON_TRUNCATED', true] })
+  const conv = new m.ClientConversation(Buffer.alloc(32, 9))
+  const first = conv.clientFirst().toString('hex')
+  // The same server-first and credentials signed here, by slot in this thread's registry, and in
+  // each worker's.
+  const finals = Array.from({ length: 50 }, (_, i) => conv.finish(sf, new m.Credentials('AKIDEXAMPLE', 'secret' + (i % 5)), { now: i * 1000 }).toString('hex'))
+  for (const r of results) {
+    assert.deepEqual(r, { first, region: 'eu-west-1', err: ['ConversationError', 'BSON_TRUNCATED', true], finals })
+  }
 })
 
 test('native module: every export is panic-guarded (catch_unwind) in the source', () => {

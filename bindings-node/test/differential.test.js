@@ -249,6 +249,29 @@ function clientFinal(a, d, t) {
   return Buffer.from(BSON.serialize(t ? { a, d, t } : { a, d }))
 }
 
+/** client-final as mongodb 6.x computes it: aws4 signs, the driver's BSON encodes. */
+function aws4ClientFinal(c) {
+  const signed = aws4.sign(
+    {
+      method: 'POST',
+      host: c.host,
+      region: driverRegion(c.host),
+      service: 'sts',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'Content-Length': BODY.length,
+        'X-MongoDB-Server-Nonce': c.serverNonce.toString('base64'),
+        'X-MongoDB-GS2-CB-Flag': 'n',
+        'X-Amz-Date': amzDate(c.now),
+      },
+      path: '/',
+      body: BODY,
+    },
+    c.creds,
+  )
+  return clientFinal(signed.headers.Authorization, signed.headers['X-Amz-Date'], c.creds.sessionToken)
+}
+
 test(
   `client-final equals aws4 + BSON as mongodb 6.x computes it, ${N} generated conversations`,
   withSeed('conversation/aws4', (r) => {
@@ -257,28 +280,88 @@ test(
     // client-first as the driver builds it.
     assert.deepEqual(conv.clientFirst(), Buffer.from(BSON.serialize({ r: new BSON.Binary(c.nonce, 0), p: 110 })))
     assert.equal(m.regionForHost(c.host), driverRegion(c.host))
-    const signed = aws4.sign(
-      {
-        method: 'POST',
-        host: c.host,
-        region: driverRegion(c.host),
-        service: 'sts',
-        headers: {
-          'Content-Type': 'application/x-www-form-urlencoded',
-          'Content-Length': BODY.length,
-          'X-MongoDB-Server-Nonce': c.serverNonce.toString('base64'),
-          'X-MongoDB-GS2-CB-Flag': 'n',
-          'X-Amz-Date': amzDate(c.now),
-        },
-        path: '/',
-        body: BODY,
-      },
-      c.creds,
-    )
-    const expected = clientFinal(signed.headers.Authorization, signed.headers['X-Amz-Date'], c.creds.sessionToken)
-    assert.deepEqual(conv.finish(c.serverFirst, c.creds, { now: c.now }), expected)
+    assert.deepEqual(conv.finish(c.serverFirst, c.creds, { now: c.now }), aws4ClientFinal(c))
   }),
 )
+
+test('credentials collected by the GC free their native slot; reused slots sign with the new credentials (aws4)', async () => {
+  // finish() finds native credentials by slot (src/fast.rs); a slot freed by the GC is handed to
+  // the next credentials, which must then sign with their own secret.
+  require('node:v8').setFlagsFromString('--expose-gc')
+  const gc = require('node:vm').runInNewContext('gc')
+  const native = require('../binding.js')
+  const r = rng(20261123)
+  const seen = new Set()
+  let reused = 0
+  for (let round = 0; round < 20; round++) {
+    for (let i = 0; i < 10; i++) {
+      const c = genConversation(r)
+      const creds = new m.Credentials(c.creds)
+      assert.deepEqual(new m.ClientConversation(c.nonce).finish(c.serverFirst, creds, { now: c.now }), aws4ClientFinal(c))
+      const probe = new native.NativeCredentials('AKIDEXAMPLE', 'secret', null)
+      if (seen.has(probe.slot)) reused++
+      seen.add(probe.slot)
+    }
+    gc()
+    await new Promise((resolve) => setImmediate(resolve)) // napi finalizers run after the GC
+  }
+  assert.ok(reused > 0, 'no slot was reused after garbage collection')
+  assert.ok(seen.size < 200, `${seen.size} slots for 200 short-lived credentials`)
+})
+
+test('finishScratch refuses a scratch that overlaps the output, an unknown slot and a short scratch', () => {
+  const native = require('../binding.js')
+  const L = native.scratchLayout()
+  const code = (f) => {
+    try {
+      f()
+    } catch (e) {
+      return e.code
+    }
+    return 'no error'
+  }
+  const creds = new native.NativeCredentials('AKIDEXAMPLE', 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', null)
+  const c = genConversation(rng(7))
+  const scratch = Buffer.alloc(L.size)
+  new Float64Array(scratch.buffer, scratch.byteOffset + L.now, 1)[0] = c.now.getTime()
+  new Uint32Array(scratch.buffer, scratch.byteOffset + L.serverFirstLen, 3).set([c.serverFirst.length, creds.slot, 0])
+  scratch.set(c.nonce, L.nonce)
+  scratch.set(c.serverFirst, L.serverFirst)
+  const out = Buffer.alloc(4096)
+  const n = native.finishScratch(scratch, out)
+  const plain = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' }
+  assert.deepEqual(out.subarray(0, n), aws4ClientFinal({ ...c, creds: plain }))
+  const big = Buffer.alloc(L.size + 4096)
+  scratch.copy(big)
+  assert.equal(code(() => native.finishScratch(big, big)), 'INVALID_PARAMETER')
+  assert.equal(code(() => native.finishScratch(big.subarray(0, L.size), big.subarray(L.size))), 'no error')
+  assert.equal(code(() => native.finishScratch(scratch.subarray(0, L.serverFirst + 3), out)), 'INVALID_PARAMETER')
+  const bogus = Buffer.from(scratch)
+  new Uint32Array(bogus.buffer, bogus.byteOffset + L.slot, 1)[0] = 0xffffffff
+  assert.equal(code(() => native.finishScratch(bogus, out)), 'INVALID_PARAMETER')
+})
+
+test('a server-first longer than the fast path takes is refused with the same error as parseServerFirst', () => {
+  const native = require('../binding.js')
+  const { maxServerFirst } = native.scratchLayout()
+  const nonce = Buffer.alloc(32, 1)
+  const conv = new m.ClientConversation(nonce)
+  const creds = new m.Credentials('AKIDEXAMPLE', 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY')
+  for (const host of ['h'.repeat(250), 'h'.repeat(256), 'a.'.repeat(200) + 'com']) {
+    const sf = Buffer.from(BSON.serialize({ s: new BSON.Binary(Buffer.concat([nonce, Buffer.alloc(32)]), 0), h: host }))
+    const err = (f) => {
+      try {
+        f()
+      } catch (e) {
+        return [e.name, e.code]
+      }
+      return 'no error'
+    }
+    const expected = err(() => conv.parseServerFirst(sf))
+    assert.deepEqual(err(() => conv.finish(sf, creds, { now: 0 })), expected, `host of ${host.length}`)
+    if (sf.length > maxServerFirst) assert.notEqual(expected, 'no error')
+  }
+})
 
 test(`client-final equals the mongodb 7.x driver's own signer, ${N} generated conversations`, async () => {
   await withSeedAsync('conversation/driver', async (r) => {
