@@ -71,7 +71,9 @@ impl<'a> ServerFirst<'a> {
 
     /// The credential scope for a signature made at `time`.
     pub fn scope(&self, time: AmzDate) -> Result<Scope<'a>, Error> {
-        Scope::new(time, self.region, sts::SERVICE)
+        // The region was checked with `sigv4::validate_region` when server-first was parsed (the
+        // only way to obtain a `ServerFirst`), and `sts` is valid.
+        Ok(Scope::from_validated(time, self.region, sts::SERVICE))
     }
 
     /// Standard base64 (with padding) of the server nonce: the `x-mongodb-server-nonce` value.
@@ -502,6 +504,39 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// `ServerFirst::scope` skips `Scope::new`'s checks: they hold for every parsed region and `sts`.
+    #[test]
+    fn server_first_scope_equals_checked_scope() {
+        let s = good_nonce();
+        let time = AmzDate::from_unix(UnixTime(1_440_938_160)).unwrap();
+        for host in [
+            "sts.amazonaws.com",
+            "sts.eu-west-3.amazonaws.com",
+            "a.b",
+            "x",
+            "h.r-_9.c",
+        ] {
+            let doc = server_first(&[
+                (
+                    "s",
+                    Value::Binary {
+                        subtype: 0,
+                        bytes: &s,
+                    },
+                ),
+                ("h", Value::String(host)),
+            ]);
+            let sf = ClientConversation::new(nonce())
+                .parse_server_first(&doc)
+                .unwrap();
+            assert_eq!(
+                sf.scope(time),
+                Scope::new(time, sf.region(), sts::SERVICE),
+                "{host}"
+            );
         }
     }
 

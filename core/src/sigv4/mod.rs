@@ -147,6 +147,16 @@ impl<'a> Scope<'a> {
         })
     }
 
+    /// A scope whose region and service the caller has already validated as [`Scope::new`] does
+    /// (a validated server-first's region and the constant `sts`): skips the second check.
+    pub(crate) fn from_validated(time: AmzDate, region: &'a str, service: &'a str) -> Self {
+        Scope {
+            time,
+            region,
+            service,
+        }
+    }
+
     /// The request time.
     pub fn time(&self) -> &AmzDate {
         &self.time
