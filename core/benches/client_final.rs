@@ -134,10 +134,11 @@ fn main() {
 
 /// Reads criterion's estimates from this run and prints the ratios.
 fn print_ratios() {
-    let dir = std::path::PathBuf::from(
-        std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into()),
-    )
-    .join("criterion/client_final");
+    // Benches run in the package directory; the default target directory is the workspace's.
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let dir = target.join("criterion/client_final");
     let mean_ns = |id: &str| -> Option<f64> {
         let p = dir.join(id.replace('/', "_")).join("new/estimates.json");
         let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(p).ok()?).ok()?;
