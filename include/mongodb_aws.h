@@ -21,8 +21,10 @@
  *   (a bug) is caught and reported as MONGODB_AWS_PANIC; nothing unwinds into C.
  * - Ownership: the library keeps no pointer to caller memory after a call returns, except the views
  *   it hands back (mongodb_aws_server_first, a region), which point into the caller's own input or
- *   to static storage. It allocates only in mongodb_aws_signing_key_new, whose handle the caller
- *   releases with mongodb_aws_signing_key_free. Returned strings are static: never free them.
+ *   to static storage. It allocates only in mongodb_aws_signing_key_new and
+ *   mongodb_aws_credentials_handle_new, whose handles the caller releases with
+ *   mongodb_aws_signing_key_free and mongodb_aws_credentials_handle_free. Returned strings are
+ *   static: never free them.
  * - Thread-safety: no global state; every function may be called from any thread at once. Objects
  *   are only read by the functions that take them as const.
  */
@@ -749,6 +751,21 @@ typedef enum mongodb_aws_status mongodb_aws_status;
 typedef uint32_t mongodb_aws_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/**
+ * Credentials checked once and kept by the library: an opaque handle.
+ *
+ * Created by `mongodb_aws_credentials_handle_new` from a `mongodb_aws_credentials` struct (the same
+ * rules as everywhere: id + secret, optional token, empty strings count as unset), which copies the
+ * three strings into one allocation; released by `mongodb_aws_credentials_handle_free`, which zeroes
+ * that copy. Pass it to `mongodb_aws_client_conversation_client_final_with_handle` instead of the
+ * struct to skip the per-call checks. Immutable after creation: one handle may be used by many
+ * threads at once, as long as none of them frees it meanwhile.
+ *
+ * Opaque for the same reason as `mongodb_aws_signing_key`: it holds a secret, so the library decides
+ * where it lives and wipes it on free.
+ */
+typedef struct mongodb_aws_credentials_handle mongodb_aws_credentials_handle;
 
 /**
  * A derived SigV4 signing key for one date (UTC day), region and service: an opaque handle.
@@ -1557,6 +1574,25 @@ mongodb_aws_status mongodb_aws_client_conversation_client_final(const struct mon
                                                                 size_t *out_len);
 
 /**
+ * `mongodb_aws_client_conversation_client_final` with credentials from a handle: the same output,
+ * errors and size rules, without checking the credentials again. Thread-safe; no allocation.
+ *
+ * # Safety
+ * `conv` must be NULL or valid; `handle` NULL or live; `server_first` must point to
+ * `server_first_len` readable bytes; `key` NULL or live; `out` to `out_cap` writable bytes (or NULL
+ * with 0); `out_len` NULL or writable.
+ */
+mongodb_aws_status mongodb_aws_client_conversation_client_final_with_handle(const struct mongodb_aws_client_conversation *conv,
+                                                                            const uint8_t *server_first,
+                                                                            size_t server_first_len,
+                                                                            const struct mongodb_aws_credentials_handle *handle,
+                                                                            uint64_t now_unix,
+                                                                            const struct mongodb_aws_signing_key *key,
+                                                                            uint8_t *out,
+                                                                            size_t out_cap,
+                                                                            size_t *out_len);
+
+/**
  * Writes the canonical request that `mongodb_aws_client_conversation_client_final` signs
  * (diagnostics and tests; signing never materialises it). Arguments as for that function without
  * the key; same output convention and thread-safety.
@@ -1588,6 +1624,27 @@ mongodb_aws_status mongodb_aws_client_conversation_string_to_sign(const struct m
                                                                   uint8_t *out,
                                                                   size_t out_cap,
                                                                   size_t *out_len);
+
+/**
+ * Checks `creds` (as `mongodb_aws_credentials_check` does) and stores a new handle holding a copy of
+ * them in `*out`; release it with `mongodb_aws_credentials_handle_free`. `*out` is written only on
+ * success; the struct's strings are not used after the call. Allocates once; thread-safe.
+ *
+ * # Safety
+ * `creds` must be NULL or point to a valid `mongodb_aws_credentials` whose pointers satisfy its
+ * documented contract; `out` must be NULL or point to a writable pointer.
+ */
+mongodb_aws_status mongodb_aws_credentials_handle_new(const struct mongodb_aws_credentials *creds,
+                                                      struct mongodb_aws_credentials_handle **out);
+
+/**
+ * Zeroes and frees a handle from `mongodb_aws_credentials_handle_new`. `NULL` is ignored. The handle
+ * must not be in use by another thread, and must not be used or freed again afterwards.
+ *
+ * # Safety
+ * `handle` must be NULL or a pointer returned by `mongodb_aws_credentials_handle_new` not yet freed.
+ */
+void mongodb_aws_credentials_handle_free(struct mongodb_aws_credentials_handle *handle);
 
 /**
  * Builds the ECS credentials request: `GET <endpoint><relative_uri>` (endpoint

@@ -1,5 +1,6 @@
 //! The client side of the MONGODB-AWS SASL conversation (PROTOCOL.md A2, A3, A5, A6).
 
+use crate::credentials::mongodb_aws_credentials_handle;
 use crate::ffi::{bytes, guard, reference, target, Out, R};
 use crate::sigv4::{mongodb_aws_signing_key, opt_key};
 use crate::status::mongodb_aws_status;
@@ -183,6 +184,45 @@ pub unsafe extern "C" fn mongodb_aws_client_conversation_client_final(
         out.emit_checked(
             || conv.client_final_len(sf, &creds),
             |b| conv.finish(sf, &creds, UnixTime(now_unix), key, b),
+        )
+    })
+}
+
+/// `mongodb_aws_client_conversation_client_final` with credentials from a handle: the same output,
+/// errors and size rules, without checking the credentials again. Thread-safe; no allocation.
+///
+/// # Safety
+/// `conv` must be NULL or valid; `handle` NULL or live; `server_first` must point to
+/// `server_first_len` readable bytes; `key` NULL or live; `out` to `out_cap` writable bytes (or NULL
+/// with 0); `out_len` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_client_conversation_client_final_with_handle(
+    conv: *const mongodb_aws_client_conversation,
+    server_first: *const u8,
+    server_first_len: usize,
+    handle: *const mongodb_aws_credentials_handle,
+    now_unix: u64,
+    key: *const mongodb_aws_signing_key,
+    out: *mut u8,
+    out_cap: usize,
+    out_len: *mut usize,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let (conv, sf, handle, key, out) = unsafe {
+            (
+                reference(conv)?,
+                bytes(server_first, server_first_len)?,
+                reference(handle)?,
+                opt_key(key),
+                Out::new(out, out_cap, out_len)?,
+            )
+        };
+        let (conv, creds) = (conv.core(), handle.credentials());
+        // The core's finish() checks the size before writing anything.
+        out.emit_checked(
+            || conv.client_final_len(sf, creds),
+            |b| conv.finish(sf, creds, UnixTime(now_unix), key, b),
         )
     })
 }

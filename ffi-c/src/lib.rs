@@ -10,8 +10,9 @@
 //! - A required NULL pointer gives `MONGODB_AWS_NULL_ARGUMENT`; a panic (a bug) gives
 //!   `MONGODB_AWS_PANIC`. Nothing unwinds into C.
 //!
-//! The library allocates only in [`mongodb_aws_signing_key_new`] (one opaque handle the caller frees);
-//! every other call works in caller memory and on the stack. All functions are thread-safe: they keep no global state,
+//! The library allocates only in [`mongodb_aws_signing_key_new`] and
+//! [`mongodb_aws_credentials_handle_new`] (opaque handles the caller frees); every other call works in
+//! caller memory and on the stack. All functions are thread-safe: they keep no global state,
 //! and only read their inputs. The header `include/mongodb_aws.h` is generated from this crate by
 //! cbindgen (`cbindgen.toml`) and checked by `tests/header.rs`.
 
@@ -30,6 +31,7 @@
 #![allow(non_camel_case_types)]
 
 mod client;
+mod credentials;
 mod ffi;
 mod providers;
 mod server;
@@ -39,6 +41,7 @@ mod sts;
 mod types;
 
 pub use client::*;
+pub use credentials::*;
 pub use providers::*;
 pub use server::*;
 pub use sigv4::*;

@@ -1,6 +1,6 @@
 //! The C API's promise, counted: no export allocates except `mongodb_aws_signing_key_new` (one
-//! allocation) — not the conversation, the signer, the server side, the providers, nor the error
-//! paths and size queries. Counted by a thread-local global allocator around each call.
+//! allocation) and `mongodb_aws_credentials_handle_new` (two) — not the conversation, the signer,
+//! the server side, the providers, nor the error paths and size queries. Counted by a thread-local global allocator around each call.
 
 use mongodb_aws::*;
 use std::ptr::{null, null_mut};
@@ -40,7 +40,7 @@ fn header(n: &'static str, v: &'static str) -> mongodb_aws_header {
 }
 
 #[test]
-fn no_export_allocates_but_the_signing_key() {
+fn no_export_allocates_but_the_two_handles() {
     let mut out = vec![0u8; 8192];
     let mut n = 0usize;
     let c = creds(Some(TOKEN));
@@ -162,6 +162,35 @@ fn no_export_allocates_but_the_signing_key() {
             );
         }
         let client_final = out[..n].to_vec();
+        // A credentials handle: two allocations (the copied strings, the handle), none per call.
+        let mut handle: *mut mongodb_aws_credentials_handle = null_mut();
+        let (s, a) = counted(|| mongodb_aws_credentials_handle_new(&c, &mut handle));
+        assert_eq!((s, a), (OK, 2), "credentials_handle_new allocates twice");
+        for (label, k) in [("derived key", null()), ("cached key", key as *const _)] {
+            expect(
+                &format!("client_final_with_handle ({label})"),
+                counted(|| {
+                    mongodb_aws_client_conversation_client_final_with_handle(
+                        &conv,
+                        server_first.as_ptr(),
+                        server_first.len(),
+                        handle,
+                        NOW,
+                        k,
+                        out.as_mut_ptr(),
+                        out.len(),
+                        &mut n,
+                    )
+                }),
+                OK,
+            );
+            assert_eq!(
+                &out[..n],
+                &client_final[..],
+                "the handle signs the same bytes"
+            );
+        }
+        mongodb_aws_credentials_handle_free(handle);
         expect(
             "client_final too small",
             counted(|| {

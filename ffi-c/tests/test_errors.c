@@ -197,6 +197,23 @@ static void null_arguments(void) {
         EXPECT(FINAL(&conv, good_sf.buf, good_sf.len, &bad, NULL, out, sizeof out, &n), MONGODB_AWS_NULL_ARGUMENT);
     }
 #undef FINAL
+    {
+        mongodb_aws_credentials_handle *h = NULL;
+        EXPECT(mongodb_aws_credentials_handle_new(NULL, &h), MONGODB_AWS_NULL_ARGUMENT);
+        EXPECT(mongodb_aws_credentials_handle_new(&creds, NULL), MONGODB_AWS_NULL_ARGUMENT);
+        CHECK(h == NULL);
+        mongodb_aws_credentials_handle_free(NULL);
+        EXPECT(mongodb_aws_credentials_handle_new(&creds, &h), MONGODB_AWS_OK);
+#define FINAL_H(cv, sf, sfl, hd, o, cap, nl) \
+    mongodb_aws_client_conversation_client_final_with_handle((cv), (sf), (sfl), (hd), NOW, NULL, (o), (cap), (nl))
+        EXPECT(FINAL_H(NULL, good_sf.buf, good_sf.len, h, out, sizeof out, &n), MONGODB_AWS_NULL_ARGUMENT);
+        EXPECT(FINAL_H(&conv, NULL, good_sf.len, h, out, sizeof out, &n), MONGODB_AWS_NULL_ARGUMENT);
+        EXPECT(FINAL_H(&conv, good_sf.buf, good_sf.len, NULL, out, sizeof out, &n), MONGODB_AWS_NULL_ARGUMENT);
+        EXPECT(FINAL_H(&conv, good_sf.buf, good_sf.len, h, NULL, sizeof out, &n), MONGODB_AWS_NULL_ARGUMENT);
+        EXPECT(FINAL_H(&conv, good_sf.buf, good_sf.len, h, out, sizeof out, NULL), MONGODB_AWS_NULL_ARGUMENT);
+#undef FINAL_H
+        mongodb_aws_credentials_handle_free(h);
+    }
     EXPECT(mongodb_aws_client_conversation_canonical_request(NULL, good_sf.buf, good_sf.len, &creds, NOW, out,
                                                              sizeof out, &n),
            MONGODB_AWS_NULL_ARGUMENT);
@@ -309,6 +326,15 @@ static uint32_t f_final(uint8_t *o, size_t cap, size_t *n, void *ctx) {
     return mongodb_aws_client_conversation_client_final(&conv, good_sf.buf, good_sf.len,
                                                         (const mongodb_aws_credentials *)ctx, NOW, NULL, o, cap, n);
 }
+static uint32_t f_final_handle(uint8_t *o, size_t cap, size_t *n, void *ctx) {
+    mongodb_aws_credentials_handle *h = NULL;
+    uint32_t st = mongodb_aws_credentials_handle_new((const mongodb_aws_credentials *)ctx, &h);
+    if (st != MONGODB_AWS_OK) return st;
+    st = mongodb_aws_client_conversation_client_final_with_handle(&conv, good_sf.buf, good_sf.len, h, NOW, NULL, o, cap,
+                                                                  n);
+    mongodb_aws_credentials_handle_free(h);
+    return st;
+}
 static uint32_t f_conv_creq(uint8_t *o, size_t cap, size_t *n, void *ctx) {
     return mongodb_aws_client_conversation_canonical_request(&conv, good_sf.buf, good_sf.len,
                                                              (const mongodb_aws_credentials *)ctx, NOW, o, cap, n);
@@ -357,7 +383,8 @@ static void short_buffers(void) {
         const char *name;
         out_fn f;
     } fns[] = {
-        {"client_first", f_first}, {"client_final", f_final}, {"conv canonical_request", f_conv_creq},
+        {"client_first", f_first}, {"client_final", f_final}, {"client_final_with_handle", f_final_handle},
+        {"conv canonical_request", f_conv_creq},
         {"conv string_to_sign", f_conv_sts}, {"sign", f_sign}, {"sign_authorization", f_authz},
         {"sign_canonical_request", f_creq}, {"sign_string_to_sign", f_sts}, {"presign", f_presign},
         {"presign_canonical_request", f_presign_creq}, {"amz_date", f_date},
@@ -410,6 +437,16 @@ static uint32_t parse_sf(const uint8_t *b, size_t len) {
     CHECK_STATUS(observe(mongodb_aws_client_conversation_client_final(&conv, b, len, &creds, NOW, NULL, out, sizeof out, &n)),
                  st);
     if (st != MONGODB_AWS_OK) CHECK(n == 999 && untouched(0));
+    {
+        mongodb_aws_credentials_handle *h = NULL;
+        CHECK_STATUS(mongodb_aws_credentials_handle_new(&creds, &h), MONGODB_AWS_OK);
+        mark();
+        CHECK_STATUS(mongodb_aws_client_conversation_client_final_with_handle(&conv, b, len, h, NOW, NULL, out, sizeof out,
+                                                                              &n),
+                     st);
+        if (st != MONGODB_AWS_OK) CHECK(n == 999 && untouched(0));
+        mongodb_aws_credentials_handle_free(h);
+    }
     return observe(st);
 }
 
@@ -643,6 +680,13 @@ static void bad_credentials(void) {
                cases[i].want);
         EXPECT(mongodb_aws_sign(&r, &c, &s, 0, NULL, out + 4096, 4096, &n), cases[i].want);
         if (cases[i].want != MONGODB_AWS_OK) CHECK(n == 77 && untouched(0));
+        {
+            /* A handle is refused for the same reason, and *out is left alone. */
+            mongodb_aws_credentials_handle *sentinel = (mongodb_aws_credentials_handle *)&c, *h = sentinel;
+            EXPECT(mongodb_aws_credentials_handle_new(&c, &h), cases[i].want);
+            if (cases[i].want != MONGODB_AWS_OK) CHECK(h == sentinel);
+            else mongodb_aws_credentials_handle_free(h);
+        }
     }
     {
         mongodb_aws_scope s = good_scope();
@@ -900,6 +944,7 @@ static void sweep(int iterations) {
 
 typedef struct {
     const mongodb_aws_signing_key *key;
+    const mongodb_aws_credentials_handle *handle;
     uint8_t final[1024];
     size_t len;
     int failures;
@@ -912,8 +957,10 @@ static void *worker(void *p) {
     for (i = 0; i < 200; i++) {
         uint8_t o[1024];
         size_t n = 0;
-        uint32_t st = mongodb_aws_client_conversation_client_final(&conv, good_sf.buf, good_sf.len, &creds, NOW, a->key,
-                                                                   o, sizeof o, &n);
+        uint32_t st = a->handle ? mongodb_aws_client_conversation_client_final_with_handle(
+                                      &conv, good_sf.buf, good_sf.len, a->handle, NOW, a->key, o, sizeof o, &n)
+                                : mongodb_aws_client_conversation_client_final(&conv, good_sf.buf, good_sf.len, &creds,
+                                                                               NOW, a->key, o, sizeof o, &n);
         if (st != MONGODB_AWS_OK || (i > 0 && (n != a->len || memcmp(o, a->final, n) != 0))) a->failures++;
         memcpy(a->final, o, n);
         a->len = n;
@@ -925,13 +972,17 @@ static void threads(void) {
     pthread_t th[4];
     thread_arg args[4];
     mongodb_aws_signing_key *key = NULL;
+    mongodb_aws_credentials_handle *handle = NULL;
+    mongodb_aws_credentials creds = tl_creds(AKID, SECRET, TOKEN);
     mongodb_aws_scope scope = good_scope();
     int i;
     scope.region = "us-west-2";
     EXPECT(mongodb_aws_signing_key_new(SECRET, strlen(SECRET), &scope, &key), MONGODB_AWS_OK);
+    EXPECT(mongodb_aws_credentials_handle_new(&creds, &handle), MONGODB_AWS_OK);
     for (i = 0; i < 4; i++) {
         memset(&args[i], 0, sizeof args[i]);
         args[i].key = i % 2 ? key : NULL; /* shared key and derived keys agree */
+        args[i].handle = i >= 2 ? handle : NULL; /* so do a shared handle and per-call structs */
         CHECK(pthread_create(&th[i], NULL, worker, &args[i]) == 0);
     }
     for (i = 0; i < 4; i++) CHECK(pthread_join(th[i], NULL) == 0);
@@ -940,6 +991,7 @@ static void threads(void) {
         CHECK_MEM(args[i].final, args[i].len, args[0].final, args[0].len);
     }
     mongodb_aws_signing_key_free(key);
+    mongodb_aws_credentials_handle_free(handle);
 }
 
 /* ---- coverage of statuses -------------------------------------------------------------------------- */

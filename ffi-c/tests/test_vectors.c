@@ -189,6 +189,29 @@ static void getcalleridentity_conversation(void) {
         CHECK_STATUS(mongodb_aws_client_conversation_client_final(&conv, sf, sf_len, &creds, now, stale, buf, sizeof buf, &n),
                      MONGODB_AWS_SIGNING_KEY_MISMATCH);
 
+        /* Credentials checked once into a handle: the same bytes, with and without the key. */
+        {
+            mongodb_aws_credentials_handle *h = NULL;
+            CHECK_STATUS(mongodb_aws_credentials_handle_new(&creds, &h), MONGODB_AWS_OK);
+            n = 0;
+            CHECK_STATUS(mongodb_aws_client_conversation_client_final_with_handle(&conv, sf, sf_len, h, now, NULL, NULL,
+                                                                                  0, &n),
+                         MONGODB_AWS_OK);
+            CHECK(n == final_len);
+            CHECK_STATUS(mongodb_aws_client_conversation_client_final_with_handle(&conv, sf, sf_len, h, now, NULL, buf,
+                                                                                  sizeof buf, &n),
+                         MONGODB_AWS_OK);
+            CHECK_MEM(buf, n, final, final_len);
+            CHECK_STATUS(mongodb_aws_client_conversation_client_final_with_handle(&conv, sf, sf_len, h, now, key, buf,
+                                                                                  sizeof buf, &n),
+                         MONGODB_AWS_OK);
+            CHECK_MEM(buf, n, final, final_len);
+            CHECK_STATUS(mongodb_aws_client_conversation_client_final_with_handle(&conv, sf, sf_len, h, now, stale, buf,
+                                                                                  sizeof buf, &n),
+                         MONGODB_AWS_SIGNING_KEY_MISMATCH);
+            mongodb_aws_credentials_handle_free(h);
+        }
+
         /* The general signer, given the same request, agrees byte for byte. */
         {
             mongodb_aws_header headers[5];

@@ -1,0 +1,223 @@
+//! Credentials the library keeps: checked once, then used for many signatures (PROTOCOL.md A7).
+//!
+//! A `mongodb_aws_credentials` struct is borrowed for one call, so every call that takes one checks
+//! its three strings again (UTF-8, then the core's credential rules: about 5% of a client-final with
+//! a session token, ffi-c/BENCH.md). A driver authenticates every connection of its pool with the same
+//! credentials until they expire; `mongodb_aws_credentials_handle` lets it pay for the checks once,
+//! as the Python and Node `Credentials` objects do.
+
+use crate::ffi::{guard, reference, target};
+use crate::status::mongodb_aws_status;
+use crate::types::mongodb_aws_credentials;
+use core::ptr::NonNull;
+use mongodb_aws_core::Credentials;
+use zeroize::Zeroize;
+
+/// Credentials checked once and kept by the library: an opaque handle.
+///
+/// Created by `mongodb_aws_credentials_handle_new` from a `mongodb_aws_credentials` struct (the same
+/// rules as everywhere: id + secret, optional token, empty strings count as unset), which copies the
+/// three strings into one allocation; released by `mongodb_aws_credentials_handle_free`, which zeroes
+/// that copy. Pass it to `mongodb_aws_client_conversation_client_final_with_handle` instead of the
+/// struct to skip the per-call checks. Immutable after creation: one handle may be used by many
+/// threads at once, as long as none of them frees it meanwhile.
+///
+/// Opaque for the same reason as `mongodb_aws_signing_key`: it holds a secret, so the library decides
+/// where it lives and wipes it on free.
+pub struct mongodb_aws_credentials_handle {
+    /// Views into `storage`, validated when the handle was made. Never handed out with `'static`:
+    /// [`Self::credentials`] ties them to a borrow of the handle.
+    creds: Credentials<'static>,
+    /// The copied id, secret and token, back to back, from `Box::into_raw` (a raw pointer rather
+    /// than a `Box`, so moving the handle does not assert unique access while `creds` points into it).
+    storage: NonNull<[u8]>,
+}
+
+impl mongodb_aws_credentials_handle {
+    /// Copies and validates `view`'s strings.
+    fn new(view: &Credentials<'_>) -> Result<Box<Self>, mongodb_aws_core::Error> {
+        let (id, secret) = (view.access_key_id(), view.secret_access_key());
+        let token = view.session_token().unwrap_or("");
+        let mut copy = Vec::with_capacity(id.len() + secret.len() + token.len());
+        copy.extend_from_slice(id.as_bytes());
+        copy.extend_from_slice(secret.as_bytes());
+        copy.extend_from_slice(token.as_bytes());
+        // The allocation has exactly its length, so `Box::from_raw` in `drop` frees what was allocated.
+        let storage = NonNull::from(Box::leak(copy.into_boxed_slice()));
+        // SAFETY: `storage` is a live allocation that this handle owns until `drop`, never written
+        // after this point, and the `'static` views made from it never outlive the handle (see
+        // `credentials`).
+        let all: &'static [u8] = unsafe { storage.as_ref() };
+        let part = |from: usize, len: usize| {
+            all.get(from..from + len)
+                .map(core::str::from_utf8)
+                .and_then(Result::ok)
+                .unwrap_or("")
+        };
+        let id = part(0, id.len());
+        let secret = part(id.len(), secret.len());
+        let token = part(id.len() + secret.len(), token.len());
+        // Validated again on the copy, so what the handle holds is what was checked.
+        match Credentials::from_parts(Some(id), Some(secret), Some(token)) {
+            Ok(creds) => Ok(Box::new(Self { creds, storage })),
+            Err(e) => {
+                // SAFETY: from `Box::leak` above, not shared (no handle was made).
+                let mut b = unsafe { Box::from_raw(storage.as_ptr()) };
+                b.zeroize();
+                Err(e)
+            }
+        }
+    }
+
+    /// The validated credentials, borrowed from the handle.
+    pub(crate) fn credentials(&self) -> &Credentials<'_> {
+        &self.creds
+    }
+}
+
+impl Drop for mongodb_aws_credentials_handle {
+    fn drop(&mut self) {
+        // SAFETY: `storage` came from `Box::leak` in `new` and is freed only here; `creds` is not
+        // used after this point.
+        let mut b = unsafe { Box::from_raw(self.storage.as_ptr()) };
+        b.zeroize();
+    }
+}
+
+/// Checks `creds` (as `mongodb_aws_credentials_check` does) and stores a new handle holding a copy of
+/// them in `*out`; release it with `mongodb_aws_credentials_handle_free`. `*out` is written only on
+/// success; the struct's strings are not used after the call. Allocates once; thread-safe.
+///
+/// # Safety
+/// `creds` must be NULL or point to a valid `mongodb_aws_credentials` whose pointers satisfy its
+/// documented contract; `out` must be NULL or point to a writable pointer.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_credentials_handle_new(
+    creds: *const mongodb_aws_credentials,
+    out: *mut *mut mongodb_aws_credentials_handle,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let (view, out) = unsafe { (reference(creds)?.view()?, target(out)?) };
+        let handle = mongodb_aws_credentials_handle::new(&view)?;
+        *out = Box::into_raw(handle);
+        Ok(())
+    })
+}
+
+/// Zeroes and frees a handle from `mongodb_aws_credentials_handle_new`. `NULL` is ignored. The handle
+/// must not be in use by another thread, and must not be used or freed again afterwards.
+///
+/// # Safety
+/// `handle` must be NULL or a pointer returned by `mongodb_aws_credentials_handle_new` not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_credentials_handle_free(
+    handle: *mut mongodb_aws_credentials_handle,
+) {
+    let _ = guard(|| {
+        if !handle.is_null() {
+            // SAFETY: created by Box::into_raw in mongodb_aws_credentials_handle_new, not yet freed
+            // (documented contract). Dropping it zeroes the copied strings.
+            drop(unsafe { Box::from_raw(handle) });
+        }
+        Ok(())
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::mongodb_aws_status as S;
+    use core::ffi::c_char;
+
+    fn raw(id: &str, secret: &str, token: Option<&str>) -> mongodb_aws_credentials {
+        let (t, tl) = token.map_or((core::ptr::null(), 0), |t| {
+            (t.as_ptr().cast::<c_char>(), t.len())
+        });
+        mongodb_aws_credentials {
+            access_key_id: id.as_ptr().cast(),
+            access_key_id_len: id.len(),
+            secret_access_key: secret.as_ptr().cast(),
+            secret_access_key_len: secret.len(),
+            session_token: t,
+            session_token_len: tl,
+        }
+    }
+
+    #[test]
+    fn a_handle_holds_its_own_copy_of_what_was_checked() {
+        let mut id = String::from("AKIDEXAMPLE");
+        let mut secret = String::from("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+        let mut token = String::from("token/with+graphic=chars");
+        let mut h = core::ptr::null_mut();
+        let st =
+            unsafe { mongodb_aws_credentials_handle_new(&raw(&id, &secret, Some(&token)), &mut h) };
+        assert_eq!(st, S::MONGODB_AWS_OK);
+        // The caller's strings may change or go away: the handle is unaffected.
+        id.clear();
+        secret.clear();
+        token.clear();
+        let c = unsafe { &*h }.credentials();
+        assert_eq!(c.access_key_id(), "AKIDEXAMPLE");
+        assert_eq!(
+            c.secret_access_key(),
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+        );
+        assert_eq!(c.session_token(), Some("token/with+graphic=chars"));
+        unsafe { mongodb_aws_credentials_handle_free(h) };
+
+        // Empty token: absent, as everywhere.
+        let mut h = core::ptr::null_mut();
+        let st = unsafe { mongodb_aws_credentials_handle_new(&raw("AKID", "s", Some("")), &mut h) };
+        assert_eq!(st, S::MONGODB_AWS_OK);
+        assert_eq!(unsafe { &*h }.credentials().session_token(), None);
+        unsafe { mongodb_aws_credentials_handle_free(h) };
+        unsafe { mongodb_aws_credentials_handle_free(core::ptr::null_mut()) };
+    }
+
+    #[test]
+    fn refusals_write_nothing() {
+        let sentinel = core::ptr::NonNull::<mongodb_aws_credentials_handle>::dangling().as_ptr();
+        for (creds, want) in [
+            (
+                raw("AKID-1", "s", None),
+                S::MONGODB_AWS_INVALID_ACCESS_KEY_ID,
+            ),
+            (
+                raw("AKID", "s s", None),
+                S::MONGODB_AWS_INVALID_SECRET_ACCESS_KEY,
+            ),
+            (
+                raw("AKID", "s", Some("a\nb")),
+                S::MONGODB_AWS_INVALID_SESSION_TOKEN,
+            ),
+            (
+                raw("AKID", "", None),
+                S::MONGODB_AWS_MISSING_SECRET_ACCESS_KEY,
+            ),
+            (raw("", "", None), S::MONGODB_AWS_NO_CREDENTIALS),
+            (
+                raw("\u{e9}", "s", None),
+                S::MONGODB_AWS_INVALID_ACCESS_KEY_ID,
+            ),
+        ] {
+            let mut h = sentinel;
+            assert_eq!(
+                unsafe { mongodb_aws_credentials_handle_new(&creds, &mut h) },
+                want
+            );
+            assert_eq!(h, sentinel);
+        }
+        let mut h = sentinel;
+        let ok = raw("AKID", "s", None);
+        assert_eq!(
+            unsafe { mongodb_aws_credentials_handle_new(core::ptr::null(), &mut h) },
+            S::MONGODB_AWS_NULL_ARGUMENT
+        );
+        assert_eq!(
+            unsafe { mongodb_aws_credentials_handle_new(&ok, core::ptr::null_mut()) },
+            S::MONGODB_AWS_NULL_ARGUMENT
+        );
+        assert_eq!(h, sentinel);
+    }
+}
