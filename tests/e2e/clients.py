@@ -7,8 +7,7 @@ environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), authe
   {"ok": false, "code": <server or driver error code>, "error": "<message>"}
 with exit status 0 when authenticated, 1 when authentication failed, 2 for anything else.
 
-To add a client (our own C client, the Python shim with pymongo, the Node driver with our credential
-provider, ...), add an entry to CLIENTS: a function receiving pytest's `request` (to pull fixtures
+To add a client, add an entry to CLIENTS: a function receiving pytest's `request` (to pull fixtures
 such as `mongoc_client`) and returning the argv without the URI. Every test in test_drivers.py then
 runs for it: both STS back ends, both STS hosts, with and without a session token, and a wrong secret.
 """
@@ -33,4 +32,8 @@ CLIENTS: Dict[str, Callable[..., List[str]]] = {
     + request.getfixturevalue("mongodb_aws_installed"),
     # libmongoc 1.23 from Debian's libmongoc-dev, in a small C program.
     "libmongoc": lambda request: [str(request.getfixturevalue("mongoc_client"))],
+    # The official Node driver (mongodb 7.x from npm) with our Node binding's credentialProvider() as
+    # AWS_CREDENTIAL_PROVIDER (scripts/test.d/40-node, which runs before this stage, builds the addon
+    # and installs the driver into bindings-node/node_modules).
+    "node-driver": lambda request: request.getfixturevalue("node_client"),
 }

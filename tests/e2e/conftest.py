@@ -123,3 +123,16 @@ def mongodb_aws_installed() -> list:
     except ImportError:
         pytest.fail("mongodb_aws is not installed in this Python: run scripts/test.d/30-python first")
     return []
+
+
+@pytest.fixture(scope="session")
+def node_client() -> list:
+    """The Node driver with our credential provider (clients/node_client.cjs); needs the addon built and
+    bindings-node's npm packages installed (scripts/test.d/40-node)."""
+    node = shutil.which("node")
+    if not node:
+        pytest.fail("node is missing")
+    pkg = ROOT / "bindings-node"
+    if not (pkg / "node_modules" / "mongodb").is_dir() or not list(pkg.glob("*.node")):
+        pytest.fail("bindings-node is not built: run scripts/test.d/40-node first")
+    return [node, str(E2E / "clients" / "node_client.cjs")]
