@@ -35,5 +35,14 @@ CLIENTS: Dict[str, Callable[..., List[str]]] = {
     # The official Node driver (mongodb 7.x from npm) with our Node binding's credentialProvider() as
     # AWS_CREDENTIAL_PROVIDER (scripts/test.d/40-node, which runs before this stage, builds the addon
     # and installs the driver into bindings-node/node_modules).
-    "node-driver": lambda request: request.getfixturevalue("node_client"),
+    "node-driver": lambda request: request.getfixturevalue("node_client")
+    + [str(E2E / "clients" / "node_client.cjs")],
+    # Our own clients, no driver: each binding's credential chain and ClientConversation, OP_MSG by hand.
+    "ours-python": lambda request: [
+        sys.executable,
+        str(E2E / "clients" / "ours_python_client.py"),
+    ]
+    + request.getfixturevalue("mongodb_aws_installed"),
+    "ours-node": lambda request: request.getfixturevalue("node_client")
+    + [str(E2E / "clients" / "ours_node_client.cjs")],
 }

@@ -127,12 +127,12 @@ def mongodb_aws_installed() -> list:
 
 @pytest.fixture(scope="session")
 def node_client() -> list:
-    """The Node driver with our credential provider (clients/node_client.cjs); needs the addon built and
-    bindings-node's npm packages installed (scripts/test.d/40-node)."""
+    """`node`, checked to find what the Node clients (clients/*.cjs) load: our addon, built, and
+    bindings-node's npm packages (both from scripts/test.d/40-node)."""
     node = shutil.which("node")
     if not node:
         pytest.fail("node is missing")
     pkg = ROOT / "bindings-node"
     if not (pkg / "node_modules" / "mongodb").is_dir() or not list(pkg.glob("*.node")):
         pytest.fail("bindings-node is not built: run scripts/test.d/40-node first")
-    return [node, str(E2E / "clients" / "node_client.cjs")]
+    return [node]
