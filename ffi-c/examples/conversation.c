@@ -7,13 +7,18 @@
  *       vector's time with and without a session token, each compared with the expected bytes.
  *
  *   conversation --server HOST PORT
+ *   conversation --uri mongodb://HOST:PORT/...
  *       Live: authenticates to a MongoDB server (for instance `mongodb-aws serve --in-process-sts`)
  *       over the wire protocol (OP_MSG), with credentials from AWS_ACCESS_KEY_ID,
- *       AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, a nonce from /dev/urandom and the system clock:
- *       hello, saslStart (client-first), saslContinue (client-final), then connectionStatus.
+ *       AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (checked once into a credentials handle), a
+ *       nonce from /dev/urandom and the system clock: hello, saslStart (client-first), saslContinue
+ *       (client-final), then connectionStatus and a find on test.e2e. Prints one JSON line,
+ *       {"ok": true, "user": ..., "db": ..., "arn": ...} or {"ok": false, "code": N, "error": ...}
+ *       (the server's refusal), as the end-to-end tests' clients do (tests/e2e/clients.py).
  *
  * Build:  cc $(pkg-config --cflags mongodb-aws) conversation.c $(pkg-config --libs mongodb-aws)
- * Exit status 0 on success. Plain C99 + POSIX sockets.
+ * Exit status 0 on success; in live mode 1 when the credentials or the authentication are refused,
+ * 2 on any other failure. Plain C99 + POSIX sockets.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <netdb.h>
@@ -328,19 +333,63 @@ static int reply_ok(const doc *r) {
     return 0;
 }
 
-static void print_error(const char *what, const doc *r) {
-    const uint8_t *v;
-    size_t n;
-    if (find(r->b, r->n, "errmsg", &v, &n) == 0x02) {
-        fprintf(stderr, "%s failed: %s\n", what, (const char *)v + 4);
-    } else {
-        fprintf(stderr, "%s failed\n", what);
+/* Follows a dotted path through embedded documents and arrays ("cursor.firstBatch.0.arn"). */
+static uint8_t find_path(const uint8_t *d, size_t len, const char *path, const uint8_t **val, size_t *val_len) {
+    char seg[64];
+    uint8_t t = 0;
+    while (*path) {
+        size_t n = strcspn(path, ".");
+        if (n >= sizeof seg) return 0;
+        memcpy(seg, path, n);
+        seg[n] = '\0';
+        path += n + (path[n] == '.');
+        t = find(d, len, seg, val, val_len);
+        if (*path && t != 0x03 && t != 0x04) return 0;
+        d = *val;
+        len = *val_len;
     }
+    return t;
 }
 
-static int live(const char *host, const char *port) {
-    struct addrinfo hints, *ai;
-    int fd, rc;
+/* A BSON string value at path, or "" when absent. */
+static const char *string_at(const doc *r, const char *path) {
+    const uint8_t *v;
+    size_t n;
+    return find_path(r->b, r->n, path, &v, &n) == 0x02 ? (const char *)v + 4 : "";
+}
+
+/* Prints s as a JSON string. */
+static void json_str(const char *s) {
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') printf("\\%c", *s);
+        else if ((unsigned char)*s < 0x20) printf("\\u%04x", (unsigned)(unsigned char)*s);
+        else putchar(*s);
+    }
+    putchar('"');
+}
+
+/* A refused command: the server's error, on stderr and as the JSON result line. */
+static int refused(const char *what, const doc *r) {
+    const uint8_t *v;
+    size_t n;
+    long code = -1;
+    double d;
+    uint8_t t = find(r->b, r->n, "code", &v, &n);
+    if (t == 0x10) code = get_i32(v);
+    if (t == 0x01) {
+        memcpy(&d, v, 8);
+        code = (long)d;
+    }
+    fprintf(stderr, "%s failed: %s (code %ld)\n", what, string_at(r, "errmsg"), code);
+    printf("{\"ok\": false, \"code\": %ld, \"error\": ", code);
+    json_str(string_at(r, "errmsg"));
+    printf("}\n");
+    return 1;
+}
+
+/* hello, saslStart, saslContinue, then connectionStatus and a find on test.e2e. Returns the exit status. */
+static int authenticate(int fd, const mongodb_aws_credentials_handle *creds) {
     uint8_t nonce[32], first[MONGODB_AWS_CLIENT_FIRST_LEN], final[4096];
     size_t n, sf_len;
     const uint8_t *v, *server_first;
@@ -348,109 +397,136 @@ static int live(const char *host, const char *port) {
     int32_t conversation_id;
     FILE *urandom;
     mongodb_aws_client_conversation conv;
-    mongodb_aws_credentials creds;
-    const char *id = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY"),
-               *token = getenv("AWS_SESSION_TOKEN");
     uint32_t st;
-
-    /* Credentials from the environment, with the drivers' rule (empty = unset). */
-    creds.access_key_id = id;
-    creds.access_key_id_len = id ? strlen(id) : 0;
-    creds.secret_access_key = secret;
-    creds.secret_access_key_len = secret ? strlen(secret) : 0;
-    creds.session_token = token;
-    creds.session_token_len = token ? strlen(token) : 0;
-    st = mongodb_aws_credentials_check(&creds);
-    if (st != MONGODB_AWS_OK) return fail("credentials", st);
 
     /* A fresh nonce from the OS CSPRNG. */
     urandom = fopen("/dev/urandom", "rb");
     if (!urandom || fread(nonce, 1, sizeof nonce, urandom) != sizeof nonce) {
         fprintf(stderr, "cannot read /dev/urandom\n");
-        return 1;
+        return 2;
     }
     fclose(urandom);
-
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    if ((rc = getaddrinfo(host, port, &hints, &ai)) != 0) {
-        fprintf(stderr, "getaddrinfo: %s\n", gai_strerror(rc));
-        return 1;
-    }
-    fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-    if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-        perror("connect");
-        freeaddrinfo(ai);
-        return 1;
-    }
-    freeaddrinfo(ai);
 
     begin(&cmd);
     add_i32(&cmd, "hello", 1);
     add_str(&cmd, "$db", "admin");
     end(&cmd);
     if (command(fd, &cmd, &reply) != 0 || !reply_ok(&reply)) {
-        print_error("hello", &reply);
-        return 1;
+        fprintf(stderr, "hello failed\n");
+        return 2;
     }
 
     st = mongodb_aws_client_conversation_init(&conv, nonce, sizeof nonce);
-    if (st != MONGODB_AWS_OK) return fail("init", st);
+    if (st != MONGODB_AWS_OK) return 1 + fail("init", st);
     st = mongodb_aws_client_conversation_client_first(&conv, first, sizeof first, &n);
-    if (st != MONGODB_AWS_OK) return fail("client_first", st);
+    if (st != MONGODB_AWS_OK) return 1 + fail("client_first", st);
     begin(&cmd);
     add_i32(&cmd, "saslStart", 1);
     add_str(&cmd, "mechanism", "MONGODB-AWS");
     add_bin(&cmd, "payload", first, n);
     add_str(&cmd, "$db", "$external");
     end(&cmd);
-    if (command(fd, &cmd, &reply) != 0 || !reply_ok(&reply)) {
-        print_error("saslStart", &reply);
-        return 1;
-    }
+    if (command(fd, &cmd, &reply) != 0) return 2;
+    if (!reply_ok(&reply)) return refused("saslStart", &reply);
     if (find(reply.b, reply.n, "conversationId", &v, &n) != 0x10) {
         fprintf(stderr, "saslStart reply without conversationId\n");
-        return 1;
+        return 2;
     }
     conversation_id = get_i32(v);
     if (find(reply.b, reply.n, "payload", &v, &n) != 0x05) {
         fprintf(stderr, "saslStart reply without payload\n");
-        return 1;
+        return 2;
     }
     server_first = v + 5;
     sf_len = (size_t)get_i32(v);
 
-    st = mongodb_aws_client_conversation_client_final(&conv, server_first, sf_len, &creds, (uint64_t)time(NULL), NULL,
-                                                      final, sizeof final, &n);
-    if (st != MONGODB_AWS_OK) return fail("client_final", st);
+    /* The handle's credentials were checked once, when it was made. */
+    st = mongodb_aws_client_conversation_client_final_with_handle(&conv, server_first, sf_len, creds,
+                                                                  (uint64_t)time(NULL), NULL, final, sizeof final, &n);
+    if (st != MONGODB_AWS_OK) return 1 + fail("client_final", st);
     begin(&cmd);
     add_i32(&cmd, "saslContinue", 1);
     add_i32(&cmd, "conversationId", conversation_id);
     add_bin(&cmd, "payload", final, n);
     add_str(&cmd, "$db", "$external");
     end(&cmd);
-    if (command(fd, &cmd, &reply) != 0 || !reply_ok(&reply)) {
-        print_error("saslContinue", &reply);
-        return 1;
-    }
+    if (command(fd, &cmd, &reply) != 0) return 2;
+    if (!reply_ok(&reply)) return refused("saslContinue", &reply);
     if (find(reply.b, reply.n, "done", &v, &n) != 0x08 || v[0] != 1) {
         fprintf(stderr, "saslContinue did not finish the conversation\n");
-        return 1;
+        return 2;
     }
-    printf("authenticated as %s\n", id);
 
     begin(&cmd);
     add_i32(&cmd, "connectionStatus", 1);
     add_str(&cmd, "$db", "admin");
     end(&cmd);
     if (command(fd, &cmd, &reply) != 0 || !reply_ok(&reply)) {
-        print_error("connectionStatus", &reply);
-        return 1;
+        fprintf(stderr, "connectionStatus failed\n");
+        return 2;
     }
-    printf("connectionStatus ok\n");
-    close(fd);
+    fprintf(stderr, "authenticated as %s\n", string_at(&reply, "authInfo.authenticatedUsers.0.user"));
+    printf("{\"ok\": true, \"user\": ");
+    json_str(string_at(&reply, "authInfo.authenticatedUsers.0.user"));
+    printf(", \"db\": ");
+    json_str(string_at(&reply, "authInfo.authenticatedUsers.0.db"));
+
+    begin(&cmd);
+    add_str(&cmd, "find", "e2e");
+    add_i32(&cmd, "limit", 1);
+    add_str(&cmd, "$db", "test");
+    end(&cmd);
+    if (command(fd, &cmd, &reply) != 0 || !reply_ok(&reply)) {
+        printf("}\n");
+        fprintf(stderr, "find failed\n");
+        return 2;
+    }
+    printf(", \"arn\": ");
+    json_str(string_at(&reply, "cursor.firstBatch.0.arn"));
+    printf("}\n");
     return 0;
+}
+
+static int live(const char *host, const char *port) {
+    struct addrinfo hints, *ai;
+    int fd, rc;
+    mongodb_aws_credentials creds;
+    mongodb_aws_credentials_handle *handle = NULL;
+    const char *id = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY"),
+               *token = getenv("AWS_SESSION_TOKEN");
+    uint32_t st;
+
+    /* Credentials from the environment, with the drivers' rule (empty = unset), checked once into a
+     * handle that a driver would keep for every connection until they expire. */
+    creds.access_key_id = id;
+    creds.access_key_id_len = id ? strlen(id) : 0;
+    creds.secret_access_key = secret;
+    creds.secret_access_key_len = secret ? strlen(secret) : 0;
+    creds.session_token = token;
+    creds.session_token_len = token ? strlen(token) : 0;
+    st = mongodb_aws_credentials_handle_new(&creds, &handle);
+    if (st != MONGODB_AWS_OK) return fail("credentials", st);
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    if ((rc = getaddrinfo(host, port, &hints, &ai)) != 0) {
+        fprintf(stderr, "getaddrinfo: %s\n", gai_strerror(rc));
+        mongodb_aws_credentials_handle_free(handle);
+        return 2;
+    }
+    fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+    if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+        perror("connect");
+        freeaddrinfo(ai);
+        mongodb_aws_credentials_handle_free(handle);
+        return 2;
+    }
+    freeaddrinfo(ai);
+    rc = authenticate(fd, handle);
+    close(fd);
+    mongodb_aws_credentials_handle_free(handle);
+    return rc;
 }
 
 int main(int argc, char **argv) {
@@ -461,6 +537,24 @@ int main(int argc, char **argv) {
     }
     if (argc == 3 && strcmp(argv[1], "--vectors") == 0) return offline(argv[2]);
     if (argc == 4 && strcmp(argv[1], "--server") == 0) return live(argv[2], argv[3]);
-    fprintf(stderr, "usage: %s --vectors TESTDATA_DIR | --server HOST PORT\n", argv[0]);
+    if (argc == 3 && strcmp(argv[1], "--uri") == 0) {
+        /* mongodb://HOST:PORT[/...]: only the host and port are used (no IPv6 literal). */
+        char host[256], port[16];
+        const char *p = argv[2], *colon, *stop;
+        if (strncmp(p, "mongodb://", 10) == 0) p += 10;
+        colon = strchr(p, ':');
+        stop = colon ? colon + 1 + strspn(colon + 1, "0123456789") : NULL;
+        if (!colon || (size_t)(colon - p) >= sizeof host || stop == colon + 1 ||
+            (size_t)(stop - colon - 1) >= sizeof port || (*stop && *stop != '/' && *stop != '?')) {
+            fprintf(stderr, "expected mongodb://HOST:PORT, got %s\n", argv[2]);
+            return 2;
+        }
+        memcpy(host, p, (size_t)(colon - p));
+        host[colon - p] = '\0';
+        memcpy(port, colon + 1, (size_t)(stop - colon - 1));
+        port[stop - colon - 1] = '\0';
+        return live(host, port);
+    }
+    fprintf(stderr, "usage: %s --vectors TESTDATA_DIR | --server HOST PORT | --uri mongodb://HOST:PORT\n", argv[0]);
     return 2;
 }

@@ -45,4 +45,6 @@ CLIENTS: Dict[str, Callable[..., List[str]]] = {
     + request.getfixturevalue("mongodb_aws_installed"),
     "ours-node": lambda request: request.getfixturevalue("node_client")
     + [str(E2E / "clients" / "ours_node_client.cjs")],
+    # ffi-c/examples/conversation.c linked with our static library (credentials handle, OP_MSG by hand).
+    "ours-c": lambda request: [str(request.getfixturevalue("ours_c_client")), "--uri"],
 }

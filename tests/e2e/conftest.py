@@ -136,3 +136,27 @@ def node_client() -> list:
     if not (pkg / "node_modules" / "mongodb").is_dir() or not list(pkg.glob("*.node")):
         pytest.fail("bindings-node is not built: run scripts/test.d/40-node first")
     return [node]
+
+
+@pytest.fixture(scope="session")
+def ours_c_client(tmp_path_factory) -> Path:
+    """ffi-c/examples/conversation.c compiled against libmongodb_aws.a (built here with cargo)."""
+    subprocess.run(["cargo", "build", "--quiet", "-p", "mongodb-aws-ffi"], cwd=ROOT, check=True)
+    meta = subprocess.run(
+        ["cargo", "metadata", "--format-version", "1", "--no-deps"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    lib = Path(json.loads(meta)["target_directory"]) / "debug" / "libmongodb_aws.a"
+    out = tmp_path_factory.mktemp("ours-c") / "conversation"
+    subprocess.run(
+        [
+            "cc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", f"-I{ROOT / 'include'}",
+            "-o", str(out), str(ROOT / "ffi-c" / "examples" / "conversation.c"),
+            str(lib), "-lpthread", "-ldl", "-lm",
+        ],
+        check=True,
+    )
+    return out
