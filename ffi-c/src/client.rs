@@ -7,7 +7,7 @@ use crate::status::mongodb_aws_status;
 use crate::types::mongodb_aws_credentials;
 use core::ffi::c_char;
 use mongodb_aws_core::sasl::client::{self, ClientConversation};
-use mongodb_aws_core::{Error, UnixTime};
+use mongodb_aws_core::{Credentials, Error, UnixTime};
 
 /// Length of the client nonce `r` the caller draws from a CSPRNG.
 pub const MONGODB_AWS_CLIENT_NONCE_LEN: usize = 32;
@@ -168,24 +168,20 @@ pub unsafe extern "C" fn mongodb_aws_client_conversation_client_final(
     out_cap: usize,
     out_len: *mut usize,
 ) -> mongodb_aws_status {
-    guard(|| {
-        // SAFETY: forwarded contract.
-        let (conv, sf, creds, key, out) = unsafe {
-            (
-                reference(conv)?,
-                bytes(server_first, server_first_len)?,
-                reference(creds)?.view()?,
-                opt_key(key),
-                Out::new(out, out_cap, out_len)?,
-            )
-        };
-        let conv = conv.core();
-        // The core's finish() checks the size before writing anything.
-        out.emit_checked(
-            || conv.client_final_len(sf, &creds),
-            |b| conv.finish(sf, &creds, UnixTime(now_unix), key, b),
+    // SAFETY: forwarded contract.
+    unsafe {
+        client_final(
+            conv,
+            server_first,
+            server_first_len,
+            || reference(creds)?.view(),
+            now_unix,
+            key,
+            out,
+            out_cap,
+            out_len,
         )
-    })
+    }
 }
 
 /// `mongodb_aws_client_conversation_client_final` with credentials from a handle: the same output,
@@ -207,22 +203,55 @@ pub unsafe extern "C" fn mongodb_aws_client_conversation_client_final_with_handl
     out_cap: usize,
     out_len: *mut usize,
 ) -> mongodb_aws_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        client_final(
+            conv,
+            server_first,
+            server_first_len,
+            || Ok(*reference(handle)?.credentials()),
+            now_unix,
+            key,
+            out,
+            out_cap,
+            out_len,
+        )
+    }
+}
+
+/// Shared body of the two client-final exports. `creds` resolves the credentials after the
+/// conversation and server-first arguments are checked, so both report failures in the same order.
+///
+/// # Safety
+/// The contract of the calling export; `creds` may dereference its pointer.
+#[allow(clippy::too_many_arguments)]
+unsafe fn client_final<'a>(
+    conv: *const mongodb_aws_client_conversation,
+    server_first: *const u8,
+    server_first_len: usize,
+    creds: impl FnOnce() -> R<Credentials<'a>>,
+    now_unix: u64,
+    key: *const mongodb_aws_signing_key,
+    out: *mut u8,
+    out_cap: usize,
+    out_len: *mut usize,
+) -> mongodb_aws_status {
     guard(|| {
-        // SAFETY: forwarded contract.
-        let (conv, sf, handle, key, out) = unsafe {
+        // SAFETY: forwarded contract of the calling export.
+        let (conv, sf, creds, key, out) = unsafe {
             (
                 reference(conv)?,
                 bytes(server_first, server_first_len)?,
-                reference(handle)?,
+                creds()?,
                 opt_key(key),
                 Out::new(out, out_cap, out_len)?,
             )
         };
-        let (conv, creds) = (conv.core(), handle.credentials());
+        let conv = conv.core();
         // The core's finish() checks the size before writing anything.
         out.emit_checked(
-            || conv.client_final_len(sf, creds),
-            |b| conv.finish(sf, creds, UnixTime(now_unix), key, b),
+            || conv.client_final_len(sf, &creds),
+            |b| conv.finish(sf, &creds, UnixTime(now_unix), key, b),
         )
     })
 }
