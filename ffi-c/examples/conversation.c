@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -516,6 +517,14 @@ static int live(const char *host, const char *port) {
         return 2;
     }
     fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+    /* 10 s for each send and receive; on Linux the send timeout also bounds connect(). */
+    if (fd >= 0) {
+        struct timeval tv;
+        tv.tv_sec = 10;
+        tv.tv_usec = 0;
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    }
     if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
         perror("connect");
         freeaddrinfo(ai);
