@@ -6,9 +6,10 @@
 //! credentials until they expire; `mongodb_aws_credentials_handle` lets it pay for the checks once,
 //! as the Python and Node `Credentials` objects do.
 
-use crate::ffi::{guard, reference, target};
+use crate::ffi::{bytes, guard, reference, target, R};
 use crate::status::mongodb_aws_status;
 use crate::types::mongodb_aws_credentials;
+use core::ffi::c_char;
 use core::ptr::NonNull;
 use mongodb_aws_core::Credentials;
 use zeroize::Zeroize;
@@ -34,36 +35,37 @@ pub struct mongodb_aws_credentials_handle {
 }
 
 impl mongodb_aws_credentials_handle {
-    /// Copies and validates `view`'s strings.
-    fn new(view: &Credentials<'_>) -> Result<Box<Self>, mongodb_aws_core::Error> {
-        let (id, secret) = (view.access_key_id(), view.secret_access_key());
-        let token = view.session_token().unwrap_or("");
-        let mut copy = Vec::with_capacity(id.len() + secret.len() + token.len());
-        copy.extend_from_slice(id.as_bytes());
-        copy.extend_from_slice(secret.as_bytes());
-        copy.extend_from_slice(token.as_bytes());
-        // The allocation has exactly its length, so `Box::from_raw` in `drop` frees what was allocated.
-        let storage = NonNull::from(Box::leak(copy.into_boxed_slice()));
-        // SAFETY: `storage` is a live allocation that this handle owns until `drop`, never written
-        // after this point, and the `'static` views made from it never outlive the handle (see
-        // `credentials`).
-        let all: &'static [u8] = unsafe { storage.as_ref() };
-        let part = |from: usize, len: usize| {
-            all.get(from..from + len)
-                .map(core::str::from_utf8)
-                .and_then(Result::ok)
-                .unwrap_or("")
+    /// Copies the strings `raw` points to, then checks the copy with the rules every call applies
+    /// (`mongodb_aws_credentials::view`), so what the handle holds is exactly what was checked.
+    ///
+    /// # Safety
+    /// `raw`'s pointers must satisfy the struct's documented contract for this call.
+    unsafe fn new(raw: &mongodb_aws_credentials) -> R<Box<Self>> {
+        // SAFETY: forwarded contract.
+        let (id, secret, token) = unsafe {
+            (
+                bytes(raw.access_key_id.cast(), raw.access_key_id_len)?,
+                bytes(raw.secret_access_key.cast(), raw.secret_access_key_len)?,
+                bytes(raw.session_token.cast(), raw.session_token_len)?,
+            )
         };
-        let id = part(0, id.len());
-        let secret = part(id.len(), secret.len());
-        let token = part(id.len() + secret.len(), token.len());
-        // Validated again on the copy, so what the handle holds is what was checked.
-        match Credentials::from_parts(Some(id), Some(secret), Some(token)) {
+        // The allocation has exactly its length, so `Box::from_raw` in `drop` frees what was allocated.
+        let storage = NonNull::from(Box::leak([id, secret, token].concat().into_boxed_slice()));
+        let at = storage.as_ptr().cast::<c_char>().cast_const();
+        // The same struct over the copy (an absent part is empty there, which means unset too).
+        let copy = mongodb_aws_credentials {
+            access_key_id: at,
+            secret_access_key: at.wrapping_add(id.len()),
+            session_token: at.wrapping_add(id.len() + secret.len()),
+            ..*raw
+        };
+        // SAFETY: `copy` points into `storage`, a live allocation this handle owns until `drop` and
+        // never writes; the `'static` views never outlive the handle (see `credentials`).
+        match unsafe { copy.view() } {
             Ok(creds) => Ok(Box::new(Self { creds, storage })),
             Err(e) => {
                 // SAFETY: from `Box::leak` above, not shared (no handle was made).
-                let mut b = unsafe { Box::from_raw(storage.as_ptr()) };
-                b.zeroize();
+                unsafe { Box::from_raw(storage.as_ptr()) }.zeroize();
                 Err(e)
             }
         }
@@ -86,7 +88,8 @@ impl Drop for mongodb_aws_credentials_handle {
 
 /// Checks `creds` (as `mongodb_aws_credentials_check` does) and stores a new handle holding a copy of
 /// them in `*out`; release it with `mongodb_aws_credentials_handle_free`. `*out` is written only on
-/// success; the struct's strings are not used after the call. Allocates once; thread-safe.
+/// success; the struct's strings are not used after the call. Allocates twice (the copy and the
+/// handle); thread-safe.
 ///
 /// # Safety
 /// `creds` must be NULL or point to a valid `mongodb_aws_credentials` whose pointers satisfy its
@@ -98,9 +101,9 @@ pub unsafe extern "C" fn mongodb_aws_credentials_handle_new(
 ) -> mongodb_aws_status {
     guard(|| {
         // SAFETY: forwarded contract.
-        let (view, out) = unsafe { (reference(creds)?.view()?, target(out)?) };
-        let handle = mongodb_aws_credentials_handle::new(&view)?;
-        *out = Box::into_raw(handle);
+        let (raw, out) = unsafe { (reference(creds)?, target(out)?) };
+        // SAFETY: forwarded contract.
+        *out = Box::into_raw(unsafe { mongodb_aws_credentials_handle::new(raw)? });
         Ok(())
     })
 }

@@ -139,11 +139,12 @@ pub(crate) fn settings(flags: u32) -> R<Settings> {
 }
 
 impl mongodb_aws_credentials {
-    /// The validated core view (PROTOCOL.md A7 via `Credentials::from_parts`).
+    /// The validated core view (PROTOCOL.md A7 via `Credentials::from_parts`), borrowing the strings
+    /// the struct points to for `'a`.
     ///
     /// # Safety
-    /// The pointers must satisfy the struct's documented contract.
-    pub(crate) unsafe fn view(&self) -> R<Credentials<'_>> {
+    /// The pointers must satisfy the struct's documented contract, for `'a`.
+    pub(crate) unsafe fn view<'a>(&self) -> R<Credentials<'a>> {
         // SAFETY: forwarded contract.
         let (id, secret, token) = unsafe {
             (
