@@ -370,6 +370,12 @@ static void json_str(const char *s) {
     putchar('"');
 }
 
+/* A library error in live mode: reported like any other, exit status 2 (not an authentication refusal). */
+static int other_failure(const char *what, uint32_t st) {
+    fail(what, st);
+    return 2;
+}
+
 /* A refused command: the server's error, on stderr and as the JSON result line. */
 static int refused(const char *what, const doc *r) {
     const uint8_t *v;
@@ -418,9 +424,9 @@ static int authenticate(int fd, const mongodb_aws_credentials_handle *creds) {
     }
 
     st = mongodb_aws_client_conversation_init(&conv, nonce, sizeof nonce);
-    if (st != MONGODB_AWS_OK) return 1 + fail("init", st);
+    if (st != MONGODB_AWS_OK) return other_failure("init", st);
     st = mongodb_aws_client_conversation_client_first(&conv, first, sizeof first, &n);
-    if (st != MONGODB_AWS_OK) return 1 + fail("client_first", st);
+    if (st != MONGODB_AWS_OK) return other_failure("client_first", st);
     begin(&cmd);
     add_i32(&cmd, "saslStart", 1);
     add_str(&cmd, "mechanism", "MONGODB-AWS");
@@ -444,7 +450,7 @@ static int authenticate(int fd, const mongodb_aws_credentials_handle *creds) {
     /* The handle's credentials were checked once, when it was made. */
     st = mongodb_aws_client_conversation_client_final_with_handle(&conv, server_first, sf_len, creds,
                                                                   (uint64_t)time(NULL), NULL, final, sizeof final, &n);
-    if (st != MONGODB_AWS_OK) return 1 + fail("client_final", st);
+    if (st != MONGODB_AWS_OK) return other_failure("client_final", st);
     begin(&cmd);
     add_i32(&cmd, "saslContinue", 1);
     add_i32(&cmd, "conversationId", conversation_id);
