@@ -54,6 +54,12 @@ def parse_request(text: str, fold_as_values: bool) -> ParsedRequest:
     return ParsedRequest(method, path, query, headers, body.encode() if sep else b"")
 
 
+def altered(s: str) -> str:
+    """`s` with its first character replaced by a different one: never equal to `s`, which a fixed
+    prefix such as "x" + s[1:] would be for a random secret that already starts with "x"."""
+    return ("A" if s[:1] != "A" else "B") + s[1:]
+
+
 def read(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 

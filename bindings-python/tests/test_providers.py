@@ -21,7 +21,7 @@ import mongodb_aws
 import mongodb_aws.pymongo as shim
 from mongodb_aws import CredentialsError, ResponseError
 
-from conftest import AKID, REPO, SECRET, moto_auth_off
+from conftest import AKID, REPO, SECRET, altered, moto_auth_off
 from fake_mongod import Account, FakeMongod
 
 EMULATOR = REPO / "tests" / "emulators" / "aws_endpoints.py"
@@ -284,7 +284,7 @@ def test_assume_role_with_moto(moto: dict[str, Any]) -> None:
     assert mongodb_aws.assume_role(moto["role_arn"], environ=env).source == "assume-role"
     assert mongodb_aws.cached_credentials() is None  # explicit providers are not cached
     # A wrong secret: STS's own error code reaches the caller.
-    wrong = mongodb_aws.Credentials(moto["access_key_id"], "x" + moto["secret_access_key"][1:])
+    wrong = mongodb_aws.Credentials(moto["access_key_id"], altered(moto["secret_access_key"]))
     with pytest.raises(ResponseError) as e:
         mongodb_aws.assume_role(moto["role_arn"], credentials=wrong, environ=env)
     assert e.value.code == "STS_ERROR_RESPONSE"
@@ -371,7 +371,7 @@ def test_pymongo_shim_uses_the_chain_and_clears_the_cache(
             assert [c.ok for c in server.conversations] == [True]
         assert emulator.stats()["counts"] == {"ecs": 1}  # served from the cache
         # A server that does not know these credentials: failure, and the cache is cleared.
-        with FakeMongod([Account(creds.access_key_id, "x" + creds.secret_access_key[1:])]) as server:
+        with FakeMongod([Account(creds.access_key_id, altered(creds.secret_access_key))]) as server:
             client = pymongo.MongoClient(server.uri(authMechanism="MONGODB-AWS"))
             try:
                 with pytest.raises(pymongo.errors.OperationFailure):

@@ -22,7 +22,7 @@ from mongodb_aws import (
     ServerConversationError,
 )
 
-from conftest import AKID, GCI, REPO, SECRET, T, read
+from conftest import AKID, GCI, REPO, SECRET, T, altered, read
 
 MOTO_STS = REPO / "scripts" / "moto-sts"
 
@@ -215,7 +215,7 @@ def test_temporary_credentials_with_moto(moto: dict[str, Any]) -> None:
 def test_wrong_secret_is_rejected_by_moto(moto: dict[str, Any]) -> None:
     import time
 
-    creds = Credentials(moto["access_key_id"], "x" + moto["secret_access_key"][1:])
+    creds = Credentials(moto["access_key_id"], altered(moto["secret_access_key"]))
     server, final = _roundtrip("sts.amazonaws.com", creds, time.time())
     status, body = forward(moto, server.client_final(final))
     assert status == 403

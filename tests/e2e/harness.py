@@ -122,6 +122,13 @@ class Backend:
         return Serve(*self.serve_args, "--sts-host", host, *extra)
 
 
+def altered(s: str, at: int = 0) -> str:
+    """`s` with the character at `at` replaced by a different one, so the result never equals `s`
+    (a fixed replacement such as "X" would equal a random secret that already has it there)."""
+    i = at % len(s)
+    return s[:i] + ("A" if s[i] != "A" else "B") + s[i + 1 :]
+
+
 def random_key(prefix: str) -> str:
     return prefix + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(16))
 

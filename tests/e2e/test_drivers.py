@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from clients import CLIENTS
-from harness import STS_HOSTS, run_client
+from harness import STS_HOSTS, altered, run_client
 
 
 @pytest.fixture(params=sorted(CLIENTS))
@@ -40,7 +40,7 @@ def test_wrong_secret_fails_cleanly(client, backend, host):
     ident = backend.identity(False)
     srv = backend.serve(host)
     try:
-        wrong = ident.secret_access_key[:-4] + "XXXX"
+        wrong = altered(ident.secret_access_key, -1)
         rc, out, err = run_client([*argv, srv.uri()], ident.env(secret=wrong))
         assert rc == 1, f"{name}: {out} {err[-2000:]}"
         assert out["ok"] is False
