@@ -227,7 +227,7 @@ def test_wrong_secret_is_rejected_by_moto(moto: dict[str, Any]) -> None:
 
 def test_every_server_conversation_error_is_exercised() -> None:
     """Every core error of the SASL server side (500-559) is asserted by name somewhere in this
-    file (the STS-side request verifier, 560-599, is not exposed to Python)."""
+    file (the STS-side request verifier, 560-599, is in test_sts_verify.py)."""
     from pathlib import Path
 
     from mongodb_aws._mongodb_aws import error_table

@@ -60,6 +60,7 @@ __all__ = [
     "ServerFirst",
     "ServerConversation",
     "StsRequest",
+    "IncomingStsRequest",
     "CallerIdentity",
     "parse_caller_identity",
     "user_name",
@@ -182,6 +183,55 @@ class ServerConversation(_native.ServerConversation):
         return super().client_final(
             client_final, time.time() if now is None else now, max_skew_seconds
         )
+
+
+class IncomingStsRequest(_native.IncomingStsRequest):
+    """A GetCallerIdentity request as a stand-in for STS receives it: what a test STS (or any
+    service playing STS behind a MongoDB-compatible server) uses to check MONGODB-AWS signatures
+    without AWS.
+
+    Construction runs the checks that need no secret: ``POST /`` with the GetCallerIdentity body
+    and no query, one ``Authorization`` header whose credential scope matches ``X-Amz-Date``, the
+    region of ``Host`` and service ``sts``, every signed header present, a session token only if it
+    is signed. It raises a :class:`MongoDBAWSError` subclass whose ``code`` names the rule
+    (``NOT_GET_CALLER_IDENTITY``, ``MISSING_AUTHORIZATION``, ``DUPLICATE_HEADER``, ...).
+
+    1. look up the secret (and the session token, if the key is temporary) by
+       :attr:`access_key_id`;
+    2. :meth:`verify` checks the date, the token and the signature;
+    3. refusing a replayed :attr:`server_nonce` is the caller's job.
+
+    >>> req = IncomingStsRequest("POST", "/", received_headers, received_body)  # doctest: +SKIP
+    >>> req.verify(secrets[req.access_key_id])  # doctest: +SKIP
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        method: str,
+        path: str,
+        headers: Headers,
+        body: Union[bytes, str],
+        query: str = "",
+    ) -> IncomingStsRequest:
+        pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+        data = body.encode() if isinstance(body, str) else bytes(body)
+        return super().__new__(cls, method, path, pairs, data, query)
+
+    def verify(
+        self,
+        secret: str,
+        session_token: Optional[str] = None,
+        now: Optional[Timestamp] = None,
+    ) -> None:
+        """Checks what needs the secret, in this order: ``X-Amz-Date`` within 15 minutes of
+        ``now`` (default :func:`time.time`), else ``REQUEST_TIME_SKEWED``; the request's session
+        token equal to ``session_token`` (both absent match), else ``SESSION_TOKEN_MISMATCH``; the
+        signature recomputed with ``secret`` equal to the request's, else ``SIGNATURE_MISMATCH``.
+        Tokens and signatures are compared in constant time. Raises
+        :class:`ServerConversationError` when a check fails."""
+        super().verify(secret, session_token, time.time() if now is None else now)
 
 
 @dataclass(frozen=True)

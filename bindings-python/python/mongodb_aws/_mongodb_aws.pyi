@@ -32,6 +32,7 @@ __all__ = [
     "sts_error",
     "ServerConversation",
     "StsRequest",
+    "IncomingStsRequest",
     "parse_caller_identity",
     "user_name",
 ]
@@ -269,6 +270,41 @@ class StsRequest:
     def session_token(self) -> Optional[str]: ...
     @property
     def amz_date(self) -> str: ...
+
+@disjoint_base
+class IncomingStsRequest:
+    def __new__(
+        cls,
+        method: str,
+        path: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        query: str,
+    ) -> Self: ...
+    def verify(
+        self, secret: str, session_token: Optional[str], now: Union[int, float]
+    ) -> None: ...
+    @property
+    def access_key_id(self) -> str:
+        """The access key id of the ``Authorization`` credential."""
+    @property
+    def host(self) -> str:
+        """The ``Host`` header."""
+    @property
+    def region(self) -> str:
+        """The signing region ``Host`` implies (the credential scope's region)."""
+    @property
+    def session_token(self) -> Optional[str]:
+        """``X-Amz-Security-Token``, if sent."""
+    @property
+    def server_nonce(self) -> Optional[str]:
+        """``X-MongoDB-Server-Nonce``, if sent (refuse replays of it)."""
+    @property
+    def amz_date(self) -> str:
+        """``X-Amz-Date``."""
+    @property
+    def date(self) -> int:
+        """``X-Amz-Date`` in unix seconds."""
 
 def parse_caller_identity(
     status: int, body: bytes
