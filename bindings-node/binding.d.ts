@@ -379,6 +379,34 @@ export declare class NativeServerConversation {
   clientFinal(clientFinal: Uint8Array, nowMs: number, maxSkewSeconds: number): StsRequestJs
 }
 /**
+ * A GetCallerIdentity request as a stand-in for STS received it, checked by the core's `inspect`
+ * (what needs no secret); `verify` runs the secret-dependent checks.
+ */
+export declare class NativeIncomingStsRequest {
+  /** Checks what needs no secret; `headers` is flat `[name, value, ...]`. */
+  constructor(method: string, path: string, query: string, headers: Array<string>, body: Uint8Array)
+  /**
+   * The secret-dependent checks: the date within 15 minutes of `now_ms`, the session token equal
+   * to `session_token` (both absent match), the signature recomputed with `secret` equal to the
+   * request's (constant-time comparisons).
+   */
+  verify(secret: string, sessionToken: string | undefined | null, nowMs: number): void
+  /** The access key id of the `Authorization` credential. */
+  get accessKeyId(): string
+  /** The `Host` header. */
+  get host(): string
+  /** The signing region `Host` implies. */
+  get region(): string
+  /** `X-Amz-Security-Token`, if sent. */
+  get sessionToken(): string | null
+  /** `X-MongoDB-Server-Nonce`, if sent. */
+  get serverNonce(): string | null
+  /** `X-Amz-Date`. */
+  get amzDate(): string
+  /** `X-Amz-Date` in unix seconds. */
+  get date(): number
+}
+/**
  * Validated AWS credentials held natively, plus the last signing key derived from them (reused while
  * the date, region and service stay the same: it saves 4 HMACs per signature).
  */

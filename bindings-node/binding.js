@@ -310,7 +310,7 @@ if (!nativeBinding) {
   throw new Error(`Failed to load native binding`)
 }
 
-const { scratchLayout, finishScratch, selectSource, isFresh, isUnexpired, maxResponseLen, envCredentials, ecsRequest, ecsParse, containerTokenFromFile, containerRequest, containerParse, imdsTokenRequest, imdsParseToken, imdsRoleNameRequest, imdsParseRoleName, imdsCredentialsRequest, imdsParseCredentials, webIdentityTokenFromFile, webIdentityRequest, webIdentityParse, assumeRoleRequest, assumeRoleParse, samlRequest, samlParse, stsParseError, NativeServerConversation, parseCallerIdentity, userName, maxClockSkewSeconds, errorTable, constants, version, NativeCredentials, NativeClientConversation, validateHost, regionForHost, signV4, presignV4 } = nativeBinding
+const { scratchLayout, finishScratch, selectSource, isFresh, isUnexpired, maxResponseLen, envCredentials, ecsRequest, ecsParse, containerTokenFromFile, containerRequest, containerParse, imdsTokenRequest, imdsParseToken, imdsRoleNameRequest, imdsParseRoleName, imdsCredentialsRequest, imdsParseCredentials, webIdentityTokenFromFile, webIdentityRequest, webIdentityParse, assumeRoleRequest, assumeRoleParse, samlRequest, samlParse, stsParseError, NativeServerConversation, NativeIncomingStsRequest, parseCallerIdentity, userName, maxClockSkewSeconds, errorTable, constants, version, NativeCredentials, NativeClientConversation, validateHost, regionForHost, signV4, presignV4 } = nativeBinding
 
 module.exports.scratchLayout = scratchLayout
 module.exports.finishScratch = finishScratch
@@ -339,6 +339,7 @@ module.exports.samlRequest = samlRequest
 module.exports.samlParse = samlParse
 module.exports.stsParseError = stsParseError
 module.exports.NativeServerConversation = NativeServerConversation
+module.exports.NativeIncomingStsRequest = NativeIncomingStsRequest
 module.exports.parseCallerIdentity = parseCallerIdentity
 module.exports.userName = userName
 module.exports.maxClockSkewSeconds = maxClockSkewSeconds

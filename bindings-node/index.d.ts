@@ -424,6 +424,52 @@ export declare class ServerConversation {
   clientFinal(clientFinal: BinaryLike, options?: ClientFinalOptions): StsRequest
 }
 
+/** A received GetCallerIdentity request, as `IncomingStsRequest` takes it. */
+export interface ReceivedRequest {
+  method: string
+  /** The request target: `/` or `/?query` (Node's `req.url`). Or give `path` and `query`. */
+  url?: string
+  path?: string
+  query?: string
+  /**
+   * Headers as received: Node's flat `req.rawHeaders` (recommended: `req.headers` keeps only one of
+   * repeated `Authorization` or `Host` headers), a plain object, a `Headers`, a `Map` or pairs.
+   */
+  headers: string[] | Record<string, string | string[] | number | undefined> | Headers | Map<string, string> | [string, string][]
+  body: BinaryLike | string
+}
+
+export interface VerifyOptions {
+  /** The verifier's clock (default: now). */
+  now?: Clock
+}
+
+/**
+ * A GetCallerIdentity request as a stand-in for STS receives it. The constructor checks what needs no
+ * secret (POST / with the GetCallerIdentity body, one Authorization whose scope matches X-Amz-Date
+ * and the host's region, signed headers present, a token only if signed) and throws a
+ * `MongoDBAWSError` subclass whose `code` names the broken rule.
+ */
+export declare class IncomingStsRequest {
+  constructor(request: ReceivedRequest)
+  /** The access key id of the Authorization credential (look its secret up with it). */
+  readonly accessKeyId: string
+  readonly host: string
+  /** The signing region `host` implies. */
+  readonly region: string
+  readonly sessionToken: string | undefined
+  /** `X-MongoDB-Server-Nonce`: refusing a replay of it is the caller's job. */
+  readonly serverNonce: string | undefined
+  readonly amzDate: string
+  readonly date: Date
+  /**
+   * Date within 15 minutes of `now` (`REQUEST_TIME_SKEWED`), session token equal to `sessionToken`
+   * (`SESSION_TOKEN_MISMATCH`), signature recomputed with `secret` equal (`SIGNATURE_MISMATCH`).
+   * Throws `ServerConversationError`; comparisons are constant-time.
+   */
+  verify(secret: string, sessionToken?: string | null, options?: VerifyOptions): void
+}
+
 /** STS's answer about the caller, and the `$external` user name it maps to. */
 export interface CallerIdentity {
   arn: string

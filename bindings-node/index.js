@@ -20,7 +20,7 @@ const {
   makeError,
   convert,
 } = require('./lib/errors.js')
-const { bytes, optionalString, string, nowMs } = require('./lib/args.js')
+const { bytes, optionalString, string, nowMs, flattenHeaders } = require('./lib/args.js')
 const { Credentials, nativeOf, slotOf } = require('./lib/credentials.js')
 const providers = require('./lib/providers.js')
 const server = require('./lib/server.js')
@@ -192,38 +192,6 @@ function regionForHost(host) {
 
 const UNSIGNED_PAYLOAD = C.unsignedPayload
 
-function headerValue(name, v) {
-  if (typeof v === 'string') return v
-  if (typeof v === 'number' || typeof v === 'bigint') return String(v)
-  throw new TypeError(`header ${name} must be a string or a number`)
-}
-
-/** Flattens headers (plain object, Headers, Map or [name, value] pairs) into [n, v, n, v, ...]. */
-function flattenHeaders(headers) {
-  const flat = []
-  if (headers === undefined || headers === null) return flat
-  const push = (n, v) => {
-    if (v === undefined || v === null) return
-    if (Array.isArray(v)) {
-      for (const x of v) flat.push(n, headerValue(n, x))
-    } else {
-      flat.push(n, headerValue(n, v))
-    }
-  }
-  if (typeof headers[Symbol.iterator] === 'function' || typeof headers.entries === 'function') {
-    const it = typeof headers[Symbol.iterator] === 'function' ? headers : headers.entries()
-    for (const pair of it) {
-      if (!Array.isArray(pair) || pair.length !== 2) throw new TypeError('headers must be [name, value] pairs')
-      push(string('header name', pair[0]), pair[1])
-    }
-  } else if (typeof headers === 'object') {
-    for (const n of Object.keys(headers)) push(n, headers[n])
-  } else {
-    throw new TypeError('headers must be an object, a Headers, a Map or [name, value] pairs')
-  }
-  return flat
-}
-
 function hasHeader(flat, lower) {
   for (let i = 0; i < flat.length; i += 2) if (flat[i].toLowerCase() === lower) return true
   return false
@@ -384,6 +352,7 @@ module.exports = {
   stringToSignV4,
   UNSIGNED_PAYLOAD,
   ServerConversation: server.ServerConversation,
+  IncomingStsRequest: server.IncomingStsRequest,
   parseCallerIdentity: server.parseCallerIdentity,
   userName: server.userName,
   MAX_CLOCK_SKEW_SECONDS: server.MAX_CLOCK_SKEW_SECONDS,

@@ -23,6 +23,7 @@ export const {
   stringToSignV4,
   UNSIGNED_PAYLOAD,
   ServerConversation,
+  IncomingStsRequest,
   parseCallerIdentity,
   userName,
   MAX_CLOCK_SKEW_SECONDS,

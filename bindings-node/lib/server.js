@@ -1,12 +1,13 @@
 'use strict'
 // The server side of MONGODB-AWS (core sasl::server and caller_identity), for a MongoDB-compatible
 // server or proxy: check client-first, answer server-first, check client-final and get the request
-// to forward to STS, read STS's answer and map the ARN to the $external user name.
+// to forward to STS, read STS's answer and map the ARN to the $external user name. And the STS side
+// (core verify): check a received GetCallerIdentity request the way STS does, for a stand-in STS.
 
 const crypto = require('node:crypto')
 const native = require('../binding.js')
 const { convert, makeError } = require('./errors.js')
-const { bytes, string, nowMs } = require('./args.js')
+const { bytes, string, optionalString, nowMs, flattenHeaders } = require('./args.js')
 
 const MAX_CLOCK_SKEW_SECONDS = native.maxClockSkewSeconds()
 const STS_DEFAULT_HOST = native.constants().stsDefaultHost
@@ -101,6 +102,91 @@ class ServerConversation {
   }
 }
 
+/**
+ * A GetCallerIdentity request as a stand-in for STS receives it (a test STS behind a
+ * MongoDB-compatible server, with no AWS). The constructor runs the checks that need no secret:
+ * POST / with the GetCallerIdentity body and no query, one Authorization whose credential scope
+ * matches X-Amz-Date, the region of Host and service sts, every signed header present, a session
+ * token only if signed. It throws a MongoDBAWSError subclass whose `code` names the rule.
+ *
+ *   // in a node:http handler, once the body is read:
+ *   const r = new IncomingStsRequest({ method: req.method, url: req.url, headers: req.rawHeaders, body })
+ *   const { secret, sessionToken } = keys.get(r.accessKeyId)   // your key store
+ *   r.verify(secret, sessionToken)                              // date, token, signature
+ *   // refuse a second request with the same r.serverNonce (replays are yours to track)
+ *
+ * `headers` is a plain object, a Headers, a Map, [name, value] pairs or Node's flat `rawHeaders`
+ * (pass rawHeaders rather than `req.headers`: Node keeps only one of repeated Authorization or Host
+ * headers there, and the verifier must see both to refuse them). `url` is the request target
+ * (`/`, or `/?query`); `path` and `query` may be given instead.
+ */
+class IncomingStsRequest {
+  #native
+
+  constructor(request) {
+    if (request === null || typeof request !== 'object') throw new TypeError('request must be an object')
+    const method = string('method', request.method)
+    let path = request.path
+    let query = request.query ?? ''
+    if (request.url !== undefined) {
+      const u = string('url', request.url)
+      const q = u.indexOf('?')
+      path = q < 0 ? u : u.slice(0, q)
+      query = q < 0 ? '' : u.slice(q + 1)
+    }
+    path = string('path', path)
+    query = string('query', query)
+    const h = request.headers
+    const flat = Array.isArray(h) && h.every((x) => typeof x === 'string') ? h.slice() : flattenHeaders(h)
+    if (flat.length % 2 !== 0) throw new TypeError('rawHeaders must have an even length')
+    const body = typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : bytes('body', request.body ?? new Uint8Array(0))
+    this.#native = call(() => new native.NativeIncomingStsRequest(method, path, query, flat, body))
+  }
+
+  /** The access key id of the Authorization credential (look its secret up with it). */
+  get accessKeyId() {
+    return this.#native.accessKeyId
+  }
+  /** The Host header. */
+  get host() {
+    return this.#native.host
+  }
+  /** The signing region Host implies (the credential scope's region). */
+  get region() {
+    return this.#native.region
+  }
+  /** X-Amz-Security-Token, or undefined. */
+  get sessionToken() {
+    return this.#native.sessionToken ?? undefined
+  }
+  /** X-MongoDB-Server-Nonce, or undefined (refuse replays of it). */
+  get serverNonce() {
+    return this.#native.serverNonce ?? undefined
+  }
+  /** X-Amz-Date. */
+  get amzDate() {
+    return this.#native.amzDate
+  }
+  /** X-Amz-Date as a Date. */
+  get date() {
+    return new Date(this.#native.date * 1000)
+  }
+
+  /**
+   * The checks that need the secret, in this order: X-Amz-Date within 15 minutes of `now` (default
+   * the current time), else REQUEST_TIME_SKEWED; the request's session token equal to `sessionToken`
+   * (both absent match), else SESSION_TOKEN_MISMATCH; the signature recomputed with `secret` equal
+   * to the request's, else SIGNATURE_MISMATCH (ServerConversationError). Tokens and signatures are
+   * compared in constant time.
+   */
+  verify(secret, sessionToken, options = {}) {
+    const s = string('secret', secret)
+    const t = optionalString('sessionToken', sessionToken)
+    const now = nowMs(options.now)
+    call(() => this.#native.verify(s, t, now))
+  }
+}
+
 /** The MongoDB $external user name for a caller ARN (assumed-role sessions become .../ROLE/*). */
 function userName(arn) {
   return call(() => native.userName(string('arn', arn)))
@@ -126,4 +212,4 @@ function parseCallerIdentity(status, body) {
   return { arn, userId: userId ?? undefined, account: account ?? undefined, userName: userName(arn) }
 }
 
-module.exports = { ServerConversation, parseCallerIdentity, userName, MAX_CLOCK_SKEW_SECONDS }
+module.exports = { ServerConversation, IncomingStsRequest, parseCallerIdentity, userName, MAX_CLOCK_SKEW_SECONDS }

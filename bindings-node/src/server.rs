@@ -5,7 +5,7 @@
 use crate::{js_err, unix_from_ms, Code};
 use mongodb_aws_core::caller_identity::{self, StsReply};
 use mongodb_aws_core::sasl::server::ServerConversation;
-use mongodb_aws_core::Error;
+use mongodb_aws_core::{verify, Error};
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
 use zeroize::Zeroizing;
@@ -135,6 +135,148 @@ impl NativeServerConversation {
             })
         })()
         .map_err(js_err)
+    }
+}
+
+/// A GetCallerIdentity request as a stand-in for STS received it, checked by the core's `inspect`
+/// (what needs no secret); `verify` runs the secret-dependent checks.
+#[napi(js_name = "NativeIncomingStsRequest")]
+pub struct NativeIncomingStsRequest {
+    method: String,
+    path: String,
+    query: String,
+    /// Flat `[name, value, ...]`.
+    headers: Vec<String>,
+    body: Vec<u8>,
+    found: Inspected,
+}
+
+/// What `inspect` found in the request, owned.
+#[derive(Default)]
+struct Inspected {
+    access_key_id: String,
+    host: String,
+    region: String,
+    session_token: Option<String>,
+    server_nonce: Option<String>,
+    amz_date: String,
+    date: f64,
+}
+
+impl NativeIncomingStsRequest {
+    /// Runs `f` on the core's view of the request (inspected again: it borrows from `self`).
+    fn inspected<T>(
+        &self,
+        f: impl FnOnce(&verify::SignedRequest<'_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .chunks_exact(2)
+            .map(|p| match p {
+                [n, v] => (n.as_str(), v.as_str()),
+                _ => ("", ""),
+            })
+            .collect();
+        let signed = verify::inspect(verify::IncomingRequest {
+            method: &self.method,
+            path: &self.path,
+            query: &self.query,
+            headers: &headers,
+            body: &self.body,
+        })?;
+        f(&signed)
+    }
+}
+
+#[napi]
+impl NativeIncomingStsRequest {
+    /// Checks what needs no secret; `headers` is flat `[name, value, ...]`.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(
+        method: String,
+        path: String,
+        query: String,
+        headers: Vec<String>,
+        body: &[u8],
+    ) -> napi::Result<Self, Code> {
+        if headers.len() & 1 != 0 {
+            return Err(js_err(Error::InvalidParameter));
+        }
+        let mut req = NativeIncomingStsRequest {
+            method,
+            path,
+            query,
+            headers,
+            body: body.to_vec(),
+            found: Inspected::default(),
+        };
+        req.found = req
+            .inspected(|s| {
+                Ok(Inspected {
+                    access_key_id: s.access_key_id().to_string(),
+                    host: s.host().to_string(),
+                    region: s.region().to_string(),
+                    session_token: s.session_token().map(str::to_string),
+                    server_nonce: s.server_nonce().map(str::to_string),
+                    amz_date: s.date().as_str().to_string(),
+                    // At most 253402300799 (9999-12-31): exact in an f64.
+                    date: s.date().to_unix().0 as f64,
+                })
+            })
+            .map_err(js_err)?;
+        Ok(req)
+    }
+
+    /// The secret-dependent checks: the date within 15 minutes of `now_ms`, the session token equal
+    /// to `session_token` (both absent match), the signature recomputed with `secret` equal to the
+    /// request's (constant-time comparisons).
+    #[napi(catch_unwind)]
+    pub fn verify(
+        &self,
+        secret: String,
+        session_token: Option<String>,
+        now_ms: f64,
+    ) -> napi::Result<(), Code> {
+        let secret = Zeroizing::new(secret);
+        let now = unix_from_ms(now_ms).map_err(js_err)?;
+        self.inspected(|s| s.verify(&secret, session_token.as_deref(), now))
+            .map_err(js_err)
+    }
+
+    /// The access key id of the `Authorization` credential.
+    #[napi(getter, catch_unwind)]
+    pub fn access_key_id(&self) -> String {
+        self.found.access_key_id.clone()
+    }
+    /// The `Host` header.
+    #[napi(getter, catch_unwind)]
+    pub fn host(&self) -> String {
+        self.found.host.clone()
+    }
+    /// The signing region `Host` implies.
+    #[napi(getter, catch_unwind)]
+    pub fn region(&self) -> String {
+        self.found.region.clone()
+    }
+    /// `X-Amz-Security-Token`, if sent.
+    #[napi(getter, catch_unwind)]
+    pub fn session_token(&self) -> Option<String> {
+        self.found.session_token.clone()
+    }
+    /// `X-MongoDB-Server-Nonce`, if sent.
+    #[napi(getter, catch_unwind)]
+    pub fn server_nonce(&self) -> Option<String> {
+        self.found.server_nonce.clone()
+    }
+    /// `X-Amz-Date`.
+    #[napi(getter, catch_unwind)]
+    pub fn amz_date(&self) -> String {
+        self.found.amz_date.clone()
+    }
+    /// `X-Amz-Date` in unix seconds.
+    #[napi(getter, catch_unwind)]
+    pub fn date(&self) -> f64 {
+        self.found.date
     }
 }
 

@@ -30,6 +30,8 @@ import {
   MAX_CLOCK_SKEW_SECONDS,
   type StsRequest,
   type CallerIdentity,
+  IncomingStsRequest,
+  type ReceivedRequest,
 } from 'mongodb-aws'
 
 const v: string = version
@@ -116,5 +118,17 @@ const sfirst: Buffer = sc.serverFirst()
 const sreq: StsRequest = sc.clientFinal(final, { now: new Date(), maxSkewSeconds: MAX_CLOCK_SKEW_SECONDS })
 const ident: CallerIdentity = parseCallerIdentity(200, sreq.body)
 const uname: string = userName(ident.arn)
+
+// STS side.
+const received: ReceivedRequest = { method: 'POST', url: '/', headers: sreq.headerList, body: sreq.body }
+const incoming = new IncomingStsRequest(received)
+const akid: string = incoming.accessKeyId
+const nonce: string | undefined = incoming.serverNonce
+const signedAt: Date = incoming.date
+incoming.verify('secret', incoming.sessionToken, { now: Date.now() })
+new IncomingStsRequest({ method: 'POST', path: '/', headers: ['Host', 'sts.amazonaws.com'], body: 'x' }).verify('s')
+// @ts-expect-error: the secret is required.
+incoming.verify()
+void [akid, nonce, signedAt]
 
 export { providers, sfirst, uname, v, n, fromEnv, token, exp, id, final, final2, creq, auth, url, region, r2 }
