@@ -2,6 +2,7 @@
 // Shared test helpers: the repository's test data and the request-file parser of the AWS suites.
 const fs = require('node:fs')
 const path = require('node:path')
+const assert = require('node:assert/strict')
 
 const ROOT = path.resolve(__dirname, '..', '..')
 const VECTORS = path.join(ROOT, 'testdata', 'vectors')
@@ -62,4 +63,20 @@ function rng(seed) {
   return { next, int, pick, str, bytes }
 }
 
-module.exports = { ROOT, VECTORS, SPEC_TESTS, read, readHex, parseRequest, rng }
+/**
+ * Runs `fn`, which must throw an instance of `Cls` (by default the package's MongoDBAWSError) whose
+ * `code` is `expected`; returns the error.
+ */
+function code(fn, expected, Cls = require('..').MongoDBAWSError) {
+  let err
+  try {
+    fn()
+  } catch (e) {
+    err = e
+  }
+  assert.ok(err instanceof Cls, `expected ${expected}, got ${err}`)
+  assert.equal(err.code, expected, err.message)
+  return err
+}
+
+module.exports = { ROOT, VECTORS, SPEC_TESTS, read, readHex, parseRequest, rng, code }

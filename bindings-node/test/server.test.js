@@ -11,24 +11,12 @@ const http = require('node:http')
 const { spawn } = require('node:child_process')
 const aws4 = require('aws4')
 const { BSON } = require('mongodb')
-const { ROOT, VECTORS, SPEC_TESTS, read, readHex } = require('./helpers.js')
+const { ROOT, VECTORS, SPEC_TESTS, read, readHex, code } = require('./helpers.js')
 const m = require('..')
 
 const VEC = path.join(VECTORS, 'mongodb-aws-getcalleridentity')
 const inputs = JSON.parse(read(VEC, 'inputs.json'))
 const VEC_TIME = new Date('2015-08-30T12:36:00Z')
-
-function code(fn, expected, Cls = m.MongoDBAWSError) {
-  let err
-  try {
-    fn()
-  } catch (e) {
-    err = e
-  }
-  assert.ok(err instanceof Cls, `expected ${expected}, got ${err}`)
-  assert.equal(err.code, expected, err.message)
-  return err
-}
 
 test('shared vector: server-first, checked client-final, the request forwarded to STS', () => {
   const serverNonce = Buffer.from(inputs.server_nonce_hex, 'hex')

@@ -9,7 +9,7 @@ const crypto = require('node:crypto')
 const http = require('node:http')
 const path = require('node:path')
 const aws4 = require('aws4')
-const { VECTORS, read } = require('./helpers.js')
+const { VECTORS, read, code } = require('./helpers.js')
 const m = require('..')
 
 const VEC = path.join(VECTORS, 'mongodb-aws-getcalleridentity')
@@ -22,18 +22,6 @@ const REGIONS = { 'sts.amazonaws.com': 'us-east-1', 'sts.us-west-2.amazonaws.com
 
 /** `s` with its first character replaced by a different one (never equal to `s`). */
 const altered = (s) => (s[0] === 'A' ? 'B' : 'A') + s.slice(1)
-
-function code(fn, expected, Cls = m.MongoDBAWSError) {
-  let err
-  try {
-    fn()
-  } catch (e) {
-    err = e
-  }
-  assert.ok(err instanceof Cls, `expected ${expected}, got ${err}`)
-  assert.equal(err.code, expected, err.message)
-  return err
-}
 
 /** The headers a MongoDB server forwards for the vector: its canonical request's header lines plus
  *  its Authorization (read from the vector's files, not computed). */
