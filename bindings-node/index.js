@@ -20,7 +20,7 @@ const {
   makeError,
   convert,
 } = require('./lib/errors.js')
-const { bytes, optionalString, string, nowMs, flattenHeaders } = require('./lib/args.js')
+const { bytes, bytesOrString, optionalString, string, nowMs, flattenHeaders } = require('./lib/args.js')
 const { Credentials, nativeOf, slotOf } = require('./lib/credentials.js')
 const providers = require('./lib/providers.js')
 const server = require('./lib/server.js')
@@ -222,8 +222,7 @@ function target(request) {
 function body(request) {
   const b = request.body
   if (b === undefined || b === null) return null
-  if (typeof b === 'string') return Buffer.from(b, 'utf8')
-  return bytes('body', b)
+  return bytesOrString('body', b)
 }
 
 function signArgs(request, options) {

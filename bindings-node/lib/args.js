@@ -8,6 +8,11 @@ function bytes(name, v) {
   throw new TypeError(`${name} must be a Buffer, Uint8Array or ArrayBuffer`)
 }
 
+/** Bytes from a string (UTF-8) or anything `bytes` takes. */
+function bytesOrString(name, v) {
+  return typeof v === 'string' ? Buffer.from(v, 'utf8') : bytes(name, v)
+}
+
 function optionalString(name, v) {
   if (v === undefined || v === null) return null
   if (typeof v !== 'string') throw new TypeError(`${name} must be a string`)
@@ -59,4 +64,4 @@ function flattenHeaders(headers) {
   return flat
 }
 
-module.exports = { bytes, optionalString, string, nowMs, flattenHeaders }
+module.exports = { bytes, bytesOrString, optionalString, string, nowMs, flattenHeaders }

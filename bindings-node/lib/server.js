@@ -7,7 +7,7 @@
 const crypto = require('node:crypto')
 const native = require('../binding.js')
 const { convert, makeError } = require('./errors.js')
-const { bytes, string, optionalString, nowMs, flattenHeaders } = require('./args.js')
+const { bytes, bytesOrString, string, optionalString, nowMs, flattenHeaders } = require('./args.js')
 
 const MAX_CLOCK_SKEW_SECONDS = native.maxClockSkewSeconds()
 const STS_DEFAULT_HOST = native.constants().stsDefaultHost
@@ -139,7 +139,7 @@ class IncomingStsRequest {
     const h = request.headers
     const flat = Array.isArray(h) && h.every((x) => typeof x === 'string') ? h.slice() : flattenHeaders(h)
     if (flat.length % 2 !== 0) throw new TypeError('rawHeaders must have an even length')
-    const body = typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : bytes('body', request.body ?? new Uint8Array(0))
+    const body = bytesOrString('body', request.body ?? new Uint8Array(0))
     this.#native = call(() => new native.NativeIncomingStsRequest(method, path, query, flat, body))
   }
 
@@ -199,7 +199,7 @@ function userName(arn) {
  */
 function parseCallerIdentity(status, body) {
   if (!Number.isInteger(status)) throw new TypeError('status must be an HTTP status code')
-  const b = typeof body === 'string' ? Buffer.from(body, 'utf8') : bytes('body', body)
+  const b = bytesOrString('body', body)
   const r = call(() => native.parseCallerIdentity(status, b))
   if (!r.identity) {
     const base = makeError('STS_REJECTED')

@@ -215,9 +215,7 @@ class IncomingStsRequest(_native.IncomingStsRequest):
         body: Union[bytes, str],
         query: str = "",
     ) -> IncomingStsRequest:
-        pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
-        data = body.encode() if isinstance(body, str) else bytes(body)
-        return super().__new__(cls, method, path, pairs, data, query)
+        return super().__new__(cls, method, path, _pairs(headers), _bytes(body), query)
 
     def verify(
         self,
@@ -289,6 +287,16 @@ class PresignedRequest:
     """The signature, 64 lower-case hex digits."""
 
 
+def _pairs(headers: Headers) -> list[tuple[str, str]]:
+    """Headers as a list of ``(name, value)`` pairs."""
+    return list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+
+
+def _bytes(body: Union[bytes, str]) -> bytes:
+    """A body as bytes (a ``str`` is encoded as UTF-8)."""
+    return body.encode() if isinstance(body, str) else bytes(body)
+
+
 def _has(headers: list[tuple[str, str]], name: str) -> bool:
     return any(n.lower() == name for n, _ in headers)
 
@@ -301,7 +309,7 @@ def _prepare(
 ) -> tuple[str, str, str, list[tuple[str, str]], bytes, Optional[str]]:
     """Splits ``url`` into path and query, lists the headers and adds ``Host`` from the URL when the
     caller gave none (default ports left out). Returns the added host, if any, last."""
-    pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+    pairs = _pairs(headers)
     if url.startswith("/"):
         path, _, query = url.partition("?")
         added_host = None
@@ -316,8 +324,7 @@ def _prepare(
         if not _has(pairs, "host") and netloc:
             added_host = netloc
             pairs.append(("Host", netloc))
-    data = body.encode() if isinstance(body, str) else bytes(body)
-    return method, path, query, pairs, data, added_host
+    return method, path, query, pairs, _bytes(body), added_host
 
 
 def _call(
