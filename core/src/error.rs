@@ -170,7 +170,14 @@ errors! {
         "invalid IAM role name: expected 1 to 64 characters of letters, digits and +=,.@_-";
     /// An IMDSv2 session token is empty or has characters not allowed in a header.
     InvalidImdsToken = 136, "INVALID_IMDS_TOKEN",
-        "invalid IMDSv2 token: expected 1 to 512 printable characters";
+        "invalid IMDSv2 token: expected 1 to 1024 printable characters";
+    /// An environment variable the chain reads has a value outside its documented range (the
+    /// failure's detail names the variable).
+    InvalidEnvironmentVariable = 137, "INVALID_ENVIRONMENT_VARIABLE",
+        "invalid environment variable: the value is outside the documented range (see the variable named)";
+    /// A credential-chain event arrived that the chain did not ask for (host bug).
+    UnexpectedChainEvent = 138, "UNEXPECTED_CHAIN_EVENT",
+        "unexpected credential chain event: answer the action the chain's poll() returned";
 
     // ---- 200–299: credentials -----------------------------------------------------------------
     /// A secret access key was given without an access key id.
@@ -297,6 +304,16 @@ errors! {
     /// A response body is not valid UTF-8 text where text is required.
     ResponseNotText = 417, "RESPONSE_NOT_TEXT",
         "credential endpoint response is not UTF-8 text";
+    /// A file the credential chain needs (token file, authorization token file) does not exist or
+    /// cannot be read (the failure's detail names the path).
+    FileUnreadable = 418, "FILE_UNREADABLE",
+        "cannot read a file the credential chain needs: expected a readable file at the path named";
+    /// A field of a credential response is longer than the chain keeps (see the chain's limits).
+    ResponseFieldTooLong = 419, "RESPONSE_FIELD_TOO_LONG",
+        "credential response field too long: longer than the credential chain's documented limit";
+    /// The application's custom credential provider failed or returned something unusable.
+    CustomProviderFailed = 420, "CUSTOM_PROVIDER_FAILED",
+        "the custom credential provider failed: expected it to return an access key id and secret";
 
     // ---- 500–599: SASL conversation, server side ----------------------------------------------
     // Client-first (server-side checks; MongoDB server error numbers in brackets where it has one).

@@ -81,6 +81,7 @@
 //! The full-URI source needs no override: loopback URLs are allowed.
 
 pub mod assume_role;
+pub mod chain;
 pub mod container;
 pub mod ecs;
 pub mod env;

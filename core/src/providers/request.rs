@@ -448,6 +448,23 @@ impl<'a> RequestPlan<'a> {
         &self.endpoint
     }
 
+    /// Writes `scheme://authority/path` (the query left out: it may carry parameters) for messages.
+    pub fn write_url(&self, f: &mut dyn core::fmt::Write) -> core::fmt::Result {
+        f.write_str(self.endpoint.scheme().as_str())?;
+        f.write_str("://")?;
+        f.write_str(self.endpoint.authority())?;
+        let (a, b) = match self.target {
+            Target::Str(t) => (t, ""),
+            Target::Concat(p, n) => (p, n),
+        };
+        let full_a = a.split('?').next().unwrap_or("");
+        f.write_str(full_a)?;
+        if !a.contains('?') {
+            f.write_str(b.split('?').next().unwrap_or(""))?;
+        }
+        Ok(())
+    }
+
     /// Exact length of [`RequestPlan::write`]'s output.
     #[allow(clippy::len_without_is_empty)]
     pub fn len(&self) -> usize {

@@ -39,6 +39,24 @@ pub fn validate_assertion(a: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// Normalises a SAML assertion file's content in place: drops every ASCII whitespace byte (the
+/// base64 is usually wrapped at 76 columns) and checks the result ([`validate_assertion`]).
+pub fn assertion_from_file(content: &mut [u8]) -> Result<&str, Error> {
+    let mut n = 0usize;
+    for i in 0..content.len() {
+        let b = content.get(i).copied().unwrap_or(b' ');
+        if !b.is_ascii_whitespace() {
+            if let Some(dst) = content.get_mut(n) {
+                *dst = b;
+            }
+            n += 1;
+        }
+    }
+    let s = core::str::from_utf8(content.get(..n).unwrap_or(&[])).map_err(|_| Error::InvalidSamlAssertion)?;
+    validate_assertion(s)?;
+    Ok(s)
+}
+
 /// Builds the request.
 pub fn request<'a>(params: &SamlParams<'a>) -> Result<RequestPlan<'a>, Error> {
     validate_arn(params.role_arn, Error::InvalidRoleArn)?;

@@ -106,9 +106,11 @@ struct Fields<'a> {
 fn finish(f: Fields<'_>, action: Action) -> Result<FetchedCredentials<'_>, Error> {
     let id = f.id.ok_or(Error::MissingResponseField)?;
     let secret = f.secret.ok_or(Error::MissingResponseField)?;
+    // The STS API marks SessionToken as required in every Credentials object.
+    let token = f.token.ok_or(Error::MissingResponseField)?;
     let expiration = f.expiration.ok_or(Error::MissingResponseField)?;
     Ok(FetchedCredentials {
-        credentials: Credentials::new(id, secret, f.token)?,
+        credentials: Credentials::new(id, secret, Some(token))?,
         expiration: Some(expiration),
         arn: f.arn,
         assumed_role_id: f.role_id,

@@ -69,19 +69,29 @@ pub fn request<'a>(
     params: &WebIdentityParams<'a>,
     session_name: &'a mut RandomSessionName,
 ) -> Result<RequestPlan<'a>, Error> {
-    validate_arn(params.role_arn, Error::InvalidRoleArn)?;
-    validate_token(params.web_identity_token)?;
-    validate_duration(params.duration_seconds)?;
     let name: &'a str = match params.role_session_name.filter(|s| !s.is_empty()) {
-        Some(n) => {
-            validate_session_name(n)?;
-            n
-        }
+        Some(n) => n,
         None => {
             *session_name = RandomSessionName::new(params.random);
             session_name.as_str()
         }
     };
+    request_named(&WebIdentityParams {
+        role_session_name: Some(name),
+        ..*params
+    })
+}
+
+/// Builds the request with the session name given in `params.role_session_name` (required here:
+/// [`Error::InvalidRoleSessionName`] when `None`).
+pub fn request_named<'a>(params: &WebIdentityParams<'a>) -> Result<RequestPlan<'a>, Error> {
+    validate_arn(params.role_arn, Error::InvalidRoleArn)?;
+    validate_token(params.web_identity_token)?;
+    validate_duration(params.duration_seconds)?;
+    let name = params
+        .role_session_name
+        .ok_or(Error::InvalidRoleSessionName)?;
+    validate_session_name(name)?;
     let (ep, _region) = params.sts.resolve()?;
     let mut p: [Option<(&'static str, FormValue<'a>)>; MAX_PARAMS] = [None; MAX_PARAMS];
     p[0] = Some(("RoleArn", FormValue::Str(params.role_arn)));
