@@ -189,7 +189,9 @@ impl<'a> Env<'a> {
 
     /// The variables that are set, with their values (for diagnostics; may include secrets).
     pub fn iter(&self) -> impl Iterator<Item = (Var, &'a str)> + '_ {
-        ALL_VARS.iter().filter_map(|v| self.get(*v).map(|s| (*v, s)))
+        ALL_VARS
+            .iter()
+            .filter_map(|v| self.get(*v).map(|s| (*v, s)))
     }
 
     fn sts(&self) -> StsEndpoint<'a> {
@@ -255,6 +257,8 @@ pub struct HttpAction<'c> {
 }
 
 /// What the host must do next.
+// A request plan is large but lives on the stack only while the host handles it (no alloc here).
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Action<'c> {
     /// Read this file completely (at most [`MAX_FILE_LEN`] bytes are needed; report larger
@@ -617,7 +621,8 @@ impl Store {
         self.has_token = c.session_token().is_some();
         self.token.set(c.session_token().unwrap_or("").as_bytes())?;
         self.arn.set(f.arn.unwrap_or("").as_bytes())?;
-        self.role_id.set(f.assumed_role_id.unwrap_or("").as_bytes())?;
+        self.role_id
+            .set(f.assumed_role_id.unwrap_or("").as_bytes())?;
         self.account.set(f.account_id.unwrap_or("").as_bytes())?;
         self.expiration = f.expiration;
         self.source = f.source;
@@ -802,11 +807,7 @@ fn parse_timeout_ms(v: &str) -> Option<u32> {
     {
         return None;
     }
-    let whole: u32 = if int.is_empty() {
-        0
-    } else {
-        int.parse().ok()?
-    };
+    let whole: u32 = if int.is_empty() { 0 } else { int.parse().ok()? };
     let mut ms: u32 = 0;
     let mut scale = 100u32;
     for b in frac.bytes() {
@@ -934,7 +935,12 @@ impl<'a> Chain<'a> {
         self.state = State::Failed;
     }
 
-    fn fail_simple(&mut self, error: Error, source: Option<Source>, variable: Option<&'static str>) {
+    fn fail_simple(
+        &mut self,
+        error: Error,
+        source: Option<Source>,
+        variable: Option<&'static str>,
+    ) {
         let mut i = FailInfo::new(error);
         i.source = source;
         i.variable = variable;
@@ -1015,11 +1021,9 @@ impl<'a> Chain<'a> {
                         }
                         self.enter(HttpStep::ImdsToken)
                     }
-                    Step::None => self.fail_simple(
-                        Error::NoCredentials,
-                        None,
-                        Some(imds::DISABLED_VAR),
-                    ),
+                    Step::None => {
+                        self.fail_simple(Error::NoCredentials, None, Some(imds::DISABLED_VAR))
+                    }
                 }
             }
             Plan::AssumeRole { .. } => self.enter(HttpStep::AssumeRole),
@@ -1497,7 +1501,8 @@ impl<'a> Chain<'a> {
         if self.state != State::CallProvider {
             return self.unexpected();
         }
-        let r = Credentials::from_parts(Some(access_key_id), Some(secret_access_key), session_token);
+        let r =
+            Credentials::from_parts(Some(access_key_id), Some(secret_access_key), session_token);
         match r {
             Ok(c) => {
                 if expiration.is_some() && !is_fresh(expiration, self.now) {
@@ -1524,7 +1529,11 @@ impl<'a> Chain<'a> {
         if self.state != State::CallProvider {
             return self.unexpected();
         }
-        self.fail_simple(Error::CustomProviderFailed, Some(Source::CustomProvider), None);
+        self.fail_simple(
+            Error::CustomProviderFailed,
+            Some(Source::CustomProvider),
+            None,
+        );
     }
 }
 
@@ -1535,7 +1544,12 @@ mod diagnose {
     use crate::Error;
 
     const ENDPOINT_FIELDS: &[&str] = &["AccessKeyId", "SecretAccessKey", "Expiration"];
-    const STS_FIELDS: &[&str] = &["AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"];
+    const STS_FIELDS: &[&str] = &[
+        "AccessKeyId",
+        "SecretAccessKey",
+        "SessionToken",
+        "Expiration",
+    ];
 
     pub(super) fn field(sts: bool, body: &[u8], e: Error) -> Option<&'static str> {
         if !matches!(
@@ -1576,10 +1590,12 @@ mod diagnose {
                 match creds.get(f).ok()? {
                     None => return Some(f),
                     Some(v) if v.kind() == json::Kind::Null => return Some(f),
-                    Some(v) if e == Error::WrongResponseFieldType && v.kind() != json::Kind::String => {
-                        if *f != "Expiration" || v.kind() != json::Kind::Number {
-                            return Some(f);
-                        }
+                    Some(v)
+                        if e == Error::WrongResponseFieldType
+                            && v.kind() != json::Kind::String
+                            && (*f != "Expiration" || v.kind() != json::Kind::Number) =>
+                    {
+                        return Some(f)
                     }
                     _ => {}
                 }

@@ -52,7 +52,8 @@ pub fn assertion_from_file(content: &mut [u8]) -> Result<&str, Error> {
             n += 1;
         }
     }
-    let s = core::str::from_utf8(content.get(..n).unwrap_or(&[])).map_err(|_| Error::InvalidSamlAssertion)?;
+    let s = core::str::from_utf8(content.get(..n).unwrap_or(&[]))
+        .map_err(|_| Error::InvalidSamlAssertion)?;
     validate_assertion(s)?;
     Ok(s)
 }
