@@ -5,12 +5,13 @@
 //! Freshness is the core's rule ([`mongodb_aws_core::cache::is_fresh`]: usable until 5 minutes
 //! before `Expiration`).
 
-use super::{OwnedCredentials, ResolveError};
+use crate::{Credentials, Error};
 use mongodb_aws_core::cache::is_fresh;
+use mongodb_aws_core::Error as CoreError;
 use mongodb_aws_core::UnixTime;
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
-type Outcome = Result<Arc<OwnedCredentials>, ResolveError>;
+type Outcome = Result<Arc<Credentials>, Error>;
 
 /// One fetch in progress; later callers wait for its outcome instead of starting their own.
 struct Flight {
@@ -20,7 +21,7 @@ struct Flight {
 
 #[derive(Default)]
 struct Slot {
-    creds: Option<Arc<OwnedCredentials>>,
+    creds: Option<Arc<Credentials>>,
     /// Bumped by [`CredentialCache::clear`]: a fetch that started before a clear does not store.
     generation: u64,
 }
@@ -54,16 +55,16 @@ impl CredentialCache {
     }
 
     /// The cached set if it is still fresh at `now`.
-    pub fn get_fresh(&self, now: UnixTime) -> Option<Arc<OwnedCredentials>> {
+    pub fn get_fresh(&self, now: UnixTime) -> Option<Arc<Credentials>> {
         let slot = lock(&self.slot);
         slot.creds
             .as_ref()
-            .filter(|c| is_fresh(c.expiration, now))
+            .filter(|c| is_fresh(c.expiration(), now))
             .cloned()
     }
 
     /// The cached set, fresh or not (for diagnostics).
-    pub fn peek(&self) -> Option<Arc<OwnedCredentials>> {
+    pub fn peek(&self) -> Option<Arc<Credentials>> {
         lock(&self.slot).creds.clone()
     }
 
@@ -75,8 +76,8 @@ impl CredentialCache {
     }
 
     /// Stores a set (only endpoint credentials are accepted; others are ignored).
-    pub fn store(&self, creds: Arc<OwnedCredentials>) {
-        if creds.source.is_cacheable() {
+    pub fn store(&self, creds: Arc<Credentials>) {
+        if creds.source().is_cacheable() {
             lock(&self.slot).creds = Some(creds);
         }
     }
@@ -126,7 +127,7 @@ impl CredentialCache {
         };
         let outcome = fetch();
         if let Ok(c) = &outcome {
-            if c.source.is_cacheable() {
+            if c.source().is_cacheable() {
                 let mut slot = lock(&self.slot);
                 if slot.generation == generation {
                     slot.creds = Some(c.clone());
@@ -139,7 +140,8 @@ impl CredentialCache {
 }
 
 fn unreachable_outcome() -> Outcome {
-    Err(ResolveError::internal(
+    Err(Error::with(
+        CoreError::UnexpectedChainEvent,
         "credential fetch ended without an outcome",
     ))
 }
@@ -161,7 +163,10 @@ impl Drop for FlightGuard<'_> {
         {
             let mut o = lock(&self.flight.outcome);
             if o.is_none() {
-                *o = Some(Err(ResolveError::internal("credential fetch panicked")));
+                *o = Some(Err(Error::with(
+                    CoreError::UnexpectedChainEvent,
+                    "credential fetch panicked",
+                )));
             }
         }
         self.flight.done.notify_all();
@@ -186,30 +191,21 @@ mod tests {
     use std::sync::Barrier;
     use std::time::Duration;
 
-    fn creds(id: &str, exp: u64, source: Source) -> Arc<OwnedCredentials> {
-        Arc::new(OwnedCredentials::for_test(id, Some(UnixTime(exp)), source))
+    fn creds(id: &str, exp: u64, source: Source) -> Arc<Credentials> {
+        Arc::new(Credentials::for_test(id, Some(UnixTime(exp)), source))
     }
 
     #[test]
     fn fresh_entries_are_reused_and_stale_ones_refetched() {
         let c = CredentialCache::new();
         let (r, o) = c.get_or_fetch(|| UnixTime(1_000), || Ok(creds("A1", 5_000, Source::Ecs)));
-        assert_eq!(
-            (r.unwrap().access_key_id.as_str(), o),
-            ("A1", Origin::Fetched)
-        );
+        assert_eq!((r.unwrap().access_key_id(), o), ("A1", Origin::Fetched));
         let (r, o) = c.get_or_fetch(|| UnixTime(1_000), || panic!("must not fetch"));
-        assert_eq!(
-            (r.unwrap().access_key_id.as_str(), o),
-            ("A1", Origin::Cached)
-        );
+        assert_eq!((r.unwrap().access_key_id(), o), ("A1", Origin::Cached));
         // Within 5 minutes of expiry: refetched and replaced.
         let (r, o) = c.get_or_fetch(|| UnixTime(4_700), || Ok(creds("A2", 9_000, Source::Ecs)));
-        assert_eq!(
-            (r.unwrap().access_key_id.as_str(), o),
-            ("A2", Origin::Fetched)
-        );
-        assert_eq!(c.peek().unwrap().access_key_id, "A2");
+        assert_eq!((r.unwrap().access_key_id(), o), ("A2", Origin::Fetched));
+        assert_eq!(c.peek().unwrap().access_key_id(), "A2");
     }
 
     #[test]
@@ -229,13 +225,13 @@ mod tests {
     fn clear_after_failure_forces_a_refetch() {
         let c = CredentialCache::new();
         c.store(creds("POISONED", 99_999, Source::Ec2));
-        assert_eq!(c.get_fresh(UnixTime(0)).unwrap().access_key_id, "POISONED");
+        assert_eq!(
+            c.get_fresh(UnixTime(0)).unwrap().access_key_id(),
+            "POISONED"
+        );
         c.clear();
         let (r, o) = c.get_or_fetch(|| UnixTime(0), || Ok(creds("GOOD", 99_999, Source::Ec2)));
-        assert_eq!(
-            (r.unwrap().access_key_id.as_str(), o),
-            ("GOOD", Origin::Fetched)
-        );
+        assert_eq!((r.unwrap().access_key_id(), o), ("GOOD", Origin::Fetched));
     }
 
     #[test]
@@ -296,14 +292,14 @@ mod tests {
     #[test]
     fn a_failed_fetch_is_shared_then_retried() {
         let c = CredentialCache::new();
-        let (r, _) = c.get_or_fetch(|| UnixTime(0), || Err(ResolveError::internal("boom")));
+        let (r, _) = c.get_or_fetch(
+            || UnixTime(0),
+            || Err(Error::with(CoreError::EndpointTimeout, "boom")),
+        );
         assert!(r.is_err());
         assert!(c.peek().is_none());
         let (r, o) = c.get_or_fetch(|| UnixTime(0), || Ok(creds("OK", 99_999, Source::Ecs)));
-        assert_eq!(
-            (r.unwrap().access_key_id.as_str(), o),
-            ("OK", Origin::Fetched)
-        );
+        assert_eq!((r.unwrap().access_key_id(), o), ("OK", Origin::Fetched));
     }
 
     #[test]
@@ -324,7 +320,7 @@ mod tests {
         assert!(t.join().is_err());
         // Either we waited on the crashed flight (error) or ran our own: never a hang.
         if let Ok(v) = r {
-            assert_eq!(v.access_key_id, "LATE");
+            assert_eq!(v.access_key_id(), "LATE");
         }
     }
 }

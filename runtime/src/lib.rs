@@ -1,0 +1,651 @@
+//! # mongodb-aws — the runtime over the sans-IO core
+//!
+//! [`mongodb_aws_core::providers::chain`] holds every rule of MONGODB-AWS credential resolution
+//! (source order, each source's steps, deadlines, retries, expiry, error mapping) as a state
+//! machine without I/O. This crate runs it: it snapshots the environment, reads the files, does
+//! the HTTP (ureq; rustls with webpki roots for https; no proxy, no redirects), enforces each
+//! deadline as a whole-request deadline, sleeps between retries, and keeps the process-wide cache
+//! (5-minute window, atomic replace, no lock during a fetch, one shared in-flight fetch,
+//! generation counter, cleared after an authentication failure, environment credentials never
+//! cached). The C, Python and Node bindings and the `mongodb-aws` command all call it.
+//!
+//! ```no_run
+//! let creds = mongodb_aws::credentials()?;            // the driver's chain, cached
+//! println!("{} from {}", creds.access_key_id(), creds.source().name());
+//! // ... sign the MONGODB-AWS conversation with creds.as_core()? ...
+//! // after a MONGODB-AWS authentication failure:
+//! mongodb_aws::clear_cache();
+//! # Ok::<(), mongodb_aws::Error>(())
+//! ```
+//!
+//! A custom provider (the spec's `AWS_CREDENTIAL_PROVIDER`) runs before everything else and is
+//! never cached: [`set_provider`].
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod cache;
+mod http;
+
+pub use cache::{CredentialCache, Origin};
+pub use mongodb_aws_core::providers::chain::{Var, VARS};
+pub use mongodb_aws_core::providers::Source;
+pub use mongodb_aws_core::UnixTime;
+
+use mongodb_aws_core::providers::chain::{
+    Action, Chain, Env, Failure, IoError, Outcome, Plan, MAX_FILE_LEN,
+};
+use mongodb_aws_core::providers::{assume_role, get_caller_identity, saml, StsEndpoint};
+use mongodb_aws_core::Error as CoreError;
+use std::collections::HashMap;
+use std::io::Read;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use zeroize::Zeroizing;
+
+// ---------------------------------------------------------------------------------------------
+// Credentials and errors
+// ---------------------------------------------------------------------------------------------
+
+/// Credentials owned by the runtime. The secret and token are zeroized on drop; `Debug` redacts them.
+#[derive(Clone)]
+pub struct Credentials {
+    access_key_id: String,
+    secret_access_key: Zeroizing<String>,
+    session_token: Option<Zeroizing<String>>,
+    expiration: Option<UnixTime>,
+    source: Source,
+    arn: Option<String>,
+    assumed_role_id: Option<String>,
+    account_id: Option<String>,
+    instance_role: Option<String>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("expiration", &self.expiration)
+            .field("source", &self.source)
+            .field("arn", &self.arn)
+            .finish()
+    }
+}
+
+impl Credentials {
+    /// Validated credentials from their parts (the core's rules; an empty token is none).
+    pub fn new(
+        access_key_id: &str,
+        secret_access_key: &str,
+        session_token: Option<&str>,
+        expiration: Option<UnixTime>,
+    ) -> Result<Self, Error> {
+        let c = mongodb_aws_core::Credentials::new(access_key_id, secret_access_key, session_token)
+            .map_err(Error::from)?;
+        Ok(Credentials {
+            access_key_id: c.access_key_id().to_string(),
+            secret_access_key: Zeroizing::new(c.secret_access_key().to_string()),
+            session_token: c.session_token().map(|t| Zeroizing::new(t.to_string())),
+            expiration,
+            source: Source::CustomProvider,
+            arn: None,
+            assumed_role_id: None,
+            account_id: None,
+            instance_role: None,
+        })
+    }
+
+    fn from_outcome(o: &Outcome<'_>) -> Self {
+        let f = &o.fetched;
+        Credentials {
+            access_key_id: f.credentials.access_key_id().to_string(),
+            secret_access_key: Zeroizing::new(f.credentials.secret_access_key().to_string()),
+            session_token: f
+                .credentials
+                .session_token()
+                .map(|t| Zeroizing::new(t.to_string())),
+            expiration: f.expiration,
+            source: f.source,
+            arn: f.arn.map(str::to_string),
+            assumed_role_id: f.assumed_role_id.map(str::to_string),
+            account_id: f.account_id.map(str::to_string),
+            instance_role: o.instance_role.map(str::to_string),
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn for_test(id: &str, expiration: Option<UnixTime>, source: Source) -> Self {
+        let mut c =
+            Credentials::new(id, "secret", None, expiration).unwrap_or_else(|e| panic!("{e}"));
+        c.source = source;
+        c
+    }
+
+    /// The borrowed, validated form the core signs with.
+    pub fn as_core(&self) -> Result<mongodb_aws_core::Credentials<'_>, Error> {
+        mongodb_aws_core::Credentials::new(
+            &self.access_key_id,
+            &self.secret_access_key,
+            self.session_token.as_ref().map(|t| t.as_str()),
+        )
+        .map_err(Error::from)
+    }
+
+    /// Access key id.
+    pub fn access_key_id(&self) -> &str {
+        &self.access_key_id
+    }
+    /// Secret access key (secret: never log it).
+    pub fn secret_access_key(&self) -> &str {
+        &self.secret_access_key
+    }
+    /// Session token (secret: never log it).
+    pub fn session_token(&self) -> Option<&str> {
+        self.session_token.as_ref().map(|t| t.as_str())
+    }
+    /// When they expire (`None`: environment credentials, or a provider that gave none).
+    pub fn expiration(&self) -> Option<UnixTime> {
+        self.expiration
+    }
+    /// Where they came from.
+    pub fn source(&self) -> Source {
+        self.source
+    }
+    /// Role ARN (ECS `RoleArn`, STS `AssumedRoleUser.Arn`).
+    pub fn arn(&self) -> Option<&str> {
+        self.arn.as_deref()
+    }
+    /// STS `AssumedRoleUser.AssumedRoleId`.
+    pub fn assumed_role_id(&self) -> Option<&str> {
+        self.assumed_role_id.as_deref()
+    }
+    /// EKS Pod Identity `AccountId`.
+    pub fn account_id(&self) -> Option<&str> {
+        self.account_id.as_deref()
+    }
+    /// The EC2 instance role (IMDS).
+    pub fn instance_role(&self) -> Option<&str> {
+        self.instance_role.as_deref()
+    }
+}
+
+/// A failure: the core's typed error (stable name and number, shared by every host) and the one
+/// message the chain writes for it (source, step, URL or file, status, STS Code and Message,
+/// field). Never contains a secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    error: CoreError,
+    message: String,
+    source: Option<Source>,
+}
+
+impl Error {
+    fn from_failure(f: &Failure<'_>) -> Self {
+        Error {
+            error: f.error,
+            message: f.to_string(),
+            source: f.source,
+        }
+    }
+
+    fn with(error: CoreError, detail: impl std::fmt::Display) -> Self {
+        Error {
+            error,
+            message: format!("{} [{detail}]", error.message()),
+            source: None,
+        }
+    }
+
+    /// The core's error.
+    pub fn error(&self) -> CoreError {
+        self.error
+    }
+    /// Stable upper-case name (`"ENDPOINT_TIMEOUT"`).
+    pub fn code(&self) -> &'static str {
+        self.error.name()
+    }
+    /// Stable number.
+    pub fn number(&self) -> u32 {
+        self.error.code()
+    }
+    /// The full message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+    /// The source that failed, when one was chosen.
+    pub fn credential_source(&self) -> Option<Source> {
+        self.source
+    }
+}
+
+impl From<CoreError> for Error {
+    fn from(error: CoreError) -> Self {
+        Error {
+            error,
+            message: error.to_string(),
+            source: None,
+        }
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.error.name(), self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+// ---------------------------------------------------------------------------------------------
+// The custom provider hook
+// ---------------------------------------------------------------------------------------------
+
+/// An application-supplied provider (the spec's `AWS_CREDENTIAL_PROVIDER`): runs before every
+/// other source; its answer is validated by the core and never cached. Its error text is kept in
+/// the resulting [`Error`]'s message (it must not contain secrets).
+pub type Provider = Arc<dyn Fn() -> Result<Credentials, String> + Send + Sync>;
+
+fn provider_slot() -> &'static RwLock<Option<Provider>> {
+    static SLOT: RwLock<Option<Provider>> = RwLock::new(None);
+    &SLOT
+}
+
+/// Installs (or, with `None`, removes) the process-wide custom provider.
+pub fn set_provider(provider: Option<Provider>) {
+    *provider_slot().write().unwrap_or_else(|p| p.into_inner()) = provider;
+}
+
+fn installed_provider() -> Option<Provider> {
+    provider_slot()
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The resolver
+// ---------------------------------------------------------------------------------------------
+
+/// Credentials with where they came from.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    /// The credentials (shared with the cache for endpoint sources).
+    pub credentials: Arc<Credentials>,
+    /// Whether they came out of the cache (this call made no request).
+    pub from_cache: bool,
+}
+
+/// Runs the chain with explicit settings. [`credentials`] is `Resolver::new().resolve()`.
+#[derive(Clone, Default)]
+pub struct Resolver<'c> {
+    env: Option<HashMap<String, String>>,
+    provider: Option<Option<Provider>>,
+    cache: Option<&'c CredentialCache>,
+}
+
+impl std::fmt::Debug for Resolver<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Resolver").finish_non_exhaustive()
+    }
+}
+
+/// Owned values of [`VARS`], from the process or a map.
+struct Snapshot(Vec<Option<Zeroizing<String>>>);
+
+impl Snapshot {
+    fn take(map: Option<&HashMap<String, String>>) -> Self {
+        Snapshot(
+            VARS.iter()
+                .map(|n| {
+                    match map {
+                        Some(m) => m.get(*n).cloned(),
+                        None => std::env::var(n).ok(),
+                    }
+                    .map(Zeroizing::new)
+                })
+                .collect(),
+        )
+    }
+
+    fn env(&self) -> Env<'_> {
+        let mut it = self.0.iter();
+        Env::from_fn(|_| it.next().and_then(|v| v.as_ref().map(|s| s.as_str())))
+    }
+}
+
+fn random16() -> Result<[u8; 16], Error> {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b)
+        .map_err(|e| Error::with(CoreError::InvalidParameter, format!("no randomness: {e}")))?;
+    Ok(b)
+}
+
+fn now() -> UnixTime {
+    UnixTime(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+    )
+}
+
+/// Reads at most `MAX_FILE_LEN + 1` bytes (enough for the chain to refuse a longer file).
+fn read_file(path: &str) -> Result<Zeroizing<Vec<u8>>, IoError> {
+    let f = std::fs::File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => IoError::NotFound,
+        _ => IoError::Unreadable,
+    })?;
+    let mut buf = Zeroizing::new(Vec::new());
+    f.take(MAX_FILE_LEN as u64 + 1)
+        .read_to_end(&mut buf)
+        .map_err(|_| IoError::Unreadable)?;
+    Ok(buf)
+}
+
+enum Ran {
+    Done(Credentials),
+    UseCache,
+}
+
+/// Drives a chain to its end: the only I/O loop of the project.
+fn drive(chain: &mut Chain<'_>, provider: Option<&Provider>) -> Result<Ran, Error> {
+    let mut provider_error: Option<String> = None;
+    loop {
+        match chain.poll() {
+            Action::ReadFile { path, .. } => match read_file(path) {
+                Ok(content) => chain.on_file(&content),
+                Err(e) => chain.on_io_error(e),
+            },
+            Action::Http(h) => match http::send(&h) {
+                Ok(r) => {
+                    let headers: Vec<(&str, &str)> = r
+                        .headers
+                        .iter()
+                        .map(|(n, v)| (n.as_str(), v.as_str()))
+                        .collect();
+                    chain.on_response(r.status, &headers, &r.body)
+                }
+                Err(e) => chain.on_io_error(e),
+            },
+            Action::Wait { millis } => {
+                std::thread::sleep(Duration::from_millis(u64::from(millis)));
+                chain.on_wake();
+            }
+            Action::CallProvider => match provider.map(|p| p()) {
+                Some(Ok(c)) => chain.on_provided(
+                    c.access_key_id(),
+                    c.secret_access_key(),
+                    c.session_token(),
+                    c.expiration(),
+                ),
+                Some(Err(msg)) => {
+                    provider_error = Some(msg);
+                    chain.on_provider_failed()
+                }
+                None => chain.on_provider_failed(),
+            },
+            Action::UseCache => return Ok(Ran::UseCache),
+            Action::Done(o) => return Ok(Ran::Done(Credentials::from_outcome(&o))),
+            Action::Failed(f) => {
+                let mut e = Error::from_failure(&f);
+                if let Some(p) = provider_error.take() {
+                    e.message = format!("{}: {p}", e.message);
+                }
+                return Err(e);
+            }
+        }
+    }
+}
+
+impl<'c> Resolver<'c> {
+    /// The default: the process environment, the process-wide cache, the installed provider.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads the chain's variables from `vars` instead of the process environment.
+    pub fn env(mut self, vars: HashMap<String, String>) -> Self {
+        self.env = Some(vars);
+        self
+    }
+
+    /// Uses `provider` (or none) instead of the one installed with [`set_provider`].
+    pub fn provider(mut self, provider: Option<Provider>) -> Self {
+        self.provider = Some(provider);
+        self
+    }
+
+    /// Uses `cache` instead of the process-wide one.
+    pub fn cache(mut self, cache: &'c CredentialCache) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
+    fn the_cache(&self) -> &'c CredentialCache {
+        match self.cache {
+            Some(c) => c,
+            None => cache::global(),
+        }
+    }
+
+    /// Resolves credentials as a driver does.
+    pub fn resolve(&self) -> Result<Resolved, Error> {
+        let provider = match &self.provider {
+            Some(p) => p.clone(),
+            None => installed_provider(),
+        };
+        let cache = self.the_cache();
+        let snapshot = Snapshot::take(self.env.as_ref());
+        let fresh = cache.get_fresh(now());
+        let mut chain = Box::new(Chain::new(
+            snapshot.env(),
+            Plan::Default {
+                custom_provider: provider.is_some(),
+                fresh_cache: fresh.is_some(),
+            },
+            now(),
+            random16()?,
+        ));
+        // Custom provider, cache and environment resolve without I/O and bypass the cache;
+        // endpoint sources go through the cache's single flight.
+        let needs_io = matches!(
+            chain.poll(),
+            Action::ReadFile { .. } | Action::Http(_) | Action::Wait { .. }
+        );
+        if !needs_io {
+            return match drive(&mut chain, provider.as_ref())? {
+                Ran::Done(c) => Ok(Resolved {
+                    credentials: Arc::new(c),
+                    from_cache: false,
+                }),
+                Ran::UseCache => match fresh {
+                    Some(c) => Ok(Resolved {
+                        credentials: c,
+                        from_cache: true,
+                    }),
+                    None => Err(Error::from(CoreError::UnexpectedChainEvent)),
+                },
+            };
+        }
+        let (result, origin) =
+            cache.get_or_fetch(now, || match drive(&mut chain, provider.as_ref()) {
+                Ok(Ran::Done(c)) => Ok(Arc::new(c)),
+                Ok(Ran::UseCache) => Err(Error::from(CoreError::UnexpectedChainEvent)),
+                Err(e) => Err(e),
+            });
+        result.map(|c| Resolved {
+            credentials: c,
+            from_cache: origin == Origin::Cached,
+        })
+    }
+}
+
+/// The driver's chain with the process environment, the process-wide cache and the installed
+/// provider.
+pub fn credentials() -> Result<Arc<Credentials>, Error> {
+    Resolver::new().resolve().map(|r| r.credentials)
+}
+
+/// Empties the process-wide cache. Call after any MONGODB-AWS authentication failure.
+pub fn clear_cache() {
+    cache::global().clear();
+}
+
+/// The process-wide cache.
+pub fn global_cache() -> &'static CredentialCache {
+    cache::global()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Explicit STS calls
+// ---------------------------------------------------------------------------------------------
+
+/// Options of an explicit STS AssumeRole.
+#[derive(Clone, Debug, Default)]
+pub struct AssumeRole {
+    /// Role to assume.
+    pub role_arn: String,
+    /// Session name (generated when `None`).
+    pub session_name: Option<String>,
+    /// `ExternalId`.
+    pub external_id: Option<String>,
+    /// `DurationSeconds`.
+    pub duration_seconds: Option<u32>,
+    /// MFA device serial number and its current code.
+    pub mfa: Option<(String, String)>,
+}
+
+/// Options of an explicit STS AssumeRoleWithSAML.
+#[derive(Clone, Debug, Default)]
+pub struct AssumeRoleWithSaml {
+    /// Role to assume.
+    pub role_arn: String,
+    /// SAML provider ARN.
+    pub principal_arn: String,
+    /// Path of a file holding the base64 SAML response (whitespace ignored).
+    pub assertion_file: String,
+    /// `DurationSeconds`.
+    pub duration_seconds: Option<u32>,
+}
+
+fn run_plan(snapshot: &Snapshot, plan: Plan<'_>) -> Result<Credentials, Error> {
+    let mut chain = Box::new(Chain::new(snapshot.env(), plan, now(), random16()?));
+    match drive(&mut chain, None)? {
+        Ran::Done(c) => Ok(c),
+        Ran::UseCache => Err(Error::from(CoreError::UnexpectedChainEvent)),
+    }
+}
+
+/// STS AssumeRole signed with `base` (STS endpoint from the environment: `AWS_REGION`,
+/// `AWS_STS_REGIONAL_ENDPOINTS`, `MONGODB_AWS_STS_ENDPOINT`).
+pub fn assume_role(base: &Credentials, o: &AssumeRole) -> Result<Credentials, Error> {
+    let snapshot = Snapshot::take(None);
+    run_plan(
+        &snapshot,
+        Plan::AssumeRole {
+            base: base.as_core()?,
+            role_arn: &o.role_arn,
+            session_name: o.session_name.as_deref(),
+            external_id: o.external_id.as_deref(),
+            duration_seconds: o.duration_seconds,
+            mfa: o.mfa.as_ref().map(|(s, c)| assume_role::Mfa {
+                serial_number: s,
+                token_code: c,
+            }),
+        },
+    )
+}
+
+/// STS AssumeRoleWithSAML.
+pub fn assume_role_with_saml(o: &AssumeRoleWithSaml) -> Result<Credentials, Error> {
+    let mut content = std::fs::read(&o.assertion_file)
+        .map(Zeroizing::new)
+        .map_err(|e| {
+            Error::with(
+                CoreError::FileUnreadable,
+                format!("file {}: {}", o.assertion_file, e.kind()),
+            )
+        })?;
+    let assertion = saml::assertion_from_file(&mut content)
+        .map_err(|e| Error::with(e, format!("file {}", o.assertion_file)))?;
+    let snapshot = Snapshot::take(None);
+    run_plan(
+        &snapshot,
+        Plan::Saml {
+            role_arn: &o.role_arn,
+            principal_arn: &o.principal_arn,
+            assertion,
+            duration_seconds: o.duration_seconds,
+        },
+    )
+}
+
+/// What STS GetCallerIdentity says about a set of credentials.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallerIdentity {
+    /// The caller's ARN.
+    pub arn: String,
+    /// `UserId`.
+    pub user_id: Option<String>,
+    /// `Account`.
+    pub account: Option<String>,
+    /// The MongoDB `$external` user the server maps this ARN to.
+    pub mongodb_user: String,
+}
+
+/// Calls STS GetCallerIdentity with `creds` (endpoint from the environment, as for AssumeRole).
+pub fn caller_identity(creds: &Credentials) -> Result<CallerIdentity, Error> {
+    use mongodb_aws_core::caller_identity::{parse_reply, user_name, StsReply};
+    use mongodb_aws_core::providers::chain::{ENDPOINT_TIMEOUT_MS, STS_CONNECT_TIMEOUT_MS};
+    let snapshot = Snapshot::take(None);
+    let env = snapshot.env();
+    let sts = StsEndpoint {
+        override_url: env.get(Var::StsEndpointOverride),
+        regional_endpoints: env.get(Var::StsRegionalEndpoints),
+        region: env.get(Var::Region),
+    };
+    let c = creds.as_core()?;
+    let plan = get_caller_identity::request(&c, &sts, now())?;
+    let mut url = String::new();
+    let _ = plan.write_url(&mut url);
+    let action = mongodb_aws_core::providers::chain::HttpAction {
+        request: plan,
+        connect_timeout_ms: STS_CONNECT_TIMEOUT_MS,
+        timeout_ms: ENDPOINT_TIMEOUT_MS,
+        attempt: 1,
+        step: "STS GetCallerIdentity",
+    };
+    let r = http::send(&action).map_err(|e| {
+        Error::with(
+            match e {
+                IoError::ConnectTimeout | IoError::Timeout => CoreError::EndpointTimeout,
+                IoError::Refused => CoreError::EndpointUnreachable,
+                _ => CoreError::EndpointBadResponse,
+            },
+            format!("POST {url}: {e:?}"),
+        )
+    })?;
+    let mut scratch = Zeroizing::new(vec![0u8; r.body.len()]);
+    match parse_reply(r.status, &r.body, &mut scratch)
+        .map_err(|e| Error::with(e, format!("POST {url}")))?
+    {
+        StsReply::Identity(id) => Ok(CallerIdentity {
+            arn: id.arn.to_string(),
+            user_id: id.user_id.map(str::to_string),
+            account: id.account.map(str::to_string),
+            mongodb_user: user_name(id.arn)?.to_string(),
+        }),
+        StsReply::Rejected(e) => Err(Error::with(
+            CoreError::StsErrorResponse,
+            format!(
+                "POST {url}; HTTP {}; STS {}: {}",
+                r.status, e.code, e.message
+            ),
+        )),
+    }
+}
