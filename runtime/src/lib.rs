@@ -544,45 +544,17 @@ fn run_plan(snapshot: &Snapshot, plan: Plan<'_>) -> Result<Credentials, Error> {
 /// STS AssumeRole signed with `base` (STS endpoint from the environment: `AWS_REGION`,
 /// `AWS_STS_REGIONAL_ENDPOINTS`, `MONGODB_AWS_STS_ENDPOINT`).
 pub fn assume_role(base: &Credentials, o: &AssumeRole) -> Result<Credentials, Error> {
-    let snapshot = Snapshot::take(None);
-    run_plan(
-        &snapshot,
-        Plan::AssumeRole {
-            base: base.as_core()?,
-            role_arn: &o.role_arn,
-            session_name: o.session_name.as_deref(),
-            external_id: o.external_id.as_deref(),
-            duration_seconds: o.duration_seconds,
-            mfa: o.mfa.as_ref().map(|(s, c)| assume_role::Mfa {
-                serial_number: s,
-                token_code: c,
-            }),
-        },
-    )
+    Resolver::new().assume_role(base, o)
 }
 
 /// STS AssumeRoleWithSAML.
 pub fn assume_role_with_saml(o: &AssumeRoleWithSaml) -> Result<Credentials, Error> {
-    let mut content = std::fs::read(&o.assertion_file)
-        .map(Zeroizing::new)
-        .map_err(|e| {
-            Error::with(
-                CoreError::FileUnreadable,
-                format!("file {}: {}", o.assertion_file, e.kind()),
-            )
-        })?;
-    let assertion = saml::assertion_from_file(&mut content)
-        .map_err(|e| Error::with(e, format!("file {}", o.assertion_file)))?;
-    let snapshot = Snapshot::take(None);
-    run_plan(
-        &snapshot,
-        Plan::Saml {
-            role_arn: &o.role_arn,
-            principal_arn: &o.principal_arn,
-            assertion,
-            duration_seconds: o.duration_seconds,
-        },
-    )
+    Resolver::new().assume_role_with_saml(o)
+}
+
+/// Calls STS GetCallerIdentity with `creds` (endpoint from the environment, as for AssumeRole).
+pub fn caller_identity(creds: &Credentials) -> Result<CallerIdentity, Error> {
+    Resolver::new().caller_identity(creds)
 }
 
 /// What STS GetCallerIdentity says about a set of credentials.
@@ -598,54 +570,99 @@ pub struct CallerIdentity {
     pub mongodb_user: String,
 }
 
-/// Calls STS GetCallerIdentity with `creds` (endpoint from the environment, as for AssumeRole).
-pub fn caller_identity(creds: &Credentials) -> Result<CallerIdentity, Error> {
-    use mongodb_aws_core::caller_identity::{parse_reply, user_name, StsReply};
-    use mongodb_aws_core::providers::chain::{ENDPOINT_TIMEOUT_MS, STS_CONNECT_TIMEOUT_MS};
-    let snapshot = Snapshot::take(None);
-    let env = snapshot.env();
-    let sts = StsEndpoint {
-        override_url: env.get(Var::StsEndpointOverride),
-        regional_endpoints: env.get(Var::StsRegionalEndpoints),
-        region: env.get(Var::Region),
-    };
-    let c = creds.as_core()?;
-    let plan = get_caller_identity::request(&c, &sts, now())?;
-    let mut url = String::new();
-    let _ = plan.write_url(&mut url);
-    let action = mongodb_aws_core::providers::chain::HttpAction {
-        request: plan,
-        connect_timeout_ms: STS_CONNECT_TIMEOUT_MS,
-        timeout_ms: ENDPOINT_TIMEOUT_MS,
-        attempt: 1,
-        step: "STS GetCallerIdentity",
-    };
-    let r = http::send(&action).map_err(|e| {
-        Error::with(
-            match e {
-                IoError::ConnectTimeout | IoError::Timeout => CoreError::EndpointTimeout,
-                IoError::Refused => CoreError::EndpointUnreachable,
-                _ => CoreError::EndpointBadResponse,
+impl Resolver<'_> {
+    /// STS AssumeRole signed with `base`, with this resolver's environment.
+    pub fn assume_role(&self, base: &Credentials, o: &AssumeRole) -> Result<Credentials, Error> {
+        let snapshot = Snapshot::take(self.env.as_ref());
+        run_plan(
+            &snapshot,
+            Plan::AssumeRole {
+                base: base.as_core()?,
+                role_arn: &o.role_arn,
+                session_name: o.session_name.as_deref(),
+                external_id: o.external_id.as_deref(),
+                duration_seconds: o.duration_seconds,
+                mfa: o.mfa.as_ref().map(|(s, c)| assume_role::Mfa {
+                    serial_number: s,
+                    token_code: c,
+                }),
             },
-            format!("POST {url}: {e:?}"),
         )
-    })?;
-    let mut scratch = Zeroizing::new(vec![0u8; r.body.len()]);
-    match parse_reply(r.status, &r.body, &mut scratch)
-        .map_err(|e| Error::with(e, format!("POST {url}")))?
-    {
-        StsReply::Identity(id) => Ok(CallerIdentity {
-            arn: id.arn.to_string(),
-            user_id: id.user_id.map(str::to_string),
-            account: id.account.map(str::to_string),
-            mongodb_user: user_name(id.arn)?.to_string(),
-        }),
-        StsReply::Rejected(e) => Err(Error::with(
-            CoreError::StsErrorResponse,
-            format!(
-                "POST {url}; HTTP {}; STS {}: {}",
-                r.status, e.code, e.message
-            ),
-        )),
+    }
+
+    /// STS AssumeRoleWithSAML, with this resolver's environment.
+    pub fn assume_role_with_saml(&self, o: &AssumeRoleWithSaml) -> Result<Credentials, Error> {
+        let mut content = std::fs::read(&o.assertion_file)
+            .map(Zeroizing::new)
+            .map_err(|e| {
+                Error::with(
+                    CoreError::FileUnreadable,
+                    format!("file {}: {}", o.assertion_file, e.kind()),
+                )
+            })?;
+        let assertion = saml::assertion_from_file(&mut content)
+            .map_err(|e| Error::with(e, format!("file {}", o.assertion_file)))?;
+        let snapshot = Snapshot::take(self.env.as_ref());
+        run_plan(
+            &snapshot,
+            Plan::Saml {
+                role_arn: &o.role_arn,
+                principal_arn: &o.principal_arn,
+                assertion,
+                duration_seconds: o.duration_seconds,
+            },
+        )
+    }
+
+    /// STS GetCallerIdentity with `creds`, with this resolver's environment.
+    pub fn caller_identity(&self, creds: &Credentials) -> Result<CallerIdentity, Error> {
+        use mongodb_aws_core::caller_identity::{parse_reply, user_name, StsReply};
+        use mongodb_aws_core::providers::chain::{ENDPOINT_TIMEOUT_MS, STS_CONNECT_TIMEOUT_MS};
+        let snapshot = Snapshot::take(self.env.as_ref());
+        let env = snapshot.env();
+        let sts = StsEndpoint {
+            override_url: env.get(Var::StsEndpointOverride),
+            regional_endpoints: env.get(Var::StsRegionalEndpoints),
+            region: env.get(Var::Region),
+        };
+        let c = creds.as_core()?;
+        let plan = get_caller_identity::request(&c, &sts, now())?;
+        let mut url = String::new();
+        let _ = plan.write_url(&mut url);
+        let action = mongodb_aws_core::providers::chain::HttpAction {
+            request: plan,
+            connect_timeout_ms: STS_CONNECT_TIMEOUT_MS,
+            timeout_ms: ENDPOINT_TIMEOUT_MS,
+            attempt: 1,
+            step: "STS GetCallerIdentity",
+        };
+        let r = http::send(&action).map_err(|e| {
+            Error::with(
+                match e {
+                    IoError::ConnectTimeout | IoError::Timeout => CoreError::EndpointTimeout,
+                    IoError::Refused => CoreError::EndpointUnreachable,
+                    _ => CoreError::EndpointBadResponse,
+                },
+                format!("POST {url}: {e:?}"),
+            )
+        })?;
+        let mut scratch = Zeroizing::new(vec![0u8; r.body.len()]);
+        match parse_reply(r.status, &r.body, &mut scratch)
+            .map_err(|e| Error::with(e, format!("POST {url}")))?
+        {
+            StsReply::Identity(id) => Ok(CallerIdentity {
+                arn: id.arn.to_string(),
+                user_id: id.user_id.map(str::to_string),
+                account: id.account.map(str::to_string),
+                mongodb_user: user_name(id.arn)?.to_string(),
+            }),
+            StsReply::Rejected(e) => Err(Error::with(
+                CoreError::StsErrorResponse,
+                format!(
+                    "POST {url}; HTTP {}; STS {}: {}",
+                    r.status, e.code, e.message
+                ),
+            )),
+        }
     }
 }
