@@ -139,7 +139,7 @@ fn sts_against_moto() {
     bad[1].1 = "wrongSecretwrongSecretwrongSecretwrong00".into();
     let (code, v, err) = cli(&refs(&bad), &["--assume-role", &role]);
     assert_eq!(code, 1);
-    assert_eq!(v["error"], "ENDPOINT_HTTP_STATUS", "{v}");
+    assert_eq!(v["error"], "STS_ERROR_RESPONSE", "{v}");
     assert!(
         err.contains("HTTP 403") && err.contains("SignatureDoesNotMatch"),
         "{err}"
@@ -151,31 +151,28 @@ fn sts_against_moto() {
     assert_eq!(first["source"], "assume-role");
     // The CLI never prints secrets, so get temporary keys straight from moto with a signed call of
     // our own: reuse the core through the library.
-    use mongodb_aws_cli::credentials::{fetch_assume_role, AssumeRoleOptions, OwnedCredentials};
     let envmap = support::env_map(&refs(&env));
-    let base = mongodb_aws_cli::credentials::resolve(
-        &envmap,
-        &mongodb_aws_cli::credentials::cache::CredentialCache::new(),
-    )
-    .unwrap();
-    let opts = AssumeRoleOptions {
+    let resolver = mongodb_aws::Resolver::new().env(envmap);
+    let cache = mongodb_aws::CredentialCache::new();
+    let base = resolver.clone().cache(&cache).resolve().unwrap();
+    let opts = mongodb_aws::AssumeRole {
         role_arn: role.clone(),
         ..Default::default()
     };
-    let temp: OwnedCredentials = fetch_assume_role(&envmap, &base.credentials, &opts).unwrap();
-    assert!(temp.session_token_len().is_some());
-    let chained = fetch_assume_role(
-        &envmap,
-        &temp,
-        &AssumeRoleOptions {
-            role_arn: role.clone(),
-            session_name: Some("chained".into()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let temp = resolver.assume_role(&base.credentials, &opts).unwrap();
+    assert!(temp.session_token().is_some());
+    let chained = resolver
+        .assume_role(
+            &temp,
+            &mongodb_aws::AssumeRole {
+                role_arn: role.clone(),
+                session_name: Some("chained".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
     assert_eq!(
-        chained.arn.as_deref(),
+        chained.arn(),
         Some(format!("arn:aws:sts::{acct}:assumed-role/mongodb-aws-role/chained").as_str())
     );
 
@@ -197,10 +194,7 @@ fn sts_against_moto() {
     let (code, v, err) = cli(&refs(&wi), &[]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(v["source"], "web-identity");
-    assert_eq!(
-        v["selected_by"],
-        "AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN"
-    );
+    assert_eq!(v["selected_by"], "the credential chain");
     // '+' and '@' survive because the query is percent-encoded (C and Go send them raw).
     assert_eq!(
         v["arn"],

@@ -1,9 +1,10 @@
 //! `mongodb-aws credentials`: resolve the chain like a driver would and print which identity it
 //! yields — source, access key id, expiry and ARN-related fields, with the secret and token redacted.
 
-use super::{
-    cache, fetch_assume_role, fetch_caller_identity, fetch_saml, now, resolve, AssumeRoleOptions,
-    CallerInfo, Env, OwnedCredentials, ProcessEnv, ResolveError, Resolved, SamlOptions,
+use mongodb_aws::{
+    AssumeRole as AssumeRoleOptions, AssumeRoleWithSaml as SamlOptions,
+    CallerIdentity as CallerInfo, Credentials as OwnedCredentials, Error as ResolveError, Resolved,
+    Resolver,
 };
 use mongodb_aws_core::cache::{is_fresh, refresh_at};
 use mongodb_aws_core::time::AmzDate;
@@ -30,8 +31,9 @@ access key id, expiry and role ARN. The secret access key and session token are 
   --saml-assertion-file   call STS AssumeRoleWithSAML with the base64 assertion in FILE
 
 Endpoint overrides for tests: MONGODB_AWS_ECS_ENDPOINT, MONGODB_AWS_EC2_METADATA_ENDPOINT
-(or AWS_EC2_METADATA_SERVICE_ENDPOINT), MONGODB_AWS_STS_ENDPOINT; AWS_METADATA_SERVICE_TIMEOUT
-sets the metadata answer timeout in seconds.
+(or AWS_EC2_METADATA_SERVICE_ENDPOINT), MONGODB_AWS_STS_ENDPOINT. AWS_METADATA_SERVICE_TIMEOUT and
+AWS_METADATA_SERVICE_NUM_ATTEMPTS set the EC2 metadata deadline (seconds) and attempts; the other
+deadlines and retries are the chain's (README, section Credential sources).
 Exit status: 0 resolved, 1 failed (the error's stable name and number are printed), 2 usage.";
 
 #[derive(Debug, Default)]
@@ -139,29 +141,45 @@ fn json_str(s: &str) -> String {
     o
 }
 
-fn opt(s: &Option<String>) -> String {
-    s.as_deref().map_or("null".into(), json_str)
+fn opt(s: Option<&str>) -> String {
+    s.map_or("null".into(), json_str)
+}
+
+fn now() -> UnixTime {
+    UnixTime(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+    )
+}
+
+/// A resolution with how it was obtained.
+struct Answer {
+    resolved: Resolved,
+    selected_by: &'static str,
 }
 
 fn render(
-    r: &Resolved,
+    a: &Answer,
     via: Option<&OwnedCredentials>,
     who: Option<&CallerInfo>,
     json: bool,
 ) -> String {
+    let r = &a.resolved;
     let c: &OwnedCredentials = &r.credentials;
     let t = now();
-    let exp = c.expiration;
+    let exp = c.expiration();
     if json {
         let mut f = vec![
-            format!("\"source\":{}", json_str(c.source.name())),
-            format!("\"selected_by\":{}", json_str(r.reason)),
+            format!("\"source\":{}", json_str(c.source().name())),
+            format!("\"selected_by\":{}", json_str(a.selected_by)),
             format!("\"from_cache\":{}", r.from_cache),
-            format!("\"access_key_id\":{}", json_str(&c.access_key_id)),
+            format!("\"access_key_id\":{}", json_str(c.access_key_id())),
             "\"secret_access_key\":\"<redacted>\"".into(),
             format!(
                 "\"session_token\":{}",
-                c.session_token_len()
+                c.session_token()
                     .map_or("null".into(), |_| "\"<redacted>\"".to_string())
             ),
             format!(
@@ -173,24 +191,24 @@ fn render(
                 exp.map_or("null".into(), |e| e.0.to_string())
             ),
             format!("\"fresh\":{}", is_fresh(exp, t)),
-            format!("\"arn\":{}", opt(&c.arn)),
-            format!("\"assumed_role_id\":{}", opt(&c.assumed_role_id)),
-            format!("\"account_id\":{}", opt(&c.account_id)),
-            format!("\"instance_role\":{}", opt(&c.instance_role)),
+            format!("\"arn\":{}", opt(c.arn())),
+            format!("\"assumed_role_id\":{}", opt(c.assumed_role_id())),
+            format!("\"account_id\":{}", opt(c.account_id())),
+            format!("\"instance_role\":{}", opt(c.instance_role())),
         ];
         if let Some(b) = via {
             f.push(format!(
                 "\"base\":{{\"source\":{},\"access_key_id\":{}}}",
-                json_str(b.source.name()),
-                json_str(&b.access_key_id)
+                json_str(b.source().name()),
+                json_str(b.access_key_id())
             ));
         }
         if let Some(w) = who {
             f.push(format!(
                 "\"caller_identity\":{{\"arn\":{},\"user_id\":{},\"account\":{},\"mongodb_user\":{}}}",
                 json_str(&w.arn),
-                opt(&w.user_id),
-                opt(&w.account),
+                opt(w.user_id.as_deref()),
+                opt(w.account.as_deref()),
                 json_str(&w.mongodb_user)
             ));
         }
@@ -198,18 +216,19 @@ fn render(
     }
     let mut out = String::new();
     let mut line = |k: &str, v: &str| out.push_str(&format!("{k:<18} {v}\n"));
-    line("source:", c.source.name());
-    line("selected by:", r.reason);
+    line("source:", c.source().name());
+    line("selected by:", a.selected_by);
     line("from cache:", if r.from_cache { "yes" } else { "no" });
-    line("access key id:", &c.access_key_id);
+    line("access key id:", c.access_key_id());
     line(
         "secret access key:",
-        &format!("<redacted, {} characters>", c.secret_len()),
+        &format!("<redacted, {} characters>", c.secret_access_key().len()),
     );
     line(
         "session token:",
-        &c.session_token_len()
-            .map_or("none".into(), |n| format!("<redacted, {n} characters>")),
+        &c.session_token().map_or("none".into(), |t| {
+            format!("<redacted, {} characters>", t.len())
+        }),
     );
     match exp {
         Some(e) => {
@@ -227,22 +246,22 @@ fn render(
         }
         None => line("expiration:", "none (long-term or environment credentials)"),
     }
-    if let Some(a) = &c.arn {
+    if let Some(a) = c.arn() {
         line("arn:", a);
     }
-    if let Some(a) = &c.assumed_role_id {
+    if let Some(a) = c.assumed_role_id() {
         line("assumed role id:", a);
     }
-    if let Some(a) = &c.account_id {
+    if let Some(a) = c.account_id() {
         line("account id:", a);
     }
-    if let Some(a) = &c.instance_role {
+    if let Some(a) = c.instance_role() {
         line("instance role:", a);
     }
     if let Some(b) = via {
         line(
             "base credentials:",
-            &format!("{} ({})", b.access_key_id, b.source.name()),
+            &format!("{} ({})", b.access_key_id(), b.source().name()),
         );
     }
     if let Some(w) = who {
@@ -261,10 +280,10 @@ fn render(
     out
 }
 
-/// Runs the command with `args` (after `credentials`) against `env`; returns the exit status.
+/// Runs the command with `args` (after `credentials`) with the process environment; returns the
+/// exit status.
 pub fn run_with(
     args: &[String],
-    env: &dyn Env,
     out: &mut dyn std::io::Write,
     err: &mut dyn std::io::Write,
 ) -> i32 {
@@ -279,11 +298,12 @@ pub fn run_with(
             return 2;
         }
     };
-    type Answer = (Resolved, Option<Arc<OwnedCredentials>>, Option<CallerInfo>);
-    let result: Result<Answer, ResolveError> = (|| {
-        let (r, via) = resolve_for(&a, env)?;
+    type Out = (Answer, Option<Arc<OwnedCredentials>>, Option<CallerInfo>);
+    let resolver = Resolver::new();
+    let result: Result<Out, ResolveError> = (|| {
+        let (r, via) = resolve_for(&a, &resolver)?;
         let who = if a.caller_identity {
-            Some(fetch_caller_identity(env, &r.credentials)?)
+            Some(resolver.caller_identity(&r.resolved.credentials)?)
         } else {
             None
         };
@@ -303,14 +323,20 @@ pub fn run_with(
             if a.json {
                 let _ = writeln!(
                     out,
-                    "{{\"error\":{},\"code\":{},\"message\":{},\"detail\":{}}}",
-                    json_str(e.error.name()),
-                    e.error.code(),
-                    json_str(e.error.message()),
-                    opt(&e.detail)
+                    "{{\"error\":{},\"code\":{},\"message\":{},\"source\":{}}}",
+                    json_str(e.code()),
+                    e.number(),
+                    json_str(e.message()),
+                    opt(e.credential_source().map(|s| s.name()))
                 );
             }
-            let _ = writeln!(err, "mongodb-aws credentials: {e}");
+            let _ = writeln!(
+                err,
+                "mongodb-aws credentials: {} ({}): {}",
+                e.code(),
+                e.number(),
+                e.message()
+            );
             1
         }
     }
@@ -318,33 +344,32 @@ pub fn run_with(
 
 fn resolve_for(
     a: &Args,
-    env: &dyn Env,
-) -> Result<(Resolved, Option<Arc<OwnedCredentials>>), ResolveError> {
+    resolver: &Resolver<'_>,
+) -> Result<(Answer, Option<Arc<OwnedCredentials>>), ResolveError> {
+    let direct = |c: OwnedCredentials, selected_by| Answer {
+        resolved: Resolved {
+            credentials: Arc::new(c),
+            from_cache: false,
+        },
+        selected_by,
+    };
     if let Some(s) = &a.saml {
-        let c = fetch_saml(env, s)?;
-        return Ok((
-            Resolved {
-                credentials: Arc::new(c),
-                from_cache: false,
-                reason: "--saml-assertion-file",
-            },
-            None,
-        ));
+        let c = resolver.assume_role_with_saml(s)?;
+        return Ok((direct(c, "--saml-assertion-file"), None));
     }
-    let base = resolve(env, cache::global())?;
+    let base = resolver.resolve()?;
     match &a.assume {
         Some(o) => {
-            let c = fetch_assume_role(env, &base.credentials, o)?;
-            Ok((
-                Resolved {
-                    credentials: Arc::new(c),
-                    from_cache: false,
-                    reason: "--assume-role",
-                },
-                Some(base.credentials),
-            ))
+            let c = resolver.assume_role(&base.credentials, o)?;
+            Ok((direct(c, "--assume-role"), Some(base.credentials)))
         }
-        None => Ok((base, None)),
+        None => Ok((
+            Answer {
+                resolved: base,
+                selected_by: "the credential chain",
+            },
+            None,
+        )),
     }
 }
 
@@ -352,7 +377,6 @@ fn resolve_for(
 pub fn run(args: &[String]) -> i32 {
     run_with(
         args,
-        &ProcessEnv,
         &mut std::io::stdout().lock(),
         &mut std::io::stderr().lock(),
     )
