@@ -21,10 +21,9 @@ fn io_kind(e: &io::Error) -> IoError {
         io::ErrorKind::ConnectionReset
         | io::ErrorKind::ConnectionAborted
         | io::ErrorKind::BrokenPipe => IoError::Closed,
-        io::ErrorKind::UnexpectedEof => {
-            // ureq reports a body shorter than its Content-Length (or cut chunking) this way.
-            IoError::BadResponse
-        }
+        // ureq reports a body shorter than its Content-Length (or cut chunking) this way: the
+        // connection closed before the answer was complete.
+        io::ErrorKind::UnexpectedEof => IoError::Closed,
         io::ErrorKind::ConnectionRefused => IoError::Refused,
         _ => IoError::BadResponse,
     }

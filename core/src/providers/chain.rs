@@ -978,7 +978,19 @@ impl<'a> Chain<'a> {
                             inputs.session_token,
                         ) {
                             Ok(f) => self.finish_with(&f),
-                            Err(err) => self.fail_simple(err, Some(Source::Environment), None),
+                            Err(err) => {
+                                let var = match err {
+                                    Error::MissingSecretAccessKey
+                                    | Error::InvalidSecretAccessKey => {
+                                        env_src::AWS_SECRET_ACCESS_KEY
+                                    }
+                                    Error::SessionTokenWithoutKeys | Error::InvalidSessionToken => {
+                                        env_src::AWS_SESSION_TOKEN
+                                    }
+                                    _ => env_src::AWS_ACCESS_KEY_ID,
+                                };
+                                self.fail_simple(err, Some(Source::Environment), Some(var))
+                            }
                         }
                     }
                     Step::WebIdentity => {
