@@ -2,55 +2,16 @@
 //! parser. The core never reads the environment, files, the clock or the network, and never draws
 //! randomness; hosts (C, Python, Node, the CLI) do that and pass the values in.
 //!
-//! # Host contract
+//! # The chain
 //!
-//! The chain (PROTOCOL.md A7, A8), decided by [`crate::cache::select_source`]:
-//!
-//! 1. **Custom provider** — if the application configured one (`AWS_CREDENTIAL_PROVIDER`), call it
-//!    and use its answer; nothing else runs. Its results are not cached by the host.
-//! 2. **Cache** — if the host's process-wide cache holds endpoint credentials that are still fresh
-//!    ([`crate::cache::is_fresh`]: more than 5 minutes before `Expiration`), use them, even if
-//!    environment variables appeared since.
-//! 3. **Environment** — if any of `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` is
-//!    non-empty, call [`env::credentials`] (it enforces the valid combinations with the spec's
-//!    messages). Read the variables on every authentication; never cache them.
-//! 4. **Web identity** (EKS IRSA) — if `AWS_WEB_IDENTITY_TOKEN_FILE` and `AWS_ROLE_ARN` are both set:
-//!    read the token file (every time; it rotates), pass `AWS_ROLE_SESSION_NAME` (or `None` plus 16
-//!    random bytes for a generated name), `AWS_STS_REGIONAL_ENDPOINTS`, `AWS_REGION` and the
-//!    `MONGODB_AWS_STS_ENDPOINT` override to [`web_identity::request`]; POST it; parse with
-//!    [`web_identity::parse`].
-//! 5. **ECS** — if `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` is set: [`ecs::request`] (endpoint
-//!    `http://169.254.170.2`, override `MONGODB_AWS_ECS_ENDPOINT`), GET, [`ecs::parse`].
-//! 6. **Container full URI** (EKS Pod Identity, Lambda SnapStart) — else if
-//!    `AWS_CONTAINER_CREDENTIALS_FULL_URI` is set: the authorization token is the content of
-//!    `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE` (re-read every time; it wins) or
-//!    `AWS_CONTAINER_AUTHORIZATION_TOKEN`; [`container::request`] checks the allowed hosts; GET,
-//!    [`container::parse`].
-//! 7. **EC2** — otherwise, IMDSv2 (endpoint `http://169.254.169.254`, overrides below):
-//!    [`imds::token_request`] (PUT with the TTL header), [`imds::parse_token`];
-//!    [`imds::role_name_request`], [`imds::parse_role_name`]; [`imds::credentials_request`],
-//!    [`imds::parse_credentials`] (checks `Code`). There is no fall-back from ECS or the full URI to
-//!    EC2: a failure there is the answer.
-//!
-//! Steps 4–7 are endpoint credentials: store them in the process-wide cache. The cache holds only
-//! endpoint credentials, is replaced atomically (never updated field by field), is never locked
-//! while a fetch runs (concurrent callers may share one in-flight fetch), and is cleared by the
-//! caller after any MONGODB-AWS authentication failure. Every result carries its [`Source`].
-//!
-//! AssumeRole ([`assume_role`], signed with base credentials, optional ExternalId, DurationSeconds
-//! and MFA) and AssumeRoleWithSAML ([`saml`]) are not in the automatic chain; hosts offer them as
-//! explicit providers (the CLI's `--assume-role`, `--saml-assertion-file`).
-//!
-//! ## HTTP
-//!
-//! Every builder returns a [`RequestPlan`]; [`RequestPlan::write`] renders an HTTP/1.1 request into
-//! a caller buffer and returns an [`HttpRequest`] whose parts suit HTTP libraries
-//! (`scheme://authority` + `target`, `headers()`, `body()`) and whose bytes suit a raw socket.
-//! Timeouts: IMDS 1 s to connect and 1 s to read each step (the AWS SDK default), ECS, full URI and
-//! STS 10 s (the spec's SHOULD). When the IMDS token PUT times out, report
-//! [`Error::ImdsTokenTimeout`] (its message names the hop limit). A non-200 status is
-//! [`Error::EndpointHttpStatus`] — for STS, first try [`sts_response::parse_error`] to surface
-//! STS's `Code` and `Message`. Read at most [`MAX_RESPONSE_LEN`] bytes of a body.
+//! The order of the sources, every step of every source, the deadlines, retries, the expiry check
+//! and the error mapping are [`chain`]: a sans-IO state machine that hosts drive (the `mongodb-aws`
+//! runtime crate does it for Rust, C, Python, Node and the CLI; drivers with their own HTTP stack
+//! can drive it through the C ABI). The modules below are its parts: request builders returning a
+//! [`RequestPlan`] ([`RequestPlan::write`] renders HTTP/1.1 into a caller buffer; [`HttpRequest`]
+//! gives the parts to HTTP libraries) and response parsers. AssumeRole ([`assume_role`]) and
+//! AssumeRoleWithSAML ([`saml`]) are not in the automatic chain; [`chain::Plan`] runs them
+//! explicitly.
 //!
 //! ## Parsing
 //!
