@@ -614,6 +614,28 @@ impl Resolver<'_> {
         )
     }
 
+    /// STS AssumeRoleWithSAML with the base64 SAML response itself (ASCII whitespace ignored, as
+    /// in a file; `o.assertion_file` is not read), with this resolver's environment. For hosts
+    /// whose API takes the assertion rather than a file.
+    pub fn assume_role_with_saml_assertion(
+        &self,
+        o: &AssumeRoleWithSaml,
+        assertion: &str,
+    ) -> Result<Credentials, Error> {
+        let mut content = Zeroizing::new(assertion.as_bytes().to_vec());
+        let assertion = saml::assertion_from_file(&mut content)?;
+        let snapshot = Snapshot::take(self.env.as_ref());
+        run_plan(
+            &snapshot,
+            Plan::Saml {
+                role_arn: &o.role_arn,
+                principal_arn: &o.principal_arn,
+                assertion,
+                duration_seconds: o.duration_seconds,
+            },
+        )
+    }
+
     /// STS GetCallerIdentity with `creds`, with this resolver's environment.
     pub fn caller_identity(&self, creds: &Credentials) -> Result<CallerIdentity, Error> {
         use mongodb_aws_core::caller_identity::{parse_reply, user_name, StsReply};
