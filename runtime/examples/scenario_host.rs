@@ -1,6 +1,6 @@
 //! The Rust host of the credential scenario suite (testdata/credential-scenarios): reads
-//! `{"calls": [{"env": {..}, "unset": [..], "clear_cache": bool}, ..]}` on stdin and, for each call,
-//! applies the changes to the process environment, runs `mongodb_aws::Resolver::new().resolve()`
+//! `{"calls": [{"env": {..}, "unset": [..], "sleep_ms": n, "clear_cache": bool}, ..]}` on stdin and,
+//! for each call, applies the changes to the process environment, sleeps `sleep_ms`, runs `mongodb_aws::Resolver::new().resolve()`
 //! and prints one JSON line (tests/scenarios/runner.py compares it with the scenario).
 
 use std::io::{Read, Write};
@@ -29,6 +29,9 @@ fn main() {
             for k in unset {
                 std::env::remove_var(k.as_str().unwrap_or(""));
             }
+        }
+        if let Some(ms) = call["sleep_ms"].as_u64() {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
         }
         if call["clear_cache"].as_bool() == Some(true) {
             mongodb_aws::clear_cache();
