@@ -689,6 +689,19 @@ impl HttpStep {
         }
     }
 
+    /// The `{Action}Response` and `{Action}Result` names of an STS answer.
+    fn sts_names(self) -> Option<(&'static str, &'static str)> {
+        Some(match self {
+            HttpStep::WebIdentity => (
+                "AssumeRoleWithWebIdentityResponse",
+                "AssumeRoleWithWebIdentityResult",
+            ),
+            HttpStep::AssumeRole => ("AssumeRoleResponse", "AssumeRoleResult"),
+            HttpStep::Saml => ("AssumeRoleWithSAMLResponse", "AssumeRoleWithSAMLResult"),
+            _ => return None,
+        })
+    }
+
     fn name(self) -> &'static str {
         match self {
             HttpStep::ImdsToken => "IMDSv2 token",
@@ -1444,21 +1457,25 @@ impl<'a> Chain<'a> {
 
     /// Reads an STS error document, keeps its Code and Message, and says whether it is retryable.
     fn sts_error(&mut self, body: &[u8]) -> Option<bool> {
-        let mut scratch = [0u8; 1024];
-        let e = sts_response::parse_error(body, &mut scratch).ok()?;
-        self.sts_code.set(e.code);
-        self.sts_message.set(e.message);
-        let retryable = matches!(
-            e.code,
-            "Throttling"
-                | "ThrottlingException"
-                | "RequestLimitExceeded"
-                | "IDPCommunicationError"
-                | "ServiceUnavailable"
-                | "InternalFailure"
-        );
-        scratch.zeroize();
-        Some(retryable)
+        // The chain's scratch: a Message with escapes can be longer than a small stack buffer.
+        let retryable = match sts_response::parse_error(body, &mut self.scratch.bytes) {
+            Ok(e) => {
+                self.sts_code.set(e.code);
+                self.sts_message.set(e.message);
+                Some(matches!(
+                    e.code,
+                    "Throttling"
+                        | "ThrottlingException"
+                        | "RequestLimitExceeded"
+                        | "IDPCommunicationError"
+                        | "ServiceUnavailable"
+                        | "InternalFailure"
+                ))
+            }
+            Err(_) => None,
+        };
+        self.scratch.clear();
+        retryable
     }
 
     fn parse_credentials(&mut self, step: HttpStep, body: &[u8]) {
@@ -1489,7 +1506,7 @@ impl<'a> Chain<'a> {
             }
             Err(e) => {
                 let mut i = self.http_fail(step, e);
-                i.field = diagnose::field(step.family() == Family::Sts, body, e);
+                i.field = diagnose::field(step.sts_names(), body, e);
                 self.fail(i);
             }
         }
@@ -1563,7 +1580,9 @@ mod diagnose {
         "Expiration",
     ];
 
-    pub(super) fn field(sts: bool, body: &[u8], e: Error) -> Option<&'static str> {
+    /// `sts`: the answer's `{Action}Response` and `{Action}Result` names (STS), `None` for the
+    /// endpoints' JSON. A field that is absent, `null` or empty counts as missing, as in the parsers.
+    pub(super) fn field(sts: Option<(&str, &str)>, body: &[u8], e: Error) -> Option<&'static str> {
         if !matches!(
             e,
             Error::MissingResponseField
@@ -1579,29 +1598,41 @@ mod diagnose {
             Error::InvalidTimestamp => return Some("Expiration"),
             Error::InvalidAccessKeyId => return Some("AccessKeyId"),
             Error::InvalidSecretAccessKey => return Some("SecretAccessKey"),
-            Error::InvalidSessionToken => return Some(if sts { "SessionToken" } else { "Token" }),
+            Error::InvalidSessionToken => {
+                return Some(if sts.is_some() {
+                    "SessionToken"
+                } else {
+                    "Token"
+                })
+            }
             _ => {}
         }
-        let fields = if sts { STS_FIELDS } else { ENDPOINT_FIELDS };
+        let fields = if sts.is_some() {
+            STS_FIELDS
+        } else {
+            ENDPOINT_FIELDS
+        };
         let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
         if first == Some(b'{') {
             let doc = json::parse(body).ok()?;
             // The credentials object: the document itself (endpoints) or, for STS,
             // {Action}Response.{Action}Result.Credentials.
-            let creds = if sts {
-                let resp = doc.members().ok()?.next()?.ok()?.1;
-                let result = resp.members().ok()?.next()?.ok()?.1;
-                match result.get("Credentials").ok()? {
-                    Some(c) => c,
-                    None => return Some("Credentials"),
+            let creds = match sts {
+                Some((response, result)) => {
+                    let result = doc.get(response).ok()??.get(result).ok()??;
+                    match result.get("Credentials").ok()? {
+                        Some(c) => c,
+                        None => return Some("Credentials"),
+                    }
                 }
-            } else {
-                doc
+                None => doc,
             };
             for f in fields {
                 match creds.get(f).ok()? {
                     None => return Some(f),
-                    Some(v) if v.kind() == json::Kind::Null => return Some(f),
+                    Some(v) if v.kind() == json::Kind::Null || v.raw() == b"\"\"" => {
+                        return Some(f)
+                    }
                     Some(v)
                         if e == Error::WrongResponseFieldType
                             && v.kind() != json::Kind::String
@@ -1614,15 +1645,18 @@ mod diagnose {
             }
             None
         } else {
+            let (_, result) = sts?;
             let root = xml::parse(body).ok()?;
-            let result = root.children().next()?.ok()?;
+            let result = root.child(result).ok()??;
             let creds = match result.child("Credentials").ok()? {
                 Some(c) => c,
                 None => return Some("Credentials"),
             };
             for f in fields {
-                if creds.child(f).ok()?.is_none() {
-                    return Some(f);
+                match creds.child(f).ok()? {
+                    None => return Some(f),
+                    Some(c) if c.content().iter().all(u8::is_ascii_whitespace) => return Some(f),
+                    _ => {}
                 }
             }
             None
