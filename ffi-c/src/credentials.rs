@@ -12,6 +12,7 @@ use crate::types::mongodb_aws_credentials;
 use core::ffi::c_char;
 use core::ptr::NonNull;
 use mongodb_aws_core::Credentials;
+use std::sync::Arc;
 use zeroize::Zeroize;
 
 /// Credentials checked once and kept by the library: an opaque handle.
@@ -23,15 +24,29 @@ use zeroize::Zeroize;
 /// struct to skip the per-call checks. Immutable after creation: one handle may be used by many
 /// threads at once, as long as none of them frees it meanwhile.
 ///
+/// `mongodb_aws_owned_credentials_handle` gives one for credentials the library resolved
+/// (`mongodb_aws_get_credentials`) without copying them; that one belongs to its
+/// `mongodb_aws_owned_credentials` and is never passed to `mongodb_aws_credentials_handle_free`.
+///
 /// Opaque for the same reason as `mongodb_aws_signing_key`: it holds a secret, so the library decides
 /// where it lives and wipes it on free.
 pub struct mongodb_aws_credentials_handle {
     /// Views into `storage`, validated when the handle was made. Never handed out with `'static`:
     /// [`Self::credentials`] ties them to a borrow of the handle.
     creds: Credentials<'static>,
+    /// What `creds` points into.
+    storage: Storage,
+}
+
+/// The memory a handle's views point into.
+enum Storage {
     /// The copied id, secret and token, back to back, from `Box::into_raw` (a raw pointer rather
     /// than a `Box`, so moving the handle does not assert unique access while `creds` points into it).
-    storage: NonNull<[u8]>,
+    Copy(NonNull<[u8]>),
+    /// Credentials the runtime resolved (`mongodb_aws_get_credentials`), shared with its cache
+    /// rather than copied; their strings live in heap buffers the `Arc` keeps alive and nobody
+    /// mutates. The runtime zeroizes the secret and token when the last reference goes.
+    Shared(#[allow(dead_code)] Arc<runtime::Credentials>),
 }
 
 impl mongodb_aws_credentials_handle {
@@ -62,13 +77,42 @@ impl mongodb_aws_credentials_handle {
         // SAFETY: `copy` points into `storage`, a live allocation this handle owns until `drop` and
         // never writes; the `'static` views never outlive the handle (see `credentials`).
         match unsafe { copy.view() } {
-            Ok(creds) => Ok(Box::new(Self { creds, storage })),
+            Ok(creds) => Ok(Box::new(Self {
+                creds,
+                storage: Storage::Copy(storage),
+            })),
             Err(e) => {
                 // SAFETY: from `Box::leak` above, not shared (no handle was made).
                 unsafe { Box::from_raw(storage.as_ptr()) }.zeroize();
                 Err(e)
             }
         }
+    }
+
+    /// A handle over credentials the runtime resolved, without copying them.
+    pub(crate) fn shared(c: Arc<runtime::Credentials>) -> R<Self> {
+        /// # Safety
+        /// `s` must stay valid and unmodified for as long as the result is used.
+        unsafe fn extend(s: &str) -> &'static str {
+            // SAFETY: forwarded contract; the bytes came from a `&str`, so they are UTF-8.
+            unsafe {
+                core::str::from_utf8_unchecked(core::slice::from_raw_parts(s.as_ptr(), s.len()))
+            }
+        }
+        // SAFETY: the strings are heap buffers owned by the `Arc`'d credentials, which the handle
+        // keeps alive in `storage` and nobody mutates (only `&` access exists to an `Arc`); the
+        // `'static` views never outlive the handle (see `credentials`).
+        let creds = unsafe {
+            Credentials::new(
+                extend(c.access_key_id()),
+                extend(c.secret_access_key()),
+                c.session_token().map(|t| extend(t)),
+            )?
+        };
+        Ok(Self {
+            creds,
+            storage: Storage::Shared(c),
+        })
     }
 
     /// The validated credentials, borrowed from the handle.
@@ -79,10 +123,13 @@ impl mongodb_aws_credentials_handle {
 
 impl Drop for mongodb_aws_credentials_handle {
     fn drop(&mut self) {
-        // SAFETY: `storage` came from `Box::leak` in `new` and is freed only here; `creds` is not
-        // used after this point.
-        let mut b = unsafe { Box::from_raw(self.storage.as_ptr()) };
-        b.zeroize();
+        if let Storage::Copy(p) = self.storage {
+            // SAFETY: `p` came from `Box::leak` in `new` and is freed only here; `creds` is not
+            // used after this point.
+            let mut b = unsafe { Box::from_raw(p.as_ptr()) };
+            b.zeroize();
+        }
+        // A shared `Arc` is released by the field's own drop.
     }
 }
 

@@ -1,4 +1,5 @@
-//! `libmongodb_aws`: the C ABI of [`mongodb_aws_core`] (ARCHITECTURE.md "C ABI conventions").
+//! `libmongodb_aws`: the C ABI of [`mongodb_aws_core`] and the runtime (ARCHITECTURE.md "C ABI
+//! conventions").
 //!
 //! Every export starts with `mongodb_aws_`, returns a [`mongodb_aws_status`] when it can fail, takes
 //! inputs as pointer + length and writes outputs through `(out, out_cap, out_len)`:
@@ -10,11 +11,15 @@
 //! - A required NULL pointer gives `MONGODB_AWS_NULL_ARGUMENT`; a panic (a bug) gives
 //!   `MONGODB_AWS_PANIC`. Nothing unwinds into C.
 //!
-//! The library allocates only in [`mongodb_aws_signing_key_new`] and
-//! [`mongodb_aws_credentials_handle_new`] (opaque handles the caller frees); every other call works in
-//! caller memory and on the stack. All functions are thread-safe: they keep no global state,
-//! and only read their inputs. The header `include/mongodb_aws.h` is generated from this crate by
-//! cbindgen (`cbindgen.toml`) and checked by `tests/header.rs`.
+//! Objects the library allocates are opaque and released by their `_free` call: the signing key,
+//! the credentials handle, the owned credentials of the blocking call and the chain. Signing, the
+//! conversations, the server side and the chain's poll and events work in caller memory and on
+//! the stack. The credential chain comes two ways: [`mongodb_aws_get_credentials`], a blocking call
+//! over the runtime (the `mongodb-aws` crate: its HTTP, deadlines, retries and process-wide cache,
+//! the only global state besides the per-thread last error message), and [`mongodb_aws_chain_new`],
+//! the core's sans-IO state machine for drivers that bring their own HTTP stack. Every rule lives
+//! in the core; nothing here decides. The header `include/mongodb_aws.h` is generated from this
+//! crate by cbindgen (`cbindgen.toml`) and checked by `tests/header.rs`.
 
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -30,6 +35,8 @@
 )]
 #![allow(non_camel_case_types)]
 
+mod blocking;
+mod chain;
 mod client;
 mod credentials;
 mod ffi;
@@ -40,6 +47,8 @@ mod status;
 mod sts;
 mod types;
 
+pub use blocking::*;
+pub use chain::*;
 pub use client::*;
 pub use credentials::*;
 pub use providers::*;

@@ -77,8 +77,8 @@ pub unsafe extern "C" fn mongodb_aws_signing_key_free(key: *mut mongodb_aws_sign
     });
 }
 
-/// Sets `*out_matches` to whether `key` was derived for `scope`'s UTC day, region and service, so a
-/// cache can decide to derive a new one. Thread-safe.
+/// Sets `*out_matches` to 1 when `key` was derived for `scope`'s UTC day, region and service, else
+/// 0, so a cache can decide to derive a new one. Thread-safe.
 ///
 /// # Safety
 /// `key` must be NULL or a live key; `scope` NULL or valid; `out_matches` NULL or writable.
@@ -86,7 +86,7 @@ pub unsafe extern "C" fn mongodb_aws_signing_key_free(key: *mut mongodb_aws_sign
 pub unsafe extern "C" fn mongodb_aws_signing_key_matches(
     key: *const mongodb_aws_signing_key,
     scope: *const mongodb_aws_scope,
-    out_matches: *mut bool,
+    out_matches: *mut u8,
 ) -> mongodb_aws_status {
     guard(|| {
         // SAFETY: forwarded contract.
@@ -97,7 +97,7 @@ pub unsafe extern "C" fn mongodb_aws_signing_key_matches(
                 target(out_matches)?,
             )
         };
-        *out = key.key.matches(&scope);
+        *out = u8::from(key.key.matches(&scope));
         Ok(())
     })
 }

@@ -104,8 +104,12 @@ pub enum mongodb_aws_status {
     MONGODB_AWS_INVALID_IMDS_TOKEN_TTL = 134,
     /// invalid IAM role name: expected 1 to 64 characters of letters, digits and +=,.@_-
     MONGODB_AWS_INVALID_ROLE_NAME = 135,
-    /// invalid IMDSv2 token: expected 1 to 512 printable characters
+    /// invalid IMDSv2 token: expected 1 to 1024 printable characters
     MONGODB_AWS_INVALID_IMDS_TOKEN = 136,
+    /// invalid environment variable: the value is outside the documented range (see the variable named)
+    MONGODB_AWS_INVALID_ENVIRONMENT_VARIABLE = 137,
+    /// unexpected credential chain event: answer the action the chain's poll() returned
+    MONGODB_AWS_UNEXPECTED_CHAIN_EVENT = 138,
 
     // ---- 200-299: credentials -------------------------------------------------------------------
     /// SECRET_ACCESS_KEY is set, but ACCESS_KEY_ID is missing
@@ -192,6 +196,12 @@ pub enum mongodb_aws_status {
     MONGODB_AWS_ENDPOINT_BAD_RESPONSE = 416,
     /// credential endpoint response is not UTF-8 text
     MONGODB_AWS_RESPONSE_NOT_TEXT = 417,
+    /// cannot read a file the credential chain needs: expected a readable file at the path named
+    MONGODB_AWS_FILE_UNREADABLE = 418,
+    /// credential response field too long: longer than the credential chain's documented limit
+    MONGODB_AWS_RESPONSE_FIELD_TOO_LONG = 419,
+    /// the custom credential provider failed: expected it to return an access key id and secret
+    MONGODB_AWS_CUSTOM_PROVIDER_FAILED = 420,
 
     // ---- 500-599: SASL conversation, server side ------------------------------------------------
     /// invalid client-first: expected fields 'r' (binary nonce) and 'p' (int32 channel-binding flag)
@@ -311,6 +321,8 @@ const fn from_core_code(code: u32) -> Option<mongodb_aws_status> {
         134 => Some(mongodb_aws_status::MONGODB_AWS_INVALID_IMDS_TOKEN_TTL),
         135 => Some(mongodb_aws_status::MONGODB_AWS_INVALID_ROLE_NAME),
         136 => Some(mongodb_aws_status::MONGODB_AWS_INVALID_IMDS_TOKEN),
+        137 => Some(mongodb_aws_status::MONGODB_AWS_INVALID_ENVIRONMENT_VARIABLE),
+        138 => Some(mongodb_aws_status::MONGODB_AWS_UNEXPECTED_CHAIN_EVENT),
         200 => Some(mongodb_aws_status::MONGODB_AWS_MISSING_ACCESS_KEY_ID),
         201 => Some(mongodb_aws_status::MONGODB_AWS_MISSING_SECRET_ACCESS_KEY),
         202 => Some(mongodb_aws_status::MONGODB_AWS_SESSION_TOKEN_WITHOUT_KEYS),
@@ -351,6 +363,9 @@ const fn from_core_code(code: u32) -> Option<mongodb_aws_status> {
         415 => Some(mongodb_aws_status::MONGODB_AWS_IMDS_TOKEN_TIMEOUT),
         416 => Some(mongodb_aws_status::MONGODB_AWS_ENDPOINT_BAD_RESPONSE),
         417 => Some(mongodb_aws_status::MONGODB_AWS_RESPONSE_NOT_TEXT),
+        418 => Some(mongodb_aws_status::MONGODB_AWS_FILE_UNREADABLE),
+        419 => Some(mongodb_aws_status::MONGODB_AWS_RESPONSE_FIELD_TOO_LONG),
+        420 => Some(mongodb_aws_status::MONGODB_AWS_CUSTOM_PROVIDER_FAILED),
         500 => Some(mongodb_aws_status::MONGODB_AWS_CLIENT_FIRST_MISSING_FIELD),
         501 => Some(mongodb_aws_status::MONGODB_AWS_CLIENT_FIRST_UNEXPECTED_FIELD),
         502 => Some(mongodb_aws_status::MONGODB_AWS_CLIENT_FIRST_WRONG_FIELD_TYPE),
@@ -428,7 +443,9 @@ const fn core_strings(code: u32) -> Option<(&'static CStr, &'static CStr)> {
         133 => Some((c"INVALID_SAML_ASSERTION", c"invalid SAMLAssertion: expected 4 to 100000 characters of base64")),
         134 => Some((c"INVALID_IMDS_TOKEN_TTL", c"invalid IMDSv2 token TTL: expected 1 to 21600 seconds")),
         135 => Some((c"INVALID_ROLE_NAME", c"invalid IAM role name: expected 1 to 64 characters of letters, digits and +=,.@_-")),
-        136 => Some((c"INVALID_IMDS_TOKEN", c"invalid IMDSv2 token: expected 1 to 512 printable characters")),
+        136 => Some((c"INVALID_IMDS_TOKEN", c"invalid IMDSv2 token: expected 1 to 1024 printable characters")),
+        137 => Some((c"INVALID_ENVIRONMENT_VARIABLE", c"invalid environment variable: the value is outside the documented range (see the variable named)")),
+        138 => Some((c"UNEXPECTED_CHAIN_EVENT", c"unexpected credential chain event: answer the action the chain's poll() returned")),
         200 => Some((c"MISSING_ACCESS_KEY_ID", c"SECRET_ACCESS_KEY is set, but ACCESS_KEY_ID is missing")),
         201 => Some((c"MISSING_SECRET_ACCESS_KEY", c"ACCESS_KEY_ID is set, but SECRET_ACCESS_KEY is missing")),
         202 => Some((c"SESSION_TOKEN_WITHOUT_KEYS", c"AWS_SESSION_TOKEN is set, but ACCESS_KEY_ID and SECRET_ACCESS_KEY are missing")),
@@ -469,6 +486,9 @@ const fn core_strings(code: u32) -> Option<(&'static CStr, &'static CStr)> {
         415 => Some((c"IMDS_TOKEN_TIMEOUT", c"EC2 IMDSv2 token request timed out: in a container set the instance's metadata hop limit to 2 or more (HttpPutResponseHopLimit)")),
         416 => Some((c"ENDPOINT_BAD_RESPONSE", c"credential endpoint sent a malformed or oversized HTTP response")),
         417 => Some((c"RESPONSE_NOT_TEXT", c"credential endpoint response is not UTF-8 text")),
+        418 => Some((c"FILE_UNREADABLE", c"cannot read a file the credential chain needs: expected a readable file at the path named")),
+        419 => Some((c"RESPONSE_FIELD_TOO_LONG", c"credential response field too long: longer than the credential chain's documented limit")),
+        420 => Some((c"CUSTOM_PROVIDER_FAILED", c"the custom credential provider failed: expected it to return an access key id and secret")),
         500 => Some((c"CLIENT_FIRST_MISSING_FIELD", c"invalid client-first: expected fields 'r' (binary nonce) and 'p' (int32 channel-binding flag)")),
         501 => Some((c"CLIENT_FIRST_UNEXPECTED_FIELD", c"invalid client-first: expected only the fields 'r' and 'p'")),
         502 => Some((c"CLIENT_FIRST_WRONG_FIELD_TYPE", c"invalid client-first: expected 'r' as binary subtype 0 and 'p' as int32")),

@@ -60,6 +60,28 @@ fn header_declares_every_export_and_only_prefixed_names() {
         "mongodb_aws_signing_key_free(",
         "mongodb_aws_sts_region_for_host(",
         "mongodb_aws_sts_validate_host(",
+        "mongodb_aws_get_credentials(",
+        "mongodb_aws_owned_credentials_info(",
+        "mongodb_aws_owned_credentials_handle(",
+        "mongodb_aws_owned_credentials_free(",
+        "mongodb_aws_clear_credential_cache(",
+        "mongodb_aws_last_error_message(",
+        "mongodb_aws_assume_role(",
+        "mongodb_aws_assume_role_with_saml(",
+        "mongodb_aws_source_name(",
+        "mongodb_aws_chain_var_count(",
+        "mongodb_aws_chain_var_name(",
+        "mongodb_aws_chain_new(",
+        "mongodb_aws_chain_free(",
+        "mongodb_aws_chain_poll(",
+        "mongodb_aws_chain_request(",
+        "mongodb_aws_chain_error_message(",
+        "mongodb_aws_chain_on_file(",
+        "mongodb_aws_chain_on_response(",
+        "mongodb_aws_chain_on_io_error(",
+        "mongodb_aws_chain_on_wake(",
+        "mongodb_aws_chain_on_provided(",
+        "mongodb_aws_chain_on_provider_failed(",
     ] {
         assert!(h.contains(f), "{f} missing from the header");
     }
@@ -84,6 +106,43 @@ fn header_declares_every_export_and_only_prefixed_names() {
     // No comment opener inside a comment (gcc -Wcomment): doc text must not contain a slash-star.
     for line in h.lines().filter(|l| l.trim_start().starts_with("* ")) {
         assert!(!line.contains("/*"), "{line}");
+    }
+    // No bool and no enum type but the status (a uint32_t in C before C23) in any declaration
+    // (C# and PHP FFI misread them): flags and kinds are uint8_t/uint32_t.
+    for line in h.lines().filter(|l| !l.trim_start().starts_with('*')) {
+        for word in line.split(|c: char| !c.is_ascii_alphanumeric() && c != '_') {
+            assert!(word != "bool" && word != "_Bool", "{line}");
+        }
+        if let Some(rest) = line.split("enum ").nth(1) {
+            assert!(rest.starts_with("mongodb_aws_status"), "{line}");
+        }
+    }
+    // The chain's action kinds, flags and I/O failures are macros, not an enum.
+    for name in [
+        "MONGODB_AWS_ACTION_READ_FILE",
+        "MONGODB_AWS_ACTION_HTTP",
+        "MONGODB_AWS_ACTION_WAIT",
+        "MONGODB_AWS_ACTION_CALL_PROVIDER",
+        "MONGODB_AWS_ACTION_USE_CACHE",
+        "MONGODB_AWS_ACTION_DONE",
+        "MONGODB_AWS_ACTION_FAILED",
+        "MONGODB_AWS_CHAIN_CUSTOM_PROVIDER",
+        "MONGODB_AWS_CHAIN_CACHED",
+        "MONGODB_AWS_IO_NOT_FOUND",
+        "MONGODB_AWS_IO_BAD_RESPONSE",
+    ] {
+        assert!(h.contains(&format!("#define {name} ")), "{name}");
+    }
+    // The deleted per-step provider exports stay deleted (the chain replaces them).
+    for gone in [
+        "mongodb_aws_chain_select",
+        "mongodb_aws_cache_is_fresh",
+        "mongodb_aws_ecs_request",
+        "mongodb_aws_imds_token_request",
+        "mongodb_aws_parse_credentials",
+        "mongodb_aws_web_identity_request",
+    ] {
+        assert!(!h.contains(gone), "{gone}");
     }
     // Status is passed as uint32_t (STYLE.md 3) and the enum's underlying type is fixed.
     assert!(h.contains("typedef uint32_t mongodb_aws_status;"), "{h}");

@@ -1,6 +1,7 @@
-//! The C API's promise, counted: no export allocates except `mongodb_aws_signing_key_new` (one
-//! allocation) and `mongodb_aws_credentials_handle_new` (two) — not the conversation, the signer,
-//! the server side, the providers, nor the error paths and size queries. Counted by a thread-local global allocator around each call.
+//! The C API's promise, counted: no export allocates except those that make an object
+//! (`mongodb_aws_signing_key_new`: one allocation; `mongodb_aws_credentials_handle_new`: two; the
+//! chain and the blocking calls) — not the conversation, the signer, the server side, the chain's
+//! poll, request and events, nor the error paths and size queries. Counted by a thread-local global allocator around each call.
 
 use mongodb_aws::*;
 use std::ptr::{null, null_mut};
@@ -27,6 +28,15 @@ fn creds(token: Option<&str>) -> mongodb_aws_credentials {
         secret_access_key_len: SECRET.len(),
         session_token: token.map_or(null(), |t| t.as_ptr().cast()),
         session_token_len: token.map_or(0, str::len),
+    }
+}
+
+fn env_var(n: &'static str, v: &'static str) -> mongodb_aws_env_var {
+    mongodb_aws_env_var {
+        name: n.as_ptr().cast(),
+        name_len: n.len(),
+        value: v.as_ptr().cast(),
+        value_len: v.len(),
     }
 }
 
@@ -283,13 +293,8 @@ fn no_export_allocates_but_the_two_handles() {
             counted(|| mongodb_aws_presign(&req, &c, &scope, 0, 900, null(), o, cap, &mut n)),
             OK,
         );
-        // Providers: a request builder and a parser.
+        // STS GetCallerIdentity request builder.
         let mut http: mongodb_aws_http_request = std::mem::zeroed();
-        expect(
-            "imds_token_request",
-            counted(|| mongodb_aws_imds_token_request(null(), 0, 30, o, cap, &mut n, &mut http)),
-            OK,
-        );
         expect(
             "get_caller_identity_request",
             counted(|| {
@@ -297,23 +302,83 @@ fn no_export_allocates_but_the_two_handles() {
             }),
             OK,
         );
-        let ecs = br#"{"AccessKeyId":"ASIAEXAMPLE","SecretAccessKey":"s\/x","Token":"t","Expiration":"2023-02-07T20:04:27Z"}"#;
-        let mut scratch = [0u8; 256];
-        let mut fetched: mongodb_aws_fetched_credentials = std::mem::zeroed();
-        expect(
-            "parse_credentials",
-            counted(|| {
-                mongodb_aws_parse_credentials(
-                    MONGODB_AWS_SOURCE_ECS,
-                    ecs.as_ptr(),
-                    ecs.len(),
-                    scratch.as_mut_ptr(),
-                    scratch.len(),
-                    &mut fetched,
-                )
-            }),
-            OK,
-        );
+        // The chain: making one allocates; its poll, request and events do not.
+        let vars = [
+            env_var(
+                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                "/v2/credentials/x",
+            ),
+            env_var("MONGODB_AWS_ECS_ENDPOINT", "http://127.0.0.1:9"),
+        ];
+        let random = [3u8; 16];
+        for refused in [false, true] {
+            let mut chain = null_mut();
+            let (s, _) = counted(|| {
+                mongodb_aws_chain_new(vars.as_ptr(), 2, NOW, random.as_ptr(), 0, 0, &mut chain)
+            });
+            assert_eq!(s, OK);
+            let mut action: mongodb_aws_chain_action = std::mem::zeroed();
+            expect(
+                "chain_poll",
+                counted(|| mongodb_aws_chain_poll(chain, &mut action)),
+                OK,
+            );
+            assert_eq!(action.kind, MONGODB_AWS_ACTION_HTTP);
+            expect(
+                "chain_request",
+                counted(|| mongodb_aws_chain_request(chain, o, cap, &mut n, &mut http)),
+                OK,
+            );
+            if refused {
+                expect(
+                    "chain_on_io_error",
+                    counted(|| mongodb_aws_chain_on_io_error(chain, MONGODB_AWS_IO_REFUSED)),
+                    OK,
+                );
+                expect(
+                    "chain_poll",
+                    counted(|| mongodb_aws_chain_poll(chain, &mut action)),
+                    OK,
+                );
+                assert_eq!(action.kind, MONGODB_AWS_ACTION_FAILED);
+                expect(
+                    "chain_error_message",
+                    counted(|| mongodb_aws_chain_error_message(chain, o, cap, &mut n)),
+                    OK,
+                );
+            } else {
+                let body = br#"{"AccessKeyId":"ASIAEXAMPLE","SecretAccessKey":"s\/x","Token":"t","Expiration":"2100-02-07T20:04:27Z"}"#;
+                let headers = [
+                    header("Content-Type", "application/json"),
+                    header("Retry-After", "1"),
+                ];
+                expect(
+                    "chain_on_response",
+                    counted(|| {
+                        mongodb_aws_chain_on_response(
+                            chain,
+                            200,
+                            headers.as_ptr(),
+                            2,
+                            body.as_ptr(),
+                            body.len(),
+                        )
+                    }),
+                    OK,
+                );
+                expect(
+                    "chain_poll",
+                    counted(|| mongodb_aws_chain_poll(chain, &mut action)),
+                    OK,
+                );
+                assert_eq!(action.kind, MONGODB_AWS_ACTION_DONE);
+            }
+            let (_, a) = counted(|| {
+                mongodb_aws_chain_free(chain);
+                OK
+            });
+            assert_eq!(a, 0, "chain_free");
+        }
         // Error paths and statics.
         expect(
             "NULL argument",

@@ -156,7 +156,7 @@ static void null_arguments(void) {
     mongodb_aws_server_first view;
     const char *region = NULL;
     size_t region_len = 0;
-    bool matches = false;
+    uint8_t matches = 0;
     uint64_t t = 7;
     mongodb_aws_client_conversation c2;
 

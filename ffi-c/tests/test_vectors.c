@@ -137,7 +137,7 @@ static void getcalleridentity_conversation(void) {
         mongodb_aws_scope scope = scope_of(now, "us-east-1", "sts");
         mongodb_aws_scope tomorrow = scope_of(now + 86400, "us-east-1", "sts");
         mongodb_aws_signing_key *key = NULL, *stale = NULL;
-        bool matches = false;
+        uint8_t matches = 0;
 
         snprintf(rel, sizeof rel, "%s/canonical-request.txt", dir);
         creq = tl_read(testdata, rel, &creq_len);

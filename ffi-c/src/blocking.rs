@@ -1,0 +1,407 @@
+//! The blocking credential call over the runtime (the `mongodb-aws` crate): the driver's chain with
+//! the process environment, the runtime's HTTP (ureq, rustls for https) with whole-request
+//! deadlines, its retry waits and its process-wide cache. No rule lives here: the core's chain
+//! decides, the runtime does the I/O, this file converts.
+
+use crate::credentials::mongodb_aws_credentials_handle;
+use crate::ffi::{guard, opt_text, reference, target, text, Out, R};
+use crate::status::mongodb_aws_status;
+use crate::types::mongodb_aws_credentials;
+use core::ffi::c_char;
+use mongodb_aws_core::providers::Source;
+use mongodb_aws_core::{Error, UnixTime};
+use std::cell::RefCell;
+use std::sync::Arc;
+
+/// Credentials the library resolved: an opaque object owned by the caller.
+///
+/// Made by `mongodb_aws_get_credentials`, `mongodb_aws_assume_role` and
+/// `mongodb_aws_assume_role_with_saml`; read with `mongodb_aws_owned_credentials_info`; signed with
+/// through `mongodb_aws_owned_credentials_handle` (no copy); released by
+/// `mongodb_aws_owned_credentials_free`. Immutable: many threads may read one at once, as long as
+/// none of them frees it meanwhile.
+pub struct mongodb_aws_owned_credentials {
+    handle: mongodb_aws_credentials_handle,
+    expiration: Option<UnixTime>,
+    source: Source,
+    from_cache: bool,
+}
+
+/// What a set of credentials is, as views: filled by `mongodb_aws_owned_credentials_info` (views
+/// into the owned credentials, valid until they are freed) and by a `MONGODB_AWS_ACTION_DONE` of
+/// the state machine (views into the chain, valid until its next event or free). The secret and
+/// token are secret: never log them.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct mongodb_aws_credentials_info {
+    /// The credentials, ready for the signing functions (`session_token` NULL/0 when there is none).
+    pub credentials: mongodb_aws_credentials,
+    /// `Expiration` in seconds since 1970, when `has_expiration` is 1 (else 0).
+    pub expiration_unix: u64,
+    /// Where they came from: a `MONGODB_AWS_SOURCE_*` (`mongodb_aws_source_name` names it).
+    pub source: u32,
+    /// 1 when there is a session token, else 0.
+    pub has_session_token: u8,
+    /// 1 when `expiration_unix` is set (endpoint and STS credentials), 0 for environment
+    /// credentials.
+    pub has_expiration: u8,
+    /// 1 when `mongodb_aws_get_credentials` answered from the process-wide cache (no request was
+    /// made); always 0 in a `MONGODB_AWS_ACTION_DONE`.
+    pub from_cache: u8,
+}
+
+impl mongodb_aws_credentials_info {
+    pub(crate) fn new(
+        c: &mongodb_aws_core::Credentials<'_>,
+        expiration: Option<UnixTime>,
+        source: Source,
+        from_cache: bool,
+    ) -> Self {
+        let (token, token_len) = match c.session_token() {
+            Some(t) => (t.as_ptr().cast::<c_char>(), t.len()),
+            None => (core::ptr::null(), 0),
+        };
+        mongodb_aws_credentials_info {
+            credentials: mongodb_aws_credentials {
+                access_key_id: c.access_key_id().as_ptr().cast(),
+                access_key_id_len: c.access_key_id().len(),
+                secret_access_key: c.secret_access_key().as_ptr().cast(),
+                secret_access_key_len: c.secret_access_key().len(),
+                session_token: token,
+                session_token_len: token_len,
+            },
+            expiration_unix: expiration.map_or(0, |e| e.0),
+            source: source as u32,
+            has_session_token: u8::from(token_len != 0),
+            has_expiration: u8::from(expiration.is_some()),
+            from_cache: u8::from(from_cache),
+        }
+    }
+}
+
+thread_local! {
+    /// The message of the last failed blocking call on this thread.
+    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+fn set_last_error(message: &str) {
+    LAST_ERROR.with(|m| {
+        let mut m = m.borrow_mut();
+        m.clear();
+        m.push_str(message);
+    });
+}
+
+/// Runs a blocking call: its status, with the thread's last error message set on failure and
+/// cleared on success.
+fn blocking(f: impl FnOnce() -> Result<(), (Status, String)>) -> mongodb_aws_status {
+    let mut message = None;
+    let st = guard(|| match f() {
+        Ok(()) => Ok(()),
+        Err((s, m)) => {
+            message = Some(m);
+            Err(s)
+        }
+    });
+    match (st, message) {
+        (mongodb_aws_status::MONGODB_AWS_OK, _) => set_last_error(""),
+        (_, Some(m)) => set_last_error(&m),
+        (s, None) => set_last_error(&status_message(s)),
+    }
+    st
+}
+
+type Status = mongodb_aws_status;
+
+fn status_message(s: Status) -> String {
+    crate::status::message_cstr(s.code())
+        .map(|c| c.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// A C-side refusal (NULL, UTF-8, a parameter) as a blocking failure.
+fn refusal(s: Status) -> (Status, String) {
+    (s, status_message(s))
+}
+
+fn runtime_failure(e: runtime::Error) -> (Status, String) {
+    (Status::from(e.error()), e.message().to_string())
+}
+
+fn own(c: Arc<runtime::Credentials>, from_cache: bool) -> R<Box<mongodb_aws_owned_credentials>> {
+    let expiration = c.expiration();
+    let source = c.source();
+    Ok(Box::new(mongodb_aws_owned_credentials {
+        handle: mongodb_aws_credentials_handle::shared(c)?,
+        expiration,
+        source,
+        from_cache,
+    }))
+}
+
+/// Resolves credentials as a MongoDB driver does, blocking the calling thread: the custom provider
+/// is not available in C (drivers with one use the state machine, `mongodb_aws_chain_new`); then the
+/// process-wide cache while its credentials are fresh (more than 5 minutes before `Expiration`);
+/// then the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, read on
+/// every call, never cached), web identity, ECS, the container full URI, EC2 IMDSv2 — the first that
+/// applies is the answer, with no fall-back. Endpoint credentials are stored in the cache; callers
+/// that arrive while a fetch runs wait for it and share its answer.
+///
+/// Deadlines (each a whole-request deadline: connect, send and the complete answer): EC2 IMDS 1 s
+/// per step (`AWS_METADATA_SERVICE_TIMEOUT` replaces it), 3 steps, `AWS_METADATA_SERVICE_NUM_ATTEMPTS`
+/// attempts each (default 1), no backoff; ECS, the container full URI and STS 10 s (connect 2 s or
+/// 5 s), 3 attempts, backoff 200 ms then 400 ms (a `Retry-After` may raise each to 2 s). Worst case
+/// with the defaults: about 3 s for EC2, about 31 s (34 s with `Retry-After`) for ECS, the full URI
+/// and web identity.
+///
+/// On success stores a new object in `*out` (release it with `mongodb_aws_owned_credentials_free`)
+/// and returns `MONGODB_AWS_OK`. On failure returns the error's status (`MONGODB_AWS_ENDPOINT_TIMEOUT`,
+/// `MONGODB_AWS_NO_CREDENTIALS`, ...), leaves `*out` alone and keeps the full message (source, step,
+/// URL, file, HTTP status, STS Code and Message; never a secret) for
+/// `mongodb_aws_last_error_message` on this thread. Thread-safe.
+///
+/// # Safety
+/// `out` must be NULL or point to a writable pointer.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_get_credentials(
+    out: *mut *mut mongodb_aws_owned_credentials,
+) -> mongodb_aws_status {
+    blocking(|| {
+        // SAFETY: forwarded contract.
+        let out = unsafe { target(out) }.map_err(refusal)?;
+        let r = runtime::Resolver::new()
+            .resolve()
+            .map_err(runtime_failure)?;
+        *out = Box::into_raw(own(r.credentials, r.from_cache).map_err(refusal)?);
+        Ok(())
+    })
+}
+
+/// Empties the process-wide cache, so the next `mongodb_aws_get_credentials` fetches again. Call it
+/// after the server refuses a MONGODB-AWS authentication (the cached credentials may have been
+/// revoked). A fetch running meanwhile does not store its answer. Objects already handed out stay
+/// valid. Thread-safe.
+#[no_mangle]
+pub extern "C" fn mongodb_aws_clear_credential_cache() {
+    let _ = guard(|| {
+        runtime::clear_cache();
+        Ok(())
+    });
+}
+
+/// Copies the message of the last failed `mongodb_aws_get_credentials`, `mongodb_aws_assume_role`
+/// or `mongodb_aws_assume_role_with_saml` on the calling thread (UTF-8, not NUL-terminated; empty
+/// after a success) into `(out, out_cap, out_len)`, the output convention as everywhere. The status
+/// that call returned names the error (`mongodb_aws_status_name`). Never contains a secret.
+///
+/// # Safety
+/// `out` must be NULL or point to `out_cap` writable bytes; `out_len` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_last_error_message(
+    out: *mut u8,
+    out_cap: usize,
+    out_len: *mut usize,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let o = unsafe { Out::new(out, out_cap, out_len)? };
+        LAST_ERROR.with(|m| o.emit_bytes(m.borrow().as_bytes()))
+    })
+}
+
+/// Fills `*info` with views of `creds` (valid until `creds` is freed). Thread-safe.
+///
+/// # Safety
+/// `creds` NULL or from this library and not yet freed; `info` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_owned_credentials_info(
+    creds: *const mongodb_aws_owned_credentials,
+    info: *mut mongodb_aws_credentials_info,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let (c, info) = unsafe { (reference(creds)?, target(info)?) };
+        *info = mongodb_aws_credentials_info::new(
+            c.handle.credentials(),
+            c.expiration,
+            c.source,
+            c.from_cache,
+        );
+        Ok(())
+    })
+}
+
+/// The credentials handle of `creds`, for `mongodb_aws_client_conversation_client_final_with_handle`
+/// (the credentials are checked already and not copied). It belongs to `creds`: valid until `creds`
+/// is freed, and never passed to `mongodb_aws_credentials_handle_free`. NULL when `creds` is NULL.
+///
+/// # Safety
+/// `creds` NULL or from this library and not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_owned_credentials_handle(
+    creds: *const mongodb_aws_owned_credentials,
+) -> *const mongodb_aws_credentials_handle {
+    crate::ffi::guard_value(core::ptr::null(), || {
+        // SAFETY: forwarded contract.
+        match unsafe { creds.as_ref() } {
+            Some(c) => &c.handle,
+            None => core::ptr::null(),
+        }
+    })
+}
+
+/// Frees credentials from this library. `NULL` is ignored. Credentials only this object holds
+/// (environment, AssumeRole, SAML) have their secret and token zeroized now; endpoint credentials
+/// are shared with the process-wide cache, which zeroizes its copy when it drops it (a newer set,
+/// or `mongodb_aws_clear_credential_cache`). Views and the handle from the object become invalid.
+///
+/// # Safety
+/// `creds` NULL or from this library and not yet freed, not in use by another thread.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_owned_credentials_free(
+    creds: *mut mongodb_aws_owned_credentials,
+) {
+    let _ = guard(|| {
+        if !creds.is_null() {
+            // SAFETY: created by Box::into_raw in this file, not yet freed (documented contract).
+            drop(unsafe { Box::from_raw(creds) });
+        }
+        Ok(())
+    });
+}
+
+/// Parameters of an explicit STS AssumeRole (`mongodb_aws_assume_role`). Text is pointer + length;
+/// NULL/0 is unset.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct mongodb_aws_assume_role_params {
+    /// The role to assume (required).
+    pub role_arn: *const c_char,
+    /// Length of `role_arn`.
+    pub role_arn_len: usize,
+    /// `RoleSessionName` (2 to 64 of letters, digits and `_+=,.@-`), or NULL/0 to generate
+    /// `mongodb-aws-<random hex>`.
+    pub role_session_name: *const c_char,
+    /// Length of `role_session_name`.
+    pub role_session_name_len: usize,
+    /// `ExternalId`, or NULL/0.
+    pub external_id: *const c_char,
+    /// Length of `external_id`.
+    pub external_id_len: usize,
+    /// MFA device serial number or ARN, or NULL/0 for no MFA.
+    pub mfa_serial_number: *const c_char,
+    /// Length of `mfa_serial_number`.
+    pub mfa_serial_number_len: usize,
+    /// The MFA device's current code (with `mfa_serial_number`). Secret.
+    pub mfa_token_code: *const c_char,
+    /// Length of `mfa_token_code`.
+    pub mfa_token_code_len: usize,
+    /// `DurationSeconds` (900 to 43200), or 0 for STS's default.
+    pub duration_seconds: u32,
+}
+
+fn duration(d: u32) -> Option<u32> {
+    (d != 0).then_some(d)
+}
+
+fn owned_string(s: Option<&str>) -> Option<String> {
+    s.filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+/// STS AssumeRole signed with `base`, blocking (STS deadlines: connect 5 s, 10 s per attempt, 3
+/// attempts). The STS endpoint comes from the process environment (`AWS_REGION`,
+/// `AWS_STS_REGIONAL_ENDPOINTS`; test-only `MONGODB_AWS_STS_ENDPOINT`). Never cached. `*out` and the
+/// error message as for `mongodb_aws_get_credentials`. Thread-safe.
+///
+/// # Safety
+/// `base` and `params` NULL or valid (their pointers as documented); `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_assume_role(
+    base: *const mongodb_aws_credentials,
+    params: *const mongodb_aws_assume_role_params,
+    out: *mut *mut mongodb_aws_owned_credentials,
+) -> mongodb_aws_status {
+    blocking(|| {
+        // SAFETY: forwarded contract.
+        let (base, options, out) = (|| unsafe {
+            let base = reference(base)?.view()?;
+            let p = reference(params)?;
+            let serial = owned_string(opt_text(p.mfa_serial_number, p.mfa_serial_number_len)?);
+            let code = owned_string(opt_text(p.mfa_token_code, p.mfa_token_code_len)?);
+            let mfa = match (serial, code) {
+                (None, None) => None,
+                (Some(s), Some(c)) => Some((s, c)),
+                (Some(_), None) => return Err(Error::InvalidMfaTokenCode.into()),
+                (None, Some(_)) => return Err(Error::InvalidMfaSerialNumber.into()),
+            };
+            let options = runtime::AssumeRole {
+                role_arn: text(p.role_arn, p.role_arn_len)?.to_string(),
+                session_name: owned_string(opt_text(p.role_session_name, p.role_session_name_len)?),
+                external_id: owned_string(opt_text(p.external_id, p.external_id_len)?),
+                duration_seconds: duration(p.duration_seconds),
+                mfa,
+            };
+            Ok((base, options, target(out)?))
+        })()
+        .map_err(refusal)?;
+        let base = runtime::Credentials::new(
+            base.access_key_id(),
+            base.secret_access_key(),
+            base.session_token(),
+            None,
+        )
+        .map_err(runtime_failure)?;
+        let c = runtime::assume_role(&base, &options).map_err(runtime_failure)?;
+        *out = Box::into_raw(own(Arc::new(c), false).map_err(refusal)?);
+        Ok(())
+    })
+}
+
+/// Parameters of an explicit STS AssumeRoleWithSAML (`mongodb_aws_assume_role_with_saml`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct mongodb_aws_saml_params {
+    /// The role to assume.
+    pub role_arn: *const c_char,
+    /// Length of `role_arn`.
+    pub role_arn_len: usize,
+    /// The ARN of the IAM SAML provider.
+    pub principal_arn: *const c_char,
+    /// Length of `principal_arn`.
+    pub principal_arn_len: usize,
+    /// Path of a file holding the base64 SAML response (whitespace ignored).
+    pub assertion_file: *const c_char,
+    /// Length of `assertion_file`.
+    pub assertion_file_len: usize,
+    /// `DurationSeconds` (900 to 43200), or 0 for STS's default.
+    pub duration_seconds: u32,
+}
+
+/// STS AssumeRoleWithSAML, blocking, as `mongodb_aws_assume_role` (endpoint from the environment,
+/// never cached; `*out` and the error message as for `mongodb_aws_get_credentials`). Thread-safe.
+///
+/// # Safety
+/// `params` NULL or valid (its pointers as documented); `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_assume_role_with_saml(
+    params: *const mongodb_aws_saml_params,
+    out: *mut *mut mongodb_aws_owned_credentials,
+) -> mongodb_aws_status {
+    blocking(|| {
+        // SAFETY: forwarded contract.
+        let (options, out) = (|| unsafe {
+            let p = reference(params)?;
+            let options = runtime::AssumeRoleWithSaml {
+                role_arn: text(p.role_arn, p.role_arn_len)?.to_string(),
+                principal_arn: text(p.principal_arn, p.principal_arn_len)?.to_string(),
+                assertion_file: text(p.assertion_file, p.assertion_file_len)?.to_string(),
+                duration_seconds: duration(p.duration_seconds),
+            };
+            Ok((options, target(out)?))
+        })()
+        .map_err(refusal)?;
+        let c = runtime::assume_role_with_saml(&options).map_err(runtime_failure)?;
+        *out = Box::into_raw(own(Arc::new(c), false).map_err(refusal)?);
+        Ok(())
+    })
+}

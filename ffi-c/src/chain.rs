@@ -1,0 +1,807 @@
+//! The credential chain as a state machine, for drivers that bring their own HTTP stack
+//! (libmongoc-style): the core's `providers::chain::Chain` on the heap, its actions as a flat C
+//! struct, its events as functions. Every rule (source order, steps, deadlines, retries, expiry,
+//! error mapping) is the core's; the driver only reads files, sends requests, waits and keeps its
+//! cache, as `mongodb_aws_get_credentials` does inside the library.
+
+use crate::blocking::mongodb_aws_credentials_info;
+use crate::ffi::{bytes, guard, guard_value, opt_text, reference, target, text, Out, R};
+use crate::providers::MONGODB_AWS_SCHEME_HTTPS;
+use crate::providers::{emit_plan, mongodb_aws_http_request, MONGODB_AWS_SCHEME_HTTP};
+use crate::status::mongodb_aws_status;
+use crate::types::{mongodb_aws_credentials, mongodb_aws_header};
+use core::ffi::c_char;
+use core::fmt::{self, Write as _};
+use mongodb_aws_core::cache::is_fresh;
+use mongodb_aws_core::providers::chain::{Action, Chain, Env, Failure, IoError, Plan, VARS};
+use mongodb_aws_core::providers::Scheme;
+use mongodb_aws_core::providers::MAX_HOST_LEN;
+use mongodb_aws_core::{Error, UnixTime};
+use std::ffi::CString;
+use std::sync::OnceLock;
+use zeroize::Zeroizing;
+
+/// Action: read the file `path` completely (it was named by the variable `variable`) and answer with
+/// `mongodb_aws_chain_on_file`, or `mongodb_aws_chain_on_io_error` with `MONGODB_AWS_IO_NOT_FOUND`
+/// or `MONGODB_AWS_IO_UNREADABLE`.
+pub const MONGODB_AWS_ACTION_READ_FILE: u32 = 1;
+/// Action: send the request `mongodb_aws_chain_request` writes (to `scheme://host:port`), within
+/// `connect_timeout_ms` to connect and `timeout_ms` for the whole exchange (connect, send and the
+/// complete answer, from its start); answer with `mongodb_aws_chain_on_response` or
+/// `mongodb_aws_chain_on_io_error`. Do not follow redirects, do not use a proxy.
+pub const MONGODB_AWS_ACTION_HTTP: u32 = 2;
+/// Action: wait `wait_ms` milliseconds (a retry's backoff), then call `mongodb_aws_chain_on_wake`.
+pub const MONGODB_AWS_ACTION_WAIT: u32 = 3;
+/// Action: call the application's custom provider; answer with `mongodb_aws_chain_on_provided` or
+/// `mongodb_aws_chain_on_provider_failed`.
+pub const MONGODB_AWS_ACTION_CALL_PROVIDER: u32 = 4;
+/// Action: finished; use the credentials in the driver's cache (they are fresh).
+pub const MONGODB_AWS_ACTION_USE_CACHE: u32 = 5;
+/// Action: finished with `credentials`; store them in the driver's cache when `cache` is 1.
+pub const MONGODB_AWS_ACTION_DONE: u32 = 6;
+/// Action: finished with the error `error` (a status); `mongodb_aws_chain_error_message` gives the
+/// full message (`message_len` bytes).
+pub const MONGODB_AWS_ACTION_FAILED: u32 = 7;
+
+/// `mongodb_aws_chain_new` flag: the application configured a custom provider (it runs first; its
+/// answer is never cached).
+pub const MONGODB_AWS_CHAIN_CUSTOM_PROVIDER: u32 = 1;
+/// `mongodb_aws_chain_new` flag: the driver's cache holds endpoint credentials (from an earlier
+/// `MONGODB_AWS_ACTION_DONE` with `cache` 1) expiring at `cached_expiration_unix`; the chain decides
+/// whether they are still fresh.
+pub const MONGODB_AWS_CHAIN_CACHED: u32 = 2;
+
+/// I/O failure: the file does not exist.
+pub const MONGODB_AWS_IO_NOT_FOUND: u32 = 1;
+/// I/O failure: the file exists but cannot be read (permissions, a directory, an I/O error).
+pub const MONGODB_AWS_IO_UNREADABLE: u32 = 2;
+/// I/O failure: the connection was refused, or the host has no route or no address.
+pub const MONGODB_AWS_IO_REFUSED: u32 = 3;
+/// I/O failure: no connection within `connect_timeout_ms`.
+pub const MONGODB_AWS_IO_CONNECT_TIMEOUT: u32 = 4;
+/// I/O failure: `timeout_ms` passed before the answer was complete.
+pub const MONGODB_AWS_IO_TIMEOUT: u32 = 5;
+/// I/O failure: the connection was reset or closed before a complete answer.
+pub const MONGODB_AWS_IO_CLOSED: u32 = 6;
+/// I/O failure: the answer is not HTTP/1.x, is shorter than its Content-Length or chunking says, or
+/// its body is longer than `MONGODB_AWS_MAX_RESPONSE_LEN`.
+pub const MONGODB_AWS_IO_BAD_RESPONSE: u32 = 7;
+
+const _: () = {
+    assert!(MONGODB_AWS_IO_NOT_FOUND == IoError::NotFound.code());
+    assert!(MONGODB_AWS_IO_UNREADABLE == IoError::Unreadable.code());
+    assert!(MONGODB_AWS_IO_REFUSED == IoError::Refused.code());
+    assert!(MONGODB_AWS_IO_CONNECT_TIMEOUT == IoError::ConnectTimeout.code());
+    assert!(MONGODB_AWS_IO_TIMEOUT == IoError::Timeout.code());
+    assert!(MONGODB_AWS_IO_CLOSED == IoError::Closed.code());
+    assert!(MONGODB_AWS_IO_BAD_RESPONSE == IoError::BadResponse.code());
+};
+
+/// One environment variable for `mongodb_aws_chain_new`: a name and its value, pointer + length.
+/// A NULL value with length 0 is unset; an empty value counts as unset too.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct mongodb_aws_env_var {
+    /// The name (`AWS_ACCESS_KEY_ID`, ...).
+    pub name: *const c_char,
+    /// Length of `name`.
+    pub name_len: usize,
+    /// The value, or NULL/0 when unset. May be secret.
+    pub value: *const c_char,
+    /// Length of `value`.
+    pub value_len: usize,
+}
+
+/// The credential chain (opaque, about 60 KiB, on the heap): made by `mongodb_aws_chain_new`,
+/// driven with `mongodb_aws_chain_poll` and the `mongodb_aws_chain_on_*` events, released by
+/// `mongodb_aws_chain_free` (which wipes the secrets it holds). One chain resolves credentials
+/// once. Not thread-safe: one thread at a time may use a chain (it may move between threads).
+pub struct mongodb_aws_chain {
+    /// Borrows `env` (declared first, so dropped first).
+    chain: Chain<'static>,
+    /// The copied values of the variables the chain reads, in `VARS` order (only kept alive: the
+    /// chain reads them through its snapshot).
+    _env: Box<[Option<Zeroizing<String>>]>,
+    /// The host of the current HTTP action (the request plan is a temporary: its host is copied).
+    host: [u8; MAX_HOST_LEN],
+    host_len: usize,
+}
+
+/// What the chain asks for: filled by `mongodb_aws_chain_poll`. Only the fields of `kind` are set
+/// (the others are 0/NULL). Pointers are views into the chain: valid until its next event or free.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct mongodb_aws_chain_action {
+    /// A `MONGODB_AWS_ACTION_*`.
+    pub kind: u32,
+    /// READ_FILE: the path, as the environment gave it.
+    pub path: *const c_char,
+    /// Length of `path`.
+    pub path_len: usize,
+    /// READ_FILE: the variable that named the file.
+    pub variable: *const c_char,
+    /// Length of `variable`.
+    pub variable_len: usize,
+    /// HTTP: `MONGODB_AWS_SCHEME_HTTP` or `MONGODB_AWS_SCHEME_HTTPS`.
+    pub scheme: u32,
+    /// HTTP: the port to connect to.
+    pub port: u16,
+    /// HTTP: the host to connect to (an IPv6 address without brackets).
+    pub host: *const c_char,
+    /// Length of `host`.
+    pub host_len: usize,
+    /// HTTP: exact length of the request `mongodb_aws_chain_request` writes.
+    pub request_len: usize,
+    /// HTTP: deadline to connect, in milliseconds.
+    pub connect_timeout_ms: u32,
+    /// HTTP: deadline for the whole exchange from its start, in milliseconds.
+    pub timeout_ms: u32,
+    /// HTTP: which attempt this is (1-based).
+    pub attempt: u32,
+    /// HTTP: what the request is for (`IMDSv2 token`, `ECS credentials`, ...), for logs.
+    pub step: *const c_char,
+    /// Length of `step`.
+    pub step_len: usize,
+    /// WAIT: milliseconds.
+    pub wait_ms: u32,
+    /// DONE: the credentials and their details.
+    pub credentials: mongodb_aws_credentials_info,
+    /// DONE: 1 when the driver must store them in its cache (endpoint credentials), else 0.
+    pub cache: u8,
+    /// FAILED: the error, a status (`MONGODB_AWS_ENDPOINT_TIMEOUT`, ...).
+    pub error: u32,
+    /// FAILED: length of the full message (`mongodb_aws_chain_error_message`).
+    pub message_len: usize,
+}
+
+fn empty_action() -> mongodb_aws_chain_action {
+    mongodb_aws_chain_action {
+        kind: 0,
+        path: core::ptr::null(),
+        path_len: 0,
+        variable: core::ptr::null(),
+        variable_len: 0,
+        scheme: 0,
+        port: 0,
+        host: core::ptr::null(),
+        host_len: 0,
+        request_len: 0,
+        connect_timeout_ms: 0,
+        timeout_ms: 0,
+        attempt: 0,
+        step: core::ptr::null(),
+        step_len: 0,
+        wait_ms: 0,
+        credentials: mongodb_aws_credentials_info {
+            credentials: mongodb_aws_credentials {
+                access_key_id: core::ptr::null(),
+                access_key_id_len: 0,
+                secret_access_key: core::ptr::null(),
+                secret_access_key_len: 0,
+                session_token: core::ptr::null(),
+                session_token_len: 0,
+            },
+            expiration_unix: 0,
+            source: 0,
+            has_session_token: 0,
+            has_expiration: 0,
+            from_cache: 0,
+        },
+        cache: 0,
+        error: 0,
+        message_len: 0,
+    }
+}
+
+fn str_view(s: &str) -> (*const c_char, usize) {
+    (s.as_ptr().cast(), s.len())
+}
+
+/// Counts what `Display` writes.
+struct Counter(usize);
+
+impl fmt::Write for Counter {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0 = self.0.saturating_add(s.len());
+        Ok(())
+    }
+}
+
+/// Writes `Display` output into a slice (fails when it does not fit).
+struct SliceWriter<'b> {
+    buf: &'b mut [u8],
+    len: usize,
+}
+
+impl fmt::Write for SliceWriter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len.checked_add(s.len()).ok_or(fmt::Error)?;
+        self.buf
+            .get_mut(self.len..end)
+            .ok_or(fmt::Error)?
+            .copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+fn message_len(f: &Failure<'_>) -> usize {
+    let mut c = Counter(0);
+    let _ = write!(c, "{f}");
+    c.0
+}
+
+/// The names of the variables the chain reads, NUL-terminated (made once per process).
+fn var_names() -> &'static [CString] {
+    static NAMES: OnceLock<Box<[CString]>> = OnceLock::new();
+    NAMES.get_or_init(|| VARS.iter().filter_map(|n| CString::new(*n).ok()).collect())
+}
+
+/// Number of environment variables the chain reads (`mongodb_aws_chain_var_name` lists them).
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn mongodb_aws_chain_var_count() -> usize {
+    guard_value(0, || var_names().len())
+}
+
+/// The name of the `index`-th variable the chain reads (`AWS_ACCESS_KEY_ID`, ...), NUL-terminated,
+/// static storage (never free it); NULL when `index >= mongodb_aws_chain_var_count()`. Snapshot
+/// exactly these for `mongodb_aws_chain_new`. Thread-safe.
+#[no_mangle]
+pub extern "C" fn mongodb_aws_chain_var_name(index: usize) -> *const c_char {
+    guard_value(core::ptr::null(), || {
+        var_names()
+            .get(index)
+            .map_or(core::ptr::null(), |c| c.as_ptr())
+    })
+}
+
+/// `s` with the lifetime of the chain that keeps its owner alive.
+///
+/// # Safety
+/// The bytes behind `s` must stay valid and unmodified for as long as the result is used.
+unsafe fn extend(s: &str) -> &'static str {
+    // SAFETY: forwarded contract; the bytes came from a `&str`, so they are UTF-8.
+    unsafe { core::str::from_utf8_unchecked(core::slice::from_raw_parts(s.as_ptr(), s.len())) }
+}
+
+/// Makes a chain that resolves credentials once, as a driver does, and stores it in `*out` (release
+/// it with `mongodb_aws_chain_free`).
+///
+/// - `vars`, `vars_len`: the environment snapshot, names and values (copied: the caller's strings
+///   are not used after the call). Names the chain does not read are ignored; for a name given twice
+///   the last wins. Snapshot the names `mongodb_aws_chain_var_name` lists. A value that is not UTF-8
+///   is `MONGODB_AWS_INVALID_UTF8`.
+/// - `now_unix`: the time (seconds since 1970) for expiry checks and signatures.
+/// - `random`: 16 bytes from a CSPRNG (a generated role session name).
+/// - `flags`: `MONGODB_AWS_CHAIN_CUSTOM_PROVIDER`, `MONGODB_AWS_CHAIN_CACHED` (then
+///   `cached_expiration_unix` is the cached set's `Expiration`; ignored otherwise). Unknown bits are
+///   `MONGODB_AWS_INVALID_PARAMETER`.
+///
+/// Then loop: `mongodb_aws_chain_poll`, carry out the action, report its outcome with the matching
+/// `mongodb_aws_chain_on_*` event, until `MONGODB_AWS_ACTION_USE_CACHE`, `_DONE` or `_FAILED`.
+/// Allocates the chain and the copies of the values; thread-safe.
+///
+/// # Safety
+/// `vars` must point to `vars_len` valid entries (or be NULL with 0), their pointers as documented;
+/// `random` to 16 readable bytes; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_chain_new(
+    vars: *const mongodb_aws_env_var,
+    vars_len: usize,
+    now_unix: u64,
+    random: *const u8,
+    flags: u32,
+    cached_expiration_unix: u64,
+    out: *mut *mut mongodb_aws_chain,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let (list, random, out) = unsafe {
+            let list: &[mongodb_aws_env_var] = if vars_len == 0 {
+                &[]
+            } else if vars.is_null() {
+                return Err(crate::ffi::NULL_ARGUMENT);
+            } else {
+                core::slice::from_raw_parts(vars, vars_len)
+            };
+            let random: [u8; 16] = bytes(random, 16)?
+                .try_into()
+                .map_err(|_| Error::InvalidParameter)?;
+            (list, random, target(out)?)
+        };
+        if flags & !(MONGODB_AWS_CHAIN_CUSTOM_PROVIDER | MONGODB_AWS_CHAIN_CACHED) != 0 {
+            return Err(Error::InvalidParameter.into());
+        }
+        let mut env: Box<[Option<Zeroizing<String>>]> = VARS.iter().map(|_| None).collect();
+        for v in list {
+            // SAFETY: forwarded contract.
+            let name = unsafe { bytes(v.name.cast(), v.name_len)? };
+            let Some(i) = VARS.iter().position(|n| n.as_bytes() == name) else {
+                continue;
+            };
+            // SAFETY: forwarded contract.
+            let value = unsafe { opt_text(v.value, v.value_len)? };
+            if let Some(slot) = env.get_mut(i) {
+                *slot = value.map(|s| Zeroizing::new(s.to_string()));
+            }
+        }
+        let mut values = env.iter();
+        let snapshot = Env::from_fn(|_| {
+            values.next().and_then(|v| {
+                v.as_ref().map(|s| {
+                    // SAFETY: the values are heap buffers owned by `env`, which the chain object
+                    // keeps (and never modifies) until after `chain` is dropped (field order).
+                    unsafe { extend(s) }
+                })
+            })
+        });
+        let now = UnixTime(now_unix);
+        let fresh_cache = flags & MONGODB_AWS_CHAIN_CACHED != 0
+            && is_fresh(Some(UnixTime(cached_expiration_unix)), now);
+        let plan = Plan::Default {
+            custom_provider: flags & MONGODB_AWS_CHAIN_CUSTOM_PROVIDER != 0,
+            fresh_cache,
+        };
+        *out = Box::into_raw(Box::new(mongodb_aws_chain {
+            chain: Chain::new(snapshot, plan, now, random),
+            _env: env,
+            host: [0; MAX_HOST_LEN],
+            host_len: 0,
+        }));
+        Ok(())
+    })
+}
+
+/// Frees a chain (`NULL` is ignored), wiping the secrets it holds (environment values, tokens,
+/// credentials). Views from its actions become invalid.
+///
+/// # Safety
+/// `chain` NULL or from `mongodb_aws_chain_new`, not yet freed, not in use by another thread.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_chain_free(chain: *mut mongodb_aws_chain) {
+    let _ = guard(|| {
+        if !chain.is_null() {
+            // SAFETY: created by Box::into_raw in mongodb_aws_chain_new, not yet freed (documented
+            // contract). The chain's buffers and the Zeroizing values wipe themselves on drop.
+            drop(unsafe { Box::from_raw(chain) });
+        }
+        Ok(())
+    });
+}
+
+/// Fills `*action` with what the chain asks for now (see `mongodb_aws_chain_action` and the
+/// `MONGODB_AWS_ACTION_*` constants). Calling it again without an event gives the same action.
+/// Never allocates.
+///
+/// # Safety
+/// `chain` NULL or a live chain; `action` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_chain_poll(
+    chain: *mut mongodb_aws_chain,
+    action: *mut mongodb_aws_chain_action,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let (w, out) = unsafe { (target(chain)?, target(action)?) };
+        let mut a = empty_action();
+        match w.chain.poll() {
+            Action::ReadFile { path, variable } => {
+                a.kind = MONGODB_AWS_ACTION_READ_FILE;
+                (a.path, a.path_len) = str_view(path);
+                (a.variable, a.variable_len) = str_view(variable);
+            }
+            Action::Http(h) => {
+                a.kind = MONGODB_AWS_ACTION_HTTP;
+                let ep = h.request.endpoint();
+                let host = ep.host().as_bytes();
+                let n = host.len().min(w.host.len());
+                if let (Some(dst), Some(src)) = (w.host.get_mut(..n), host.get(..n)) {
+                    dst.copy_from_slice(src);
+                }
+                w.host_len = n;
+                a.host = w.host.as_ptr().cast();
+                a.host_len = n;
+                a.scheme = match ep.scheme() {
+                    Scheme::Http => MONGODB_AWS_SCHEME_HTTP,
+                    Scheme::Https => MONGODB_AWS_SCHEME_HTTPS,
+                };
+                a.port = ep.port();
+                a.request_len = h.request.len();
+                a.connect_timeout_ms = h.connect_timeout_ms;
+                a.timeout_ms = h.timeout_ms;
+                a.attempt = u32::from(h.attempt);
+                (a.step, a.step_len) = str_view(h.step);
+            }
+            Action::Wait { millis } => {
+                a.kind = MONGODB_AWS_ACTION_WAIT;
+                a.wait_ms = millis;
+            }
+            Action::CallProvider => a.kind = MONGODB_AWS_ACTION_CALL_PROVIDER,
+            Action::UseCache => a.kind = MONGODB_AWS_ACTION_USE_CACHE,
+            Action::Done(o) => {
+                a.kind = MONGODB_AWS_ACTION_DONE;
+                let f = &o.fetched;
+                a.credentials = mongodb_aws_credentials_info::new(
+                    &f.credentials,
+                    f.expiration,
+                    f.source,
+                    false,
+                );
+                a.cache = u8::from(o.cache);
+            }
+            Action::Failed(f) => {
+                a.kind = MONGODB_AWS_ACTION_FAILED;
+                a.error = mongodb_aws_status::from(f.error).code();
+                a.message_len = message_len(&f);
+            }
+        }
+        *out = a;
+        Ok(())
+    })
+}
+
+/// For a `MONGODB_AWS_ACTION_HTTP`: writes the HTTP/1.1 request (`request_len` bytes: request line,
+/// `Host`, the headers, `Content-Length` for PUT and POST, `Connection: close`, blank line, body)
+/// into `(out, out_cap, out_len)` (the output convention as everywhere) and, when `view` is not
+/// NULL, its parts (method, target, headers, body: views into `out`) for HTTP libraries; raw-socket
+/// drivers send the bytes. The request may hold secrets (tokens): wipe `out` after sending.
+/// `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` when the action is not HTTP. Never allocates.
+///
+/// # Safety
+/// `chain` NULL or a live chain; `out` NULL or `out_cap` writable bytes; `out_len` NULL or
+/// writable; `view` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_chain_request(
+    chain: *mut mongodb_aws_chain,
+    out: *mut u8,
+    out_cap: usize,
+    out_len: *mut usize,
+    view: *mut mongodb_aws_http_request,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let w = unsafe { target(chain)? };
+        match w.chain.poll() {
+            // SAFETY: forwarded contract.
+            Action::Http(h) => unsafe { emit_plan(&h.request, out, out_cap, out_len, view) },
+            _ => Err(Error::UnexpectedChainEvent.into()),
+        }
+    })
+}
+
+/// For a `MONGODB_AWS_ACTION_FAILED`: writes the full message (UTF-8, `message_len` bytes, not
+/// NUL-terminated: the error's text, then the source, step, URL without query, file, variable,
+/// HTTP status, STS Code and Message, field, attempts; never a secret) into `(out, out_cap,
+/// out_len)`. `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` when the chain has not failed. Never allocates.
+///
+/// # Safety
+/// `chain` NULL or a live chain; `out` NULL or `out_cap` writable bytes; `out_len` NULL or
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_chain_error_message(
+    chain: *mut mongodb_aws_chain,
+    out: *mut u8,
+    out_cap: usize,
+    out_len: *mut usize,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let (w, o) = unsafe { (target(chain)?, Out::new(out, out_cap, out_len)?) };
+        match w.chain.poll() {
+            Action::Failed(f) => o.emit_sized(
+                || Ok(message_len(&f)),
+                |buf| {
+                    let mut s = SliceWriter { buf, len: 0 };
+                    write!(s, "{f}").map_err(|_| Error::BufferTooSmall {
+                        needed: message_len(&f),
+                    })?;
+                    Ok(s.len)
+                },
+            ),
+            _ => Err(Error::UnexpectedChainEvent.into()),
+        }
+    })
+}
+
+/// Delivers an event; `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` when it was not the answer to the
+/// current action: the chain had finished, or it failed with that error because of the event.
+fn deliver(w: &mut mongodb_aws_chain, event: impl FnOnce(&mut Chain<'static>)) -> R {
+    let finished = matches!(
+        w.chain.poll(),
+        Action::UseCache | Action::Done(_) | Action::Failed(_)
+    );
+    event(&mut w.chain);
+    match w.chain.poll() {
+        _ if finished => Err(Error::UnexpectedChainEvent.into()),
+        Action::Failed(f) if f.error == Error::UnexpectedChainEvent => Err(f.error.into()),
+        _ => Ok(()),
+    }
+}
+
+/// Answers `MONGODB_AWS_ACTION_READ_FILE` with the file's whole content (at most 20 KiB is
+/// accepted; pass a longer file as it is, the chain refuses it). The content is copied (it may be
+/// secret: wipe your buffer). `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` if the action was another.
+///
+/// # Safety
+/// `chain` NULL or a live chain; `content` `content_len` readable bytes (NULL with 0).
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_chain_on_file(
+    chain: *mut mongodb_aws_chain,
+    content: *const u8,
+    content_len: usize,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let (w, content) = unsafe { (target(chain)?, bytes(content, content_len)?) };
+        deliver(w, |c| c.on_file(content))
+    })
+}
+
+/// Answers `MONGODB_AWS_ACTION_HTTP` with a complete response: its status (100 to 999), headers
+/// (only `Retry-After` is read; headers that are not UTF-8 are skipped) and body (longer than
+/// `MONGODB_AWS_MAX_RESPONSE_LEN` is refused by the chain; read at most one byte more). Nothing is
+/// kept after the call except the credentials parsed from the body. `MONGODB_AWS_INVALID_PARAMETER`
+/// for a status outside 100..=999; `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` if the action was another.
+///
+/// # Safety
+/// `chain` NULL or a live chain; `headers` `headers_len` valid entries (NULL with 0), their
+/// pointers as documented; `body` `body_len` readable bytes (NULL with 0).
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_chain_on_response(
+    chain: *mut mongodb_aws_chain,
+    status: u32,
+    headers: *const mongodb_aws_header,
+    headers_len: usize,
+    body: *const u8,
+    body_len: usize,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let (w, list, body) = unsafe {
+            let list: &[mongodb_aws_header] = if headers_len == 0 {
+                &[]
+            } else if headers.is_null() {
+                return Err(crate::ffi::NULL_ARGUMENT);
+            } else {
+                core::slice::from_raw_parts(headers, headers_len)
+            };
+            (target(chain)?, list, bytes(body, body_len)?)
+        };
+        let status = u16::try_from(status)
+            .ok()
+            .filter(|s| (100..=999).contains(s))
+            .ok_or(Error::InvalidParameter)?;
+        // SAFETY: forwarded contract.
+        let pair = |h: &mongodb_aws_header| unsafe {
+            match (text(h.name, h.name_len), text(h.value, h.value_len)) {
+                (Ok(n), Ok(v)) => Ok(Some((n, v))),
+                (Err(crate::ffi::NULL_ARGUMENT), _) | (_, Err(crate::ffi::NULL_ARGUMENT)) => {
+                    Err(crate::ffi::NULL_ARGUMENT)
+                }
+                _ => Ok(None),
+            }
+        };
+        // Most answers have a handful of headers: a stack array, the heap only beyond it.
+        let mut small = [("", ""); 32];
+        let mut n = 0;
+        let mut big = Vec::new();
+        for h in list {
+            let Some(p) = pair(h)? else { continue };
+            if !big.is_empty() {
+                big.push(p);
+            } else if let Some(slot) = small.get_mut(n) {
+                *slot = p;
+                n += 1;
+            } else {
+                big.extend_from_slice(&small);
+                big.push(p);
+            }
+        }
+        let pairs: &[(&str, &str)] = if big.is_empty() {
+            small.get(..n).unwrap_or(&[])
+        } else {
+            &big
+        };
+        deliver(w, |c| c.on_response(status, pairs, body))
+    })
+}
+
+/// Answers `MONGODB_AWS_ACTION_READ_FILE` or `MONGODB_AWS_ACTION_HTTP` with a failure: a
+/// `MONGODB_AWS_IO_*` (`MONGODB_AWS_INVALID_PARAMETER` for another number). The chain decides whether
+/// to retry and which error it is. `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` if the action was another.
+///
+/// # Safety
+/// `chain` NULL or a live chain.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_chain_on_io_error(
+    chain: *mut mongodb_aws_chain,
+    kind: u32,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let w = unsafe { target(chain)? };
+        let io = IoError::from_code(kind).ok_or(Error::InvalidParameter)?;
+        deliver(w, |c| c.on_io_error(io))
+    })
+}
+
+/// Answers `MONGODB_AWS_ACTION_WAIT` once the time has passed.
+/// `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` if the action was another.
+///
+/// # Safety
+/// `chain` NULL or a live chain.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_chain_on_wake(
+    chain: *mut mongodb_aws_chain,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let w = unsafe { target(chain)? };
+        deliver(w, |c| c.on_wake())
+    })
+}
+
+/// Answers `MONGODB_AWS_ACTION_CALL_PROVIDER` with what the application's provider returned
+/// (copied; checked by the chain: a refusal makes it fail with the credential error), and their
+/// expiry when known (`has_expiration` non-zero; expired or within 5 minutes of it is
+/// `MONGODB_AWS_CREDENTIALS_EXPIRED`). `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` if the action was
+/// another.
+///
+/// # Safety
+/// `chain` NULL or a live chain; `creds` NULL or valid, its pointers as documented.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_chain_on_provided(
+    chain: *mut mongodb_aws_chain,
+    creds: *const mongodb_aws_credentials,
+    has_expiration: u8,
+    expiration_unix: u64,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let (w, id, secret, token) = unsafe {
+            let c = reference(creds)?;
+            (
+                target(chain)?,
+                opt_text(c.access_key_id, c.access_key_id_len)?,
+                opt_text(c.secret_access_key, c.secret_access_key_len)?,
+                opt_text(c.session_token, c.session_token_len)?,
+            )
+        };
+        let expiration = (has_expiration != 0).then_some(UnixTime(expiration_unix));
+        deliver(w, |c| {
+            c.on_provided(id.unwrap_or(""), secret.unwrap_or(""), token, expiration)
+        })
+    })
+}
+
+/// Answers `MONGODB_AWS_ACTION_CALL_PROVIDER`: the provider failed (the chain fails with
+/// `MONGODB_AWS_CUSTOM_PROVIDER_FAILED`; report the provider's own error beside it).
+/// `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` if the action was another.
+///
+/// # Safety
+/// `chain` NULL or a live chain.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_chain_on_provider_failed(
+    chain: *mut mongodb_aws_chain,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let w = unsafe { target(chain)? };
+        deliver(w, |c| c.on_provider_failed())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::mongodb_aws_status as S;
+
+    fn var(name: &'static str, value: &'static str) -> mongodb_aws_env_var {
+        mongodb_aws_env_var {
+            name: name.as_ptr().cast(),
+            name_len: name.len(),
+            value: value.as_ptr().cast(),
+            value_len: value.len(),
+        }
+    }
+
+    fn new_chain(vars: &[mongodb_aws_env_var], flags: u32, cached: u64) -> *mut mongodb_aws_chain {
+        let mut c = core::ptr::null_mut();
+        let random = [7u8; 16];
+        let st = unsafe {
+            mongodb_aws_chain_new(
+                vars.as_ptr(),
+                vars.len(),
+                1_700_000_000,
+                random.as_ptr(),
+                flags,
+                cached,
+                &mut c,
+            )
+        };
+        assert_eq!(st, S::MONGODB_AWS_OK);
+        c
+    }
+
+    fn poll(c: *mut mongodb_aws_chain) -> mongodb_aws_chain_action {
+        let mut a = empty_action();
+        assert_eq!(
+            unsafe { mongodb_aws_chain_poll(c, &mut a) },
+            S::MONGODB_AWS_OK
+        );
+        a
+    }
+
+    fn view(p: *const c_char, n: usize) -> &'static str {
+        unsafe { core::str::from_utf8(core::slice::from_raw_parts(p.cast(), n)).unwrap() }
+    }
+
+    #[test]
+    fn the_variable_names_are_the_cores() {
+        assert_eq!(mongodb_aws_chain_var_count(), VARS.len());
+        for (i, n) in VARS.iter().enumerate() {
+            let got = unsafe { std::ffi::CStr::from_ptr(mongodb_aws_chain_var_name(i)) };
+            assert_eq!(got.to_str().unwrap(), *n);
+        }
+        assert!(mongodb_aws_chain_var_name(VARS.len()).is_null());
+    }
+
+    #[test]
+    fn environment_credentials_need_no_io_and_the_copy_outlives_the_callers_strings() {
+        let mut id = String::from("AKIDEXAMPLE");
+        let vars = [
+            mongodb_aws_env_var {
+                name: "AWS_ACCESS_KEY_ID".as_ptr().cast(),
+                name_len: 17,
+                value: id.as_ptr().cast(),
+                value_len: id.len(),
+            },
+            var("AWS_SECRET_ACCESS_KEY", "secret"),
+            var("UNRELATED", "ignored"),
+        ];
+        let c = new_chain(&vars, 0, 0);
+        id.clear();
+        id.push_str("XXXXXXXXXXX");
+        let a = poll(c);
+        assert_eq!(a.kind, MONGODB_AWS_ACTION_DONE);
+        let cr = a.credentials.credentials;
+        assert_eq!(view(cr.access_key_id, cr.access_key_id_len), "AKIDEXAMPLE");
+        assert_eq!(a.credentials.source, 2);
+        assert_eq!((a.cache, a.credentials.has_expiration), (0, 0));
+        unsafe { mongodb_aws_chain_free(c) };
+    }
+
+    #[test]
+    fn failures_carry_the_chains_message_and_wrong_events_are_refused() {
+        let c = new_chain(&[var("AWS_EC2_METADATA_DISABLED", "true")], 0, 0);
+        let a = poll(c);
+        assert_eq!(a.kind, MONGODB_AWS_ACTION_FAILED);
+        assert_eq!(a.error, S::MONGODB_AWS_NO_CREDENTIALS.code());
+        let mut buf = vec![0u8; a.message_len];
+        let mut n = 0;
+        let st = unsafe { mongodb_aws_chain_error_message(c, buf.as_mut_ptr(), buf.len(), &mut n) };
+        assert_eq!((st, n), (S::MONGODB_AWS_OK, a.message_len));
+        let msg = String::from_utf8(buf).unwrap();
+        assert!(msg.contains("AWS_EC2_METADATA_DISABLED"), "{msg}");
+        assert_eq!(
+            unsafe { mongodb_aws_chain_on_wake(c) },
+            S::MONGODB_AWS_UNEXPECTED_CHAIN_EVENT
+        );
+        unsafe { mongodb_aws_chain_free(c) };
+    }
+
+    #[test]
+    fn a_fresh_cached_set_is_used_and_a_stale_one_is_not() {
+        let now = 1_700_000_000u64;
+        let c = new_chain(&[], MONGODB_AWS_CHAIN_CACHED, now + 301);
+        assert_eq!(poll(c).kind, MONGODB_AWS_ACTION_USE_CACHE);
+        unsafe { mongodb_aws_chain_free(c) };
+        let c = new_chain(&[], MONGODB_AWS_CHAIN_CACHED, now + 300);
+        let a = poll(c);
+        assert_eq!(a.kind, MONGODB_AWS_ACTION_HTTP);
+        assert_eq!(view(a.host, a.host_len), "169.254.169.254");
+        assert_eq!((a.port, a.timeout_ms, a.attempt), (80, 1000, 1));
+        unsafe { mongodb_aws_chain_free(c) };
+    }
+}
