@@ -1573,6 +1573,8 @@ mod diagnose {
     use crate::Error;
 
     const ENDPOINT_FIELDS: &[&str] = &["AccessKeyId", "SecretAccessKey", "Expiration"];
+    const OPTIONAL_STRING_FIELDS: &[&str] =
+        &["Token", "SessionToken", "RoleArn", "AccountId", "Code"];
     const STS_FIELDS: &[&str] = &[
         "AccessKeyId",
         "SecretAccessKey",
@@ -1627,6 +1629,16 @@ mod diagnose {
                 }
                 None => doc,
             };
+            if e == Error::WrongResponseFieldType {
+                // Optional string fields have a type too.
+                for f in OPTIONAL_STRING_FIELDS {
+                    if let Some(v) = creds.get(f).ok()? {
+                        if !matches!(v.kind(), json::Kind::String | json::Kind::Null) {
+                            return Some(f);
+                        }
+                    }
+                }
+            }
             for f in fields {
                 match creds.get(f).ok()? {
                     None => return Some(f),
