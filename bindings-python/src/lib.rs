@@ -12,10 +12,6 @@
 //! the GIL would cost other threads.
 
 use mongodb_aws_core::caller_identity;
-use mongodb_aws_core::providers::{
-    self, assume_role, container, ecs, imds, saml, web_identity, FetchedCredentials,
-    RandomSessionName, RequestPlan, StsEndpoint,
-};
 use mongodb_aws_core::sasl::client::{
     ClientConversation as CoreConversation, CLIENT_NONCE_LEN, MAX_SERVER_FIRST_LEN,
     SERVER_NONCE_BASE64_LEN,
@@ -34,6 +30,8 @@ use sha2::{Digest, Sha256};
 use std::sync::Mutex;
 use zeroize::Zeroizing;
 
+mod chain;
+
 /// Inputs larger than this (bytes of body, headers and token together) are processed with the GIL
 /// released.
 pub const DETACH_THRESHOLD: usize = 4096;
@@ -47,6 +45,15 @@ static FROM_CORE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 /// The Python exception for a core error: `mongodb_aws._errors._from_core(message, name, number)`
 /// picks the family subclass of `MongoDBAWSError`.
 fn py_err(py: Python<'_>, e: Error) -> PyErr {
+    error_of(py, &e.to_string(), e.name(), e.code())
+}
+
+/// The Python exception for a runtime error: its code and number, its full message.
+fn runtime_err(py: Python<'_>, e: &mongodb_aws::Error) -> PyErr {
+    error_of(py, e.message(), e.code(), e.number())
+}
+
+fn error_of(py: Python<'_>, message: &str, name: &str, number: u32) -> PyErr {
     let make = || -> PyResult<PyErr> {
         let f = FROM_CORE.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
             Ok(py
@@ -54,7 +61,7 @@ fn py_err(py: Python<'_>, e: Error) -> PyErr {
                 .getattr("_from_core")?
                 .unbind())
         })?;
-        let exc = f.bind(py).call1((e.to_string(), e.name(), e.code()))?;
+        let exc = f.bind(py).call1((message, name, number))?;
         Ok(PyErr::from_value(exc))
     };
     make().unwrap_or_else(|err| err)
@@ -137,6 +144,8 @@ pub struct Credentials {
     expiration: Option<u64>,
     /// Where they came from (`Source::name()`, e.g. `"ecs"`), `None` when built by the caller.
     source: Option<&'static str>,
+    /// Whether the credential chain served them from the process-wide cache.
+    from_cache: bool,
     /// The signing key of the last signature made with these credentials (per date/region/service).
     key: Mutex<Option<SigningKey>>,
 }
@@ -149,15 +158,32 @@ impl Credentials {
             session_token: c.session_token().map(str::to_owned),
             expiration: None,
             source: None,
+            from_cache: false,
             key: Mutex::new(None),
         }
     }
 
-    fn from_fetched(f: &FetchedCredentials<'_>) -> Self {
-        let mut c = Credentials::from_core(&f.credentials);
-        c.expiration = f.expiration.map(|t| t.0);
-        c.source = Some(f.source.name());
-        c
+    /// A copy of the runtime's credentials (`from_cache`: they were served from the cache).
+    fn from_runtime(c: &mongodb_aws::Credentials, from_cache: bool) -> Self {
+        Credentials {
+            access_key_id: c.access_key_id().to_owned(),
+            secret_access_key: Zeroizing::new(c.secret_access_key().to_owned()),
+            session_token: c.session_token().map(str::to_owned),
+            expiration: c.expiration().map(|t| t.0),
+            source: Some(c.source().name()),
+            from_cache,
+            key: Mutex::new(None),
+        }
+    }
+
+    /// The runtime's form (for AssumeRole's base credentials).
+    fn to_runtime(&self) -> Result<mongodb_aws::Credentials, mongodb_aws::Error> {
+        mongodb_aws::Credentials::new(
+            &self.access_key_id,
+            &self.secret_access_key,
+            self.session_token.as_deref(),
+            self.expiration.map(UnixTime),
+        )
     }
 
     /// The core's view (validated at construction; validation is repeated because the core only
@@ -239,11 +265,18 @@ impl Credentials {
         self.expiration
     }
 
-    /// Where the credentials came from (`"environment"`, `"web-identity"`, `"ecs"`,
-    /// `"container-full-uri"`, `"ec2"`), or `None` when the caller built them.
+    /// Where the credentials came from (`"custom-provider"`, `"environment"`, `"web-identity"`,
+    /// `"ecs"`, `"container-full-uri"`, `"ec2"`, `"assume-role"`, `"saml"`), or `None` when the
+    /// caller built them.
     #[getter]
     fn source(&self) -> Option<&'static str> {
         self.source
+    }
+
+    /// Whether `get_credentials` answered from the process-wide cache (no request was made).
+    #[getter(from_cache)]
+    fn served_from_cache(&self) -> bool {
+        self.from_cache
     }
 
     /// Whether they may still be used at `now` (the cache rule: more than 5 minutes before
@@ -662,277 +695,6 @@ fn sts_region(py: Python<'_>, host: &Bound<'_, PyString>) -> PyResult<String> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Credential providers (sans-IO: the core builds requests and parses answers; Python does HTTP)
-// ---------------------------------------------------------------------------------------------
-
-/// An HTTP request to send: `(method, base_url, target, headers, body)`.
-type HttpParts = (&'static str, String, String, Vec<(String, String)>, Vec<u8>);
-
-fn http_parts(plan: &RequestPlan<'_>) -> Result<HttpParts, Error> {
-    let mut buf = vec![0u8; plan.len()];
-    let r = plan.write(&mut buf)?;
-    Ok((
-        r.method(),
-        format!("{}://{}", r.scheme().as_str(), r.authority()),
-        r.target().to_owned(),
-        r.headers()
-            .map(|(n, v)| (n.to_owned(), v.to_owned()))
-            .collect(),
-        r.body().to_vec(),
-    ))
-}
-
-/// The request of one provider step. `kind`: "ecs" (`a` endpoint override, `b` relative URI),
-/// "container" (`a` full URI, `b` authorization token), "imds_token" (`a` endpoint override,
-/// `ttl`), "imds_role" (`a` override, `b` token), "imds_credentials" (`a` override, `b` token,
-/// `c` role name).
-#[pyfunction]
-#[pyo3(signature = (kind, a=None, b=None, c=None, ttl=0))]
-fn provider_request(
-    py: Python<'_>,
-    kind: &str,
-    a: Option<&str>,
-    b: Option<&str>,
-    c: Option<&str>,
-    ttl: u32,
-) -> PyResult<HttpParts> {
-    let b_ = b.unwrap_or("");
-    let plan = match kind {
-        "ecs" => ecs::request(a, b_),
-        "container" => container::request(a.unwrap_or(""), b),
-        "imds_token" => imds::token_request(a, ttl),
-        "imds_role" => imds::role_name_request(a, b_),
-        "imds_credentials" => imds::credentials_request(a, b_, c.unwrap_or("")),
-        _ => Err(Error::InvalidParameter),
-    }
-    .py(py)?;
-    http_parts(&plan).py(py)
-}
-
-/// The AssumeRoleWithWebIdentity request (unsigned POST to STS).
-#[pyfunction]
-#[pyo3(signature = (role_arn, web_identity_token, role_session_name, random, duration_seconds,
-                    sts_override, regional_endpoints, region))]
-#[allow(clippy::too_many_arguments)]
-fn web_identity_request(
-    py: Python<'_>,
-    role_arn: &str,
-    web_identity_token: &str,
-    role_session_name: Option<&str>,
-    random: &[u8],
-    duration_seconds: Option<u32>,
-    sts_override: Option<&str>,
-    regional_endpoints: Option<&str>,
-    region: Option<&str>,
-) -> PyResult<HttpParts> {
-    let random: [u8; 16] = random
-        .try_into()
-        .map_err(|_| py_err(py, Error::InvalidParameter))?;
-    let params = web_identity::WebIdentityParams {
-        role_arn,
-        web_identity_token,
-        role_session_name,
-        random: &random,
-        duration_seconds,
-        sts: StsEndpoint {
-            override_url: sts_override,
-            regional_endpoints,
-            region,
-        },
-    };
-    let mut name = RandomSessionName::new(&random);
-    let plan = web_identity::request(&params, &mut name).py(py)?;
-    http_parts(&plan).py(py)
-}
-
-/// The AssumeRole request, signed with `credentials` at `now`.
-#[pyfunction]
-#[pyo3(signature = (credentials, role_arn, role_session_name, external_id, duration_seconds,
-                    mfa_serial_number, mfa_token_code, now, sts_override, regional_endpoints,
-                    region))]
-#[allow(clippy::too_many_arguments)]
-fn assume_role_request(
-    py: Python<'_>,
-    credentials: &Credentials,
-    role_arn: &str,
-    role_session_name: &str,
-    external_id: Option<&str>,
-    duration_seconds: Option<u32>,
-    mfa_serial_number: Option<&str>,
-    mfa_token_code: Option<&str>,
-    now: &Bound<'_, PyAny>,
-    sts_override: Option<&str>,
-    regional_endpoints: Option<&str>,
-    region: Option<&str>,
-) -> PyResult<HttpParts> {
-    let now = unix_time(now)?;
-    let mfa = match (mfa_serial_number, mfa_token_code) {
-        (Some(serial_number), Some(token_code)) => Some(assume_role::Mfa {
-            serial_number,
-            token_code,
-        }),
-        (None, None) => None,
-        (None, Some(_)) => return Err(py_err(py, Error::InvalidMfaSerialNumber)),
-        (Some(_), None) => return Err(py_err(py, Error::InvalidMfaTokenCode)),
-    };
-    let params = assume_role::AssumeRoleParams {
-        role_arn,
-        role_session_name,
-        external_id,
-        duration_seconds,
-        mfa,
-        sts: StsEndpoint {
-            override_url: sts_override,
-            regional_endpoints,
-            region,
-        },
-    };
-    let base = credentials.core().py(py)?;
-    let plan = assume_role::request(&params, &base, now).py(py)?;
-    http_parts(&plan).py(py)
-}
-
-/// The AssumeRoleWithSAML request (unsigned POST to STS).
-#[pyfunction]
-#[pyo3(signature = (role_arn, principal_arn, saml_assertion, duration_seconds, sts_override,
-                    regional_endpoints, region))]
-#[allow(clippy::too_many_arguments)]
-fn saml_request(
-    py: Python<'_>,
-    role_arn: &str,
-    principal_arn: &str,
-    saml_assertion: &str,
-    duration_seconds: Option<u32>,
-    sts_override: Option<&str>,
-    regional_endpoints: Option<&str>,
-    region: Option<&str>,
-) -> PyResult<HttpParts> {
-    let params = saml::SamlParams {
-        role_arn,
-        principal_arn,
-        saml_assertion,
-        duration_seconds,
-        sts: StsEndpoint {
-            override_url: sts_override,
-            regional_endpoints,
-            region,
-        },
-    };
-    let plan = saml::request(&params).py(py)?;
-    http_parts(&plan).py(py)
-}
-
-/// STS's error document in a non-200 answer, as `(code, message)`, or `None` if it is not one.
-#[pyfunction]
-fn sts_error(body: &[u8]) -> Option<(String, String)> {
-    let mut scratch = vec![0u8; body.len()];
-    providers::sts_response::parse_error(body, &mut scratch)
-        .ok()
-        .map(|e| (e.code.to_owned(), e.message.to_owned()))
-}
-
-/// A session name generated from 16 random bytes (`mongodb-aws-` + 32 hex digits).
-#[pyfunction]
-fn random_session_name(py: Python<'_>, random: &[u8]) -> PyResult<String> {
-    let random: [u8; 16] = random
-        .try_into()
-        .map_err(|_| py_err(py, Error::InvalidParameter))?;
-    Ok(RandomSessionName::new(&random).as_str().to_owned())
-}
-
-/// Parses a provider's answer: "ecs", "container", "imds_credentials", "web_identity" give
-/// `Credentials` (with `expiration` and `source`); "imds_token" and "imds_role" the text;
-/// "container_token_file" and "web_identity_token_file" the token read from a file's content.
-#[pyfunction]
-fn provider_parse(py: Python<'_>, kind: &str, body: &[u8]) -> PyResult<Py<PyAny>> {
-    let text = |r: Result<&str, Error>| -> PyResult<Py<PyAny>> {
-        Ok(PyString::new(py, r.py(py)?).into_any().unbind())
-    };
-    // A scratch as long as the body always suffices (providers/mod.rs, "Parsing").
-    let mut scratch = Zeroizing::new(vec![0u8; body.len()]);
-    let fetched = match kind {
-        "imds_token" => return text(imds::parse_token(body)),
-        "imds_role" => return text(imds::parse_role_name(body)),
-        "container_token_file" => return text(container::token_from_file(body)),
-        "web_identity_token_file" => return text(web_identity::token_from_file(body)),
-        "ecs" => ecs::parse(body, &mut scratch),
-        "container" => container::parse(body, &mut scratch),
-        "imds_credentials" => imds::parse_credentials(body, &mut scratch),
-        "web_identity" => web_identity::parse(body, &mut scratch),
-        "assume_role" => assume_role::parse(body, &mut scratch),
-        "saml" => saml::parse(body, &mut scratch),
-        _ => Err(Error::InvalidParameter),
-    }
-    .py(py)?;
-    Ok(Py::new(py, Credentials::from_fetched(&fetched))?.into_any())
-}
-
-/// Environment credentials with the spec's combination rule, marked as from the environment.
-#[pyfunction]
-#[pyo3(signature = (access_key_id=None, secret_access_key=None, session_token=None))]
-fn env_credentials(
-    py: Python<'_>,
-    access_key_id: Option<&str>,
-    secret_access_key: Option<&str>,
-    session_token: Option<&str>,
-) -> PyResult<Credentials> {
-    let f = providers::env::credentials(access_key_id, secret_access_key, session_token).py(py)?;
-    Ok(Credentials::from_fetched(&f))
-}
-
-/// The chain's step (`cache::select_source`): "cache", "environment", "web-identity", "ecs",
-/// "container-full-uri", "ec2" or "none".
-#[pyfunction]
-#[pyo3(signature = (fresh_cache, access_key_id, secret_access_key, session_token,
-                    web_identity_token_file, role_arn, ecs_relative_uri, container_full_uri,
-                    ec2_disabled))]
-#[allow(clippy::too_many_arguments)]
-fn chain_step(
-    fresh_cache: bool,
-    access_key_id: Option<&str>,
-    secret_access_key: Option<&str>,
-    session_token: Option<&str>,
-    web_identity_token_file: Option<&str>,
-    role_arn: Option<&str>,
-    ecs_relative_uri: Option<&str>,
-    container_full_uri: Option<&str>,
-    ec2_disabled: bool,
-) -> &'static str {
-    let step = cache::select_source(&cache::ChainInputs {
-        custom_provider: false,
-        fresh_cache,
-        access_key_id,
-        secret_access_key,
-        session_token,
-        web_identity_token_file,
-        role_arn,
-        ecs_relative_uri,
-        container_full_uri,
-        ec2_disabled,
-    });
-    match step {
-        cache::Step::Cache => "cache",
-        cache::Step::Environment => "environment",
-        cache::Step::WebIdentity => "web-identity",
-        cache::Step::Ecs => "ecs",
-        cache::Step::ContainerFullUri => "container-full-uri",
-        cache::Step::Ec2 => "ec2",
-        cache::Step::CustomProvider => "custom-provider",
-        _ => "none",
-    }
-}
-
-/// The exception for a core error named `name` (for failures the host detects: timeouts, HTTP
-/// status, unreachable endpoints), with the core's message.
-#[pyfunction]
-fn core_error(py: Python<'_>, name: &str) -> PyErr {
-    match Error::ALL.iter().find(|e| e.name() == name) {
-        Some(e) => py_err(py, *e),
-        None => py_err(py, Error::InvalidParameter),
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Server side (a MongoDB-compatible server or proxy verifying MONGODB-AWS clients)
 // ---------------------------------------------------------------------------------------------
 
@@ -1296,17 +1058,7 @@ fn _mongodb_aws(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(validate_sts_host, m)?)?;
     m.add_function(wrap_pyfunction!(sts_region, m)?)?;
     m.add_function(wrap_pyfunction!(error_table, m)?)?;
-    m.add_function(wrap_pyfunction!(provider_request, m)?)?;
-    m.add_function(wrap_pyfunction!(web_identity_request, m)?)?;
-    m.add_function(wrap_pyfunction!(provider_parse, m)?)?;
-    m.add_function(wrap_pyfunction!(assume_role_request, m)?)?;
-    m.add_function(wrap_pyfunction!(saml_request, m)?)?;
-    m.add_function(wrap_pyfunction!(random_session_name, m)?)?;
-    m.add_function(wrap_pyfunction!(sts_error, m)?)?;
-    m.add_function(wrap_pyfunction!(env_credentials, m)?)?;
-    m.add_function(wrap_pyfunction!(chain_step, m)?)?;
-    m.add_function(wrap_pyfunction!(core_error, m)?)?;
-    m.add("MAX_RESPONSE_LEN", providers::MAX_RESPONSE_LEN)?;
+    chain::register(m)?;
     m.add("MAX_CLOCK_SKEW_SECONDS", server::MAX_CLOCK_SKEW_SECONDS)?;
     m.add_class::<ServerConversation>()?;
     m.add_class::<StsRequest>()?;

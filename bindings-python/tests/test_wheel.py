@@ -33,7 +33,13 @@ def _interpreters() -> list[str]:
     return [sys.executable] + sorted(set(picked))
 
 SCRIPT = """
-import json, sys, mongodb_aws
+import sys
+before = set(sys.modules)
+import mongodb_aws
+# A lean import: no HTTP, TLS, e-mail parsing or sockets (the runtime does that in Rust), no typing.
+heavy = {"http", "urllib", "ssl", "email", "socket", "typing", "dataclasses", "json"}
+assert not {m.split(".")[0] for m in set(sys.modules) - before} & heavy, sorted(set(sys.modules) - before)
+import json
 from pathlib import Path
 gci = Path(sys.argv[1])
 inp = json.loads((gci / "inputs.json").read_text())
@@ -61,7 +67,7 @@ def test_wheel_installs_into_fresh_venv(tmp_path: Path, interpreter: str) -> Non
     assert "-cp39-abi3-" in wheel.name, wheel.name
     names = zipfile.ZipFile(wheel).namelist()
     for f in ("mongodb_aws/__init__.py", "mongodb_aws/py.typed", "mongodb_aws/_mongodb_aws.pyi",
-              "mongodb_aws/pymongo.py", "mongodb_aws/_errors.py"):
+              "mongodb_aws/pymongo.py", "mongodb_aws/_errors.py", "mongodb_aws/_results.py"):
         assert f in names, f
     assert any(n.startswith("mongodb_aws/_mongodb_aws.") and n.endswith(".so") for n in names)
 

@@ -1,8 +1,13 @@
 """MONGODB-AWS authentication and AWS Signature Version 4 for Python.
 
-A thin, typed layer over the allocation-free Rust core (``mongodb_aws._mongodb_aws``). Everything the
-core does is done by the core; this module only adds what a Python program expects by default: the
-clock (:func:`time.time`), randomness (:func:`os.urandom`) and splitting a URL.
+A thin, typed layer over the allocation-free Rust core and its runtime (``mongodb_aws._mongodb_aws``).
+Everything the core does is done by the core, and the credential chain (sources, HTTP, deadlines,
+retries, the process-wide cache) is the Rust runtime's; this module only adds what a Python program
+expects by default: the clock (:func:`time.time`), randomness (:func:`os.urandom`) and splitting a
+URL.
+
+Importing it is cheap: no ``http``, ``urllib``, ``ssl``, ``email``, ``socket``, ``typing`` or
+``dataclasses`` (the result classes are loaded on first use).
 
 >>> import mongodb_aws
 >>> creds = mongodb_aws.Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
@@ -17,9 +22,6 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Optional, Tuple, Union
-from urllib.parse import urlsplit
 
 from mongodb_aws import _mongodb_aws as _native
 from mongodb_aws._errors import (
@@ -31,13 +33,6 @@ from mongodb_aws._errors import (
     ResponseError,
     ServerConversationError,
 )
-from mongodb_aws._providers import (
-    assume_role,
-    assume_role_with_saml,
-    cached_credentials,
-    clear_credential_cache,
-    get_credentials,
-)
 from mongodb_aws._mongodb_aws import (
     GET_CALLER_IDENTITY_BODY,
     MAX_CLOCK_SKEW_SECONDS,
@@ -48,10 +43,30 @@ from mongodb_aws._mongodb_aws import (
     ServerFirst,
     StsRequest,
     __version__,
+    assume_role,
+    assume_role_with_saml,
+    cached_credentials,
+    clear_credential_cache,
+    get_credentials,
+    set_credential_provider,
     sts_region,
     user_name,
     validate_sts_host,
 )
+
+# Not `typing.TYPE_CHECKING`: importing typing costs more than the rest of this module.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional, Union
+
+    from mongodb_aws._results import (
+        CallerIdentity as CallerIdentity,
+        CredentialProvider as CredentialProvider,
+        Headers as Headers,
+        PresignedRequest as PresignedRequest,
+        SignedRequest as SignedRequest,
+        Timestamp as Timestamp,
+    )
 
 __all__ = [
     "__version__",
@@ -74,6 +89,8 @@ __all__ = [
     "sts_region",
     "validate_sts_host",
     "get_credentials",
+    "set_credential_provider",
+    "CredentialProvider",
     "assume_role",
     "assume_role_with_saml",
     "cached_credentials",
@@ -91,10 +108,22 @@ __all__ = [
     "InternalError",
 ]
 
-#: Unix seconds: an ``int`` or a ``float`` (floored).
-Timestamp = Union[int, float]
-#: Headers as a mapping or as ``(name, value)`` pairs (repeat a name for several values).
-Headers = Union[Mapping[str, str], Iterable[Tuple[str, str]]]
+#: Loaded on first use (they need ``dataclasses`` and ``typing``).
+_LAZY = frozenset(
+    {"CallerIdentity", "SignedRequest", "PresignedRequest", "Timestamp", "Headers",
+     "CredentialProvider"}
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> object:
+        if name in _LAZY:
+            from mongodb_aws import _results
+
+            value = getattr(_results, name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class ClientConversation(_native.ClientConversation):
@@ -232,63 +261,24 @@ class IncomingStsRequest(_native.IncomingStsRequest):
         super().verify(secret, session_token, time.time() if now is None else now)
 
 
-@dataclass(frozen=True)
-class CallerIdentity:
-    """STS's answer to GetCallerIdentity."""
-
-    arn: str
-    """The caller's ARN."""
-    user_id: Optional[str] = None
-    """``UserId``, if STS sent it."""
-    account: Optional[str] = None
-    """``Account``, if STS sent it."""
-
-    @property
-    def user_name(self) -> str:
-        """The MongoDB ``$external`` user name for :attr:`arn`."""
-        return user_name(self.arn)
-
-
 def parse_caller_identity(status: int, body: bytes) -> CallerIdentity:
     """Parses STS's reply (XML or JSON) to the forwarded GetCallerIdentity request.
 
     A rejection (``SignatureDoesNotMatch``, ``InvalidClientTokenId``, ...) raises
     :class:`ServerConversationError` with code ``STS_REJECTED``; STS's code is in the message.
     """
+    from mongodb_aws._results import CallerIdentity
+
     arn, user_id, account = _native.parse_caller_identity(status, body)
     return CallerIdentity(arn, user_id, account)
 
 
-@dataclass(frozen=True)
-class SignedRequest:
-    """The result of :func:`sign_v4`."""
-
-    authorization: str
-    """The ``Authorization`` header value."""
-    signature: str
-    """The signature, 64 lower-case hex digits."""
-    amz_date: str
-    """The ``X-Amz-Date`` value that was signed (``YYYYMMDD'T'HHMMSS'Z'``)."""
-    headers: dict[str, str] = field(default_factory=dict)
-    """Headers to add to the request before sending it: ``Host`` (when taken from the URL),
-    ``X-Amz-Date``, ``X-Amz-Security-Token``, ``X-Amz-Content-SHA256`` (each unless already
-    present) and ``Authorization``."""
-
-
-@dataclass(frozen=True)
-class PresignedRequest:
-    """The result of :func:`presign_v4`."""
-
-    url: str
-    """The URL with the signing parameters appended to its query."""
-    query: str
-    """Just the signing parameters (``X-Amz-Algorithm=...&...&X-Amz-Signature=...``)."""
-    signature: str
-    """The signature, 64 lower-case hex digits."""
-
-
 def _pairs(headers: Headers) -> list[tuple[str, str]]:
     """Headers as a list of ``(name, value)`` pairs."""
+    if isinstance(headers, dict):
+        return list(headers.items())
+    from collections.abc import Mapping  # only here: collections costs milliseconds to import
+
     return list(headers.items()) if isinstance(headers, Mapping) else list(headers)
 
 
@@ -314,6 +304,8 @@ def _prepare(
         path, _, query = url.partition("?")
         added_host = None
     else:
+        from urllib.parse import urlsplit  # only here: urllib.parse costs milliseconds to import
+
         parts = urlsplit(url)
         path, query = parts.path or "/", parts.query
         netloc = parts.netloc.rpartition("@")[2]
@@ -426,6 +418,8 @@ def sign_v4(
     if content_sha256_header and hashed is not None and not _has(pairs, "x-amz-content-sha256"):
         add["X-Amz-Content-SHA256"] = hashed
     add["Authorization"] = authorization
+    from mongodb_aws._results import SignedRequest
+
     return SignedRequest(authorization, signature, amz_date, add)
 
 
@@ -472,6 +466,8 @@ def presign_v4(
     signature, params = out
     base = url.split("#", 1)[0]
     joined = base + ("&" if query else ("" if base.endswith("?") else "?")) + params
+    from mongodb_aws._results import PresignedRequest
+
     return PresignedRequest(joined, params, signature)
 
 

@@ -21,7 +21,9 @@ ever contains a secret.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # not typing's: importing typing costs more than this package
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "MongoDBAWSError",

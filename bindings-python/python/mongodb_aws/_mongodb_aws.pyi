@@ -1,6 +1,6 @@
 """Native module (Rust, pyo3). Use the public API of :mod:`mongodb_aws` instead."""
 
-from typing import Any, Literal, Optional, Union, final, overload
+from typing import Any, Callable, Mapping, Optional, Union, final
 
 from typing_extensions import Self, disjoint_base
 
@@ -18,18 +18,13 @@ __all__ = [
     "validate_sts_host",
     "sts_region",
     "error_table",
-    "provider_request",
-    "web_identity_request",
-    "provider_parse",
-    "env_credentials",
-    "chain_step",
-    "core_error",
-    "MAX_RESPONSE_LEN",
+    "get_credentials",
+    "set_credential_provider",
+    "clear_credential_cache",
+    "cached_credentials",
+    "assume_role",
+    "assume_role_with_saml",
     "MAX_CLOCK_SKEW_SECONDS",
-    "assume_role_request",
-    "saml_request",
-    "random_session_name",
-    "sts_error",
     "ServerConversation",
     "StsRequest",
     "IncomingStsRequest",
@@ -43,7 +38,6 @@ STS_SERVICE: str
 GET_CALLER_IDENTITY_BODY: str
 DETACH_THRESHOLD: int
 MAX_PRESIGN_EXPIRES: int
-MAX_RESPONSE_LEN: int
 MAX_CLOCK_SKEW_SECONDS: int
 
 @final
@@ -82,8 +76,12 @@ class Credentials:
         """Unix seconds when these credentials expire, or ``None``."""
     @property
     def source(self) -> Optional[str]:
-        """Where they came from (``"environment"``, ``"web-identity"``, ``"ecs"``,
-        ``"container-full-uri"``, ``"ec2"``), or ``None`` when built by the caller."""
+        """Where they came from (``"custom-provider"``, ``"environment"``, ``"web-identity"``,
+        ``"ecs"``, ``"container-full-uri"``, ``"ec2"``, ``"assume-role"``, ``"saml"``), or
+        ``None`` when built by the caller."""
+    @property
+    def from_cache(self) -> bool:
+        """Whether :func:`get_credentials` answered from the process-wide cache."""
     def is_fresh(self, now: Union[int, float]) -> bool:
         """Whether they may be used at ``now``: more than 5 minutes before expiry (always, without
         expiry)."""
@@ -155,76 +153,54 @@ def sts_region(host: str) -> str:
 def error_table() -> list[tuple[int, str, str]]:
     """Every core error as ``(number, name, message)``."""
 
-_HttpParts = tuple[str, str, str, list[tuple[str, str]], bytes]
+_Environ = Mapping[str, str]
+_Provider = Callable[[], object]
 
-def provider_request(
-    kind: str,
-    a: Optional[str] = None,
-    b: Optional[str] = None,
-    c: Optional[str] = None,
-    ttl: int = 0,
-) -> _HttpParts: ...
-def web_identity_request(
+def get_credentials(
+    environ: Optional[_Environ] = None,
+    *,
+    use_cache: bool = True,
+    provider: Optional[_Provider] = None,
+) -> Credentials:
+    """Resolves credentials like the drivers do (the Rust runtime's chain, GIL released).
+
+    ``environ`` replaces the process environment; ``use_cache=False`` neither reads nor fills the
+    process-wide cache; ``provider`` is a custom provider for this call (default: the one
+    installed with :func:`set_credential_provider`). Raises a
+    :class:`mongodb_aws.MongoDBAWSError` subclass.
+    """
+
+def set_credential_provider(provider: Optional[_Provider], /) -> None:
+    """Installs (or, with ``None``, removes) the process-wide credential provider."""
+
+def clear_credential_cache() -> None:
+    """Empties the process-wide credential cache (do so after an authentication failure)."""
+
+def cached_credentials() -> Optional[Credentials]:
+    """The credentials in the process-wide cache, fresh or not, or ``None``."""
+
+def assume_role(
     role_arn: str,
-    web_identity_token: str,
-    role_session_name: Optional[str],
-    random: bytes,
-    duration_seconds: Optional[int],
-    sts_override: Optional[str],
-    regional_endpoints: Optional[str],
-    region: Optional[str],
-) -> _HttpParts: ...
-@overload
-def provider_parse(
-    kind: Literal["imds_token", "imds_role", "container_token_file", "web_identity_token_file"],
-    body: bytes,
-) -> str: ...
-@overload
-def provider_parse(
-    kind: Literal["ecs", "container", "imds_credentials", "web_identity", "assume_role", "saml"],
-    body: bytes,
-) -> Credentials: ...
-def assume_role_request(
-    credentials: Credentials,
-    role_arn: str,
-    role_session_name: str,
-    external_id: Optional[str],
-    duration_seconds: Optional[int],
-    mfa_serial_number: Optional[str],
-    mfa_token_code: Optional[str],
-    now: Union[int, float],
-    sts_override: Optional[str],
-    regional_endpoints: Optional[str],
-    region: Optional[str],
-) -> _HttpParts: ...
-def saml_request(
+    *,
+    credentials: Optional[Credentials] = None,
+    role_session_name: Optional[str] = None,
+    external_id: Optional[str] = None,
+    duration_seconds: Optional[int] = None,
+    mfa_serial_number: Optional[str] = None,
+    mfa_token_code: Optional[str] = None,
+    environ: Optional[_Environ] = None,
+) -> Credentials:
+    """STS AssumeRole signed with ``credentials`` (default: :func:`get_credentials`)."""
+
+def assume_role_with_saml(
     role_arn: str,
     principal_arn: str,
     saml_assertion: str,
-    duration_seconds: Optional[int],
-    sts_override: Optional[str],
-    regional_endpoints: Optional[str],
-    region: Optional[str],
-) -> _HttpParts: ...
-def random_session_name(random: bytes) -> str: ...
-def sts_error(body: bytes) -> Optional[tuple[str, str]]: ...
-def env_credentials(
-    access_key_id: Optional[str] = None,
-    secret_access_key: Optional[str] = None,
-    session_token: Optional[str] = None,
-) -> Credentials: ...
-def chain_step(
-    fresh_cache: bool,
-    access_key_id: Optional[str],
-    secret_access_key: Optional[str],
-    session_token: Optional[str],
-    web_identity_token_file: Optional[str],
-    role_arn: Optional[str],
-    ecs_relative_uri: Optional[str],
-    container_full_uri: Optional[str],
-    ec2_disabled: bool,
-) -> str: ...
-def core_error(name: str) -> Exception: ...
+    *,
+    duration_seconds: Optional[int] = None,
+    environ: Optional[_Environ] = None,
+) -> Credentials:
+    """STS AssumeRoleWithSAML with the base64 SAML response ``saml_assertion``."""
 
 @disjoint_base
 class ServerConversation:

@@ -15,10 +15,11 @@ signatures, computed by the Rust core. :func:`install` registers it under those 
 PyMongo itself is unchanged and pymongo-auth-aws need not be installed.
 
 Credentials: explicit ones (URI user name, password and ``AWS_SESSION_TOKEN``) are used as given;
-otherwise :func:`aws_temp_credentials` resolves them with :func:`mongodb_aws.get_credentials` (the
-environment, read on every authentication and never cached; then web identity, ECS, the container
-full URI or EC2, cached process-wide). Any failure clears the credential cache, as the spec
-requires.
+otherwise :func:`aws_temp_credentials` resolves them with :func:`mongodb_aws.get_credentials`, the
+Rust runtime's chain: the provider installed with :func:`set_credential_provider` (the spec's
+``AWS_CREDENTIAL_PROVIDER``; this module re-exports :func:`mongodb_aws.set_credential_provider`)
+first, then the process-wide cache, the environment, web identity, ECS, the container full URI and
+EC2. Any failure clears the credential cache, as the spec requires.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import types
 from typing import Any, Callable, Mapping, Optional
 
 import mongodb_aws
-from mongodb_aws import ClientConversation, Credentials, MongoDBAWSError
+from mongodb_aws import ClientConversation, Credentials, MongoDBAWSError, set_credential_provider
 from mongodb_aws import _mongodb_aws as _native
 
 # The native method itself (what ClientConversation.finish calls after filling in the clock): PyMongo
@@ -49,6 +50,7 @@ __all__ = [
     "set_cached_credentials",
     "get_use_cached_credentials",
     "set_use_cached_credentials",
+    "set_credential_provider",
 ]
 
 #: Shown by PyMongo in its error messages ("pymongo-auth-aws version ...").
@@ -122,16 +124,22 @@ def _view(creds: Credentials) -> AwsCredential:
     return AwsCredential(creds.access_key_id, creds.secret_access_key, creds.session_token, refresh)
 
 
-def get_cached_credentials() -> Optional[AwsCredential]:
-    """The cached credentials, or ``None``: an entry set with :func:`set_cached_credentials`, else
-    fresh endpoint credentials in mongodb_aws's process-wide cache (an entry that needs a refresh
-    is dropped)."""
+def _explicit() -> Optional[AwsCredential]:
+    """The entry set with :func:`set_cached_credentials`, unless it needs a refresh (then dropped)."""
     global _cached
     with _lock:
         creds = _cached
         if creds is not None and creds.refresh_needed is not None:
             if creds.refresh_needed(_credential_buffer_seconds):
                 creds = _cached = None
+    return creds
+
+
+def get_cached_credentials() -> Optional[AwsCredential]:
+    """The cached credentials, or ``None``: an entry set with :func:`set_cached_credentials`, else
+    fresh endpoint credentials in mongodb_aws's process-wide cache (an entry that needs a refresh
+    is dropped)."""
+    creds = _explicit()
     if creds is None:
         shared = mongodb_aws.cached_credentials()
         if shared is not None and shared.is_fresh(time.time()):
@@ -151,12 +159,12 @@ def set_cached_credentials(credentials: Optional[AwsCredential]) -> None:
 
 
 def aws_temp_credentials() -> AwsCredential:
-    """Credentials for an authentication without explicit ones: the cache, else
-    :func:`mongodb_aws.get_credentials` (environment, web identity, ECS, container full URI, EC2).
-
-    Environment credentials are read on every call and never cached.
+    """Credentials for an authentication without explicit ones: an entry set with
+    :func:`set_cached_credentials`, else :func:`mongodb_aws.get_credentials` (the installed
+    provider, the process-wide cache, the environment, web identity, ECS, container full URI,
+    EC2; the process-wide cache unless :func:`set_use_cached_credentials` turned it off).
     """
-    cached = get_cached_credentials()
+    cached = _explicit()
     if cached is not None:
         return cached
     try:
