@@ -1,7 +1,9 @@
-//! Python binding of `mongodb-aws-core`: the native module `mongodb_aws._mongodb_aws`.
+//! Python binding of `mongodb-aws-core` and its runtime `mongodb-aws`: the native module
+//! `mongodb_aws._mongodb_aws`.
 //!
 //! Thin by rule (STYLE.md 13): every function here converts Python values, calls exactly one core
-//! entry point and converts the result back. Defaults that need the outside world (the clock,
+//! entry point and converts the result back. The credential functions ([`chain`]) call the
+//! runtime's resolver the same way, with the GIL released. Defaults that need the outside world (the clock,
 //! `os.urandom`, a URL's host) live in `python/mongodb_aws/__init__.py`. Errors become the Python
 //! exception family of the core's error number (`mongodb_aws._errors`), carrying the core's stable
 //! `name()` as `.code`, `code()` as `.number` and its `Display` text as the message.
