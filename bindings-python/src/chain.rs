@@ -15,6 +15,7 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
+use zeroize::Zeroizing;
 
 thread_local! {
     /// The exception the provider raised during the current call on this thread (the runtime
@@ -83,11 +84,11 @@ fn part<'py>(
     Ok(None)
 }
 
-fn text(value: Option<Bound<'_, PyAny>>, what: &str) -> Result<Option<String>, String> {
+fn text(value: Option<Bound<'_, PyAny>>, what: &str) -> Result<Option<Zeroizing<String>>, String> {
     match value {
         None => Ok(None),
         Some(v) => match v.cast::<PyString>() {
-            Ok(s) => Ok(Some(s.to_string_lossy().into_owned())),
+            Ok(s) => Ok(Some(Zeroizing::new(s.to_string_lossy().into_owned()))),
             Err(_) => Err(format!(
                 "the provider's {what} must be a str, not {}",
                 type_name(&v)
@@ -150,9 +151,9 @@ fn provided(answer: &Bound<'_, PyAny>) -> Result<mongodb_aws::Credentials, Strin
     let token = text(get(SESSION_TOKEN)?, "session token")?;
     let expires = expiration(get(EXPIRATION)?)?;
     mongodb_aws::Credentials::new(
-        id.as_deref().unwrap_or(""),
-        secret.as_deref().unwrap_or(""),
-        token.as_deref(),
+        id.as_ref().map_or("", |s| s.as_str()),
+        secret.as_ref().map_or("", |s| s.as_str()),
+        token.as_ref().map(|s| s.as_str()),
         expires,
     )
     .map_err(|e| format!("{}: {}", e.code(), e.message()))
@@ -367,7 +368,7 @@ fn assume_role_with_saml(
         assertion_file: String::new(),
         duration_seconds,
     };
-    let assertion = zeroize::Zeroizing::new(saml_assertion);
+    let assertion = Zeroizing::new(saml_assertion);
     let got = run(py, || {
         r.assume_role_with_saml_assertion(&options, &assertion)
     })?;

@@ -141,7 +141,7 @@ fn unix_time(now: &Bound<'_, PyAny>) -> PyResult<UnixTime> {
 pub struct Credentials {
     access_key_id: String,
     secret_access_key: Zeroizing<String>,
-    session_token: Option<String>,
+    session_token: Option<Zeroizing<String>>,
     /// Unix seconds when they expire (endpoint credentials), else `None`.
     expiration: Option<u64>,
     /// Where they came from (`Source::name()`, e.g. `"ecs"`), `None` when built by the caller.
@@ -157,7 +157,7 @@ impl Credentials {
         Credentials {
             access_key_id: c.access_key_id().to_owned(),
             secret_access_key: Zeroizing::new(c.secret_access_key().to_owned()),
-            session_token: c.session_token().map(str::to_owned),
+            session_token: c.session_token().map(|t| Zeroizing::new(t.to_owned())),
             expiration: None,
             source: None,
             from_cache: false,
@@ -170,7 +170,7 @@ impl Credentials {
         Credentials {
             access_key_id: c.access_key_id().to_owned(),
             secret_access_key: Zeroizing::new(c.secret_access_key().to_owned()),
-            session_token: c.session_token().map(str::to_owned),
+            session_token: c.session_token().map(|t| Zeroizing::new(t.to_owned())),
             expiration: c.expiration().map(|t| t.0),
             source: Some(c.source().name()),
             from_cache,
@@ -183,7 +183,7 @@ impl Credentials {
         mongodb_aws::Credentials::new(
             &self.access_key_id,
             &self.secret_access_key,
-            self.session_token.as_deref(),
+            self.token(),
             self.expiration.map(UnixTime),
         )
     }
@@ -194,7 +194,7 @@ impl Credentials {
         CoreCredentials::new(
             &self.access_key_id,
             self.secret_access_key.as_str(),
-            self.session_token.as_deref(),
+            self.token(),
         )
     }
 
@@ -209,8 +209,12 @@ impl Credentials {
         Ok(k)
     }
 
+    fn token(&self) -> Option<&str> {
+        self.session_token.as_ref().map(|t| t.as_str())
+    }
+
     fn token_len(&self) -> usize {
-        self.session_token.as_deref().map_or(0, str::len)
+        self.token().map_or(0, str::len)
     }
 }
 
@@ -258,7 +262,7 @@ impl Credentials {
 
     #[getter]
     fn session_token(&self) -> Option<&str> {
-        self.session_token.as_deref()
+        self.token()
     }
 
     /// Unix seconds when these credentials expire, or `None`.
@@ -309,7 +313,7 @@ impl Credentials {
                 let o = o.get();
                 self.access_key_id == o.access_key_id
                     && *self.secret_access_key == *o.secret_access_key
-                    && self.session_token == o.session_token
+                    && self.token() == o.token()
             }
             Err(_) => false,
         }
@@ -320,7 +324,7 @@ impl Credentials {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         self.access_key_id.hash(&mut h);
-        self.session_token.hash(&mut h);
+        self.token().hash(&mut h);
         h.finish()
     }
 }
