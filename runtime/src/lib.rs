@@ -283,7 +283,7 @@ pub struct Resolved {
 /// Runs the chain with explicit settings. [`credentials`] is `Resolver::new().resolve()`.
 #[derive(Clone, Default)]
 pub struct Resolver<'c> {
-    env: Option<HashMap<String, String>>,
+    env: Option<HashMap<String, Zeroizing<String>>>,
     provider: Option<Option<Provider>>,
     cache: Option<&'c CredentialCache>,
 }
@@ -298,12 +298,12 @@ impl std::fmt::Debug for Resolver<'_> {
 struct Snapshot(Vec<Option<Zeroizing<String>>>);
 
 impl Snapshot {
-    fn take(map: Option<&HashMap<String, String>>) -> Self {
+    fn take(map: Option<&HashMap<String, Zeroizing<String>>>) -> Self {
         Snapshot(
             VARS.iter()
                 .map(|n| {
                     match map {
-                        Some(m) => m.get(*n).cloned(),
+                        Some(m) => m.get(*n).map(|v| v.to_string()),
                         None => std::env::var(n).ok(),
                     }
                     .map(Zeroizing::new)
@@ -409,8 +409,13 @@ impl<'c> Resolver<'c> {
     }
 
     /// Reads the chain's variables from `vars` instead of the process environment.
+    /// The values (they may hold secrets) are wiped when the resolver is dropped.
     pub fn env(mut self, vars: HashMap<String, String>) -> Self {
-        self.env = Some(vars);
+        self.env = Some(
+            vars.into_iter()
+                .map(|(k, v)| (k, Zeroizing::new(v)))
+                .collect(),
+        );
         self
     }
 
