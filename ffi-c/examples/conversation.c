@@ -9,9 +9,10 @@
  *   conversation --server HOST PORT
  *   conversation --uri mongodb://HOST:PORT/...
  *       Live: authenticates to a MongoDB server (for instance `mongodb-aws serve --in-process-sts`)
- *       over the wire protocol (OP_MSG), with credentials from AWS_ACCESS_KEY_ID,
- *       AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (checked once into a credentials handle), a
- *       nonce from /dev/urandom and the system clock: hello, saslStart (client-first), saslContinue
+ *       over the wire protocol (OP_MSG), with credentials from the driver's chain
+ *       (mongodb_aws_get_credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN,
+ *       else web identity, ECS, EC2; signed through their handle, no copy), a nonce from
+ *       /dev/urandom and the system clock: hello, saslStart (client-first), saslContinue
  *       (client-final), then connectionStatus and a find on test.e2e. Prints one JSON line,
  *       {"ok": true, "user": ..., "db": ..., "arn": ...} or {"ok": false, "code": N, "error": ...}
  *       (the server's refusal), as the end-to-end tests' clients do (tests/e2e/clients.py).
@@ -497,29 +498,28 @@ static int authenticate(int fd, const mongodb_aws_credentials_handle *creds) {
 static int live(const char *host, const char *port) {
     struct addrinfo hints, *ai;
     int fd, rc;
-    mongodb_aws_credentials creds;
-    mongodb_aws_credentials_handle *handle = NULL;
-    const char *id = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY"),
-               *token = getenv("AWS_SESSION_TOKEN");
+    mongodb_aws_owned_credentials *creds = NULL;
     uint32_t st;
 
-    /* Credentials from the environment, with the drivers' rule (empty = unset), checked once into a
-     * handle that a driver would keep for every connection until they expire. */
-    creds.access_key_id = id;
-    creds.access_key_id_len = id ? strlen(id) : 0;
-    creds.secret_access_key = secret;
-    creds.secret_access_key_len = secret ? strlen(secret) : 0;
-    creds.session_token = token;
-    creds.session_token_len = token ? strlen(token) : 0;
-    st = mongodb_aws_credentials_handle_new(&creds, &handle);
-    if (st != MONGODB_AWS_OK) return fail("credentials", st);
+    /* The driver's credential chain, blocking, with the process-wide cache; the handle signs
+     * every connection until the credentials expire. */
+    st = mongodb_aws_get_credentials(&creds);
+    if (st != MONGODB_AWS_OK) {
+        char message[2048];
+        size_t n = 0;
+        if (mongodb_aws_last_error_message((uint8_t *)message, sizeof message, &n) != MONGODB_AWS_OK) n = 0;
+        fprintf(stderr, "credentials: %s: %.*s\n", mongodb_aws_status_name(st), (int)n, message);
+        printf("{\"ok\": false, \"code\": %u, \"error\": \"credentials: %s\"}\n", (unsigned)st,
+               mongodb_aws_status_name(st));
+        return 1;
+    }
 
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     if ((rc = getaddrinfo(host, port, &hints, &ai)) != 0) {
         fprintf(stderr, "getaddrinfo: %s\n", gai_strerror(rc));
-        mongodb_aws_credentials_handle_free(handle);
+        mongodb_aws_owned_credentials_free(creds);
         return 2;
     }
     fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
@@ -534,13 +534,15 @@ static int live(const char *host, const char *port) {
     if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
         perror("connect");
         freeaddrinfo(ai);
-        mongodb_aws_credentials_handle_free(handle);
+        mongodb_aws_owned_credentials_free(creds);
         return 2;
     }
     freeaddrinfo(ai);
-    rc = authenticate(fd, handle);
+    rc = authenticate(fd, mongodb_aws_owned_credentials_handle(creds));
     close(fd);
-    mongodb_aws_credentials_handle_free(handle);
+    mongodb_aws_owned_credentials_free(creds);
+    /* The server refused them: a driver drops its cached credentials before the next attempt. */
+    if (rc == 1) mongodb_aws_clear_credential_cache();
     return rc;
 }
 

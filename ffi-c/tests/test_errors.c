@@ -1002,9 +1002,9 @@ static void every_status_observed(void) {
     for (c = 1; c <= MAX_CODE; c++) {
         int required;
         if (!defined_status(c) || seen[c]) continue;
-        /* Not reachable: a panic (a bug), a core error this build lacks (the generated table keeps it
-         * impossible), expiry (decided by a host's credential cache). The provider and server blocks
-         * (120-159, 220-239, 400-599) are checked by test_providers_server. */
+        /* Not reachable here: a panic (a bug), a core error this build lacks (the generated table keeps
+         * it impossible). Expiry and the chain's blocks (120-139, 400-420) are checked by test_chain,
+         * the server's (140-159, 220-239, 500-599) by test_server. */
         required = !(c == MONGODB_AWS_PANIC || c == MONGODB_AWS_UNKNOWN_ERROR || c == MONGODB_AWS_CREDENTIALS_EXPIRED ||
                      (c >= 120 && c < 140) || (c >= 140 && c < 160) || (c >= 220 && c < 240) || (c >= 400 && c < 600));
         printf("  status %u %s not reached%s\n", c, mongodb_aws_status_name(c), required ? " (REQUIRED)" : "");
