@@ -36,181 +36,72 @@ export declare function scratchLayout(): ScratchLayout
  * offset is the size needed, and then nothing was written. Errors as `finishInto`.
  */
 export declare function finishScratch(scratch: Buffer, out: Buffer): number
-/** An HTTP request to send with `fetch`. */
-export interface PlannedRequest {
-  /** `GET`, `PUT` or `POST`. */
-  method: string
-  /** `scheme://authority/target`. */
-  url: string
-  /** Flat `[name, value, ...]` (without Host, Content-Length and Connection, which fetch sets). */
-  headers: Array<string>
-  /** The body, if any. */
-  body?: Buffer
-}
-/** Credentials as a source returned them. */
-export interface Fetched {
+/**
+ * What the application's JavaScript provider answered (`getCredentials({ provider })`): its
+ * parts, or the text of its failure.
+ */
+export interface ProvidedCredentials {
   /** Access key id. */
-  accessKeyId: string
-  /** Secret access key. */
-  secretAccessKey: string
-  /** Session token, if any. */
-  sessionToken?: string
-  /** Expiration in unix seconds, if any. */
-  expiration?: number
-  /** Role ARN (ECS `RoleArn`, STS `AssumedRoleUser.Arn`). */
-  arn?: string
-  /** STS `AssumedRoleUser.AssumedRoleId`. */
-  assumedRoleId?: string
-  /** EKS Pod Identity `AccountId`. */
-  accountId?: string
-  /** The core's source name (`environment`, `ecs`, `ec2`, ...). */
-  source: string
-}
-/** What the chain needs to know (environment values; empty strings count as unset). */
-export interface ChainInputsJs {
-  /** A custom provider is configured. */
-  customProvider: boolean
-  /** The cache holds fresh endpoint credentials. */
-  freshCache: boolean
-  /** `AWS_ACCESS_KEY_ID`. */
   accessKeyId?: string
-  /** `AWS_SECRET_ACCESS_KEY`. */
+  /** Secret access key. */
   secretAccessKey?: string
-  /** `AWS_SESSION_TOKEN`. */
+  /** Session token. */
   sessionToken?: string
-  /** `AWS_WEB_IDENTITY_TOKEN_FILE`. */
-  webIdentityTokenFile?: string
-  /** `AWS_ROLE_ARN`. */
-  roleArn?: string
-  /** `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`. */
-  ecsRelativeUri?: string
-  /** `AWS_CONTAINER_CREDENTIALS_FULL_URI`. */
-  containerFullUri?: string
-  /** `AWS_EC2_METADATA_DISABLED` is `true`. */
-  ec2Disabled: boolean
+  /** Expiration, milliseconds since the epoch. */
+  expirationMs?: number
+  /** Set when the provider failed (threw, rejected or returned something else than credentials). */
+  error?: string
 }
 /**
- * The one step of the chain to take (core `cache::select_source`): `custom-provider`, `cache`,
- * `environment`, `web-identity`, `ecs`, `container-full-uri`, `ec2` or `none`.
+ * Resolves credentials with the runtime's chain (`Resolver::resolve`): the process-wide cache,
+ * the variables of `vars`, and, when given, the JavaScript provider's answer as the custom
+ * provider. A Promise of `{ accessKeyId, secretAccessKey, sessionToken?, expiration?, source,
+ * fromCache }`.
  */
-export declare function selectSource(inputs: ChainInputsJs): string
+export declare function resolveCredentials(vars: object, provided?: ProvidedCredentials | undefined | null): Promise<object>
+/** Empties the process-wide cache (`mongodb_aws::clear_cache`). */
+export declare function clearCredentialCache(): void
 /**
- * Whether credentials expiring at `expiration` (unix seconds; null = never) are still fresh at
- * `now_ms` (core `cache::is_fresh`: more than 5 minutes left).
+ * The cached endpoint credentials, fresh or not (`global_cache().peek()`), as
+ * `resolveCredentials` gives them; null when the cache is empty.
  */
-export declare function isFresh(expiration: number | undefined | null, nowMs: number): boolean
-/** Whether credentials expiring at `expiration` have not expired yet at `now_ms`. */
-export declare function isUnexpired(expiration: number | undefined | null, nowMs: number): boolean
-/** Largest response body to read from an endpoint. */
-export declare function maxResponseLen(): number
-/** Environment credentials with the spec's combination rule. */
-export declare function envCredentials(accessKeyId?: string | undefined | null, secretAccessKey?: string | undefined | null, sessionToken?: string | undefined | null): Fetched
-/** ECS: the GET request for `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`. */
-export declare function ecsRequest(endpointOverride: string | undefined | null, relativeUri: string): PlannedRequest
-/** ECS: parses the response. */
-export declare function ecsParse(body: Uint8Array): Fetched
-/** Container full URI: the token from `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`'s content. */
-export declare function containerTokenFromFile(content: Uint8Array): string
-/** Container full URI: the GET request. */
-export declare function containerRequest(fullUri: string, authorizationToken?: string | undefined | null): PlannedRequest
-/** Container full URI: parses the response. */
-export declare function containerParse(body: Uint8Array): Fetched
-/** IMDSv2 step 1: the token PUT. */
-export declare function imdsTokenRequest(endpointOverride: string | undefined | null, ttlSeconds: number): PlannedRequest
-/** IMDSv2: the token from step 1's body. */
-export declare function imdsParseToken(body: Uint8Array): string
-/** IMDSv2 step 2: list the role. */
-export declare function imdsRoleNameRequest(endpointOverride: string | undefined | null, token: string): PlannedRequest
-/** IMDSv2: the role name from step 2's body. */
-export declare function imdsParseRoleName(body: Uint8Array): string
-/** IMDSv2 step 3: the role's credentials. */
-export declare function imdsCredentialsRequest(endpointOverride: string | undefined | null, token: string, roleName: string): PlannedRequest
-/** IMDSv2: parses step 3's JSON. */
-export declare function imdsParseCredentials(body: Uint8Array): Fetched
-/**
- * Which STS endpoint to call (`MONGODB_AWS_STS_ENDPOINT`, `AWS_STS_REGIONAL_ENDPOINTS`,
- * `AWS_REGION`).
- */
-export interface StsEndpointJs {
-  /** Test override (base URL). */
-  overrideUrl?: string
-  /** `regional` or `legacy`. */
-  regionalEndpoints?: string
-  /** `AWS_REGION`. */
-  region?: string
-}
-/** AssumeRoleWithWebIdentity parameters. */
-export interface WebIdentityParamsJs {
-  /** `AWS_ROLE_ARN`. */
-  roleArn: string
-  /** The token file's content, through `webIdentityTokenFromFile`. */
-  webIdentityToken: string
-  /** `AWS_ROLE_SESSION_NAME`; null: generated from `random`. */
-  roleSessionName?: string
-  /** 16 random bytes. */
-  random: Buffer
-  /** `DurationSeconds`. */
-  durationSeconds?: number
-  /** The STS endpoint settings. */
-  sts?: StsEndpointJs
-}
-/** Web identity: the token from `AWS_WEB_IDENTITY_TOKEN_FILE`'s content. */
-export declare function webIdentityTokenFromFile(content: Uint8Array): string
-/** Web identity: the (unsigned) STS POST. */
-export declare function webIdentityRequest(params: WebIdentityParamsJs): PlannedRequest
-/** Web identity: parses STS's answer (JSON or XML). */
-export declare function webIdentityParse(body: Uint8Array): Fetched
-/** AssumeRole parameters. */
-export interface AssumeRoleParamsJs {
+export declare function cachedCredentials(): object | null
+/** Options of STS AssumeRole. */
+export interface AssumeRoleParams {
   /** The role to assume. */
   roleArn: string
-  /** `RoleSessionName`; null: generated from `random`. */
+  /** `RoleSessionName` (generated when absent). */
   roleSessionName?: string
-  /** 16 random bytes. */
-  random: Buffer
   /** `ExternalId`. */
   externalId?: string
   /** `DurationSeconds`. */
   durationSeconds?: number
-  /** MFA device serial number or ARN. */
+  /** MFA device serial number or ARN (with `mfa_token_code`). */
   mfaSerialNumber?: string
-  /** The MFA device's current code. */
+  /** The MFA device's current code (with `mfa_serial_number`). */
   mfaTokenCode?: string
-  /** The STS endpoint settings. */
-  sts?: StsEndpointJs
 }
-/** AssumeRole: the STS POST, signed with `base` at `now_ms`. */
-export declare function assumeRoleRequest(params: AssumeRoleParamsJs, base: NativeCredentials, nowMs: number): PlannedRequest
-/** AssumeRole: parses STS's answer. */
-export declare function assumeRoleParse(body: Uint8Array): Fetched
-/** AssumeRoleWithSAML parameters. */
-export interface SamlParamsJs {
+/**
+ * STS AssumeRole signed with `base` (`Resolver::assume_role`, STS settings from `vars`). A
+ * Promise like `resolveCredentials`'s (source `assume-role`, never cached).
+ */
+export declare function assumeRole(params: AssumeRoleParams, base: NativeCredentials, vars: object): Promise<object>
+/** Options of STS AssumeRoleWithSAML. */
+export interface SamlParams {
   /** The role to assume. */
   roleArn: string
   /** The identity provider's ARN. */
   principalArn: string
-  /** Base64 of the IdP's SAML response. */
+  /** Base64 of the identity provider's SAML response. */
   samlAssertion: string
   /** `DurationSeconds`. */
   durationSeconds?: number
-  /** The STS endpoint settings. */
-  sts?: StsEndpointJs
 }
-/** AssumeRoleWithSAML: the (unsigned) STS POST. */
-export declare function samlRequest(params: SamlParamsJs): PlannedRequest
-/** AssumeRoleWithSAML: parses STS's answer. */
-export declare function samlParse(body: Uint8Array): Fetched
-/** An STS error document's fields. */
-export interface StsErrorJs {
-  /** `Sender` or `Receiver`. */
-  kind?: string
-  /** STS's error code (`AccessDenied`, `InvalidIdentityToken`, ...). */
-  code: string
-  /** STS's message. */
-  message: string
-}
-/** Parses an STS error document (XML or JSON); null when the body is not one. */
-export declare function stsParseError(body: Uint8Array): StsErrorJs | null
+/**
+ * STS AssumeRoleWithSAML (`Resolver::assume_role_with_saml_assertion`, STS settings from `vars`).
+ * A Promise like `resolveCredentials`'s (source `saml`, never cached).
+ */
+export declare function assumeRoleWithSaml(params: SamlParams, vars: object): Promise<object>
 /** The request a server forwards to STS. */
 export interface StsRequestJs {
   /** `POST`. */

@@ -310,34 +310,15 @@ if (!nativeBinding) {
   throw new Error(`Failed to load native binding`)
 }
 
-const { scratchLayout, finishScratch, selectSource, isFresh, isUnexpired, maxResponseLen, envCredentials, ecsRequest, ecsParse, containerTokenFromFile, containerRequest, containerParse, imdsTokenRequest, imdsParseToken, imdsRoleNameRequest, imdsParseRoleName, imdsCredentialsRequest, imdsParseCredentials, webIdentityTokenFromFile, webIdentityRequest, webIdentityParse, assumeRoleRequest, assumeRoleParse, samlRequest, samlParse, stsParseError, NativeServerConversation, NativeIncomingStsRequest, parseCallerIdentity, userName, maxClockSkewSeconds, errorTable, constants, version, NativeCredentials, NativeClientConversation, validateHost, regionForHost, signV4, presignV4 } = nativeBinding
+const { scratchLayout, finishScratch, resolveCredentials, clearCredentialCache, cachedCredentials, assumeRole, assumeRoleWithSaml, NativeServerConversation, NativeIncomingStsRequest, parseCallerIdentity, userName, maxClockSkewSeconds, errorTable, constants, version, NativeCredentials, NativeClientConversation, validateHost, regionForHost, signV4, presignV4 } = nativeBinding
 
 module.exports.scratchLayout = scratchLayout
 module.exports.finishScratch = finishScratch
-module.exports.selectSource = selectSource
-module.exports.isFresh = isFresh
-module.exports.isUnexpired = isUnexpired
-module.exports.maxResponseLen = maxResponseLen
-module.exports.envCredentials = envCredentials
-module.exports.ecsRequest = ecsRequest
-module.exports.ecsParse = ecsParse
-module.exports.containerTokenFromFile = containerTokenFromFile
-module.exports.containerRequest = containerRequest
-module.exports.containerParse = containerParse
-module.exports.imdsTokenRequest = imdsTokenRequest
-module.exports.imdsParseToken = imdsParseToken
-module.exports.imdsRoleNameRequest = imdsRoleNameRequest
-module.exports.imdsParseRoleName = imdsParseRoleName
-module.exports.imdsCredentialsRequest = imdsCredentialsRequest
-module.exports.imdsParseCredentials = imdsParseCredentials
-module.exports.webIdentityTokenFromFile = webIdentityTokenFromFile
-module.exports.webIdentityRequest = webIdentityRequest
-module.exports.webIdentityParse = webIdentityParse
-module.exports.assumeRoleRequest = assumeRoleRequest
-module.exports.assumeRoleParse = assumeRoleParse
-module.exports.samlRequest = samlRequest
-module.exports.samlParse = samlParse
-module.exports.stsParseError = stsParseError
+module.exports.resolveCredentials = resolveCredentials
+module.exports.clearCredentialCache = clearCredentialCache
+module.exports.cachedCredentials = cachedCredentials
+module.exports.assumeRole = assumeRole
+module.exports.assumeRoleWithSaml = assumeRoleWithSaml
 module.exports.NativeServerConversation = NativeServerConversation
 module.exports.NativeIncomingStsRequest = NativeIncomingStsRequest
 module.exports.parseCallerIdentity = parseCallerIdentity

@@ -89,6 +89,8 @@ export declare class Credentials {
   readonly expiration: Date | undefined
   /** Where they came from (`"environment"`, `"ecs"`, `"ec2"`, ... see `CredentialSource`); undefined when built by hand. */
   readonly source: CredentialSource | string | undefined
+  /** True when `getCredentials()` answered from the process-wide cache (no request made); else false. */
+  readonly fromCache: boolean
   /** `{ accessKeyId, secretAccessKey, sessionToken?, expiration? }`. */
   toAwsCredentialIdentity(): AwsCredentialIdentity
   toJSON(): {
@@ -283,27 +285,25 @@ export type CredentialSource =
   | 'assume-role'
   | 'saml'
 
-/** Timeouts in milliseconds. */
-export interface ProviderTimeouts {
-  /** Each IMDS step (default 1000; `AWS_METADATA_SERVICE_TIMEOUT` in seconds also sets it). */
-  imds?: number
-  /** ECS, container full URI and STS (default 10000). */
-  endpoint?: number
-}
-
-/** Options of the endpoint calls. */
+/**
+ * Options of the calls that read the environment. Deadlines, retries and the HTTP client are the
+ * runtime's (see the root README's table); the former `fetch`, `now` and `timeouts` options are
+ * refused with a `TypeError`.
+ */
 export interface FetchOptions {
-  /** Environment variables to read (default `process.env`), read on every call. */
+  /**
+   * Environment variables to read instead of `process.env` (read on every call, when the call
+   * starts). Values must be strings (or undefined).
+   */
   env?: Record<string, string | undefined>
-  /** The HTTP client (default the platform's `fetch`). */
-  fetch?: typeof fetch
-  /** The clock: a Date, milliseconds since the epoch, or a function returning them. */
-  now?: Date | number | (() => number)
-  timeouts?: ProviderTimeouts
 }
 
 export interface GetCredentialsOptions extends FetchOptions {
-  /** A custom provider: asked first, its answer used as is and never cached. */
+  /**
+   * A custom provider, asked first on every call; its answer is checked by the chain (complete,
+   * not expiring within 5 minutes) and never cached. A failure rejects with
+   * `CUSTOM_PROVIDER_FAILED` (its error as `cause`).
+   */
   provider?: () => Promise<AwsCredentialIdentity | Credentials> | AwsCredentialIdentity | Credentials
 }
 
@@ -312,9 +312,11 @@ export interface GetCredentialsOptions extends FetchOptions {
  * while more than 5 minutes from expiry; AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
  * AWS_SESSION_TOKEN; AssumeRoleWithWebIdentity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN); ECS
  * (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI); the container full URI (AWS_CONTAINER_CREDENTIALS_FULL_URI);
- * else EC2 IMDSv2. Endpoint credentials are cached process-wide; concurrent callers share one fetch.
- * Rejects with `CredentialsError` (none, incomplete, expired), `ResponseError` (endpoint failed,
- * timed out, answered badly) or `InvalidArgumentError` (configuration).
+ * else EC2 IMDSv2 — the Rust runtime's chain (core/src/providers/chain.rs), run on libuv's thread
+ * pool so the event loop keeps going. Endpoint credentials are cached process-wide; concurrent
+ * callers share one fetch. Rejects with `CredentialsError` (none, incomplete, expired),
+ * `ResponseError` (endpoint failed, timed out, answered badly) or `InvalidArgumentError`
+ * (configuration), whose message is the runtime's (source, step, URL or file, status, STS code).
  */
 export declare function getCredentials(options?: GetCredentialsOptions): Promise<Credentials>
 

@@ -1,6 +1,6 @@
 'use strict'
 // Credentials: validated by the core on construction, held natively (with the last signing key
-// derived from them); expiration and source are the host's bookkeeping.
+// derived from them); expiration, source and fromCache are what the runtime said about them.
 
 const native = require('../binding.js')
 const { convert } = require('./errors.js')
@@ -18,16 +18,21 @@ const plainCache = new WeakMap()
 /** Internal accessors of Credentials' private fields (set in its static block). */
 let nativeOf
 let slotOf
+let markFromCache
 
 class Credentials {
   #native
   #expiration
   #source
   #slot
+  #fromCache = false
 
   static {
     nativeOf = (c) => c.#native
     slotOf = (c) => c.#slot
+    markFromCache = (c) => {
+      c.#fromCache = true
+    }
   }
 
   /**
@@ -109,9 +114,14 @@ class Credentials {
   get expiration() {
     return this.#expiration
   }
-  /** Where the credentials came from ("env", "ecs", "imds", ...; undefined when built by hand). */
+  /** Where the credentials came from ("environment", "ecs", "ec2", ...; undefined when built by hand). */
   get source() {
     return this.#source
+  }
+
+  /** Whether getCredentials() answered from the process-wide cache (no request was made). */
+  get fromCache() {
+    return this.#fromCache
   }
 
   /** The AWS SDK / MongoDB driver shape: { accessKeyId, secretAccessKey, sessionToken?, expiration? }. */
@@ -149,4 +159,5 @@ module.exports = {
   Credentials,
   nativeOf: (c) => nativeOf(c),
   slotOf: (c) => slotOf(c),
+  markFromCache: (c) => markFromCache(c),
 }

@@ -1,7 +1,8 @@
-//! Node.js binding of `mongodb-aws-core` (napi-rs). Thin: every export converts JavaScript values,
-//! calls one core function and converts the result back. The idiomatic API (error classes, defaults
-//! for the nonce and the clock, credential providers) lives in `index.js`; this file is the native
-//! half it loads through the generated `binding.js`.
+//! Node.js binding of `mongodb-aws-core` and the `mongodb-aws` runtime (napi-rs). Thin: every
+//! export converts JavaScript values, calls one core or runtime function and converts the result
+//! back; credential resolution (`providers`) returns Promises whose runtime call runs on libuv's
+//! thread pool. The idiomatic API (error classes, defaults for the nonce and the clock) lives in
+//! `index.js` and `lib/`; this file is the native half they load through the generated `binding.js`.
 //!
 //! Errors: a core [`Error`] is thrown as a JavaScript `Error` whose `code` is the core's stable name
 //! ([`Error::name`], e.g. `"SERVER_NONCE_MISMATCH"`) and whose message is the core's static message;

@@ -96,8 +96,13 @@ creds.accessKeyId = 'x'
 
 // Providers.
 async function providers(): Promise<void> {
-  const c: Credentials = await getCredentials({ env: { AWS_ACCESS_KEY_ID: 'a' }, timeouts: { imds: 500 } })
+  const c: Credentials = await getCredentials({ env: { AWS_ACCESS_KEY_ID: 'a', AWS_REGION: undefined } })
   const src: string | undefined = c.source
+  const hit: boolean = c.fromCache
+  // @ts-expect-error: deadlines are the runtime's.
+  await getCredentials({ timeouts: { imds: 500 } })
+  // @ts-expect-error: the runtime does the HTTP.
+  await getCredentials({ fetch })
   const p: () => Promise<AwsCredentialIdentity> = credentialProvider()
   const id2: AwsCredentialIdentity = await p()
   clearCredentialCache()
@@ -109,7 +114,7 @@ async function providers(): Promise<void> {
   await getCredentials({ provider: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }) })
   // @ts-expect-error: roleArn is required.
   assumeRole({})
-  void [src, id2, cached, role, saml]
+  void [src, hit, id2, cached, role, saml]
 }
 
 // Server side.
