@@ -863,6 +863,13 @@ typedef struct mongodb_aws_credentials_handle mongodb_aws_credentials_handle;
 typedef struct mongodb_aws_owned_credentials mongodb_aws_owned_credentials;
 
 /**
+ * What a custom provider hands back, filled through `mongodb_aws_provider_result_set` (or
+ * `mongodb_aws_provider_result_set_error`) during the callback; opaque, owned by the library,
+ * valid only during the callback.
+ */
+typedef struct mongodb_aws_provider_result mongodb_aws_provider_result;
+
+/**
  * A derived SigV4 signing key for one date (UTC day), region and service: an opaque handle.
  *
  * Deriving costs 4 HMACs; a caller that signs often keeps the key for the day and passes it to the
@@ -1032,6 +1039,17 @@ typedef struct mongodb_aws_saml_params {
      */
     uint32_t duration_seconds;
 } mongodb_aws_saml_params;
+
+/**
+ * An application's credential provider (the spec's custom `AWS_CREDENTIAL_PROVIDER`): called by
+ * `mongodb_aws_get_credentials` before every other source, from the calling thread (so possibly
+ * from several threads at once), with the `user_data` it was installed with. It answers with
+ * `mongodb_aws_provider_result_set` and returns 0, or returns non-zero (optionally after
+ * `mongodb_aws_provider_result_set_error`) to fail the call with
+ * `MONGODB_AWS_CUSTOM_PROVIDER_FAILED`. Its answer is never cached.
+ */
+typedef uint32_t (*mongodb_aws_provider_fn)(void *user_data,
+                                            struct mongodb_aws_provider_result *result);
 
 /**
  * One environment variable for `mongodb_aws_chain_new`: a name and its value, pointer + length.
@@ -1587,8 +1605,7 @@ const char *mongodb_aws_status_name(uint32_t status);
 
 /**
  * Resolves credentials as a MongoDB driver does, blocking the calling thread: the custom provider
- * is not available in C (drivers with one use the state machine, `mongodb_aws_chain_new`); then the
- * process-wide cache while its credentials are fresh (more than 5 minutes before `Expiration`);
+ * (`mongodb_aws_set_credential_provider`) when one is installed; then the process-wide cache while its credentials are fresh (more than 5 minutes before `Expiration`);
  * then the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, read on
  * every call, never cached), web identity, ECS, the container full URI, EC2 IMDSv2 — the first that
  * applies is the answer, with no fall-back. Endpoint credentials are stored in the cache; callers
@@ -1683,6 +1700,41 @@ mongodb_aws_status mongodb_aws_assume_role(const struct mongodb_aws_credentials 
  */
 mongodb_aws_status mongodb_aws_assume_role_with_saml(const struct mongodb_aws_saml_params *params,
                                                      struct mongodb_aws_owned_credentials **out);
+
+/**
+ * Installs (or, with a NULL `callback`, removes) the process-wide custom provider used by
+ * `mongodb_aws_get_credentials` from then on. Thread-safe.
+ *
+ * # Safety
+ * `callback` must be safe to call from any thread, several at once, with `user_data`, until it is
+ * replaced or removed and no `mongodb_aws_get_credentials` that began before is still running.
+ */
+mongodb_aws_status mongodb_aws_set_credential_provider(mongodb_aws_provider_fn callback,
+                                                       void *user_data);
+
+/**
+ * For a custom provider: the credentials it resolved (copied and checked now: a format error is
+ * returned, and the provider should then fail), and their expiry when known (`has_expiration`
+ * non-zero; expired or within 5 minutes of it, the chain refuses them). Only during the callback.
+ *
+ * # Safety
+ * `result` NULL or the callback's argument; `creds` NULL or valid, its pointers as documented.
+ */
+mongodb_aws_status mongodb_aws_provider_result_set(struct mongodb_aws_provider_result *result,
+                                                   const struct mongodb_aws_credentials *creds,
+                                                   uint8_t has_expiration,
+                                                   uint64_t expiration_unix);
+
+/**
+ * For a custom provider that fails: its own message (UTF-8, pointer + length; never a secret),
+ * appended to the `MONGODB_AWS_CUSTOM_PROVIDER_FAILED` message. Only during the callback.
+ *
+ * # Safety
+ * `result` NULL or the callback's argument; `message` `message_len` readable bytes.
+ */
+mongodb_aws_status mongodb_aws_provider_result_set_error(struct mongodb_aws_provider_result *result,
+                                                         const char *message,
+                                                         size_t message_len);
 
 /**
  * Number of environment variables the chain reads (`mongodb_aws_chain_var_name` lists them).

@@ -7,7 +7,7 @@ use crate::credentials::mongodb_aws_credentials_handle;
 use crate::ffi::{guard, opt_text, reference, target, text, Out, R};
 use crate::status::mongodb_aws_status;
 use crate::types::mongodb_aws_credentials;
-use core::ffi::c_char;
+use core::ffi::{c_char, c_void};
 use mongodb_aws_core::providers::Source;
 use mongodb_aws_core::{Error, UnixTime};
 use std::cell::RefCell;
@@ -140,8 +140,7 @@ fn own(c: Arc<runtime::Credentials>, from_cache: bool) -> R<Box<mongodb_aws_owne
 }
 
 /// Resolves credentials as a MongoDB driver does, blocking the calling thread: the custom provider
-/// is not available in C (drivers with one use the state machine, `mongodb_aws_chain_new`); then the
-/// process-wide cache while its credentials are fresh (more than 5 minutes before `Expiration`);
+/// (`mongodb_aws_set_credential_provider`) when one is installed; then the process-wide cache while its credentials are fresh (more than 5 minutes before `Expiration`);
 /// then the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, read on
 /// every call, never cached), web identity, ECS, the container full URI, EC2 IMDSv2 — the first that
 /// applies is the answer, with no fall-back. Endpoint credentials are stored in the cache; callers
@@ -402,6 +401,134 @@ pub unsafe extern "C" fn mongodb_aws_assume_role_with_saml(
         .map_err(refusal)?;
         let c = runtime::assume_role_with_saml(&options).map_err(runtime_failure)?;
         *out = Box::into_raw(own(Arc::new(c), false).map_err(refusal)?);
+        Ok(())
+    })
+}
+
+/// What a custom provider hands back, filled through `mongodb_aws_provider_result_set` (or
+/// `mongodb_aws_provider_result_set_error`) during the callback; opaque, owned by the library,
+/// valid only during the callback.
+pub struct mongodb_aws_provider_result {
+    credentials: Option<runtime::Credentials>,
+    error: Option<String>,
+}
+
+/// An application's credential provider (the spec's custom `AWS_CREDENTIAL_PROVIDER`): called by
+/// `mongodb_aws_get_credentials` before every other source, from the calling thread (so possibly
+/// from several threads at once), with the `user_data` it was installed with. It answers with
+/// `mongodb_aws_provider_result_set` and returns 0, or returns non-zero (optionally after
+/// `mongodb_aws_provider_result_set_error`) to fail the call with
+/// `MONGODB_AWS_CUSTOM_PROVIDER_FAILED`. Its answer is never cached.
+pub type mongodb_aws_provider_fn = Option<
+    unsafe extern "C" fn(user_data: *mut c_void, result: *mut mongodb_aws_provider_result) -> u32,
+>;
+
+/// The installed callback and its user data, shared with the runtime's threads.
+struct Installed {
+    callback: unsafe extern "C" fn(*mut c_void, *mut mongodb_aws_provider_result) -> u32,
+    user_data: *mut c_void,
+}
+
+// SAFETY: the caller installs a thread-safe callback and user data (documented contract of
+// `mongodb_aws_set_credential_provider`); the library only passes the pointer back to it.
+unsafe impl Send for Installed {}
+// SAFETY: as above.
+unsafe impl Sync for Installed {}
+
+impl Installed {
+    fn call(&self) -> Result<runtime::Credentials, String> {
+        let mut result = mongodb_aws_provider_result {
+            credentials: None,
+            error: None,
+        };
+        // SAFETY: the documented contract of `mongodb_aws_set_credential_provider`; `result` lives
+        // for the whole call.
+        let rc = unsafe { (self.callback)(self.user_data, &mut result) };
+        match (rc, result.credentials) {
+            (0, Some(c)) => Ok(c),
+            (0, None) => Err("the provider returned no credentials".to_string()),
+            (rc, _) => Err(result
+                .error
+                .unwrap_or_else(|| format!("the provider returned {rc}"))),
+        }
+    }
+}
+
+/// Installs (or, with a NULL `callback`, removes) the process-wide custom provider used by
+/// `mongodb_aws_get_credentials` from then on. Thread-safe.
+///
+/// # Safety
+/// `callback` must be safe to call from any thread, several at once, with `user_data`, until it is
+/// replaced or removed and no `mongodb_aws_get_credentials` that began before is still running.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_set_credential_provider(
+    callback: mongodb_aws_provider_fn,
+    user_data: *mut c_void,
+) -> mongodb_aws_status {
+    guard(|| {
+        let provider: Option<runtime::Provider> = callback.map(|callback| {
+            let installed = Installed {
+                callback,
+                user_data,
+            };
+            let p: runtime::Provider = Arc::new(move || installed.call());
+            p
+        });
+        runtime::set_provider(provider);
+        Ok(())
+    })
+}
+
+/// For a custom provider: the credentials it resolved (copied and checked now: a format error is
+/// returned, and the provider should then fail), and their expiry when known (`has_expiration`
+/// non-zero; expired or within 5 minutes of it, the chain refuses them). Only during the callback.
+///
+/// # Safety
+/// `result` NULL or the callback's argument; `creds` NULL or valid, its pointers as documented.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_provider_result_set(
+    result: *mut mongodb_aws_provider_result,
+    creds: *const mongodb_aws_credentials,
+    has_expiration: u8,
+    expiration_unix: u64,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let (r, c) = unsafe { (target(result)?, reference(creds)?.view()?) };
+        let expiration = (has_expiration != 0).then_some(UnixTime(expiration_unix));
+        r.credentials = Some(
+            runtime::Credentials::new(
+                c.access_key_id(),
+                c.secret_access_key(),
+                c.session_token(),
+                expiration,
+            )
+            .map_err(|e| Status::from(e.error()))?,
+        );
+        Ok(())
+    })
+}
+
+/// For a custom provider that fails: its own message (UTF-8, pointer + length; never a secret),
+/// appended to the `MONGODB_AWS_CUSTOM_PROVIDER_FAILED` message. Only during the callback.
+///
+/// # Safety
+/// `result` NULL or the callback's argument; `message` `message_len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_provider_result_set_error(
+    result: *mut mongodb_aws_provider_result,
+    message: *const c_char,
+    message_len: usize,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let (r, m) = unsafe {
+            (
+                target(result)?,
+                crate::ffi::bytes(message.cast(), message_len)?,
+            )
+        };
+        r.error = Some(String::from_utf8_lossy(m).into_owned());
         Ok(())
     })
 }

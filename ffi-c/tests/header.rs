@@ -68,6 +68,9 @@ fn header_declares_every_export_and_only_prefixed_names() {
         "mongodb_aws_last_error_message(",
         "mongodb_aws_assume_role(",
         "mongodb_aws_assume_role_with_saml(",
+        "mongodb_aws_set_credential_provider(",
+        "mongodb_aws_provider_result_set(",
+        "mongodb_aws_provider_result_set_error(",
         "mongodb_aws_source_name(",
         "mongodb_aws_chain_var_count(",
         "mongodb_aws_chain_var_name(",
@@ -92,7 +95,13 @@ fn header_declares_every_export_and_only_prefixed_names() {
             let name = rest.split_whitespace().next().unwrap();
             assert!(name.starts_with("MONGODB_AWS_"), "{line}");
         }
-        if line.starts_with("typedef ")
+        if let Some(fn_ptr) = line
+            .strip_prefix("typedef ")
+            .and_then(|l| l.split("(*").nth(1))
+        {
+            // A callback type: its name is prefixed (the parameters are ordinary C).
+            assert!(fn_ptr.starts_with("mongodb_aws_"), "{line}");
+        } else if line.starts_with("typedef ")
             || (line.starts_with("} ") && line.ends_with(';'))
             || line.starts_with("enum ")
         {

@@ -10,7 +10,7 @@
  *   - the blocking call (mongodb_aws_get_credentials) on environment credentials and on refused
  *     endpoints (no network: 127.0.0.1 port 1): owned credentials, their views and handle (signing
  *     with it equals signing with the struct), the per-thread last error message and its output
- *     convention, clear_credential_cache, AssumeRole and SAML.
+ *     convention, clear_credential_cache, AssumeRole and SAML, the custom provider hook.
  * Requests with real answers run in the scenario suite (scripts/test.d/21-c-providers).
  *
  * Usage: test_chain
@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testlib.h"
@@ -866,6 +867,77 @@ static void assume_role_and_saml(void) {
     unsetenv("MONGODB_AWS_STS_ENDPOINT");
 }
 
+/* A custom provider: what it returns depends on *(int *)user_data. */
+static int provider_calls;
+static uint64_t provider_expiration; /* the runtime checks it against the real clock */
+static uint32_t provider(void *user_data, mongodb_aws_provider_result *result) {
+    int mode = *(int *)user_data;
+    char id[] = "AKIDPROVIDER", secret[] = "provider-secret";
+    mongodb_aws_credentials c = tl_creds(id, secret, mode == 1 ? "provider-token" : NULL);
+    provider_calls++;
+    if (mode == 2) {
+        EXPECT(mongodb_aws_provider_result_set_error(result, "vault is sealed", 15), MONGODB_AWS_OK);
+        return 7;
+    }
+    if (mode == 3) {
+        mongodb_aws_credentials bad = tl_creds("AKID-BAD", "s", NULL);
+        EXPECT(mongodb_aws_provider_result_set(result, &bad, 0, 0), MONGODB_AWS_INVALID_ACCESS_KEY_ID);
+        return 0; /* returned nothing usable */
+    }
+    EXPECT(mongodb_aws_provider_result_set(NULL, &c, 0, 0), MONGODB_AWS_NULL_ARGUMENT);
+    EXPECT(mongodb_aws_provider_result_set(result, NULL, 0, 0), MONGODB_AWS_NULL_ARGUMENT);
+    EXPECT(mongodb_aws_provider_result_set(result, &c, mode == 1, provider_expiration), MONGODB_AWS_OK);
+    memset(id, 'X', sizeof id - 1); /* copied by the library */
+    memset(secret, 'X', sizeof secret - 1);
+    return 0;
+}
+
+static void custom_provider(void) {
+    int mode = 1;
+    mongodb_aws_owned_credentials *creds = NULL;
+    mongodb_aws_credentials_info info;
+    char *m;
+    provider_expiration = (uint64_t)time(NULL) + 7200;
+    clear_env();
+    setenv("AWS_ACCESS_KEY_ID", "AKIDENV", 1); /* the provider runs first */
+    setenv("AWS_SECRET_ACCESS_KEY", "s", 1);
+    EXPECT(mongodb_aws_set_credential_provider(provider, &mode), MONGODB_AWS_OK);
+    EXPECT(mongodb_aws_get_credentials(&creds), MONGODB_AWS_OK);
+    EXPECT(mongodb_aws_owned_credentials_info(creds, &info), MONGODB_AWS_OK);
+    CHECK(info.source == MONGODB_AWS_SOURCE_CUSTOM_PROVIDER && info.from_cache == 0 && info.has_session_token == 1);
+    CHECK(view_eq(info.credentials.access_key_id, info.credentials.access_key_id_len, "AKIDPROVIDER"));
+    CHECK(view_eq(info.credentials.secret_access_key, info.credentials.secret_access_key_len, "provider-secret"));
+    CHECK(info.has_expiration == 1 && info.expiration_unix == provider_expiration);
+    mongodb_aws_owned_credentials_free(creds);
+    /* Never cached: called again. */
+    provider_calls = 0;
+    mode = 0;
+    EXPECT(mongodb_aws_get_credentials(&creds), MONGODB_AWS_OK);
+    EXPECT(mongodb_aws_owned_credentials_info(creds, &info), MONGODB_AWS_OK);
+    CHECK(provider_calls == 1 && info.has_session_token == 0 && info.has_expiration == 0);
+    mongodb_aws_owned_credentials_free(creds);
+    /* Its failure, with its own message. */
+    mode = 2;
+    EXPECT(mongodb_aws_get_credentials(&creds), MONGODB_AWS_CUSTOM_PROVIDER_FAILED);
+    m = last_error();
+    CHECK(strstr(m, "vault is sealed") != NULL);
+    free(m);
+    mode = 3;
+    EXPECT(mongodb_aws_get_credentials(&creds), MONGODB_AWS_CUSTOM_PROVIDER_FAILED);
+    m = last_error();
+    CHECK(strstr(m, "no credentials") != NULL);
+    free(m);
+    /* Removed: the environment again. */
+    EXPECT(mongodb_aws_set_credential_provider(NULL, NULL), MONGODB_AWS_OK);
+    provider_calls = 0;
+    EXPECT(mongodb_aws_get_credentials(&creds), MONGODB_AWS_OK);
+    EXPECT(mongodb_aws_owned_credentials_info(creds, &info), MONGODB_AWS_OK);
+    CHECK(provider_calls == 0 && info.source == MONGODB_AWS_SOURCE_ENVIRONMENT);
+    mongodb_aws_owned_credentials_free(creds);
+    EXPECT(mongodb_aws_provider_result_set_error(NULL, "x", 1), MONGODB_AWS_NULL_ARGUMENT);
+    clear_env();
+}
+
 static void every_status_observed(void) {
     /* Not reachable through the chain: the IMDS token TTL is the chain's own constant. */
     uint32_t c;
@@ -893,6 +965,7 @@ int main(void) {
     sweep(iterations ? atoi(iterations) / 20 : 200); /* a chain costs ~2 ms in a debug build */
     blocking();
     assume_role_and_saml();
+    custom_provider();
     every_status_observed();
     return tl_summary("test_chain");
 }
