@@ -491,9 +491,9 @@ def read_chunked(conn, buf):
 def parse_head(head, body, partial=False):
     text = head.decode("latin-1")
     lines = text.split("\r\n")
-    parts = lines[0].split(" ")
-    method = parts[0] if parts else ""
-    target = parts[1] if len(parts) > 1 else ""
+    # METHOD SP request-target SP HTTP-version: a target with spaces stays whole (and matches no route)
+    method, _, rest = lines[0].partition(" ")
+    target, _, _version = rest.rpartition(" ")
     u = urlsplit(target)
     headers = {}
     for line in lines[1:]:
