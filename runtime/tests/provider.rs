@@ -49,7 +49,11 @@ fn provider_beats_environment_and_is_not_cached() {
         assert_eq!(got.credentials.session_token(), Some("providerToken"));
         assert!(!got.from_cache);
     }
-    assert_eq!(calls.load(Ordering::SeqCst), 2, "called on every resolution");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "called on every resolution"
+    );
     assert!(cache.peek().is_none(), "provider answers are never cached");
 }
 

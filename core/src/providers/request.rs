@@ -387,7 +387,7 @@ pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=
 ///
 /// Holds borrowed parameters (some secret: tokens, SAML assertions, MFA codes) and a copy of the
 /// endpoint and, for signed requests, the Authorization value (not secret).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RequestPlan<'a> {
     pub(crate) method: &'static str,
     pub(crate) endpoint: Endpoint,
@@ -562,7 +562,7 @@ impl<'a> RequestPlan<'a> {
 }
 
 /// A written HTTP/1.1 request: the wire bytes and views of its parts.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct HttpRequest<'b> {
     bytes: &'b [u8],
     method: &'static str,
@@ -634,7 +634,7 @@ impl<'b> HttpRequest<'b> {
 }
 
 /// Iterator over `(name, value)` header pairs of an [`HttpRequest`].
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct HeaderIter<'b> {
     rest: &'b str,
 }
@@ -647,6 +647,62 @@ impl<'b> Iterator for HeaderIter<'b> {
         self.rest = rest;
         let (n, v) = line.split_once(": ")?;
         Some((n, v))
+    }
+}
+
+/// Shows the method, the URL without query and the header names: values (tokens, signatures, SAML
+/// assertions, MFA codes) and the body are never printed.
+impl core::fmt::Debug for RequestPlan<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        struct Url<'p, 'a>(&'p RequestPlan<'a>);
+        impl core::fmt::Debug for Url<'_, '_> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                self.0.write_url(f)
+            }
+        }
+        struct Names<'p, 'a>(&'p RequestPlan<'a>);
+        impl core::fmt::Debug for Names<'_, '_> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.debug_list()
+                    .entries(self.0.headers.iter().flatten().map(|(n, _)| n))
+                    .finish()
+            }
+        }
+        f.debug_struct("RequestPlan")
+            .field("method", &self.method)
+            .field("url", &Url(self))
+            .field("headers", &Names(self))
+            .field("body_len", &self.body_len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Shows the method, the URL without query and the header names, never values or the body.
+impl core::fmt::Debug for HttpRequest<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        struct Names<'b>(HeaderIter<'b>);
+        impl core::fmt::Debug for Names<'_> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.debug_list()
+                    .entries(self.0.clone().map(|(n, _)| n))
+                    .finish()
+            }
+        }
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method())
+            .field("scheme", &self.scheme())
+            .field("authority", &self.authority())
+            .field("path", &self.target().split('?').next().unwrap_or(""))
+            .field("headers", &Names(self.headers()))
+            .field("body_len", &self.body().len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Never shows header values.
+impl core::fmt::Debug for HeaderIter<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("HeaderIter").finish_non_exhaustive()
     }
 }
 
@@ -738,5 +794,21 @@ mod tests {
         assert_eq!(fmt_u32(0, &mut b), "0");
         assert_eq!(fmt_u32(21600, &mut b), "21600");
         assert_eq!(fmt_u32(u32::MAX, &mut b), "4294967295");
+    }
+
+    #[test]
+    fn debug_never_shows_header_values_or_the_body() {
+        let plan = crate::providers::imds::role_name_request(None, "SECRETIMDSTOKEN").unwrap();
+        let d = std::format!("{plan:?}");
+        assert!(d.contains("X-aws-ec2-metadata-token"), "{d}");
+        assert!(!d.contains("SECRETIMDSTOKEN"), "{d}");
+        let mut buf = std::vec![0u8; plan.len()];
+        let req = plan.write(&mut buf).unwrap();
+        let d = std::format!("{req:?}");
+        assert!(
+            d.contains("/latest/meta-data/iam/security-credentials/"),
+            "{d}"
+        );
+        assert!(!d.contains("SECRETIMDSTOKEN"), "{d}");
     }
 }
