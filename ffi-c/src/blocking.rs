@@ -532,3 +532,37 @@ pub unsafe extern "C" fn mongodb_aws_provider_result_set_error(
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owned_credentials_share_the_runtimes_copy_and_free_releases_it() {
+        let c = Arc::new(
+            runtime::Credentials::new("AKIDEXAMPLE", "secret", Some("token"), Some(UnixTime(9)))
+                .unwrap(),
+        );
+        let owned = Box::into_raw(own(c.clone(), true).unwrap());
+        // No copy: the handle's views are the runtime's strings.
+        let mut info = core::mem::MaybeUninit::<mongodb_aws_credentials_info>::uninit();
+        let st = unsafe { mongodb_aws_owned_credentials_info(owned, info.as_mut_ptr()) };
+        assert_eq!(st, mongodb_aws_status::MONGODB_AWS_OK);
+        let info = unsafe { info.assume_init() };
+        assert_eq!(
+            info.credentials.secret_access_key.cast::<u8>(),
+            c.secret_access_key().as_ptr()
+        );
+        assert_eq!(
+            (info.from_cache, info.has_expiration, info.expiration_unix),
+            (1, 1, 9)
+        );
+        let h = unsafe { mongodb_aws_owned_credentials_handle(owned) };
+        assert_eq!(unsafe { &*h }.credentials().session_token(), Some("token"));
+        assert_eq!(Arc::strong_count(&c), 2);
+        unsafe { mongodb_aws_owned_credentials_free(owned) };
+        // The last reference is the caller's here (in the library, the cache's or none: then the
+        // runtime's Zeroizing strings are wiped as they drop).
+        assert_eq!(Arc::strong_count(&c), 1);
+    }
+}
