@@ -190,7 +190,10 @@ static int parse_response(response *r, int eof) {
     int chunked = 0;
     for (line = p; line + 3 < end; line++)
         if (memcmp(line, "\r\n\r\n", 4) == 0) { head_end = line + 4; break; }
-    if (!head_end) return r->raw_len > MAX_HEAD ? (int)MONGODB_AWS_IO_BAD_RESPONSE : eof ? (int)MONGODB_AWS_IO_CLOSED : NEED_MORE;
+    if (!head_end) {
+        if (r->raw_len > MAX_HEAD) return MONGODB_AWS_IO_BAD_RESPONSE;
+        return eof ? (int)MONGODB_AWS_IO_CLOSED : NEED_MORE;
+    }
     /* Status line: HTTP/1.x NNN reason */
     if (r->raw_len < 12 || memcmp(p, "HTTP/1.", 7) != 0 || p[8] != ' ' || p[9] < '1' || p[9] > '9' ||
         p[10] < '0' || p[10] > '9' || p[11] < '0' || p[11] > '9')
@@ -202,7 +205,8 @@ static int parse_response(response *r, int eof) {
         while (colon < eol && *colon != ':') colon++;
         if (colon == eol) return MONGODB_AWS_IO_BAD_RESPONSE;
         for (v = colon + 1; v < eol && (*v == ' ' || *v == '\t'); v++) {}
-        if (lower_eq(line, (size_t)(colon - line), "content-length")) content_length = strtoll((const char *)v, NULL, 10);
+        if (lower_eq(line, (size_t)(colon - line), "content-length"))
+            content_length = strtoll((const char *)v, NULL, 10);
         if (lower_eq(line, (size_t)(colon - line), "transfer-encoding") && lower_eq(v, (size_t)(eol - v), "chunked"))
             chunked = 1;
         if (r->headers_len < MAX_HEADERS) {
@@ -284,12 +288,13 @@ static uint32_t http_exchange(const mongodb_aws_chain_action *a, const uint8_t *
     while (state == NEED_MORE) {
         ssize_t n;
         if (!wait_fd(fd, POLLIN, deadline)) { close(fd); return MONGODB_AWS_IO_TIMEOUT; }
-        n = recv(fd, r->raw + r->raw_len, sizeof r->raw - r->raw_len, 0);
+        n = recv(fd, r->raw + r->raw_len, sizeof r->raw - 1 - r->raw_len, 0); /* keeps a NUL after the data */
         if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
         if (n < 0) { close(fd); return MONGODB_AWS_IO_CLOSED; } /* reset */
         r->raw_len += (size_t)n;
         state = parse_response(r, n == 0);
-        if (state == NEED_MORE && (n == 0 || r->raw_len == sizeof r->raw)) state = n == 0 ? MONGODB_AWS_IO_CLOSED : MONGODB_AWS_IO_BAD_RESPONSE;
+        if (state == NEED_MORE && (n == 0 || r->raw_len == sizeof r->raw - 1))
+            state = n == 0 ? MONGODB_AWS_IO_CLOSED : MONGODB_AWS_IO_BAD_RESPONSE;
     }
     close(fd);
     return state == COMPLETE ? 0 : (uint32_t)state;
@@ -350,7 +355,9 @@ static int resolve_chain(void) {
             }
             free(req);
             if (io) mongodb_aws_chain_on_io_error(chain, io);
-            else mongodb_aws_chain_on_response(chain, resp.status, resp.headers, resp.headers_len, resp.body, resp.body_len);
+            else
+                mongodb_aws_chain_on_response(chain, resp.status, resp.headers, resp.headers_len, resp.body,
+                                              resp.body_len);
             memset(&resp, 0, sizeof resp); /* answers carry secrets */
         } else if (a.kind == MONGODB_AWS_ACTION_WAIT) {
             sleep_ms(a.wait_ms);
@@ -368,7 +375,8 @@ static int resolve_chain(void) {
             break;
         } else { /* FAILED: a.error names the error; the message says everything else */
             char *message = malloc(a.message_len + 1);
-            if (!message || mongodb_aws_chain_error_message(chain, (uint8_t *)message, a.message_len, &n) != MONGODB_AWS_OK)
+            if (!message ||
+                mongodb_aws_chain_error_message(chain, (uint8_t *)message, a.message_len, &n) != MONGODB_AWS_OK)
                 n = 0;
             print_error(a.error, message ? message : "", n);
             free(message);
@@ -407,7 +415,10 @@ static long hex4(const char *h) {
     int i;
     for (i = 0; i < 4; i++) {
         char c = h[i];
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
         if (d < 0) return -1; /* also stops at the terminating NUL */
         v = v * 16 + d;
     }
