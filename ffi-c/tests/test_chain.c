@@ -696,6 +696,23 @@ static void *other_thread(void *arg) {
     return NULL;
 }
 
+/* Many threads at once: each gets its own object; failures keep their own message. */
+static void *concurrent_caller(void *arg) {
+    int i, *ok = arg;
+    *ok = 1;
+    for (i = 0; i < 20; i++) {
+        mongodb_aws_owned_credentials *creds = NULL;
+        mongodb_aws_credentials_info info;
+        if (mongodb_aws_get_credentials(&creds) != MONGODB_AWS_OK ||
+            mongodb_aws_owned_credentials_info(creds, &info) != MONGODB_AWS_OK ||
+            !view_eq(info.credentials.access_key_id, info.credentials.access_key_id_len, "AKIDEXAMPLE"))
+            *ok = 0;
+        mongodb_aws_owned_credentials_free(creds);
+        if (mongodb_aws_get_credentials(NULL) != MONGODB_AWS_NULL_ARGUMENT) *ok = 0;
+    }
+    return NULL;
+}
+
 static void blocking(void) {
     mongodb_aws_owned_credentials *creds = NULL, *sentinel = (mongodb_aws_owned_credentials *)&n;
     mongodb_aws_credentials_info info;
@@ -738,6 +755,15 @@ static void blocking(void) {
         EXPECT(mongodb_aws_client_conversation_client_final(&conv, sf.buf, sf.len, &info.credentials, NOW, NULL, b, sizeof b, &lb),
                MONGODB_AWS_OK);
         CHECK_MEM(a, la, b, lb);
+    }
+    {
+        pthread_t t[8];
+        int ok[8], k;
+        for (k = 0; k < 8; k++) CHECK(pthread_create(&t[k], NULL, concurrent_caller, &ok[k]) == 0);
+        for (k = 0; k < 8; k++) {
+            CHECK(pthread_join(t[k], NULL) == 0);
+            CHECK(ok[k]);
+        }
     }
     /* The object is the caller's: the environment may change. */
     setenv("AWS_ACCESS_KEY_ID", "AKIDOTHER", 1);
