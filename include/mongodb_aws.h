@@ -1606,8 +1606,9 @@ const char *mongodb_aws_status_name(uint32_t status);
 /**
  * Resolves credentials as a MongoDB driver does, blocking the calling thread: the custom provider
  * (`mongodb_aws_set_credential_provider`) when one is installed; then the process-wide cache while
- * its credentials are fresh (more than 5 minutes before `Expiration`); then the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, read on
- * every call, never cached), web identity, ECS, the container full URI, EC2 IMDSv2 — the first that
+ * its credentials are fresh (more than 5 minutes before `Expiration`); then the environment
+ * (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, read on every call, never
+ * cached), web identity, ECS, the container full URI, EC2 IMDSv2 — the first that
  * applies is the answer, with no fall-back. Endpoint credentials are stored in the cache; callers
  * that arrive while a fetch runs wait for it and share its answer.
  *
