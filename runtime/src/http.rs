@@ -5,6 +5,7 @@
 use mongodb_aws_core::providers::chain::{HttpAction, IoError};
 use mongodb_aws_core::providers::MAX_RESPONSE_LEN;
 use std::io::{self, Read};
+use std::sync::Mutex;
 use std::time::Duration;
 use zeroize::Zeroizing;
 
@@ -66,6 +67,29 @@ fn classify(t: &ureq::Transport) -> IoError {
     }
 }
 
+/// One agent per connect deadline, built once (building one loads the TLS roots): no redirects, no
+/// proxy, no connection reuse. The whole-request deadline is set per request.
+fn agent(connect_timeout_ms: u32) -> ureq::Agent {
+    static AGENTS: Mutex<Vec<(u32, ureq::Agent)>> = Mutex::new(Vec::new());
+    let mut agents = AGENTS.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, a)) = agents.iter().find(|(ms, _)| *ms == connect_timeout_ms) {
+        return a.clone();
+    }
+    let a = ureq::AgentBuilder::new()
+        .timeout_connect(Duration::from_millis(u64::from(connect_timeout_ms)))
+        .redirects(0)
+        .try_proxy_from_env(false)
+        .max_idle_connections(0)
+        .user_agent(concat!("mongodb-aws/", env!("CARGO_PKG_VERSION")))
+        .build();
+    // A handful of distinct deadlines exist (IMDS, containers, STS); bound the list anyway.
+    if agents.len() >= 16 {
+        agents.remove(0);
+    }
+    agents.push((connect_timeout_ms, a.clone()));
+    a
+}
+
 /// Sends the chain's request and reads the whole answer.
 pub(crate) fn send(h: &HttpAction<'_>) -> Result<Response, IoError> {
     let mut raw = Zeroizing::new(vec![0u8; h.request.len()]);
@@ -79,15 +103,9 @@ pub(crate) fn send(h: &HttpAction<'_>) -> Result<Response, IoError> {
         req.authority(),
         req.target()
     );
-    let agent = ureq::AgentBuilder::new()
-        .timeout_connect(Duration::from_millis(u64::from(h.connect_timeout_ms)))
-        .timeout(Duration::from_millis(u64::from(h.timeout_ms)))
-        .redirects(0)
-        .try_proxy_from_env(false)
-        .max_idle_connections(0)
-        .user_agent(concat!("mongodb-aws/", env!("CARGO_PKG_VERSION")))
-        .build();
-    let mut r = agent.request(req.method(), &url);
+    let mut r = agent(h.connect_timeout_ms)
+        .request(req.method(), &url)
+        .timeout(Duration::from_millis(u64::from(h.timeout_ms)));
     for (name, value) in req.headers() {
         if name.eq_ignore_ascii_case("host")
             || name.eq_ignore_ascii_case("content-length")
