@@ -3,13 +3,17 @@
 //! (`mongodb_aws_core::verify`): the request shape, the signature recomputed with the secret it
 //! knows for the access key, `X-Amz-Date` within 15 minutes of its clock, the signed region against
 //! the Host's region rule, the session token issued with the key, and that no server nonce is used
-//! twice. Errors come back as STS's `ErrorResponse` documents.
+//! twice while a request carrying it could still pass the clock check (nonces are forgotten once
+//! their request's date is more than 15 minutes old, so memory stays bounded). Errors come back
+//! as STS's `ErrorResponse` documents.
 
 use crate::http;
+use mongodb_aws_core::sasl::server::MAX_CLOCK_SKEW_SECONDS;
 use mongodb_aws_core::time::UnixTime;
 use mongodb_aws_core::verify::{inspect, IncomingRequest};
 use mongodb_aws_core::Error;
-use std::collections::{HashMap, HashSet};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::io::{BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
@@ -89,8 +93,44 @@ pub fn system_clock() -> Clock {
 /// The verifier's state: users by access key id, and the nonces already used.
 pub struct Verifier {
     users: HashMap<String, User>,
-    seen: Mutex<HashSet<String>>,
+    seen: Mutex<Nonces>,
     clock: Clock,
+}
+
+/// Server nonces already used, each kept while a request carrying it could still pass the clock
+/// check: until its request's `X-Amz-Date` plus 15 minutes. Stored as SHA-256 digests (32 bytes,
+/// no allocation per entry), ordered by expiry so forgetting is cheap.
+#[derive(Default)]
+struct Nonces {
+    seen: HashSet<[u8; 32]>,
+    by_expiry: BinaryHeap<Reverse<(u64, [u8; 32])>>,
+}
+
+impl Nonces {
+    /// Forgets what expired before `now`, then records `nonce` of a request dated `date`; false
+    /// if it was already there (a replay).
+    fn insert(&mut self, nonce: &str, date: UnixTime, now: UnixTime) -> bool {
+        while let Some(Reverse((expiry, key))) = self.by_expiry.peek().copied() {
+            if expiry >= now.0 {
+                break;
+            }
+            self.by_expiry.pop();
+            self.seen.remove(&key);
+        }
+        use sha2::{Digest, Sha256};
+        let key: [u8; 32] = Sha256::digest(nonce.as_bytes()).into();
+        if !self.seen.insert(key) {
+            return false;
+        }
+        let expiry = date.0.saturating_add(MAX_CLOCK_SKEW_SECONDS);
+        self.by_expiry.push(Reverse((expiry, key)));
+        true
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.seen.len()
+    }
 }
 
 /// What the verifier answers: HTTP status, content type and body, plus what it decided.
@@ -132,9 +172,15 @@ impl Verifier {
                 .into_iter()
                 .map(|u| (u.access_key_id.clone(), u))
                 .collect(),
-            seen: Mutex::new(HashSet::new()),
+            seen: Mutex::new(Nonces::default()),
             clock,
         }
+    }
+
+    /// How many used nonces are remembered (for tests of the bound).
+    #[cfg(test)]
+    pub fn remembered_nonces(&self) -> usize {
+        self.seen.lock().map(|s| s.len()).unwrap_or(0)
     }
 
     /// Decides on one request.
@@ -259,10 +305,11 @@ impl Verifier {
             })?;
         // Only authentic requests consume a nonce; a second use is a replay.
         if let Some(nonce) = signed.server_nonce() {
+            let date = signed.date().to_unix();
             let fresh = self
                 .seen
                 .lock()
-                .map(|mut s| s.insert(nonce.to_string()))
+                .map(|mut s| s.insert(nonce, date, now))
                 .unwrap_or(false);
             if !fresh {
                 return Err((
@@ -410,8 +457,19 @@ mod tests {
         now: u64,
         random: u8,
     ) -> Vec<(String, String)> {
+        forwarded_with_nonce(host, secret, token, now, [random; 32])
+    }
+
+    /// The same with the server's 32 random bytes of the nonce given whole.
+    fn forwarded_with_nonce(
+        host: &str,
+        secret: &str,
+        token: Option<&str>,
+        now: u64,
+        random: [u8; 32],
+    ) -> Vec<(String, String)> {
         let client = ClientConversation::new([1; 32]);
-        let server = ServerConversation::new(&client.client_first(), [random; 32], host).unwrap();
+        let server = ServerConversation::new(&client.client_first(), random, host).unwrap();
         let mut sf = [0u8; 340];
         let n = server.server_first(&mut sf).unwrap();
         let creds = Credentials::new(AKID, secret, token).unwrap();
@@ -592,6 +650,78 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    /// Many authentications with an injected clock: the set of used nonces holds only those whose
+    /// request could still pass the clock check, so it stops growing at the rate times the window,
+    /// while a replay inside the window is still refused.
+    #[test]
+    fn used_nonces_are_forgotten_after_the_window() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let arn = "arn:aws:iam::123456789012:user/demo";
+        let clock = Arc::new(AtomicU64::new(NOW));
+        let c = Arc::clone(&clock);
+        let v = Verifier::new(
+            vec![User {
+                access_key_id: AKID.into(),
+                secret_access_key: SECRET.into(),
+                session_token: None,
+                arn: arn.into(),
+            }],
+            Arc::new(move || UnixTime(c.load(Ordering::SeqCst))),
+        );
+        let nonce = |i: u32| {
+            let mut r = [0u8; 32];
+            r[..4].copy_from_slice(&i.to_le_bytes());
+            r
+        };
+        // One authentication a second for 40 minutes: 2,400 in all.
+        let window = MAX_CLOCK_SKEW_SECONDS as usize + 1; // dates now-900 ..= now
+        let mut most = 0;
+        for i in 0..2400u32 {
+            let t = NOW + u64::from(i);
+            clock.store(t, Ordering::SeqCst);
+            let h = forwarded_with_nonce("sts.amazonaws.com", SECRET, None, t, nonce(i));
+            assert_eq!(ask(&v, &h).status, 200, "authentication {i}");
+            most = most.max(v.remembered_nonces());
+        }
+        assert_eq!(most, window, "the set grows to the window and no further");
+        assert_eq!(v.remembered_nonces(), window);
+        // A replay of a request inside the window (dated 10 minutes ago) is still refused.
+        let t = clock.load(Ordering::SeqCst);
+        let old = forwarded_with_nonce(
+            "sts.amazonaws.com",
+            SECRET,
+            None,
+            t - 600,
+            nonce(2399 - 600),
+        );
+        assert_eq!(
+            ask(&v, &old).outcome.err().map(|(c, _)| c),
+            Some("AccessDenied")
+        );
+        // 16 minutes of silence: the next authentication finds only itself remembered.
+        clock.store(t + 16 * 60, Ordering::SeqCst);
+        let h = forwarded_with_nonce("sts.amazonaws.com", SECRET, None, t + 16 * 60, nonce(9999));
+        assert_eq!(ask(&v, &h).status, 200);
+        assert_eq!(v.remembered_nonces(), 1);
+        // A request dated ahead of the clock (a client 14 minutes fast) is kept until its own
+        // date plus 15 minutes: its replay 20 minutes later (6 minutes past its date) is refused.
+        let now = t + 16 * 60;
+        let ahead = forwarded_with_nonce(
+            "sts.amazonaws.com",
+            SECRET,
+            None,
+            now + 14 * 60,
+            nonce(10_000),
+        );
+        assert_eq!(ask(&v, &ahead).status, 200);
+        clock.store(now + 20 * 60, Ordering::SeqCst);
+        assert_eq!(
+            ask(&v, &ahead).outcome.err().map(|(c, _)| c),
+            Some("AccessDenied")
+        );
+        assert_eq!(v.remembered_nonces(), 1, "the earlier one is forgotten");
     }
 
     #[test]
