@@ -249,6 +249,7 @@ fn run(o: &Options) -> Result<bool, String> {
             }
         })),
         clock: sts_verifier::system_clock(),
+        limits: server::Limits::default(),
     })
     .map_err(|e| format!("starting the server: {e}"))?;
     let stream = TcpStream::connect(srv.addr).map_err(|e| format!("connecting: {e}"))?;
@@ -435,7 +436,16 @@ fn run(o: &Options) -> Result<bool, String> {
                 println!("  STS -> server  HTTP {status} ({}):", fmt_dur(*elapsed));
                 println!("{}", indent(String::from_utf8_lossy(body).trim_end()));
             }
+            Event::StsFailed { error, elapsed, .. } => {
+                timings.push(("  of which the failed STS call", *elapsed));
+                println!("  STS -> server  no answer: {error}");
+            }
             Event::Auth { outcome: o, .. } => outcome = Some(o.clone()),
+            // Connection events: the demo's one connection needs no narration.
+            Event::Accepted { .. }
+            | Event::Closed { .. }
+            | Event::Refused { .. }
+            | Event::AcceptFailed { .. } => {}
         }
     }
     println!(

@@ -16,8 +16,9 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::io::{BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// One identity the verifier knows.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -360,26 +361,85 @@ impl Running {
     }
 }
 
-/// Starts the verifier on 127.0.0.1 (port 0 = any) in a background thread.
+/// Bounds of the verifier's HTTP side.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Requests served at once; more connections are closed at once.
+    pub max_connections: usize,
+    /// Time for a whole request to arrive and its answer to be written.
+    pub request_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_connections: 256,
+            request_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Starts the verifier on 127.0.0.1 (port 0 = any) in a background thread, with default limits.
 pub fn start(
     verifier: Verifier,
     port: u16,
     observer: Option<Observer>,
 ) -> std::io::Result<Running> {
+    start_with(verifier, port, observer, Limits::default())
+}
+
+/// Decrements the count of open connections when a connection thread ends.
+struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Starts the verifier with `limits`: at most `max_connections` at once, each request read and
+/// answered within `request_timeout`; accept errors back off (up to 1 s) instead of spinning.
+pub fn start_with(
+    verifier: Verifier,
+    port: u16,
+    observer: Option<Observer>,
+    limits: Limits,
+) -> std::io::Result<Running> {
     let listener = TcpListener::bind(("127.0.0.1", port))?;
     let addr = listener.local_addr()?;
     let verifier = Arc::new(verifier);
+    let open = Arc::new(AtomicUsize::new(0));
     std::thread::Builder::new()
         .name("sts-verifier".into())
         .spawn(move || {
-            for conn in listener.incoming() {
-                let Ok(conn) = conn else { continue };
+            let mut backoff = Duration::ZERO;
+            loop {
+                let conn = match listener.accept() {
+                    Ok((conn, _)) => {
+                        backoff = Duration::ZERO;
+                        conn
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(_) => {
+                        backoff =
+                            (backoff * 2).clamp(Duration::from_millis(5), Duration::from_secs(1));
+                        std::thread::sleep(backoff);
+                        continue;
+                    }
+                };
+                if open.fetch_add(1, Ordering::SeqCst) >= limits.max_connections {
+                    open.fetch_sub(1, Ordering::SeqCst);
+                    continue; // dropped: closed
+                }
+                let slot = Slot(Arc::clone(&open));
                 let v = Arc::clone(&verifier);
                 let obs = observer.clone();
                 let _ = std::thread::Builder::new()
                     .name("sts-verifier-conn".into())
                     .spawn(move || {
-                        let _ = serve_connection(conn, &v, obs.as_ref());
+                        let _slot = slot;
+                        let deadline = Instant::now() + limits.request_timeout;
+                        let _ = serve_connection(&conn, deadline, &v, obs.as_ref());
                     });
             }
         })?;
@@ -387,13 +447,12 @@ pub fn start(
 }
 
 fn serve_connection(
-    conn: TcpStream,
+    conn: &TcpStream,
+    deadline: Instant,
     v: &Verifier,
     observer: Option<&Observer>,
 ) -> std::io::Result<()> {
-    conn.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let mut w = conn.try_clone()?;
-    let mut r = BufReader::new(conn);
+    let mut r = BufReader::new(http::Deadlined::new(conn, deadline));
     // One request per connection (answers carry Connection: close).
     let Some(head) = http::read_head(&mut r)? else {
         return Ok(());
@@ -416,6 +475,7 @@ fn serve_connection(
         400 => "Bad Request",
         _ => "Forbidden",
     };
+    let mut w = http::Deadlined::new(conn, deadline);
     w.write_all(&http::response(
         answer.status,
         reason,
@@ -657,7 +717,7 @@ mod tests {
     /// while a replay inside the window is still refused.
     #[test]
     fn used_nonces_are_forgotten_after_the_window() {
-        use std::sync::atomic::{AtomicU64, Ordering};
+        use std::sync::atomic::AtomicU64;
         let arn = "arn:aws:iam::123456789012:user/demo";
         let clock = Arc::new(AtomicU64::new(NOW));
         let c = Arc::clone(&clock);
@@ -740,6 +800,56 @@ mod tests {
         assert!(User::parse_spec("AKID1=arn:aws:iam::1:user/a").is_err());
         assert!(User::parse_spec("AKID1:s").is_err());
         assert!(User::parse_spec("AKID1:s=arn:bad").is_err());
+    }
+
+    #[test]
+    fn limits_of_the_http_side() {
+        let arn = "arn:aws:iam::123456789012:user/demo";
+        let running = start_with(
+            verifier(None, arn, 0),
+            0,
+            None,
+            Limits {
+                max_connections: 1,
+                request_timeout: Duration::from_millis(300),
+            },
+        )
+        .unwrap();
+        // A client that sends half a request holds the only place, then is closed after the
+        // request timeout (not left open).
+        let mut slow = TcpStream::connect(running.addr).unwrap();
+        slow.write_all(b"POST / HTTP/1.1\r\n").unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        // Over the cap: closed at once.
+        let mut second = TcpStream::connect(running.addr).unwrap();
+        second
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut buf = [0u8; 16];
+        let started = std::time::Instant::now();
+        assert!(matches!(
+            std::io::Read::read(&mut second, &mut buf),
+            Ok(0) | Err(_)
+        ));
+        assert!(started.elapsed() < Duration::from_millis(250));
+        slow.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let started = std::time::Instant::now();
+        assert!(matches!(
+            std::io::Read::read(&mut slow, &mut buf),
+            Ok(0) | Err(_)
+        ));
+        let waited = started.elapsed();
+        assert!(waited < Duration::from_secs(2), "{waited:?}");
+        // The place is free again: a whole request is answered.
+        std::thread::sleep(Duration::from_millis(50));
+        let h = forwarded("sts.amazonaws.com", SECRET, None, NOW, 12);
+        let mut req = b"POST / HTTP/1.1\r\n".to_vec();
+        for (n, v) in &h {
+            req.extend_from_slice(format!("{n}: {v}\r\n").as_bytes());
+        }
+        req.extend_from_slice(b"\r\nAction=GetCallerIdentity&Version=2011-06-15");
+        let r = http::post(&running.addr.to_string(), &req, Duration::from_secs(5)).unwrap();
+        assert_eq!(r.status, 200);
     }
 
     #[test]

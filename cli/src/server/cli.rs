@@ -1,10 +1,11 @@
 //! `mongodb-aws serve`: the test server as a command, easy to drive from tests.
 
-use super::{Config, Event};
+use super::{Config, Event, Limits};
 use crate::sts_verifier::{self, User};
 use std::io::Read;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub const HELP: &str = "\
 mongodb-aws serve: a MongoDB test server that accepts MONGODB-AWS
@@ -35,25 +36,56 @@ OPTIONS:
                             an identity the in-process STS knows (repeatable). Without any, it
                             knows the AWS example credentials AKIDEXAMPLE /
                             wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY as
-                            arn:aws:iam::123456789012:user/example
+                            arn:aws:iam::123456789012:user/example. The value is visible to
+                            every local user (ps, /proc/PID/cmdline): for anything but test
+                            keys use --credentials-file
     --credentials-file FILE identities as JSON: [{\"access_key_id\": ..., \"secret_access_key\": ...,
-                            \"session_token\": ... (optional), \"arn\": ...}, ...]
+                            \"session_token\": ... (optional), \"arn\": ...}, ...]; keeps secrets
+                            off the command line (make it mode 0600). No message ever repeats
+                            a value of --user or --credentials-file
     --allow-user NAME       accept only these user names (after ARN mapping; repeatable);
                             others fail like MongoDB's \"user ... is not found\"
     --no-time-check         forward requests whose X-Amz-Date is more than 15 minutes from this
                             server's clock (MongoDB leaves that check to STS; moto skips it)
-    --quiet                 do not log authentications on stderr
+    --quiet                 log only what needs attention: refusals, accept errors, STS
+                            failures, connections closed for a protocol error or a timeout
     -h, --help              this text
+
+LIMITS (each logged when it acts):
+    --max-connections N     connections served at once; the next is refused (logged, closed)
+                            (default min(256, RLIMIT_NOFILE / 4))
+    --read-timeout SECS     a message, once started, must arrive whole within this; also the
+                            time a reply may take to be written (default 30)
+    --idle-timeout SECS     close an authenticated connection with no message for this long
+                            (default 600)
+    --unauthenticated-idle-timeout SECS
+                            the same for a connection not authenticated (default 60: more than
+                            the drivers' 10 s heartbeat, so monitoring connections stay)
+    --sts-timeout SECS      one deadline for each call to STS: connect, send and the whole
+                            answer (default 10); reported as \"STS timed out after N s\"
+    Messages longer than 48000000 bytes or shorter than 16 close the connection (ProtocolError).
+    Accept errors (EMFILE, ENFILE, ...) are logged and retried after 5 ms doubling up to 1 s.
+    Authentication failures of any kind, STS timeouts and 5xx included, answer code 18
+    (AuthenticationFailed) at once, as mongod does; errmsg says why.
 
 OUTPUT:
     One JSON line on stdout once listening:
       {\"address\": \"127.0.0.1:PORT\", \"host\": \"127.0.0.1\", \"port\": PORT,
        \"uri\": \"mongodb://127.0.0.1:PORT/?authMechanism=MONGODB-AWS&directConnection=true\",
        \"sts_host\": ..., \"sts_endpoint\": \"http://...\", \"in_process_sts\": true|false, \"pid\": PID}
-    Each STS call and each authentication is logged on stderr as a JSON line:
+    Each connection, STS call and authentication is logged on stderr as a JSON line:
+      {\"event\": \"accepted\", \"conn\": N, \"peer\": \"127.0.0.1:PORT\", \"open\": N}
       {\"event\": \"sts\", \"conn\": N, \"status\": 200, \"ms\": ...}
+        or {\"event\": \"sts\", \"conn\": N, \"ok\": false, \"error\": \"STS timed out after 10 s\", \"ms\": ...}
       {\"event\": \"auth\", \"ok\": true, \"conn\": N, \"access_key_id\": ..., \"arn\": ..., \"user\": ...,
        \"ms\": ...} or {\"event\": \"auth\", \"ok\": false, ..., \"error\": ...}
+      {\"event\": \"closed\", \"conn\": N, \"peer\": ..., \"kind\": K, \"reason\": ..., \"ms\": ...}
+        K: end, protocol (ProtocolError: message msgLen N is invalid...), truncated, idle,
+        read_timeout, write, io
+      {\"event\": \"refused\", \"peer\": ..., \"reason\": \"connection refused because too many open
+       connections (--max-connections)\", \"open\": N, \"max\": N}
+      {\"event\": \"accept_failed\", \"error\": \"Too many open files (os error 24)\", \"retry_ms\": ...}
+    The start-up line also gives max_connections and the timeouts (*_timeout_s).
 
 STOPPING:
     SIGTERM or SIGINT; or close its stdin when stdin is a pipe or socket (a test that starts it
@@ -74,31 +106,68 @@ pub const EXAMPLE_ARN: &str = "arn:aws:iam::123456789012:user/example";
 struct Options {
     host: String,
     port: u16,
+    /// `host:port`, checked.
+    bind: SocketAddr,
     sts_host: String,
     sts_endpoint: Option<String>,
     in_process: bool,
     users: Vec<User>,
+    /// Some identity came from `--user` (its secret is in /proc/PID/cmdline).
+    user_on_command_line: bool,
     allowed: Vec<String>,
     check_time: bool,
     quiet: bool,
+    limits: Limits,
+}
+
+/// How an argument that is not an option is named in an error: by position only, since it may be
+/// a secret given without its option.
+fn describe_unknown(arg: &str, position: usize) -> String {
+    let (name, has_value) = match arg.split_once('=') {
+        Some((n, _)) => (n, true),
+        None => (arg, false),
+    };
+    let plain_name = name.starts_with('-')
+        && name.len() <= 40
+        && name[1..]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    match (plain_name, has_value) {
+        (true, false) => format!("unknown option {name}"),
+        (true, true) => format!("unknown option {name}=<redacted>"),
+        (false, _) => format!("unexpected argument #{position} (not an option; not shown)"),
+    }
+}
+
+/// A positive number of seconds (fractions allowed: `0.5`).
+fn parse_seconds(flag: &str, v: &str) -> Result<Duration, String> {
+    match v.parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 && x <= 1e6 => Ok(Duration::from_secs_f64(x)),
+        _ => Err(format!(
+            "{flag}: expected a number of seconds greater than 0"
+        )),
+    }
 }
 
 fn parse(args: &[String]) -> Result<Option<Options>, String> {
     let mut o = Options {
         host: "127.0.0.1".into(),
         port: 27017,
+        bind: SocketAddr::from(([127, 0, 0, 1], 27017)),
         sts_host: mongodb_aws_core::sts::DEFAULT_HOST.into(),
         sts_endpoint: None,
         in_process: false,
         users: Vec::new(),
+        user_on_command_line: false,
         allowed: Vec::new(),
         check_time: true,
         quiet: false,
+        limits: Limits::default(),
     };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
+    let mut it = args.iter().enumerate();
+    while let Some((i, a)) = it.next() {
         let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) if f.starts_with("--") && f != "--user" => (f, Some(v.to_string())),
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
             _ => (a.as_str(), None),
         };
         let mut value = |name: &str| -> Result<String, String> {
@@ -106,7 +175,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
                 Some(v) => Ok(v.clone()),
                 None => it
                     .next()
-                    .cloned()
+                    .map(|(_, v)| v.clone())
                     .ok_or_else(|| format!("{name} needs a value")),
             }
         };
@@ -125,6 +194,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
                 let spec = value(flag)?;
                 o.users
                     .push(User::parse_spec(&spec).map_err(|e| format!("--user: {e}"))?);
+                o.user_on_command_line = true;
             }
             "--credentials-file" => {
                 let path = value(flag)?;
@@ -133,7 +203,19 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
             "--allow-user" => o.allowed.push(value(flag)?),
             "--no-time-check" => o.check_time = false,
             "--quiet" => o.quiet = true,
-            other => return Err(format!("unknown option {other} (see --help)")),
+            "--max-connections" => {
+                o.limits.max_connections = match value(flag)?.parse::<usize>() {
+                    Ok(n) if n >= 1 => n,
+                    _ => return Err("--max-connections: expected a number of at least 1".into()),
+                }
+            }
+            "--read-timeout" => o.limits.read_timeout = parse_seconds(flag, &value(flag)?)?,
+            "--idle-timeout" => o.limits.idle_timeout = parse_seconds(flag, &value(flag)?)?,
+            "--unauthenticated-idle-timeout" => {
+                o.limits.unauthenticated_idle_timeout = parse_seconds(flag, &value(flag)?)?
+            }
+            "--sts-timeout" => o.limits.sts_timeout = parse_seconds(flag, &value(flag)?)?,
+            _ => return Err(format!("{} (see --help)", describe_unknown(a, i + 1))),
         }
     }
     match (&o.sts_endpoint, o.in_process) {
@@ -145,16 +227,27 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
         return Err("--user/--credentials-file only apply to --in-process-sts".into());
     }
     mongodb_aws_core::sts::region_for_host(&o.sts_host).map_err(|e| format!("--sts-host: {e}"))?;
+    if let Some(url) = &o.sts_endpoint {
+        crate::http::parse_http_url(url).map_err(|e| format!("--sts-endpoint: {e}"))?;
+    }
+    o.bind = match format!("{}:{}", o.host, o.port).parse() {
+        Ok(a) => a,
+        Err(_) if o.host == "localhost" => SocketAddr::from(([127, 0, 0, 1], o.port)),
+        Err(_) => return Err("--host: expected an IP address (or localhost)".into()),
+    };
     Ok(Some(o))
 }
 
+/// Reads `--credentials-file`. Messages name the option, not the path: a value given to the
+/// wrong option could be a secret.
 fn read_credentials_file(path: &str) -> Result<Vec<User>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    const F: &str = "--credentials-file";
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{F}: cannot read it: {e}"))?;
     let v: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("{path}: not JSON: {e}"))?;
+        serde_json::from_str(&text).map_err(|e| format!("{F}: not JSON: {e}"))?;
     let arr = v
         .as_array()
-        .ok_or_else(|| format!("{path}: expected a JSON array"))?;
+        .ok_or_else(|| format!("{F}: expected a JSON array"))?;
     let field =
         |e: &serde_json::Value, k: &str| e.get(k).and_then(|x| x.as_str()).map(String::from);
     arr.iter()
@@ -166,7 +259,7 @@ fn read_credentials_file(path: &str) -> Result<Vec<User>, String> {
                 field(e, "arn"),
             ) else {
                 return Err(format!(
-                    "{path}: entry {i}: expected access_key_id, secret_access_key and arn"
+                    "{F}: entry {i}: expected access_key_id, secret_access_key and arn (strings)"
                 ));
             };
             let token = field(e, "session_token").unwrap_or_default();
@@ -175,53 +268,100 @@ fn read_credentials_file(path: &str) -> Result<Vec<User>, String> {
             } else {
                 format!("{id}:{secret}:{token}={arn}")
             };
-            User::parse_spec(&spec).map_err(|m| format!("{path}: entry {i}: {m}"))
+            User::parse_spec(&spec).map_err(|m| format!("{F}: entry {i}: {m}"))
         })
         .collect()
 }
 
-fn log_event(e: &Event) {
-    if let Event::StsReply {
-        conn,
-        status,
-        elapsed,
-        ..
-    } = e
-    {
-        let v = serde_json::json!({
-            "event": "sts",
-            "conn": conn,
-            "status": status,
-            "ms": (elapsed.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
-        });
-        eprintln!("{v}");
-    }
-    if let Event::Auth {
-        conn,
-        outcome,
-        access_key_id,
-        elapsed,
-    } = e
-    {
-        let mut v = serde_json::json!({
-            "event": "auth",
-            "conn": conn,
-            "access_key_id": access_key_id,
-            "ms": (elapsed.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
-        });
-        match outcome {
-            Ok(ok) => {
-                v["ok"] = true.into();
-                v["arn"] = ok.arn.clone().into();
-                v["user"] = ok.user.clone().into();
+fn ms(d: &Duration) -> f64 {
+    (d.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0
+}
+
+/// The JSON line logged for an event, if any. `quiet` keeps only what needs attention: refusals,
+/// accept errors, STS failures and connections closed for a protocol error or a timeout.
+fn event_json(e: &Event, quiet: bool) -> Option<serde_json::Value> {
+    use serde_json::json;
+    let v = match e {
+        Event::StsRequest { .. } => return None,
+        Event::StsReply {
+            conn,
+            status,
+            elapsed,
+            ..
+        } if !quiet => json!({"event": "sts", "conn": conn, "status": status, "ms": ms(elapsed)}),
+        Event::StsReply { .. } => return None,
+        Event::StsFailed {
+            conn,
+            error,
+            elapsed,
+        } => json!({"event": "sts", "conn": conn, "ok": false, "error": error, "ms": ms(elapsed)}),
+        Event::Auth {
+            conn,
+            outcome,
+            access_key_id,
+            elapsed,
+        } if !quiet => {
+            let mut v = json!({
+                "event": "auth",
+                "conn": conn,
+                "access_key_id": access_key_id,
+                "ms": ms(elapsed),
+            });
+            match outcome {
+                Ok(ok) => {
+                    v["ok"] = true.into();
+                    v["arn"] = ok.arn.clone().into();
+                    v["user"] = ok.user.clone().into();
+                }
+                Err(msg) => {
+                    v["ok"] = false.into();
+                    v["error"] = msg.clone().into();
+                }
             }
-            Err(msg) => {
-                v["ok"] = false.into();
-                v["error"] = msg.clone().into();
-            }
+            v
         }
-        eprintln!("{v}");
-    }
+        Event::Auth { .. } => return None,
+        Event::Accepted { conn, peer, open } if !quiet => {
+            json!({"event": "accepted", "conn": conn, "peer": peer.to_string(), "open": open})
+        }
+        Event::Accepted { .. } => return None,
+        Event::Closed {
+            conn,
+            peer,
+            reason,
+            elapsed,
+        } => {
+            if quiet && matches!(reason.kind(), "end" | "io" | "truncated") {
+                return None;
+            }
+            json!({
+                "event": "closed",
+                "conn": conn,
+                "peer": peer.to_string(),
+                "kind": reason.kind(),
+                "reason": reason.to_string(),
+                "ms": ms(elapsed),
+            })
+        }
+        Event::Refused {
+            peer,
+            reason,
+            open,
+            max,
+        } => json!({
+            "event": "refused",
+            "peer": peer.map(|p| p.to_string()),
+            "reason": reason.to_string(),
+            "open": open,
+            "max": max,
+        }),
+        Event::AcceptFailed { error, retry_in } => json!({
+            "event": "accept_failed",
+            "error": error,
+            "retry_ms": ms(retry_in),
+        }),
+    };
+    Some(v)
 }
 
 /// Exits when stdin (a pipe or socket) reaches end of file.
@@ -258,6 +398,16 @@ pub fn main(args: &[String]) -> i32 {
             return 2;
         }
     };
+    let quiet = o.quiet;
+    if o.user_on_command_line {
+        eprintln!(
+            "{}",
+            serde_json::json!({
+                "event": "warning",
+                "message": "--user puts secrets on the command line, where every local user sees them (ps, /proc/PID/cmdline); use --credentials-file FILE (mode 0600) instead",
+            })
+        );
+    }
     let clock = sts_verifier::system_clock();
     let sts_url = if o.in_process {
         let users = if o.users.is_empty() {
@@ -270,10 +420,16 @@ pub fn main(args: &[String]) -> i32 {
         } else {
             o.users
         };
-        match sts_verifier::start(
+        // Room for every connection's forward at once, plus a few strays on loopback.
+        let sts_limits = sts_verifier::Limits {
+            max_connections: o.limits.max_connections.saturating_add(16),
+            request_timeout: o.limits.sts_timeout,
+        };
+        match sts_verifier::start_with(
             sts_verifier::Verifier::new(users, Arc::clone(&clock)),
             0,
             None,
+            sts_limits,
         ) {
             Ok(r) => r.url(),
             Err(e) => {
@@ -291,25 +447,21 @@ pub fn main(args: &[String]) -> i32 {
             return 2;
         }
     };
-    let bind: SocketAddr = match format!("{}:{}", o.host, o.port).parse() {
-        Ok(a) => a,
-        Err(_) => match (o.host.as_str(), o.port) {
-            ("localhost", p) => SocketAddr::from(([127, 0, 0, 1], p)),
-            _ => {
-                eprintln!("mongodb-aws serve: --host: expected an IP address");
-                return 2;
-            }
-        },
-    };
-    let quiet = o.quiet;
+    let bind = o.bind;
+    let limits = o.limits;
     let config = Config {
         bind,
         sts_host: o.sts_host.clone(),
         sts_endpoint: endpoint,
         check_time: o.check_time,
         allowed_users: (!o.allowed.is_empty()).then_some(o.allowed),
-        events: (!quiet).then(|| Arc::new(log_event) as super::EventSink),
+        events: Some(Arc::new(move |e: &Event| {
+            if let Some(v) = event_json(e, quiet) {
+                eprintln!("{v}");
+            }
+        }) as super::EventSink),
         clock,
+        limits,
     };
     let running = match super::start(config) {
         Ok(r) => r,
@@ -330,6 +482,12 @@ pub fn main(args: &[String]) -> i32 {
         "sts_endpoint": sts_url,
         "in_process_sts": o.in_process,
         "pid": std::process::id(),
+        "max_connections": limits.max_connections,
+        "open_files_limit": super::open_files_limit(),
+        "read_timeout_s": limits.read_timeout.as_secs_f64(),
+        "idle_timeout_s": limits.idle_timeout.as_secs_f64(),
+        "unauthenticated_idle_timeout_s": limits.unauthenticated_idle_timeout.as_secs_f64(),
+        "sts_timeout_s": limits.sts_timeout.as_secs_f64(),
     });
     println!("{line}");
     use std::io::Write;
@@ -375,6 +533,185 @@ mod tests {
         assert_eq!(o.port, 0);
         assert_eq!(o.sts_host, "sts.us-west-2.amazonaws.com");
         assert_eq!(o.users[0].session_token.as_deref(), Some("tok="));
+        // --user=VALUE is --user VALUE (the value's own '=' signs included).
+        let o = parse(&args(&[
+            "--in-process-sts",
+            "--user=AKID1:s3cret:tok==arn:aws:iam::123456789012:user/a",
+        ]))
+        .unwrap()
+        .unwrap();
+        assert_eq!(o.users[0].secret_access_key, "s3cret");
+        assert_eq!(o.users[0].session_token.as_deref(), Some("tok="));
+        assert!(o.user_on_command_line);
+    }
+
+    /// Every error `parse` can give, each with a secret somewhere on the command line (in the
+    /// value of --user, as the value of the wrong option, as a stray argument, as a file name,
+    /// inside the credentials file): no message repeats it.
+    #[test]
+    fn no_option_error_repeats_a_secret() {
+        const SECRET: &str = "Zq9/xT7+vP3kLmN0sR8uW2yB5dF1gH4jK6cV0aQe";
+        let dir = std::env::temp_dir().join(format!("mongodb-aws-secret-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = |name: &str, text: &str| {
+            let p = dir.join(name);
+            std::fs::write(&p, text).unwrap();
+            p.to_str().unwrap().to_string()
+        };
+        let not_json = file("a.json", &format!("[{{\"secret_access_key\": \"{SECRET}\""));
+        let not_array = file(
+            "b.json",
+            &format!("{{\"secret_access_key\": \"{SECRET}\"}}"),
+        );
+        let no_arn = file(
+            "c.json",
+            &format!("[{{\"access_key_id\": \"AKID1\", \"secret_access_key\": \"{SECRET}\"}}]"),
+        );
+        let bad_arn = file(
+            "d.json",
+            &format!("[{{\"access_key_id\": \"AKID1\", \"secret_access_key\": \"{SECRET}\", \"arn\": \"arn:{SECRET}\"}}]"),
+        );
+        let bad_key = file(
+            "e.json",
+            &format!("[{{\"access_key_id\": \"AK ID\", \"secret_access_key\": \"{SECRET}\", \"arn\": \"arn:aws:iam::1:user/a\"}}]"),
+        );
+        let spec = format!("AKID1:{SECRET}=arn:aws:iam::123456789012:user/a");
+        let ip = "--in-process-sts";
+        let cases: Vec<Vec<String>> = vec![
+            vec![ip, "--user", &format!("AKID1:{SECRET}")],
+            vec![ip, &format!("--user=AKID1:{SECRET}")],
+            vec![ip, "--user", &format!("AKID1:{SECRET}=arn:bad")],
+            vec![
+                ip,
+                "--user",
+                &format!("AK ID:{SECRET}=arn:aws:iam::1:user/a"),
+            ],
+            vec![ip, "--user", &format!(":{SECRET}=arn:aws:iam::1:user/a")],
+            vec![
+                ip,
+                "--user",
+                &format!("AKID1:{SECRET}:tok\r\nx=arn:aws:iam::1:user/a"),
+            ],
+            vec![ip, "--user"],
+            vec![ip, &format!("--usr={spec}")],
+            vec![ip, &format!("--{SECRET}")],
+            vec![ip, &format!("-{SECRET}")],
+            vec![ip, &spec],
+            vec![ip, SECRET],
+            vec![ip, "--user", &spec, "--bogus"],
+            vec!["--sts-endpoint", "http://127.0.0.1:1", "--user", &spec],
+            vec!["--user", &spec],
+            vec![
+                ip,
+                "--sts-endpoint",
+                "http://127.0.0.1:1",
+                &format!("--user={spec}"),
+            ],
+            vec![ip, "--credentials-file", &spec],
+            vec![ip, &format!("--credentials-file={spec}")],
+            vec![ip, "--credentials-file", &not_json],
+            vec![ip, "--credentials-file", &not_array],
+            vec![ip, "--credentials-file", &no_arn],
+            vec![ip, "--credentials-file", &bad_arn],
+            vec![ip, "--credentials-file", &bad_key],
+            vec![ip, "--port", &spec],
+            vec![ip, "--host", &spec],
+            vec![ip, "--sts-host", &spec],
+            vec!["--sts-endpoint", &spec],
+            vec![
+                "--sts-endpoint",
+                &format!("http://AKID1:{SECRET}@127.0.0.1:1"),
+            ],
+            vec!["--sts-endpoint", &format!("http://127.0.0.1:1/{SECRET}")],
+            vec![ip, "--max-connections", &spec],
+            vec![ip, "--read-timeout", &spec],
+            vec![ip, "--idle-timeout", &spec],
+            vec![ip, "--unauthenticated-idle-timeout", &spec],
+            vec![ip, "--sts-timeout", &spec],
+            vec![&spec],
+        ]
+        .into_iter()
+        .map(|c| c.into_iter().map(String::from).collect())
+        .collect();
+        for args in &cases {
+            let e = match parse(args) {
+                Err(e) => e,
+                Ok(_) => panic!(
+                    "no error for case {}",
+                    cases.iter().position(|c| c == args).unwrap()
+                ),
+            };
+            // Nor any piece of it.
+            for piece in SECRET.as_bytes().chunks(6) {
+                let piece = std::str::from_utf8(piece).unwrap();
+                assert!(!e.contains(piece), "{e}");
+            }
+            assert!(!e.is_empty());
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+        // The unknown option is still named when it is a plain name.
+        assert_eq!(
+            parse(&args(&["--in-process-sts", "--usr=AKID:S=arn"]))
+                .err()
+                .unwrap(),
+            "unknown option --usr=<redacted> (see --help)"
+        );
+        assert_eq!(
+            parse(&args(&["--in-process-sts", "--bogus"]))
+                .err()
+                .unwrap(),
+            "unknown option --bogus (see --help)"
+        );
+        assert_eq!(
+            parse(&args(&["--in-process-sts", "AKID:S=arn"]))
+                .err()
+                .unwrap(),
+            "unexpected argument #2 (not an option; not shown) (see --help)"
+        );
+    }
+
+    #[test]
+    fn limits_options() {
+        let o = parse(&args(&[
+            "--in-process-sts",
+            "--max-connections",
+            "3",
+            "--read-timeout=0.5",
+            "--idle-timeout",
+            "7",
+            "--unauthenticated-idle-timeout",
+            "2",
+            "--sts-timeout",
+            "1.5",
+        ]))
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            o.limits,
+            Limits {
+                max_connections: 3,
+                read_timeout: Duration::from_millis(500),
+                idle_timeout: Duration::from_secs(7),
+                unauthenticated_idle_timeout: Duration::from_secs(2),
+                sts_timeout: Duration::from_millis(1500),
+            }
+        );
+        let d = parse(&args(&["--in-process-sts"])).unwrap().unwrap().limits;
+        assert_eq!(d, Limits::default());
+        assert!(d.max_connections >= 1 && d.max_connections <= 256);
+        assert_eq!(d.sts_timeout, Duration::from_secs(10));
+        for bad in [
+            ["--max-connections", "0"],
+            ["--read-timeout", "0"],
+            ["--idle-timeout", "-1"],
+            ["--sts-timeout", "NaN"],
+            ["--sts-timeout", "inf"],
+        ] {
+            assert!(
+                parse(&args(&["--in-process-sts", bad[0], bad[1]])).is_err(),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

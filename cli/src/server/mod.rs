@@ -2,10 +2,15 @@
 //! drivers (OP_MSG, and legacy OP_QUERY for the first hello/isMaster), `saslStart`/`saslContinue` on
 //! `$external` through the core's `ServerConversation`, then `ping`, `find` and a few harmless
 //! commands. The signed GetCallerIdentity request is forwarded over plain HTTP to a configurable
-//! STS endpoint (moto, or the in-process verifier), with the configured STS host as `Host`.
+//! STS endpoint (moto, or the in-process verifier), with the configured STS host as `Host`, under
+//! one deadline for the whole exchange. Connections are capped, timed out when idle or stalled,
+//! and every refusal and close is reported with its reason (`listener`).
 
 pub mod cli;
+mod listener;
 pub mod wire;
+
+pub use listener::{open_files_limit, CloseReason, Limits, Refusal};
 
 use crate::bsonw::{self, Bson, Doc};
 use crate::http;
@@ -13,9 +18,8 @@ use mongodb_aws_core::bson::{Document, Value};
 use mongodb_aws_core::caller_identity::{parse_reply, user_name, StsReply};
 use mongodb_aws_core::sasl::server::{ServerConversation, StsRequest, MAX_CLOCK_SKEW_SECONDS};
 use mongodb_aws_core::time::UnixTime;
-use std::io::{BufReader, BufWriter};
-use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -36,6 +40,12 @@ pub enum Event {
         body: Vec<u8>,
         elapsed: Duration,
     },
+    /// No answer from STS (unreachable, timed out, closed, malformed).
+    StsFailed {
+        conn: u64,
+        error: String,
+        elapsed: Duration,
+    },
     /// The end of an authentication.
     Auth {
         conn: u64,
@@ -43,6 +53,28 @@ pub enum Event {
         access_key_id: Option<String>,
         elapsed: Duration,
     },
+    /// A connection was accepted; `open` counts it.
+    Accepted {
+        conn: u64,
+        peer: SocketAddr,
+        open: usize,
+    },
+    /// A connection was closed, and why.
+    Closed {
+        conn: u64,
+        peer: SocketAddr,
+        reason: CloseReason,
+        elapsed: Duration,
+    },
+    /// A connection was closed at once, without being served.
+    Refused {
+        peer: Option<SocketAddr>,
+        reason: Refusal,
+        open: usize,
+        max: usize,
+    },
+    /// `accept` failed (e.g. out of file descriptors); the next try is after `retry_in`.
+    AcceptFailed { error: String, retry_in: Duration },
 }
 
 /// A successful authentication.
@@ -72,6 +104,8 @@ pub struct Config {
     pub allowed_users: Option<Vec<String>>,
     pub events: Option<EventSink>,
     pub clock: crate::sts_verifier::Clock,
+    /// Connection cap and timeouts, and the STS deadline.
+    pub limits: Limits,
 }
 
 /// A running server.
@@ -79,31 +113,29 @@ pub struct Running {
     pub addr: SocketAddr,
 }
 
-/// Binds and serves in background threads (one per connection).
+/// Binds and serves in background threads (one per connection, at most
+/// `limits.max_connections`).
 pub fn start(config: Config) -> std::io::Result<Running> {
     mongodb_aws_core::sts::region_for_host(&config.sts_host).map_err(|e| {
         std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("--sts-host: {e}"))
     })?;
-    let listener = TcpListener::bind(config.bind)?;
+    if config.limits.max_connections == 0 {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "--max-connections: expected at least 1",
+        ));
+    }
+    let listener = std::net::TcpListener::bind(config.bind)?;
     let addr = listener.local_addr()?;
     let shared = Arc::new(Shared {
         config,
         next_conn: AtomicU64::new(1),
         next_reply: AtomicI32::new(1),
+        open: AtomicUsize::new(0),
     });
     std::thread::Builder::new()
         .name("mongodb-accept".into())
-        .spawn(move || {
-            for conn in listener.incoming() {
-                let Ok(conn) = conn else { continue };
-                let shared = Arc::clone(&shared);
-                let _ = std::thread::Builder::new()
-                    .name("mongodb-conn".into())
-                    .spawn(move || {
-                        let _ = serve_connection(conn, &shared);
-                    });
-            }
-        })?;
+        .spawn(move || listener::accept_loop(listener, shared))?;
     Ok(Running { addr })
 }
 
@@ -111,6 +143,8 @@ struct Shared {
     config: Config,
     next_conn: AtomicU64,
     next_reply: AtomicI32,
+    /// Connections being served.
+    open: AtomicUsize,
 }
 
 /// Per-connection state.
@@ -120,27 +154,6 @@ struct Conn {
     conversation_id: i32,
     started: Option<Instant>,
     authenticated: Option<AuthOk>,
-}
-
-fn serve_connection(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
-    stream.set_nodelay(true)?;
-    let mut r = BufReader::new(stream.try_clone()?);
-    let mut w = BufWriter::new(stream);
-    let mut conn = Conn {
-        id: shared.next_conn.fetch_add(1, Ordering::Relaxed),
-        conversation: None,
-        conversation_id: 0,
-        started: None,
-        authenticated: None,
-    };
-    while let Some(msg) = wire::read_message(&mut r)? {
-        let reply = handle(&mut conn, shared, &msg);
-        if !msg.more_to_come {
-            let id = shared.next_reply.fetch_add(1, Ordering::Relaxed);
-            wire::send(&mut w, &wire::encode_reply(&msg, id, &reply.to_bytes()))?;
-        }
-    }
-    Ok(())
 }
 
 fn error_reply(code: i32, code_name: &str, msg: &str) -> Doc {
@@ -407,11 +420,25 @@ fn sasl_continue(conn: &mut Conn, shared: &Shared, doc: &Document<'_>, db: &str)
         }
     }
     let req = sc.sts_request(&cf);
+    // Like mongod, every failure of the mechanism (STS unreachable, timed out, 5xx) is an
+    // AuthenticationFailed (18) to the client; this test server says why in errmsg.
     let (status, body) = match forward(conn.id, shared, &req) {
         Ok(r) => r,
-        Err(e) => return auth_failed(conn, shared, format!("calling STS: {e}"), akid),
+        Err(e) => return auth_failed(conn, shared, e, akid),
     };
     let mut scratch = vec![0u8; body.len()];
+    if status >= 500 {
+        let detail = match parse_reply(status, &body, &mut scratch) {
+            Ok(StsReply::Rejected(e)) => format!(" ({}: {})", e.code, e.message),
+            _ => String::new(),
+        };
+        return auth_failed(
+            conn,
+            shared,
+            format!("STS is unavailable: HTTP {status}{detail}"),
+            akid,
+        );
+    }
     let identity = match parse_reply(status, &body, &mut scratch) {
         Ok(StsReply::Identity(i)) => i,
         Ok(StsReply::Rejected(e)) => {
@@ -467,12 +494,13 @@ fn sasl_continue(conn: &mut Conn, shared: &Shared, doc: &Document<'_>, db: &str)
         .with("ok", 1.0)
 }
 
-/// POSTs the request to the STS endpoint; returns the status and body.
-fn forward(conn: u64, shared: &Shared, req: &StsRequest<'_>) -> std::io::Result<(u16, Vec<u8>)> {
+/// POSTs the request to the STS endpoint under one deadline (`limits.sts_timeout`) for connect,
+/// send and the whole answer; returns the status and body.
+fn forward(conn: u64, shared: &Shared, req: &StsRequest<'_>) -> Result<(u16, Vec<u8>), String> {
     let mut bytes = vec![0u8; req.http_len()];
     let n = req
         .write_http(&mut bytes)
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
+        .map_err(|e| format!("building the STS request: {e}"))?;
     bytes.truncate(n);
     let endpoint = &shared.config.sts_endpoint;
     emit(
@@ -484,28 +512,30 @@ fn forward(conn: u64, shared: &Shared, req: &StsRequest<'_>) -> std::io::Result<
         },
     );
     let started = Instant::now();
-    let addr = endpoint
-        .to_socket_addrs()?
-        .next()
-        .ok_or_else(|| std::io::Error::other("STS endpoint does not resolve"))?;
-    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
-    s.set_read_timeout(Some(Duration::from_secs(10)))?;
-    wire::send(&mut s, &bytes)?;
-    let mut r = BufReader::new(s);
-    let head = http::read_head(&mut r)?
-        .ok_or_else(|| std::io::Error::other("STS closed the connection without answering"))?;
-    let status = head
-        .status()
-        .ok_or_else(|| std::io::Error::other("STS sent no HTTP status"))?;
-    let body = http::read_body(&mut r, &head, true)?;
-    emit(
-        shared,
-        Event::StsReply {
-            conn,
-            status,
-            body: body.clone(),
-            elapsed: started.elapsed(),
-        },
-    );
-    Ok((status, body))
+    match http::post(endpoint, &bytes, shared.config.limits.sts_timeout) {
+        Ok(r) => {
+            emit(
+                shared,
+                Event::StsReply {
+                    conn,
+                    status: r.status,
+                    body: r.body.clone(),
+                    elapsed: started.elapsed(),
+                },
+            );
+            Ok((r.status, r.body))
+        }
+        Err(e) => {
+            let error = e.to_string();
+            emit(
+                shared,
+                Event::StsFailed {
+                    conn,
+                    error: error.clone(),
+                    elapsed: started.elapsed(),
+                },
+            );
+            Err(error)
+        }
+    }
 }

@@ -25,67 +25,182 @@ pub struct Incoming {
     pub more_to_come: bool,
 }
 
-fn bad(msg: &str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, msg.to_string())
+/// What is wrong with a message's content (becomes `FrameError::Malformed`).
+type Malformed = &'static str;
+
+fn bad(msg: Malformed) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, msg)
 }
 
-fn i32_at(b: &[u8], at: usize) -> io::Result<i32> {
+fn i32_at(b: &[u8], at: usize) -> Result<i32, Malformed> {
     b.get(at..at + 4)
         .and_then(|s| s.try_into().ok())
         .map(i32::from_le_bytes)
-        .ok_or_else(|| bad("message truncated"))
+        .ok_or("message truncated")
 }
 
 /// Length of the BSON document at the start of `b` (checked against `b`).
-fn doc_len(b: &[u8]) -> io::Result<usize> {
-    let n = usize::try_from(i32_at(b, 0)?).map_err(|_| bad("negative BSON length"))?;
+fn doc_len(b: &[u8]) -> Result<usize, Malformed> {
+    let n = usize::try_from(i32_at(b, 0)?).map_err(|_| "negative BSON length")?;
     if n < 5 || n > b.len() {
-        return Err(bad("BSON length out of range"));
+        return Err("BSON length out of range");
     }
     Ok(n)
 }
 
-/// Reads one message. `Ok(None)` on a clean close between messages.
-pub fn read_message<R: Read>(r: &mut R) -> io::Result<Option<Incoming>> {
-    let mut header = [0u8; 16];
-    let mut got = 0;
-    while got < 16 {
-        let n = r.read(&mut header[got..])?;
-        if n == 0 {
-            return if got == 0 {
-                Ok(None)
-            } else {
-                Err(bad("connection closed inside a message header"))
-            };
+/// Why no message could be read: the reasons a connection is closed, as mongod logs them.
+#[derive(Debug)]
+pub enum FrameError {
+    /// `messageLength` outside `16..=MAX_MESSAGE` (too short, negative, or oversized).
+    InvalidLength(i32),
+    /// The message is framed but its content is not what the wire protocol allows.
+    Malformed(&'static str),
+    /// The peer closed inside a message, after `got` of `want` bytes (`want` = 16 while the
+    /// header is incomplete).
+    Truncated { got: usize, want: usize },
+    /// No byte of a new message arrived within the idle timeout of the source.
+    Idle,
+    /// A message was started but not finished within the read timeout of the source.
+    Stalled { got: usize, want: usize },
+    /// Any other I/O error (a reset, ...).
+    Io(io::Error),
+}
+
+impl std::fmt::Display for FrameError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            // mongod: "recv(): message msgLen 12 is invalid. Min 16 Max: 48000000".
+            FrameError::InvalidLength(n) => write!(
+                f,
+                "ProtocolError: message msgLen {n} is invalid. Min 16 Max: {MAX_MESSAGE}"
+            ),
+            FrameError::Malformed(m) => write!(f, "ProtocolError: {m}"),
+            FrameError::Truncated { got, want } => write!(
+                f,
+                "connection closed inside a message ({got} of {want} bytes received)"
+            ),
+            FrameError::Idle => f.write_str("no new message within the idle timeout"),
+            FrameError::Stalled { got, want } => write!(
+                f,
+                "message not completed within the read timeout ({got} of {want} bytes received)"
+            ),
+            FrameError::Io(e) => write!(f, "{e}"),
         }
-        got += n;
-    }
-    let len = i32_at(&header, 0)?;
-    let request_id = i32_at(&header, 4)?;
-    let op = i32_at(&header, 12)?;
-    let len = usize::try_from(len).map_err(|_| bad("negative message length"))?;
-    if !(16..=MAX_MESSAGE).contains(&len) {
-        return Err(bad("message length out of range"));
-    }
-    let mut body = vec![0u8; len - 16];
-    r.read_exact(&mut body)?;
-    match op {
-        OP_MSG => parse_msg(request_id, &body).map(Some),
-        OP_QUERY => parse_query(request_id, &body).map(Some),
-        _ => Err(bad("unsupported opcode (expected OP_MSG or OP_QUERY)")),
     }
 }
 
-fn parse_msg(request_id: i32, b: &[u8]) -> io::Result<Incoming> {
+impl std::error::Error for FrameError {}
+
+impl From<FrameError> for io::Error {
+    fn from(e: FrameError) -> io::Error {
+        match e {
+            FrameError::Io(e) => e,
+            FrameError::Idle | FrameError::Stalled { .. } => {
+                io::Error::new(io::ErrorKind::TimedOut, e.to_string())
+            }
+            e => io::Error::new(io::ErrorKind::InvalidData, e.to_string()),
+        }
+    }
+}
+
+/// Where messages are read from. A connection with timeouts learns through `message_started`
+/// that the first byte of a message has arrived: the rest must then arrive within its read
+/// timeout, while the wait for that first byte is governed by its idle timeout. A read that
+/// times out returns an error of kind `TimedOut` or `WouldBlock` (what sockets return).
+pub trait Source: Read {
+    /// The first byte of a message has arrived.
+    fn message_started(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Source for &[u8] {}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+    )
+}
+
+/// One read that retries on EINTR, and maps a timeout to `Stalled` and end of file to `Truncated`
+/// (a message has started: `got` of `want` bytes are in).
+fn read_more<R: Source>(
+    r: &mut R,
+    buf: &mut [u8],
+    got: usize,
+    want: usize,
+) -> Result<usize, FrameError> {
+    loop {
+        return match r.read(buf) {
+            Ok(0) => Err(FrameError::Truncated { got, want }),
+            Ok(n) => Ok(n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if is_timeout(&e) => Err(FrameError::Stalled { got, want }),
+            Err(e) => Err(FrameError::Io(e)),
+        };
+    }
+}
+
+/// Reads one message. `Ok(None)` on a clean close between messages. The body is read as it
+/// arrives (never allocated up front from the length a client claims).
+pub fn read_message<R: Source>(r: &mut R) -> Result<Option<Incoming>, FrameError> {
+    let mut header = [0u8; 16];
+    // The wait for the first byte is the idle wait.
+    let mut got = loop {
+        match r.read(&mut header) {
+            Ok(0) => return Ok(None),
+            Ok(n) => break n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if is_timeout(&e) => return Err(FrameError::Idle),
+            Err(e) => return Err(FrameError::Io(e)),
+        }
+    };
+    r.message_started().map_err(FrameError::Io)?;
+    while got < 16 {
+        got += read_more(r, &mut header[got..], got, 16)?;
+    }
+    let field = |at: usize| {
+        i32::from_le_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
+    };
+    let (raw_len, request_id, op) = (field(0), field(4), field(12));
+    let len = match usize::try_from(raw_len) {
+        Ok(n) if (16..=MAX_MESSAGE).contains(&n) => n,
+        _ => return Err(FrameError::InvalidLength(raw_len)),
+    };
+    let rest = len - 16;
+    let mut body = Vec::with_capacity(rest.min(CHUNK));
+    while body.len() < rest {
+        let start = body.len();
+        body.resize(start + (rest - start).min(CHUNK), 0);
+        match read_more(r, &mut body[start..], 16 + start, len) {
+            Ok(n) => body.truncate(start + n),
+            Err(e) => return Err(e),
+        }
+    }
+    let parsed = match op {
+        OP_MSG => parse_msg(request_id, &body),
+        OP_QUERY => parse_query(request_id, &body),
+        _ => {
+            return Err(FrameError::Malformed(
+                "unsupported opcode (expected OP_MSG 2013 or OP_QUERY 2004)",
+            ))
+        }
+    };
+    parsed.map(Some).map_err(FrameError::Malformed)
+}
+
+/// Bytes read at a time into a message body.
+const CHUNK: usize = 64 * 1024;
+
+fn parse_msg(request_id: i32, b: &[u8]) -> Result<Incoming, Malformed> {
     let flags = u32::from_le_bytes(
         b.get(..4)
             .and_then(|s| s.try_into().ok())
-            .ok_or_else(|| bad("OP_MSG truncated"))?,
+            .ok_or("OP_MSG truncated")?,
     );
     let end = if flags & CHECKSUM_PRESENT != 0 {
-        b.len()
-            .checked_sub(4)
-            .ok_or_else(|| bad("OP_MSG truncated"))?
+        b.len().checked_sub(4).ok_or("OP_MSG truncated")?
     } else {
         b.len()
     };
@@ -98,42 +213,42 @@ fn parse_msg(request_id: i32, b: &[u8]) -> io::Result<Incoming> {
             0 => {
                 let n = doc_len(&b[at..end])?;
                 if command.replace(b[at..at + n].to_vec()).is_some() {
-                    return Err(bad("OP_MSG with two body sections"));
+                    return Err("OP_MSG with two body sections");
                 }
                 at += n;
             }
             1 => {
                 // Document sequence: size (includes itself), identifier, documents. Not needed by
                 // the commands this server answers; skipped.
-                let n = usize::try_from(i32_at(b, at)?).map_err(|_| bad("bad sequence size"))?;
+                let n = usize::try_from(i32_at(b, at)?).map_err(|_| "bad sequence size")?;
                 if n < 4 || at + n > end {
-                    return Err(bad("bad sequence size"));
+                    return Err("bad sequence size");
                 }
                 at += n;
             }
-            _ => return Err(bad("unknown OP_MSG section kind")),
+            _ => return Err("unknown OP_MSG section kind"),
         }
     }
     Ok(Incoming {
         request_id,
         op: OP_MSG,
-        command: command.ok_or_else(|| bad("OP_MSG without a body section"))?,
+        command: command.ok_or("OP_MSG without a body section")?,
         collection: String::new(),
         more_to_come: flags & MORE_TO_COME != 0,
     })
 }
 
-fn parse_query(request_id: i32, b: &[u8]) -> io::Result<Incoming> {
+fn parse_query(request_id: i32, b: &[u8]) -> Result<Incoming, Malformed> {
     let name_end = b
         .iter()
         .skip(4)
         .position(|&c| c == 0)
-        .ok_or_else(|| bad("OP_QUERY collection name unterminated"))?
+        .ok_or("OP_QUERY collection name unterminated")?
         + 4;
     let collection = String::from_utf8(b[4..name_end].to_vec())
-        .map_err(|_| bad("OP_QUERY collection name not UTF-8"))?;
+        .map_err(|_| "OP_QUERY collection name not UTF-8")?;
     let at = name_end + 1 + 8; // NUL, numberToSkip, numberToReturn
-    let q = b.get(at..).ok_or_else(|| bad("OP_QUERY truncated"))?;
+    let q = b.get(at..).ok_or("OP_QUERY truncated")?;
     let n = doc_len(q)?;
     let mut command = q[..n].to_vec();
     // Legacy form {$query: {...}, $readPreference: ...}.
@@ -193,13 +308,13 @@ pub fn encode_msg(request_id: i32, doc: &[u8]) -> Vec<u8> {
 pub fn read_reply<R: Read>(r: &mut R) -> io::Result<Vec<u8>> {
     let mut header = [0u8; 16];
     r.read_exact(&mut header)?;
-    let len = usize::try_from(i32_at(&header, 0)?).map_err(|_| bad("bad length"))?;
-    if !(21..=MAX_MESSAGE).contains(&len) || i32_at(&header, 12)? != OP_MSG {
+    let len = usize::try_from(i32_at(&header, 0).map_err(bad)?).map_err(|_| bad("bad length"))?;
+    if !(21..=MAX_MESSAGE).contains(&len) || i32_at(&header, 12).map_err(bad)? != OP_MSG {
         return Err(bad("expected an OP_MSG reply"));
     }
     let mut body = vec![0u8; len - 16];
     r.read_exact(&mut body)?;
-    let m = parse_msg(0, &body)?;
+    let m = parse_msg(0, &body).map_err(bad)?;
     Ok(m.command)
 }
 
