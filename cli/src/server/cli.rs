@@ -364,6 +364,15 @@ fn event_json(e: &Event, quiet: bool) -> Option<serde_json::Value> {
     Some(v)
 }
 
+/// Writes one JSON line to stderr in a single write, so a reader of the log never sees half a line
+/// (`eprintln!` writes in pieces).
+fn log_line(v: &serde_json::Value) {
+    use std::io::Write;
+    let mut line = v.to_string();
+    line.push('\n');
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
 /// Exits when stdin (a pipe or socket) reaches end of file.
 fn watch_stdin() {
     #[cfg(unix)]
@@ -400,13 +409,10 @@ pub fn main(args: &[String]) -> i32 {
     };
     let quiet = o.quiet;
     if o.user_on_command_line {
-        eprintln!(
-            "{}",
-            serde_json::json!({
-                "event": "warning",
-                "message": "--user puts secrets on the command line, where every local user sees them (ps, /proc/PID/cmdline); use --credentials-file FILE (mode 0600) instead",
-            })
-        );
+        log_line(&serde_json::json!({
+            "event": "warning",
+            "message": "--user puts secrets on the command line, where every local user sees them (ps, /proc/PID/cmdline); use --credentials-file FILE (mode 0600) instead",
+        }));
     }
     let clock = sts_verifier::system_clock();
     let sts_url = if o.in_process {
@@ -457,7 +463,7 @@ pub fn main(args: &[String]) -> i32 {
         allowed_users: (!o.allowed.is_empty()).then_some(o.allowed),
         events: Some(Arc::new(move |e: &Event| {
             if let Some(v) = event_json(e, quiet) {
-                eprintln!("{v}");
+                log_line(&v);
             }
         }) as super::EventSink),
         clock,

@@ -192,47 +192,72 @@ fn reserve() -> Option<std::fs::File> {
     std::fs::File::open("/dev/null").ok()
 }
 
-/// Accepts forever: admits up to `max_connections` at once, refuses (logs, closes) the rest,
-/// and after a failed `accept` logs it and waits (5 ms doubling up to 1 s) before the next try.
+/// Accepts forever: admits up to `max_connections` at once and refuses (logs, closes) the rest.
+/// A failed `accept` is logged, then:
+/// - out of descriptors (EMFILE/ENFILE), with the reserve descriptor in hand: the reserve is freed
+///   and `accept` waits (blocked, no spin) for the next client; if descriptors came back
+///   meanwhile (the reserve can be taken again) the client is served, otherwise it is refused so
+///   it learns at once instead of waiting in the backlog;
+/// - otherwise the next try waits 5 ms, doubling up to 1 s while failures go on.
 pub(super) fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     let mut backoff: Option<Duration> = None;
     let mut spare = reserve();
     loop {
-        match listener.accept() {
+        let e = match listener.accept() {
             Ok((stream, peer)) => {
                 backoff = None;
                 admit(stream, peer, &shared);
+                continue;
             }
             // Per-connection failures that leave nothing to wait for.
             Err(e)
                 if matches!(
                     e.kind(),
                     io::ErrorKind::Interrupted | io::ErrorKind::ConnectionAborted
-                ) => {}
-            Err(e) => {
-                let wait = backoff.map_or(BACKOFF_MIN, |b| (b * 2).min(BACKOFF_MAX));
-                backoff = Some(wait);
-                emit(
-                    &shared,
-                    Event::AcceptFailed {
-                        error: e.to_string(),
-                        retry_in: wait,
-                    },
-                );
-                if out_of_descriptors(&e) && spare.take().is_some() {
-                    if let Ok((stream, peer)) = listener.accept() {
-                        refuse(stream, Some(peer), Refusal::OutOfDescriptors, &shared);
-                    }
+                ) =>
+            {
+                continue
+            }
+            Err(e) => e,
+        };
+        if out_of_descriptors(&e) && spare.take().is_some() {
+            emit(
+                &shared,
+                Event::AcceptFailed {
+                    error: e.to_string(),
+                    retry_in: Duration::ZERO,
+                },
+            );
+            if let Ok((stream, peer)) = listener.accept() {
+                spare = reserve();
+                if spare.is_some() {
+                    admit(stream, peer, &shared);
+                } else {
+                    refuse(stream, Some(peer), Refusal::OutOfDescriptors, &shared);
                     spare = reserve();
                 }
-                std::thread::sleep(wait);
+                backoff = None;
+                continue;
             }
+            spare = reserve();
+        } else if spare.is_none() {
+            spare = reserve();
         }
+        let wait = backoff.map_or(BACKOFF_MIN, |b| (b * 2).min(BACKOFF_MAX));
+        backoff = Some(wait);
+        emit(
+            &shared,
+            Event::AcceptFailed {
+                error: e.to_string(),
+                retry_in: wait,
+            },
+        );
+        std::thread::sleep(wait);
     }
 }
 
+/// Logs the refusal, then closes (so a client that sees the close finds the line written).
 fn refuse(stream: TcpStream, peer: Option<SocketAddr>, reason: Refusal, shared: &Shared) {
-    drop(stream);
     emit(
         shared,
         Event::Refused {
@@ -242,6 +267,7 @@ fn refuse(stream: TcpStream, peer: Option<SocketAddr>, reason: Refusal, shared: 
             max: shared.config.limits.max_connections,
         },
     );
+    drop(stream);
 }
 
 /// Holds one of the `max_connections` places; gives it back when dropped.
@@ -278,7 +304,7 @@ fn admit(stream: TcpStream, peer: SocketAddr, shared: &Arc<Shared>) {
             );
             let started = Instant::now();
             let reason = serve(&stream, id, shared);
-            drop(stream);
+            // Logged before the close, so a client that sees the close finds the line written.
             emit(
                 shared,
                 Event::Closed {
@@ -288,6 +314,7 @@ fn admit(stream: TcpStream, peer: SocketAddr, shared: &Arc<Shared>) {
                     elapsed: started.elapsed(),
                 },
             );
+            drop(stream);
         });
     if let Err(e) = spawned {
         // The closure (stream and place) was dropped: the connection is closed, its place free.
