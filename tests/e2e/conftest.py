@@ -68,8 +68,9 @@ def moto() -> Iterator[Backend]:
 
 
 @pytest.fixture(scope="session")
-def in_process() -> Backend:
-    """The project's in-process verifying STS (started by serve --in-process-sts)."""
+def in_process(tmp_path_factory) -> Backend:
+    """The project's in-process verifying STS (started by serve --in-process-sts), given its
+    identities in a --credentials-file (mode 0600) so no secret is on a command line."""
     perm = Identity(
         random_key("AKIA"),
         secrets.token_urlsafe(30)[:40],
@@ -85,10 +86,22 @@ def in_process() -> Backend:
         f"arn:aws:sts::{ACCOUNT}:assumed-role/e2e-role/e2e-session",
         f"arn:aws:sts::{ACCOUNT}:assumed-role/e2e-role/*",
     )
-    args = ["--in-process-sts"]
-    for i in (perm, temp):
-        tok = f":{i.session_token}" if i.session_token else ""
-        args += ["--user", f"{i.access_key_id}:{i.secret_access_key}{tok}={i.arn}"]
+    creds = tmp_path_factory.mktemp("in-process-sts") / "credentials.json"
+    creds.touch(mode=0o600)
+    creds.write_text(
+        json.dumps(
+            [
+                {
+                    "access_key_id": i.access_key_id,
+                    "secret_access_key": i.secret_access_key,
+                    **({"session_token": i.session_token} if i.session_token else {}),
+                    "arn": i.arn,
+                }
+                for i in (perm, temp)
+            ]
+        )
+    )
+    args = ["--in-process-sts", "--credentials-file", str(creds)]
     return Backend(name="in-process", permanent=perm, temporary=temp, serve_args=args)
 
 

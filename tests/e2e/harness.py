@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import secrets
 import string
 import subprocess
@@ -57,16 +58,23 @@ class Identity:
 
 
 class Serve:
-    """A running `mongodb-aws serve --port 0 ...`; stops when its stdin closes."""
+    """A running `mongodb-aws serve --port 0 ...`; stops when its stdin closes. `nofile` sets its
+    RLIMIT_NOFILE (soft and hard) before it starts."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, nofile: Optional[int] = None) -> None:
         self.log = tempfile.NamedTemporaryFile(prefix="mongodb-aws-serve-", suffix=".log", delete=False)
+
+        def limit() -> None:
+            if nofile is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+
         self.proc = subprocess.Popen(
             [str(cli_bin()), "serve", "--port", "0", *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.log,
             text=True,
+            preexec_fn=limit if nofile is not None else None,
         )
         line = self.proc.stdout.readline() if self.proc.stdout else ""
         if not line:
@@ -83,13 +91,30 @@ class Serve:
 
     def events(self) -> list:
         out = []
-        for line in Path(self.log.name).read_text().splitlines():
+        # Whole lines only: the server may be writing the last one right now.
+        for line in Path(self.log.name).read_text().split("\n")[:-1]:
             if line.startswith("{"):
                 out.append(json.loads(line))
         return out
 
     def auth_events(self) -> list:
         return [e for e in self.events() if e.get("event") == "auth"]
+
+    def log_text(self) -> str:
+        return Path(self.log.name).read_text()
+
+    def status(self) -> dict:
+        """/proc/PID/status of the server: `rss_kib` (VmRSS) and `threads`."""
+        fields = dict(
+            line.split(":", 1) for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines() if ":" in line
+        )
+        return {"rss_kib": int(fields["VmRSS"].split()[0]), "threads": int(fields["Threads"])}
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server has used (/proc/PID/stat)."""
+        stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def close(self) -> None:
         if self.proc.stdin:
