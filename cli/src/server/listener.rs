@@ -289,19 +289,21 @@ fn admit(stream: TcpStream, peer: SocketAddr, shared: &Arc<Shared>) {
     }
     let place = Place(Arc::clone(shared));
     let id = shared.next_conn.fetch_add(1, Ordering::Relaxed);
+    // Logged here, in the accept loop, so the log has accepts and refusals in the order they
+    // happened.
+    emit(
+        shared,
+        Event::Accepted {
+            conn: id,
+            peer,
+            open,
+        },
+    );
     let spawned = std::thread::Builder::new()
         .name("mongodb-conn".into())
         .spawn(move || {
             let place = place;
             let shared = &place.0;
-            emit(
-                shared,
-                Event::Accepted {
-                    conn: id,
-                    peer,
-                    open,
-                },
-            );
             let started = Instant::now();
             let reason = serve(&stream, id, shared);
             // Logged before the close, so a client that sees the close finds the line written.
