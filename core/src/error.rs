@@ -11,7 +11,7 @@
 //! | 100–199 | caller input (buffers, request parts, parameters) |
 //! | 200–299 | credentials |
 //! | 300–399 | SASL conversation, client side (server-first, host/region) |
-//! | 400–499 | credential endpoint and STS responses |
+//! | 400–499 | credential endpoint and STS responses; 440–459 the AWS shared config and credentials files |
 //! | 500–599 | SASL conversation, server side (client-first, client-final, STS reply) |
 //! | 900–999 | internal |
 //!
@@ -314,6 +314,30 @@ errors! {
     /// The application's custom credential provider failed or returned something unusable.
     CustomProviderFailed = 420, "CUSTOM_PROVIDER_FAILED",
         "the custom credential provider failed: expected it to return an access key id and secret";
+
+    // ---- 440–459: AWS shared config and credentials files (`ini`) -----------------------------
+    /// A shared config or credentials file is not UTF-8 text.
+    IniNotUtf8 = 440, "INI_NOT_UTF8",
+        "malformed AWS config or credentials file: expected UTF-8 text";
+    /// A shared config or credentials file starts with a byte order mark (botocore refuses it too).
+    IniByteOrderMark = 441, "INI_BYTE_ORDER_MARK",
+        "malformed AWS config or credentials file: it starts with a byte order mark; save it as UTF-8 without BOM";
+    /// A line other than a comment or a blank line comes before the first `[section]` header.
+    IniMissingSection = 442, "INI_MISSING_SECTION",
+        "malformed AWS config or credentials file: expected a [section] header before the first key";
+    /// A line is neither a `[section]` header, `key = value`, a comment nor an indented continuation
+    /// (or its key is empty).
+    IniSyntax = 443, "INI_SYNTAX",
+        "malformed AWS config or credentials file: expected [section], key = value, key: value, a # or ; comment, or an indented continuation";
+    /// A section header appears twice.
+    IniDuplicateSection = 444, "INI_DUPLICATE_SECTION",
+        "malformed AWS config or credentials file: a [section] appears twice; expected each section once";
+    /// A key appears twice in one section (keys are case-insensitive).
+    IniDuplicateKey = 445, "INI_DUPLICATE_KEY",
+        "malformed AWS config or credentials file: a key appears twice in a section (keys are case-insensitive)";
+    /// A line of a nested block (`key =` followed by indented lines) has no `=`.
+    IniNestedSyntax = 446, "INI_NESTED_SYNTAX",
+        "malformed AWS config or credentials file: expected name = value on every line of an indented block under 'key ='";
 
     // ---- 500–599: SASL conversation, server side ----------------------------------------------
     // Client-first (server-side checks; MongoDB server error numbers in brackets where it has one).

@@ -23,6 +23,7 @@ pub mod cache;
 pub mod caller_identity;
 pub mod credentials;
 pub mod error;
+pub mod ini;
 pub mod json;
 pub mod providers;
 pub mod sasl;
