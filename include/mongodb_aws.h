@@ -18,6 +18,8 @@
  *     out_cap too small             MONGODB_AWS_BUFFER_TOO_SMALL, *out_len = bytes needed,
  *                                   nothing else written;
  *     any other failure             nothing written at all.
+ *   An invalid input gives the same error all three ways: a size query never answers OK for a
+ *   call that would fail.
  *   Outputs are not NUL-terminated. Output buffers must not overlap inputs.
  * - A required pointer that is NULL gives MONGODB_AWS_NULL_ARGUMENT, never a crash. A Rust panic
  *   (a bug) is caught and reported as MONGODB_AWS_PANIC; nothing unwinds into C.
@@ -197,6 +199,14 @@
 #define MONGODB_AWS_MAX_SERVER_FIRST_LEN 340
 
 /**
+ * Bound of the client-final message: `MONGODB_AWS_CLIENT_FINAL_MAX_LEN + session_token_len` bytes
+ * always hold it (any valid server-first, an access key id of up to 128 bytes; without a session
+ * token, `MONGODB_AWS_CLIENT_FINAL_MAX_LEN` alone), so one call with such a buffer suffices. The
+ * exact size: a size query.
+ */
+#define MONGODB_AWS_CLIENT_FINAL_MAX_LEN 682
+
+/**
  * Credentials source: an application-supplied provider.
  */
 #define MONGODB_AWS_SOURCE_CUSTOM_PROVIDER 1
@@ -356,7 +366,7 @@ enum mongodb_aws_status
      */
     MONGODB_AWS_UNKNOWN_ERROR = 4,
     /**
-     * output buffer too small: pass a buffer of at least the size the matching length function returns
+     * output buffer too small: nothing was written; *out_len holds the size needed (pass out = NULL and out_cap = 0 to ask for it first)
      */
     MONGODB_AWS_BUFFER_TOO_SMALL = 100,
     /**
@@ -1965,9 +1975,12 @@ mongodb_aws_status mongodb_aws_client_conversation_parse_server_first(const stru
  * - `key`: a signing key for this UTC day, the server-first's region (see
  *   `mongodb_aws_client_conversation_parse_server_first`) and service `sts`, or NULL to derive one
  *   (4 more HMACs). A key for another scope gives `MONGODB_AWS_SIGNING_KEY_MISMATCH`.
- * - Size: `out == NULL && out_cap == 0` sets `*out_len` to the exact size (it does not depend on the
- *   time); a short buffer gives `MONGODB_AWS_BUFFER_TOO_SMALL` with `*out_len` = size needed and
- *   nothing written. Any other failure writes nothing.
+ * - Size: `MONGODB_AWS_CLIENT_FINAL_MAX_LEN + session_token_len` bytes are always enough (one
+ *   call). `out == NULL && out_cap == 0` sets `*out_len` to the exact size (it does not depend on
+ *   the time); a short buffer gives `MONGODB_AWS_BUFFER_TOO_SMALL` with `*out_len` = size needed
+ *   and nothing written. Both fail as the call would on an invalid input (server-first,
+ *   credentials, `MONGODB_AWS_INVALID_TIME`, `MONGODB_AWS_SIGNING_KEY_MISMATCH`). Any other
+ *   failure writes nothing.
  *
  * Thread-safe; inputs and `out` must not overlap. No allocation.
  *

@@ -7,7 +7,7 @@ use crate::status::mongodb_aws_status;
 use crate::types::mongodb_aws_credentials;
 use core::ffi::c_char;
 use mongodb_aws_core::sasl::client::{self, ClientConversation};
-use mongodb_aws_core::{Credentials, Error, UnixTime};
+use mongodb_aws_core::{AmzDate, Credentials, Error, UnixTime};
 
 /// Length of the client nonce `r` the caller draws from a CSPRNG.
 pub const MONGODB_AWS_CLIENT_NONCE_LEN: usize = 32;
@@ -17,6 +17,11 @@ pub const MONGODB_AWS_SERVER_NONCE_LEN: usize = 64;
 pub const MONGODB_AWS_CLIENT_FIRST_LEN: usize = 52;
 /// Largest valid server-first message (85 + 255 bytes); anything longer is rejected.
 pub const MONGODB_AWS_MAX_SERVER_FIRST_LEN: usize = 340;
+/// Bound of the client-final message: `MONGODB_AWS_CLIENT_FINAL_MAX_LEN + session_token_len` bytes
+/// always hold it (any valid server-first, an access key id of up to 128 bytes; without a session
+/// token, `MONGODB_AWS_CLIENT_FINAL_MAX_LEN` alone), so one call with such a buffer suffices. The
+/// exact size: a size query.
+pub const MONGODB_AWS_CLIENT_FINAL_MAX_LEN: usize = 682;
 
 /// One client conversation: caller-owned, fixed size, no allocation, nothing to free.
 ///
@@ -146,9 +151,12 @@ pub unsafe extern "C" fn mongodb_aws_client_conversation_parse_server_first(
 /// - `key`: a signing key for this UTC day, the server-first's region (see
 ///   `mongodb_aws_client_conversation_parse_server_first`) and service `sts`, or NULL to derive one
 ///   (4 more HMACs). A key for another scope gives `MONGODB_AWS_SIGNING_KEY_MISMATCH`.
-/// - Size: `out == NULL && out_cap == 0` sets `*out_len` to the exact size (it does not depend on the
-///   time); a short buffer gives `MONGODB_AWS_BUFFER_TOO_SMALL` with `*out_len` = size needed and
-///   nothing written. Any other failure writes nothing.
+/// - Size: `MONGODB_AWS_CLIENT_FINAL_MAX_LEN + session_token_len` bytes are always enough (one
+///   call). `out == NULL && out_cap == 0` sets `*out_len` to the exact size (it does not depend on
+///   the time); a short buffer gives `MONGODB_AWS_BUFFER_TOO_SMALL` with `*out_len` = size needed
+///   and nothing written. Both fail as the call would on an invalid input (server-first,
+///   credentials, `MONGODB_AWS_INVALID_TIME`, `MONGODB_AWS_SIGNING_KEY_MISMATCH`). Any other
+///   failure writes nothing.
 ///
 /// Thread-safe; inputs and `out` must not overlap. No allocation.
 ///
@@ -248,12 +256,45 @@ unsafe fn client_final<'a>(
             )
         };
         let conv = conv.core();
-        // The core's finish() checks the size before writing anything.
+        let now = UnixTime(now_unix);
+        // The core's finish() checks the size before writing anything. A size query and a short
+        // buffer report the input errors a large enough buffer would (an invalid time, a key for
+        // another scope) instead of a size.
         out.emit_checked(
-            || conv.client_final_len(sf, &creds),
-            |b| conv.finish(sf, &creds, UnixTime(now_unix), key, b),
+            || client_final_size(&conv, sf, &creds, now, key),
+            |b| match conv.finish(sf, &creds, now, key, b) {
+                Err(Error::BufferTooSmall { .. }) => client_final_size(&conv, sf, &creds, now, key)
+                    .and_then(|needed| Err(Error::BufferTooSmall { needed })),
+                r => r,
+            },
         )
     })
+}
+
+/// The exact client-final size, or the error `finish` gives with a large enough buffer. `finish`
+/// checks the server-first, the time and the credentials before it looks at the buffer, so it runs on
+/// an empty one (nothing is signed); the key, checked by `finish` only when it signs, is compared
+/// with the scope here.
+fn client_final_size(
+    conv: &ClientConversation,
+    sf: &[u8],
+    creds: &Credentials<'_>,
+    now: UnixTime,
+    key: Option<&mongodb_aws_core::sigv4::SigningKey>,
+) -> Result<usize, Error> {
+    let needed = match conv.finish(sf, creds, now, key, &mut []) {
+        Err(Error::BufferTooSmall { needed }) => needed,
+        r => return r,
+    };
+    if let Some(k) = key {
+        let scope = conv
+            .parse_server_first(sf)?
+            .scope(AmzDate::from_unix(now)?)?;
+        if !k.matches(&scope) {
+            return Err(Error::SigningKeyMismatch);
+        }
+    }
+    Ok(needed)
 }
 
 /// Writes the canonical request that `mongodb_aws_client_conversation_client_final` signs

@@ -159,8 +159,9 @@ pub unsafe extern "C" fn mongodb_aws_sign(
         with_inputs!(req, creds, scope, flags, |r, c, s, st| {
             // SAFETY: forwarded contract.
             let (out, key) = unsafe { (Out::new(out, out_cap, out_len)?, opt_key(key)) };
-            // A size query does not sign, but still reports invalid inputs.
-            if out.is_size_query() {
+            key_fits(key, &s)?;
+            // A size query or a short buffer does not sign, but still reports invalid inputs.
+            if out.is_size_query() || out_cap < MONGODB_AWS_SIGNATURE_HEX_LEN {
                 validate(&r, &c, &s, &st)?;
             }
             out.emit_sized(
@@ -200,6 +201,7 @@ pub unsafe extern "C" fn mongodb_aws_sign_authorization(
         with_inputs!(req, creds, scope, flags, |r, c, s, st| {
             // SAFETY: forwarded contract.
             let (out, key) = unsafe { (Out::new(out, out_cap, out_len)?, opt_key(key)) };
+            key_fits(key, &s)?;
             out.emit_sized(
                 || sigv4::authorization_len(&r, &c, &s, &st),
                 |b| {
@@ -293,7 +295,10 @@ pub unsafe extern "C" fn mongodb_aws_presign(
             // Derive once for both passes (measure, write).
             let derived;
             let key = match key {
-                Some(k) => k,
+                Some(k) => {
+                    key_fits(Some(k), &s)?;
+                    k
+                }
                 None => {
                     derived = SigningKey::derive(c.secret_access_key(), &s)?;
                     &derived
@@ -335,6 +340,15 @@ pub unsafe extern "C" fn mongodb_aws_presign_canonical_request(
             })
         })
     })
+}
+
+/// A caller's key must be for the request's scope; signing would refuse it anyway, but only after
+/// the buffer check, and a size query or a short buffer must report what a large buffer would.
+fn key_fits(key: Option<&SigningKey>, scope: &sigv4::Scope<'_>) -> R {
+    match key {
+        Some(k) if !k.matches(scope) => Err(Error::SigningKeyMismatch.into()),
+        _ => Ok(()),
+    }
 }
 
 /// Validates a request without signing (for size queries of `mongodb_aws_sign`).

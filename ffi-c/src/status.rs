@@ -40,7 +40,7 @@ pub enum mongodb_aws_status {
     // BEGIN GENERATED from mongodb_aws_core::Error::ALL by tests/generated.rs; do not edit by hand.
 
     // ---- 100-199: caller input ------------------------------------------------------------------
-    /// output buffer too small: pass a buffer of at least the size the matching length function returns
+    /// output buffer too small: nothing was written; *out_len holds the size needed (pass out = NULL and out_cap = 0 to ask for it first)
     MONGODB_AWS_BUFFER_TOO_SMALL = 100,
     /// invalid HTTP method: expected 1 or more ASCII letters such as GET or POST
     MONGODB_AWS_INVALID_METHOD = 101,
@@ -411,7 +411,7 @@ const fn from_core_code(code: u32) -> Option<mongodb_aws_status> {
 #[rustfmt::skip]
 const fn core_strings(code: u32) -> Option<(&'static CStr, &'static CStr)> {
     match code {
-        100 => Some((c"BUFFER_TOO_SMALL", c"output buffer too small: pass a buffer of at least the size the matching length function returns")),
+        100 => Some((c"BUFFER_TOO_SMALL", c"output buffer too small: nothing was written; *out_len holds the size needed (pass out = NULL and out_cap = 0 to ask for it first)")),
         101 => Some((c"INVALID_METHOD", c"invalid HTTP method: expected 1 or more ASCII letters such as GET or POST")),
         102 => Some((c"INVALID_PATH", c"invalid request path: expected an absolute path starting with '/' without control characters")),
         103 => Some((c"INVALID_QUERY", c"invalid query string: expected name=value pairs joined by '&' with valid percent-escapes")),

@@ -18,6 +18,18 @@ const END_ENUM: &str = "    // END GENERATED\n";
 const BEGIN_FNS: &str = "// BEGIN GENERATED from_core\n";
 const END_FNS: &str = "// END GENERATED from_core\n";
 
+/// The C message of a core error: the core's `message()`, except where the core's words do not fit
+/// C's calling convention (the name and number are always the core's).
+fn c_message(e: &Error) -> &'static str {
+    match e {
+        // The core's message names a Rust length function; C reports the size in `*out_len`.
+        Error::BufferTooSmall { .. } => {
+            "output buffer too small: nothing was written; *out_len holds the size needed (pass out = NULL and out_cap = 0 to ask for it first)"
+        }
+        _ => e.message(),
+    }
+}
+
 fn block_title(code: u32) -> &'static str {
     match code / 100 {
         1 => "100-199: caller input",
@@ -40,7 +52,7 @@ fn enum_region() -> String {
             let dashes = "-".repeat(87usize.saturating_sub(title.len()));
             writeln!(s, "\n    // ---- {title} {dashes}").unwrap();
         }
-        writeln!(s, "    /// {}", e.message()).unwrap();
+        writeln!(s, "    /// {}", c_message(e)).unwrap();
         writeln!(s, "    MONGODB_AWS_{} = {},", e.name(), e.code()).unwrap();
     }
     s.push_str(END_ENUM);
@@ -73,7 +85,7 @@ fn fns_region() -> String {
             "        {} => Some((c{:?}, c{:?})),",
             e.code(),
             e.name(),
-            e.message()
+            c_message(e)
         )
         .unwrap();
     }
@@ -125,7 +137,7 @@ fn every_core_error_is_a_status_with_the_same_number_and_name() {
         let name = unsafe { CStr::from_ptr(mongodb_aws_status_name(e.code())) };
         assert_eq!(name.to_str().unwrap(), e.name());
         let msg = unsafe { CStr::from_ptr(mongodb_aws_status_str(e.code())) };
-        assert_eq!(msg.to_str().unwrap(), e.message());
+        assert_eq!(msg.to_str().unwrap(), c_message(e));
     }
     // The C-only block stays below 100 and does not collide with the core.
     for (code, name) in [
