@@ -678,6 +678,34 @@ enum mongodb_aws_status
      */
     MONGODB_AWS_CUSTOM_PROVIDER_FAILED = 420,
     /**
+     * malformed AWS config or credentials file: expected UTF-8 text
+     */
+    MONGODB_AWS_INI_NOT_UTF8 = 440,
+    /**
+     * malformed AWS config or credentials file: it starts with a byte order mark; save it as UTF-8 without BOM
+     */
+    MONGODB_AWS_INI_BYTE_ORDER_MARK = 441,
+    /**
+     * malformed AWS config or credentials file: expected a [section] header before the first key
+     */
+    MONGODB_AWS_INI_MISSING_SECTION = 442,
+    /**
+     * malformed AWS config or credentials file: expected [section], key = value, key: value, a # or ; comment, or an indented continuation
+     */
+    MONGODB_AWS_INI_SYNTAX = 443,
+    /**
+     * malformed AWS config or credentials file: a [section] appears twice; expected each section once
+     */
+    MONGODB_AWS_INI_DUPLICATE_SECTION = 444,
+    /**
+     * malformed AWS config or credentials file: a key appears twice in a section (keys are case-insensitive)
+     */
+    MONGODB_AWS_INI_DUPLICATE_KEY = 445,
+    /**
+     * malformed AWS config or credentials file: expected name = value on every line of an indented block under 'key ='
+     */
+    MONGODB_AWS_INI_NESTED_SYNTAX = 446,
+    /**
      * invalid client-first: expected fields 'r' (binary nonce) and 'p' (int32 channel-binding flag)
      */
     MONGODB_AWS_CLIENT_FIRST_MISSING_FIELD = 500,

@@ -202,6 +202,20 @@ pub enum mongodb_aws_status {
     MONGODB_AWS_RESPONSE_FIELD_TOO_LONG = 419,
     /// the custom credential provider failed: expected it to return an access key id and secret
     MONGODB_AWS_CUSTOM_PROVIDER_FAILED = 420,
+    /// malformed AWS config or credentials file: expected UTF-8 text
+    MONGODB_AWS_INI_NOT_UTF8 = 440,
+    /// malformed AWS config or credentials file: it starts with a byte order mark; save it as UTF-8 without BOM
+    MONGODB_AWS_INI_BYTE_ORDER_MARK = 441,
+    /// malformed AWS config or credentials file: expected a [section] header before the first key
+    MONGODB_AWS_INI_MISSING_SECTION = 442,
+    /// malformed AWS config or credentials file: expected [section], key = value, key: value, a # or ; comment, or an indented continuation
+    MONGODB_AWS_INI_SYNTAX = 443,
+    /// malformed AWS config or credentials file: a [section] appears twice; expected each section once
+    MONGODB_AWS_INI_DUPLICATE_SECTION = 444,
+    /// malformed AWS config or credentials file: a key appears twice in a section (keys are case-insensitive)
+    MONGODB_AWS_INI_DUPLICATE_KEY = 445,
+    /// malformed AWS config or credentials file: expected name = value on every line of an indented block under 'key ='
+    MONGODB_AWS_INI_NESTED_SYNTAX = 446,
 
     // ---- 500-599: SASL conversation, server side ------------------------------------------------
     /// invalid client-first: expected fields 'r' (binary nonce) and 'p' (int32 channel-binding flag)
@@ -366,6 +380,13 @@ const fn from_core_code(code: u32) -> Option<mongodb_aws_status> {
         418 => Some(mongodb_aws_status::MONGODB_AWS_FILE_UNREADABLE),
         419 => Some(mongodb_aws_status::MONGODB_AWS_RESPONSE_FIELD_TOO_LONG),
         420 => Some(mongodb_aws_status::MONGODB_AWS_CUSTOM_PROVIDER_FAILED),
+        440 => Some(mongodb_aws_status::MONGODB_AWS_INI_NOT_UTF8),
+        441 => Some(mongodb_aws_status::MONGODB_AWS_INI_BYTE_ORDER_MARK),
+        442 => Some(mongodb_aws_status::MONGODB_AWS_INI_MISSING_SECTION),
+        443 => Some(mongodb_aws_status::MONGODB_AWS_INI_SYNTAX),
+        444 => Some(mongodb_aws_status::MONGODB_AWS_INI_DUPLICATE_SECTION),
+        445 => Some(mongodb_aws_status::MONGODB_AWS_INI_DUPLICATE_KEY),
+        446 => Some(mongodb_aws_status::MONGODB_AWS_INI_NESTED_SYNTAX),
         500 => Some(mongodb_aws_status::MONGODB_AWS_CLIENT_FIRST_MISSING_FIELD),
         501 => Some(mongodb_aws_status::MONGODB_AWS_CLIENT_FIRST_UNEXPECTED_FIELD),
         502 => Some(mongodb_aws_status::MONGODB_AWS_CLIENT_FIRST_WRONG_FIELD_TYPE),
@@ -489,6 +510,13 @@ const fn core_strings(code: u32) -> Option<(&'static CStr, &'static CStr)> {
         418 => Some((c"FILE_UNREADABLE", c"cannot read a file the credential chain needs: expected a readable file at the path named")),
         419 => Some((c"RESPONSE_FIELD_TOO_LONG", c"credential response field too long: longer than the credential chain's documented limit")),
         420 => Some((c"CUSTOM_PROVIDER_FAILED", c"the custom credential provider failed: expected it to return an access key id and secret")),
+        440 => Some((c"INI_NOT_UTF8", c"malformed AWS config or credentials file: expected UTF-8 text")),
+        441 => Some((c"INI_BYTE_ORDER_MARK", c"malformed AWS config or credentials file: it starts with a byte order mark; save it as UTF-8 without BOM")),
+        442 => Some((c"INI_MISSING_SECTION", c"malformed AWS config or credentials file: expected a [section] header before the first key")),
+        443 => Some((c"INI_SYNTAX", c"malformed AWS config or credentials file: expected [section], key = value, key: value, a # or ; comment, or an indented continuation")),
+        444 => Some((c"INI_DUPLICATE_SECTION", c"malformed AWS config or credentials file: a [section] appears twice; expected each section once")),
+        445 => Some((c"INI_DUPLICATE_KEY", c"malformed AWS config or credentials file: a key appears twice in a section (keys are case-insensitive)")),
+        446 => Some((c"INI_NESTED_SYNTAX", c"malformed AWS config or credentials file: expected name = value on every line of an indented block under 'key ='")),
         500 => Some((c"CLIENT_FIRST_MISSING_FIELD", c"invalid client-first: expected fields 'r' (binary nonce) and 'p' (int32 channel-binding flag)")),
         501 => Some((c"CLIENT_FIRST_UNEXPECTED_FIELD", c"invalid client-first: expected only the fields 'r' and 'p'")),
         502 => Some((c"CLIENT_FIRST_WRONG_FIELD_TYPE", c"invalid client-first: expected 'r' as binary subtype 0 and 'p' as int32")),
