@@ -2,33 +2,58 @@
 # Builds libmongodb_aws and installs it under PREFIX (Linux):
 #
 #   PREFIX/include/mongodb_aws.h
+#   PREFIX/include/mongodb_aws_ffi.h   the same declarations without preprocessor, for PHP's FFI::load()
+#                                      and other FFI loaders; its FFI_LIB is PREFIX/lib/SONAME
 #   PREFIX/lib/libmongodb_aws.so.X.Y.Z, libmongodb_aws.so.SONAME -> it, libmongodb_aws.so -> it
 #   PREFIX/lib/libmongodb_aws.a
 #   PREFIX/lib/pkgconfig/mongodb-aws.pc                   (relocatable: paths from ${pcfiledir})
 #   PREFIX/lib/cmake/mongodb-aws/mongodb-aws-config.cmake  (+ -config-version.cmake)
 #
-# Then:  cc $(pkg-config --cflags --libs mongodb-aws) app.c          (shared)
+# The soname is libmongodb_aws.so.0.MINOR in 0.x (a minor release may change the ABI), then
+# libmongodb_aws.so.MAJOR. The release build is installed stripped (no debug information or local
+# symbols: about a tenth of the size); the debug build as built.
+#
+# Then:  cc app.c $(pkg-config --cflags --libs mongodb-aws)                      (shared)
+#        cc app.c $(pkg-config --cflags --libs mongodb-aws) \
+#           -Wl,-rpath,"$(pkg-config --variable=libdir mongodb-aws)"            (shared, found at run
+#                                                      time without LD_LIBRARY_PATH or ldconfig)
 #        cc app.c $(pkg-config --cflags mongodb-aws) PREFIX/lib/libmongodb_aws.a $(pkg-config --static --libs-only-l mongodb-aws | sed 's/-lmongodb_aws//')
 #        find_package(mongodb-aws CONFIG) + target_link_libraries(app mongodb-aws::mongodb-aws)
 #
-# Usage: ffi-c/install.sh PREFIX [--debug] [--no-build]
+# Usage: ffi-c/install.sh PREFIX [--debug] [--no-build] [--strip | --no-strip]
+#        ffi-c/install.sh --help
+#   PREFIX      where to install; a relative PREFIX is relative to the current directory
 #   --debug     install the debug build (what the test stage uses; default: release)
 #   --no-build  install what is already built
+#   --strip     strip the libraries (default for the release build)
+#   --no-strip  keep their debug information (default for the debug build)
+#   -h, --help  print this and exit
 set -euo pipefail
 
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 2; }
-[[ $# -ge 1 ]] || usage
-prefix="$1"
-shift
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
+prefix=""
 profile=release
 build=1
+strip=""
 for a in "$@"; do
   case "$a" in
+    -h | --help) usage; exit 0 ;;
     --debug) profile=debug ;;
     --no-build) build=0 ;;
-    *) usage ;;
+    --strip) strip=1 ;;
+    --no-strip) strip=0 ;;
+    -*) echo "install.sh: unknown option $a" >&2; usage >&2; exit 2 ;;
+    *)
+      if [[ -n "$prefix" ]]; then echo "install.sh: one PREFIX only (got $prefix and $a)" >&2; exit 2; fi
+      prefix="$a"
+      ;;
   esac
 done
+if [[ -z "$prefix" ]]; then echo "install.sh: PREFIX missing" >&2; usage >&2; exit 2; fi
+[[ -n "$strip" ]] || { if [[ $profile == release ]]; then strip=1; else strip=0; fi; }
+# Resolve PREFIX against the caller's directory before moving to the repository.
+mkdir -p "$prefix"
+prefix="$(cd "$prefix" && pwd)"
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -58,10 +83,24 @@ if [[ $major == 0 ]]; then soname="libmongodb_aws.so.0.$minor"; else soname="lib
 static_libs="-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
 
 mkdir -p "$prefix/include" "$prefix/lib/pkgconfig" "$prefix/lib/cmake/mongodb-aws"
-prefix="$(cd "$prefix" && pwd)"
 install -m 0644 include/mongodb_aws.h "$prefix/include/mongodb_aws.h"
+# FFI_LIB names the installed library by its absolute path, so FFI::load() needs no loader path.
+sed "s|^#define FFI_LIB \"libmongodb_aws.so\"\$|#define FFI_LIB \"$prefix/lib/$soname\"|" \
+  include/mongodb_aws_ffi.h >"$prefix/include/mongodb_aws_ffi.h.tmp"
+grep -q "^#define FFI_LIB \"$prefix/lib/$soname\"\$" "$prefix/include/mongodb_aws_ffi.h.tmp" || {
+  echo "install.sh: include/mongodb_aws_ffi.h has no FFI_LIB line to rewrite" >&2
+  exit 1
+}
+chmod 0644 "$prefix/include/mongodb_aws_ffi.h.tmp"
+mv -f "$prefix/include/mongodb_aws_ffi.h.tmp" "$prefix/include/mongodb_aws_ffi.h"
 install -m 0755 "$libdir_build/libmongodb_aws.so" "$prefix/lib/libmongodb_aws.so.$version"
 install -m 0644 "$libdir_build/libmongodb_aws.a" "$prefix/lib/libmongodb_aws.a"
+if ((strip)); then
+  # Shared library: debug information and local symbols go (the exports stay, as does the soname);
+  # static library: debug information goes (its symbols are needed to link).
+  strip --strip-unneeded "$prefix/lib/libmongodb_aws.so.$version"
+  strip --strip-debug "$prefix/lib/libmongodb_aws.a"
+fi
 ln -sfn "libmongodb_aws.so.$version" "$prefix/lib/$soname"
 ln -sfn "$soname" "$prefix/lib/libmongodb_aws.so"
 
@@ -116,4 +155,4 @@ else()
 endif()
 CMAKE
 
-echo "installed libmongodb_aws $version ($profile) into $prefix"
+echo "installed libmongodb_aws $version ($profile$( ((strip)) && echo ', stripped')) into $prefix"

@@ -245,3 +245,247 @@ fn version_three_ways_against_cargo_toml() {
     );
     assert_eq!(mongodb_aws::MONGODB_AWS_VERSION_NUMBER, packed);
 }
+
+// ---- include/mongodb_aws_ffi.h: the header for FFI loaders without a preprocessor -----------------
+
+const FFI_HEADER_TOP: &str = "\
+/*
+ * mongodb_aws_ffi.h - the declarations of mongodb_aws.h for FFI loaders that read C but run no
+ * preprocessor: PHP's FFI::cdef() and FFI::load() (and LuaJIT's ffi.cdef, cffi's cdef, ...).
+ * The same functions, types and layouts as mongodb_aws.h, preprocessed as C99 would:
+ *
+ * - no #include (uint8_t, uint16_t, uint32_t, uint64_t and size_t are built into the loaders; a
+ *   C compiler needs <stdint.h> and <stddef.h> first), no include guard, no C++ or C23 branches;
+ * - every integer macro is an enumerator of an anonymous enum (PHP: $ffi->MONGODB_AWS_OK), every
+ *   status an enumerator of enum mongodb_aws_status; mongodb_aws_status itself is a uint32_t;
+ * - the macros that are not int constants are listed below, not declared;
+ * - no comments: the documentation is in mongodb_aws.h.
+ *
+ * The only directives are the two PHP's FFI::load() reads (FFI::cdef() skips them): FFI_SCOPE, the
+ * name for FFI::scope() after opcache.preload, and FFI_LIB, the library to dlopen: here its name
+ * (found on the loader's path); ffi-c/install.sh writes the installed library's absolute path.
+ * Elsewhere: FFI::cdef(file_get_contents(this file), \"/path/to/libmongodb_aws.so\").
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
+
+/* Generated from mongodb_aws.h by ffi-c/tests/header.rs. Do not edit: run
+ * `MONGODB_AWS_BLESS=1 cargo test -p mongodb-aws-ffi --test header`. */
+
+#define FFI_SCOPE \"mongodb_aws\"
+#define FFI_LIB \"libmongodb_aws.so\"
+";
+
+/// `text` without its comments (`/* */` and `//`), string literals kept.
+fn strip_comments(text: &str) -> String {
+    let (mut out, mut chars) = (String::new(), text.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('/', Some('*')) => {
+                chars.next();
+                let mut last = ' ';
+                for c in chars.by_ref() {
+                    if last == '*' && c == '/' {
+                        break;
+                    }
+                    last = c;
+                }
+            }
+            ('/', Some('/')) => {
+                while chars.peek().is_some_and(|&c| c != '\n') {
+                    chars.next();
+                }
+            }
+            ('"', _) => {
+                out.push(c);
+                while let Some(c) = chars.next() {
+                    out.push(c);
+                    match c {
+                        '\\' => out.extend(chars.next()),
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether a conditional of the generated header holds for a C99 compiler (no C++, no C23). Any
+/// other condition stops the test, so a cbindgen change cannot slip through unpreprocessed.
+fn c99_condition(directive: &str) -> bool {
+    match directive {
+        "#ifndef MONGODB_AWS_H" | "#ifndef __cplusplus" => true,
+        "#ifdef __cplusplus"
+        | "#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L"
+        | "#if __STDC_VERSION__ >= 202311L" => false,
+        other => panic!("mongodb_aws_ffi.h: unknown conditional {other:?}"),
+    }
+}
+
+/// include/mongodb_aws.h preprocessed for FFI loaders (see `FFI_HEADER_TOP`).
+fn generate_ffi(header: &str) -> String {
+    let code = strip_comments(header);
+    // Conditionals: a stack of (this branch active, some branch taken).
+    let mut stack: Vec<(bool, bool)> = Vec::new();
+    let active = |stack: &[(bool, bool)]| stack.iter().all(|&(a, _)| a);
+    let (mut ints, mut others) = (Vec::new(), Vec::new());
+    let (mut body, mut depth) = (String::new(), 0usize);
+    for line in code.lines() {
+        let t = line.trim();
+        if let Some(d) = t.strip_prefix('#') {
+            let d = d.trim_start();
+            if d.starts_with("if") {
+                let outer = active(&stack);
+                let holds = c99_condition(&format!("#{}", d.trim_end()));
+                stack.push((outer && holds, holds));
+            } else if d.starts_with("else") {
+                let (_, taken) = stack.pop().expect("#else without #if");
+                stack.push((active(&stack) && !taken, true));
+            } else if d.starts_with("endif") {
+                stack.pop().expect("#endif without #if");
+            } else if !active(&stack) || d.starts_with("include") || d == "define MONGODB_AWS_H" {
+            } else if let Some(def) = d.strip_prefix("define ") {
+                let (name, value) = def.split_once(' ').expect("#define NAME VALUE");
+                let value = value.trim();
+                match value.parse::<i64>() {
+                    Ok(v) if i32::try_from(v).is_ok() => ints.push(format!("    {name} = {v},")),
+                    _ => others.push(format!(" *   {name} {value}")),
+                }
+            } else {
+                panic!("mongodb_aws_ffi.h: unknown directive {t:?}");
+            }
+            continue;
+        }
+        if !active(&stack) {
+            continue;
+        }
+        // Blank lines only between top-level declarations (comments leave blank lines behind).
+        if t.is_empty() {
+            continue;
+        }
+        depth += t.matches('{').count();
+        depth -= t.matches('}').count();
+        // `enum mongodb_aws_status` and its `{` were split by the C++/C23 branch.
+        if t == "{" && body.ends_with("enum mongodb_aws_status\n") {
+            body.pop();
+            body.push_str(" {\n");
+            continue;
+        }
+        body.push_str(line.trim_end());
+        body.push('\n');
+        if depth == 0 && t.ends_with(';') {
+            body.push('\n');
+        }
+    }
+    assert!(stack.is_empty(), "unbalanced conditionals");
+    let mut out = String::from(FFI_HEADER_TOP);
+    out.push_str("\n/* Macros of mongodb_aws.h that are not int constants:\n");
+    for o in &others {
+        out.push_str(o);
+        out.push('\n');
+    }
+    out.push_str(
+        " * (PHP: pass MONGODB_AWS_NO_TIME_CHECK as -1, which converts to UINT64_MAX.) */\n\n",
+    );
+    out.push_str("enum {\n");
+    for i in &ints {
+        out.push_str(i);
+        out.push('\n');
+    }
+    out.push_str("};\n\n");
+    out.push_str(body.trim_end());
+    out.push('\n');
+    out
+}
+
+#[test]
+fn checked_in_ffi_header_is_current() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../include/mongodb_aws_ffi.h");
+    let generated = generate_ffi(&generate());
+    if std::env::var_os("MONGODB_AWS_BLESS").is_some() {
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(generated.as_str()) {
+            std::fs::write(&path, &generated).unwrap();
+        }
+        return;
+    }
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        current == generated,
+        "include/mongodb_aws_ffi.h is stale. Regenerate with\n  \
+         MONGODB_AWS_BLESS=1 cargo test -p mongodb-aws-ffi --test header"
+    );
+}
+
+/// The FFI header declares what the C header declares, in a form a loader without a preprocessor
+/// reads: no directive but FFI_SCOPE and FFI_LIB, every int macro an enumerator with its value,
+/// every function, no bool, every kind and flag a uint32_t or uint8_t.
+#[test]
+fn ffi_header_has_everything_and_no_preprocessor() {
+    let h = generate();
+    let f = generate_ffi(&h);
+    let code = strip_comments(&f);
+    let directives: Vec<&str> = code
+        .lines()
+        .filter(|l| l.trim_start().starts_with('#'))
+        .collect();
+    assert_eq!(
+        directives,
+        [
+            "#define FFI_SCOPE \"mongodb_aws\"",
+            "#define FFI_LIB \"libmongodb_aws.so\""
+        ]
+    );
+    for line in h.lines() {
+        if let Some(def) = line.strip_prefix("#define MONGODB_AWS_") {
+            let (name, value) = def.split_once(' ').unwrap_or((def, ""));
+            if name == "H" {
+                continue;
+            }
+            if value.parse::<i32>().is_ok() {
+                assert!(
+                    code.contains(&format!("    MONGODB_AWS_{name} = {value},\n")),
+                    "{name}"
+                );
+            } else {
+                assert!(
+                    f.contains(&format!(" *   MONGODB_AWS_{name} {value}\n")),
+                    "{name}"
+                );
+            }
+        }
+        let t = line.trim();
+        if t.starts_with("MONGODB_AWS_") && t.ends_with(',') {
+            assert!(code.contains(&format!("    {t}\n")), "status {t}");
+        }
+    }
+    // Every function declaration of the C header, by name.
+    let names = |text: &str| -> Vec<String> {
+        text.split("mongodb_aws_")
+            .skip(1)
+            .filter_map(|rest| {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                rest[name.len()..]
+                    .starts_with('(')
+                    .then(|| format!("mongodb_aws_{name}"))
+            })
+            .collect()
+    };
+    let (in_c, in_ffi) = (names(&strip_comments(&h)), names(&code));
+    assert!(in_c.len() > 60, "{}", in_c.len());
+    assert_eq!(in_c, in_ffi);
+    for word in code.split(|c: char| !c.is_ascii_alphanumeric() && c != '_') {
+        assert!(
+            !["bool", "_Bool", "extern", "UINT64_MAX"].contains(&word),
+            "{word}"
+        );
+    }
+    assert!(code.contains("typedef uint32_t mongodb_aws_status;"));
+    assert!(code.contains("enum mongodb_aws_status {\n    MONGODB_AWS_OK = 0,"));
+    assert!(!code.contains(": uint32_t"));
+}
