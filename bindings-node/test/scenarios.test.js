@@ -19,7 +19,10 @@ const word = (s) => `'${s.replaceAll("'", "'\\''")}'`
 test('every credential scenario passes through getCredentials()', { timeout: 15 * 60_000 }, async () => {
   const args = [RUNNER, '--host-cmd', `${word(process.execPath)} ${HOST}`]
   if (process.env.SCENARIO_JOBS) args.push('--jobs', process.env.SCENARIO_JOBS)
-  const child = spawn(PYTHON, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  // The host must run as a plain program, not as a child of this test runner.
+  const env = { ...process.env }
+  delete env.NODE_TEST_CONTEXT
+  const child = spawn(PYTHON, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout.on('data', (d) => (out += d))
   child.stderr.on('data', (d) => (out += d))
