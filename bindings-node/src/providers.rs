@@ -16,7 +16,8 @@
 
 use crate::{js_err, unix_from_ms, Code, NativeCredentials};
 use mongodb_aws::{
-    AssumeRole, AssumeRoleWithSaml, Credentials, Error as RuntimeError, Provider, Resolver, VARS,
+    AssumeRole, AssumeRoleWithSaml, Credentials, Error as RuntimeError, Provided, Provider,
+    Resolver, VARS,
 };
 use mongodb_aws_core::Error;
 use napi::bindgen_prelude::AsyncTask;
@@ -135,24 +136,22 @@ pub struct ProvidedCredentials {
 }
 
 /// The provider hook the runtime calls: it hands the chain the answer the JavaScript provider
-/// gave (validated as the runtime's `Credentials`), and the chain applies its rules to it.
+/// gave as it gave it, and the chain applies its rules to it (a bad answer gets its own typed
+/// error).
 fn provider_of(p: ProvidedCredentials) -> Provider {
     let secret = p.secret_access_key.map(Zeroizing::new);
     let token = p.session_token.map(Zeroizing::new);
-    let answer: Result<Credentials, String> = match p.error {
+    let answer: Result<Provided, String> = match p.error {
         Some(e) => Err(e),
         None => p
             .expiration_ms
             .map(|ms| unix_from_ms(ms).map_err(|e| format!("expiration: {e}")))
             .transpose()
-            .and_then(|exp| {
-                Credentials::new(
-                    p.access_key_id.as_deref().unwrap_or(""),
-                    secret.as_deref().map_or("", |s| s.as_str()),
-                    token.as_deref().map(|t| t.as_str()),
-                    exp,
-                )
-                .map_err(|e| e.message().to_string())
+            .map(|expiration| Provided {
+                access_key_id: p.access_key_id.unwrap_or_default(),
+                secret_access_key: secret.unwrap_or_default(),
+                session_token: token,
+                expiration,
             }),
     };
     Arc::new(move || answer.clone())

@@ -133,8 +133,9 @@ fn expiration(value: Option<Bound<'_, PyAny>>) -> Result<Option<UnixTime>, Strin
     Ok(Some(UnixTime(seconds.floor() as u64)))
 }
 
-/// The provider's answer as runtime credentials (validated by the core: `Credentials::new`).
-fn provided(answer: &Bound<'_, PyAny>) -> Result<mongodb_aws::Credentials, String> {
+/// The provider's answer as the chain takes it (the chain validates it and gives a bad one its own
+/// typed error).
+fn provided(answer: &Bound<'_, PyAny>) -> Result<mongodb_aws::Provided, String> {
     let py = answer.py();
     if answer.is_none() {
         return Err(
@@ -150,13 +151,12 @@ fn provided(answer: &Bound<'_, PyAny>) -> Result<mongodb_aws::Credentials, Strin
     let secret = text(get(SECRET_ACCESS_KEY)?, "secret access key")?;
     let token = text(get(SESSION_TOKEN)?, "session token")?;
     let expires = expiration(get(EXPIRATION)?)?;
-    mongodb_aws::Credentials::new(
-        id.as_ref().map_or("", |s| s.as_str()),
-        secret.as_ref().map_or("", |s| s.as_str()),
-        token.as_ref().map(|s| s.as_str()),
-        expires,
-    )
-    .map_err(|e| format!("{}: {}", e.code(), e.message()))
+    Ok(mongodb_aws::Provided {
+        access_key_id: id.as_ref().map_or(String::new(), |s| s.to_string()),
+        secret_access_key: Zeroizing::new(secret.as_ref().map_or(String::new(), |s| s.to_string())),
+        session_token: token.as_ref().map(|s| Zeroizing::new(s.to_string())),
+        expiration: expires,
+    })
 }
 
 /// A runtime provider that calls `callable` with the GIL held.

@@ -437,7 +437,7 @@ unsafe impl Send for Installed {}
 unsafe impl Sync for Installed {}
 
 impl Installed {
-    fn call(&self) -> Result<runtime::Credentials, String> {
+    fn call(&self) -> Result<runtime::Provided, String> {
         let mut result = mongodb_aws_provider_result {
             credentials: None,
             error: None,
@@ -446,7 +446,7 @@ impl Installed {
         // for the whole call.
         let rc = unsafe { (self.callback)(self.user_data, &mut result) };
         match (rc, result.credentials) {
-            (0, Some(c)) => Ok(c),
+            (0, Some(c)) => Ok(runtime::Provided::from(&c)),
             (0, None) => Err("the provider returned no credentials".to_string()),
             (rc, _) => Err(result
                 .error

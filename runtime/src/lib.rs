@@ -248,7 +248,48 @@ impl std::error::Error for Error {}
 /// An application-supplied provider (the spec's `AWS_CREDENTIAL_PROVIDER`): runs before every
 /// other source; its answer is validated by the core and never cached. Its error text is kept in
 /// the resulting [`Error`]'s message (it must not contain secrets).
-pub type Provider = Arc<dyn Fn() -> Result<Credentials, String> + Send + Sync>;
+pub type Provider = Arc<dyn Fn() -> Result<Provided, String> + Send + Sync>;
+
+/// A custom provider's answer as it gave it: the chain validates it (an empty id with a secret is
+/// `MISSING_ACCESS_KEY_ID`, a malformed id `INVALID_ACCESS_KEY_ID`, an answer expired or within 5
+/// minutes of it `CREDENTIALS_EXPIRED`, ...). The secret and token are wiped on drop; `Debug`
+/// redacts them.
+#[derive(Clone, Default)]
+pub struct Provided {
+    /// Access key id.
+    pub access_key_id: String,
+    /// Secret access key.
+    pub secret_access_key: Zeroizing<String>,
+    /// Session token (empty counts as none).
+    pub session_token: Option<Zeroizing<String>>,
+    /// When they expire, if the provider knows.
+    pub expiration: Option<UnixTime>,
+}
+
+impl std::fmt::Debug for Provided {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Provided")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("expiration", &self.expiration)
+            .finish()
+    }
+}
+
+impl From<&Credentials> for Provided {
+    fn from(c: &Credentials) -> Self {
+        Provided {
+            access_key_id: c.access_key_id.clone(),
+            secret_access_key: c.secret_access_key.clone(),
+            session_token: c.session_token.clone(),
+            expiration: c.expiration,
+        }
+    }
+}
 
 fn provider_slot() -> &'static RwLock<Option<Provider>> {
     static SLOT: RwLock<Option<Provider>> = RwLock::new(None);
@@ -377,11 +418,11 @@ fn drive(chain: &mut Chain<'_>, provider: Option<&Provider>) -> Result<Ran, Erro
                 chain.on_wake();
             }
             Action::CallProvider => match provider.map(|p| p()) {
-                Some(Ok(c)) => chain.on_provided(
-                    c.access_key_id(),
-                    c.secret_access_key(),
-                    c.session_token(),
-                    c.expiration(),
+                Some(Ok(p)) => chain.on_provided(
+                    &p.access_key_id,
+                    &p.secret_access_key,
+                    p.session_token.as_ref().map(|t| t.as_str()),
+                    p.expiration,
                 ),
                 Some(Err(msg)) => {
                     provider_error = Some(msg);

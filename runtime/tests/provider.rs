@@ -1,7 +1,17 @@
 //! The custom provider hook (the spec's AWS_CREDENTIAL_PROVIDER): it runs before every other
 //! source, its answer is validated by the core, and it is never cached (PROTOCOL.md A7, A9).
 
-use mongodb_aws::{CredentialCache, Credentials, Provider, Resolver, Source, UnixTime};
+use mongodb_aws::{CredentialCache, Provided, Provider, Resolver, Source, UnixTime};
+use zeroize::Zeroizing;
+
+fn provided(id: &str, secret: &str, token: Option<&str>, exp: Option<u64>) -> Provided {
+    Provided {
+        access_key_id: id.into(),
+        secret_access_key: Zeroizing::new(secret.into()),
+        session_token: token.map(|t| Zeroizing::new(t.into())),
+        expiration: exp.map(UnixTime),
+    }
+}
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -29,13 +39,12 @@ fn provider_beats_environment_and_is_not_cached() {
     let c2 = calls.clone();
     let p: Provider = Arc::new(move || {
         c2.fetch_add(1, Ordering::SeqCst);
-        Credentials::new(
+        Ok(provided(
             "ASIAPROVIDER",
             "providerSecret",
             Some("providerToken"),
-            Some(UnixTime(now() + 3600)),
-        )
-        .map_err(|e| e.to_string())
+            Some(now() + 3600),
+        ))
     });
     let cache = CredentialCache::new();
     let r = Resolver::new()
@@ -71,10 +80,8 @@ fn provider_failures_are_typed() {
     assert!(e.message().contains("vault unreachable"), "{e}");
     assert_eq!(e.credential_source(), Some(Source::CustomProvider));
 
-    let expired: Provider = Arc::new(|| {
-        Credentials::new("ASIAOLD", "oldSecret", None, Some(UnixTime(now() - 10)))
-            .map_err(|e| e.to_string())
-    });
+    let expired: Provider =
+        Arc::new(|| Ok(provided("ASIAOLD", "oldSecret", None, Some(now() - 10))));
     let e = Resolver::new()
         .env(HashMap::new())
         .provider(Some(expired))
@@ -83,6 +90,29 @@ fn provider_failures_are_typed() {
         .unwrap_err();
     assert_eq!(e.code(), "CREDENTIALS_EXPIRED");
     assert!(!e.message().contains("oldSecret"), "{e}");
+
+    // A malformed answer gets the core's own typed error, naming the provider as the source.
+    for (answer, code) in [
+        (provided("", "s3cret", None, None), "MISSING_ACCESS_KEY_ID"),
+        (
+            provided("AKIA-BAD", "s3cret", None, None),
+            "INVALID_ACCESS_KEY_ID",
+        ),
+        (
+            provided("AKIAOK", "", None, None),
+            "MISSING_SECRET_ACCESS_KEY",
+        ),
+    ] {
+        let p: Provider = Arc::new(move || Ok(answer.clone()));
+        let e = Resolver::new()
+            .env(HashMap::new())
+            .provider(Some(p))
+            .cache(&cache)
+            .resolve()
+            .unwrap_err();
+        assert_eq!(e.code(), code, "{e}");
+        assert_eq!(e.credential_source(), Some(Source::CustomProvider));
+    }
 }
 
 #[test]
