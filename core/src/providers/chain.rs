@@ -20,7 +20,8 @@
 //!
 //! # Rules (PROTOCOL.md A7, A8; the AWS SDKs where the MongoDB spec is silent)
 //!
-//! **Order** ([`crate::cache::select_source`]): custom provider; fresh cached endpoint credentials;
+//! **Order** ([`crate::cache::consider`], the one place it is written): custom provider; fresh
+//! cached endpoint credentials;
 //! environment (any of the three variables non-empty); web identity (token file and role ARN);
 //! ECS (relative URI); container full URI; EC2 IMDSv2 unless `AWS_EC2_METADATA_DISABLED=true`
 //! ([`Error::NoCredentials`]). There is no fall-back: the chosen source's answer is the answer.
@@ -51,6 +52,12 @@
 //! the file or variable, the HTTP status, the STS Code/Message and the missing field where they
 //! apply; none carries a secret.
 //!
+//! **Trace** ([`Chain::trace`]): every candidate of the order, [taken, skipped or
+//! shadowed](Decision) with the reason and the variable that decided it, then each file read and
+//! request (step, attempt, the variable naming its endpoint, the status or I/O failure), then
+//! success or failure; at most [`MAX_TRACE`] entries, static text only. `mongodb-aws doctor`
+//! prints it.
+//!
 //! **Limits** (fixed-capacity buffers; PROTOCOL.md A10): files [`MAX_FILE_LEN`], session token
 //! [`MAX_SESSION_TOKEN_LEN`], ARN 2048, IMDS token [`imds::MAX_TOKEN_LEN`], role name 64.
 
@@ -58,7 +65,7 @@ use super::{
     assume_role, container, ecs, env as env_src, imds, saml, sts_response, web_identity,
     FetchedCredentials, RandomSessionName, RequestPlan, Source, StsEndpoint,
 };
-use crate::cache::{is_fresh, select_source, ChainInputs, Step, REFRESH_WINDOW_SECONDS};
+use crate::cache::{consider, is_fresh, ChainInputs, Step, REFRESH_WINDOW_SECONDS};
 use crate::credentials::{MAX_ACCESS_KEY_ID_LEN, MAX_SECRET_LEN};
 use crate::{AmzDate, Credentials, Error, UnixTime};
 use core::fmt;
@@ -357,6 +364,121 @@ impl IoError {
             IoError::Timeout => "no complete answer before the deadline",
             IoError::Closed => "connection closed before a complete answer",
             IoError::BadResponse => "malformed, truncated or oversized HTTP answer",
+        }
+    }
+}
+
+/// Entries a chain's [trace](Chain::trace) holds. Past that, entries are counted in
+/// [`Chain::trace_dropped`] and lost, except the last (success or failure), which always fits.
+pub const MAX_TRACE: usize = 48;
+
+/// What a trace entry is about: a credential source, or the host's process-wide cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Subject {
+    /// The process-wide cache of endpoint credentials.
+    Cache,
+    /// A credential source.
+    Source(Source),
+}
+
+impl Subject {
+    /// `cache`, or the source's stable name ([`Source::name`]).
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Subject::Cache => "cache",
+            Subject::Source(s) => s.name(),
+        }
+    }
+
+    fn of(step: Step) -> Option<Subject> {
+        Some(match step {
+            Step::CustomProvider => Subject::Source(Source::CustomProvider),
+            Step::Cache => Subject::Cache,
+            Step::Environment => Subject::Source(Source::Environment),
+            Step::WebIdentity => Subject::Source(Source::WebIdentity),
+            Step::Ecs => Subject::Source(Source::Ecs),
+            Step::ContainerFullUri => Subject::Source(Source::ContainerFullUri),
+            Step::Ec2 => Subject::Source(Source::Ec2),
+            Step::None => return None,
+        })
+    }
+}
+
+/// What the chain decided or did about a [`Subject`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// The first candidate that applies: the chain's one source (there is no fall-back).
+    Taken,
+    /// Does not apply; the reason names the variable that is unset or switches it off.
+    Skipped,
+    /// Applies too, but an earlier candidate was taken: it is never tried.
+    Shadowed,
+    /// The chosen source read the file named by `variable` (`io` says why it failed, if it did).
+    ReadFile,
+    /// The chosen source sent a request: `reason` is the step, `attempt` its number, and `status`
+    /// or `io` the answer.
+    Request,
+    /// The chain finished with credentials.
+    Succeeded,
+    /// The chain failed; `reason` is the error's stable name (the [`Failure`] has the detail).
+    Failed,
+}
+
+impl Decision {
+    /// Stable lower-case name: `taken`, `skipped`, `shadowed`, `read-file`, `request`,
+    /// `succeeded`, `failed`.
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Decision::Taken => "taken",
+            Decision::Skipped => "skipped",
+            Decision::Shadowed => "shadowed",
+            Decision::ReadFile => "read-file",
+            Decision::Request => "request",
+            Decision::Succeeded => "succeeded",
+            Decision::Failed => "failed",
+        }
+    }
+}
+
+/// One entry of the chain's trace: which source was considered, taken or skipped and why (which
+/// variable), and each file read and request made, with its answer. Static text only: never a
+/// value of a variable, never a secret.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TraceEntry {
+    /// The source (or the cache).
+    pub subject: Subject,
+    /// What happened.
+    pub decision: Decision,
+    /// Why, or which step.
+    pub reason: &'static str,
+    /// The variable that decided it, or that names the file or endpoint.
+    pub variable: Option<&'static str>,
+    /// For [`Decision::Request`]: which attempt (1-based); 0 otherwise.
+    pub attempt: u8,
+    /// For [`Decision::Request`]: the HTTP status of the answer.
+    pub status: Option<u16>,
+    /// For [`Decision::Request`] and [`Decision::ReadFile`]: what the transport or file system
+    /// reported instead of an answer.
+    pub io: Option<IoError>,
+}
+
+impl TraceEntry {
+    const EMPTY: TraceEntry = TraceEntry::new(Subject::Cache, Decision::Skipped, "", None);
+
+    const fn new(
+        subject: Subject,
+        decision: Decision,
+        reason: &'static str,
+        variable: Option<&'static str>,
+    ) -> Self {
+        TraceEntry {
+            subject,
+            decision,
+            reason,
+            variable,
+            attempt: 0,
+            status: None,
+            io: None,
         }
     }
 }
@@ -796,6 +918,11 @@ pub struct Chain<'a> {
     sts_message: Text<512>,
     fail: Option<FailInfo>,
     retry_after_ms: Option<u32>,
+    /// The source a plan runs (for the trace's request entries and its last entry).
+    running: Option<Subject>,
+    trace: [TraceEntry; MAX_TRACE],
+    trace_len: usize,
+    trace_dropped: u16,
 }
 
 impl fmt::Debug for Chain<'_> {
@@ -855,6 +982,111 @@ impl<'a> Chain<'a> {
             sts_message: Text::new(),
             fail: None,
             retry_after_ms: None,
+            running: None,
+            trace: [TraceEntry::EMPTY; MAX_TRACE],
+            trace_len: 0,
+            trace_dropped: 0,
+        }
+    }
+
+    /// What the chain considered and did so far, in order: every candidate source of the default
+    /// plan (taken, skipped or shadowed, and why), each file read and request with its answer, and
+    /// finally success or failure. For diagnostics (`mongodb-aws doctor`); never holds a value.
+    pub fn trace(&self) -> &[TraceEntry] {
+        self.trace.get(..self.trace_len).unwrap_or(&[])
+    }
+
+    /// Entries that did not fit in the trace ([`MAX_TRACE`]).
+    pub fn trace_dropped(&self) -> u16 {
+        self.trace_dropped
+    }
+
+    fn record(&mut self, e: TraceEntry) {
+        let last = matches!(e.decision, Decision::Succeeded | Decision::Failed);
+        let room = if last { MAX_TRACE } else { MAX_TRACE - 1 };
+        match self.trace.get_mut(self.trace_len) {
+            Some(slot) if self.trace_len < room => {
+                *slot = e;
+                self.trace_len += 1;
+            }
+            _ => self.trace_dropped = self.trace_dropped.saturating_add(1),
+        }
+    }
+
+    /// Notes the answer to the last request or file read.
+    fn record_answer(&mut self, status: Option<u16>, io: Option<IoError>) {
+        let Some(i) = self.trace_len.checked_sub(1) else {
+            return;
+        };
+        if let Some(e) = self.trace.get_mut(i) {
+            if matches!(e.decision, Decision::Request | Decision::ReadFile) {
+                e.status = status;
+                e.io = io;
+            }
+        }
+    }
+
+    fn subject(&self) -> Subject {
+        self.running.unwrap_or(Subject::Source(Source::Environment))
+    }
+
+    /// The state becomes `Http(step)` for the current attempt: recorded.
+    fn enter_http(&mut self, step: HttpStep) {
+        self.state = State::Http(step);
+        let mut e = TraceEntry::new(
+            Subject::Source(step.source()),
+            Decision::Request,
+            step.name(),
+            self.endpoint_variable(step),
+        );
+        e.attempt = self.attempt;
+        self.record(e);
+    }
+
+    fn enter_read_file(&mut self, purpose: FilePurpose) {
+        self.state = State::ReadFile(purpose);
+        let (source, var, what) = match purpose {
+            FilePurpose::WebIdentityToken => (
+                Source::WebIdentity,
+                Var::WebIdentityTokenFile,
+                "web identity token file",
+            ),
+            FilePurpose::ContainerAuthToken => (
+                Source::ContainerFullUri,
+                Var::ContainerAuthTokenFile,
+                "container authorization token file",
+            ),
+        };
+        self.record(TraceEntry::new(
+            Subject::Source(source),
+            Decision::ReadFile,
+            what,
+            Some(var.name()),
+        ));
+    }
+
+    fn enter_done(&mut self) {
+        self.state = State::Done;
+        self.record(TraceEntry::new(
+            self.subject(),
+            Decision::Succeeded,
+            "credentials obtained",
+            None,
+        ));
+    }
+
+    /// The variable that set the endpoint of a step (an override, or the one naming the URL).
+    fn endpoint_variable(&self, step: HttpStep) -> Option<&'static str> {
+        let set = |v: Var| self.env.get(v).map(|_| v.name());
+        match step {
+            HttpStep::ImdsToken | HttpStep::ImdsRole | HttpStep::ImdsCredentials => {
+                set(Var::Ec2MetadataEndpointOverride).or(set(Var::Ec2MetadataServiceEndpoint))
+            }
+            HttpStep::Ecs => set(Var::EcsEndpointOverride).or(set(Var::EcsRelativeUri)),
+            HttpStep::Container => set(Var::ContainerFullUri),
+            HttpStep::WebIdentity | HttpStep::AssumeRole | HttpStep::Saml => {
+                set(Var::StsEndpointOverride).or(set(Var::Region))
+            }
         }
     }
 
@@ -946,6 +1178,13 @@ impl<'a> Chain<'a> {
         self.scratch.clear();
         self.fail = Some(info);
         self.state = State::Failed;
+        let subject = info.source.map(Subject::Source).or(self.running);
+        self.record(TraceEntry::new(
+            subject.unwrap_or(Subject::Source(Source::Ec2)),
+            Decision::Failed,
+            info.error.name(),
+            info.variable,
+        ));
     }
 
     fn fail_simple(
@@ -981,9 +1220,33 @@ impl<'a> Chain<'a> {
                         .get(Var::Ec2MetadataDisabled)
                         .is_some_and(|s| s.trim().eq_ignore_ascii_case("true")),
                 };
-                match select_source(&inputs) {
+                // The order rule is `consider`'s; the trace records its every judgement.
+                let mut chosen = Step::None;
+                for c in consider(&inputs) {
+                    let decision = match (c.applies, chosen) {
+                        (true, Step::None) => {
+                            chosen = c.step;
+                            Decision::Taken
+                        }
+                        (true, _) => Decision::Shadowed,
+                        (false, _) => Decision::Skipped,
+                    };
+                    if let Some(subject) = Subject::of(c.step) {
+                        self.record(TraceEntry::new(subject, decision, c.reason, c.variable));
+                    }
+                }
+                self.running = Subject::of(chosen);
+                match chosen {
                     Step::CustomProvider => self.state = State::CallProvider,
-                    Step::Cache => self.state = State::UseCache,
+                    Step::Cache => {
+                        self.state = State::UseCache;
+                        self.record(TraceEntry::new(
+                            Subject::Cache,
+                            Decision::Succeeded,
+                            "fresh cached endpoint credentials are used",
+                            None,
+                        ));
+                    }
                     Step::Environment => {
                         match env_src::credentials(
                             inputs.access_key_id,
@@ -1006,13 +1269,11 @@ impl<'a> Chain<'a> {
                             }
                         }
                     }
-                    Step::WebIdentity => {
-                        self.state = State::ReadFile(FilePurpose::WebIdentityToken);
-                    }
+                    Step::WebIdentity => self.enter_read_file(FilePurpose::WebIdentityToken),
                     Step::Ecs => self.enter(HttpStep::Ecs),
                     Step::ContainerFullUri => {
                         if self.env.get(Var::ContainerAuthTokenFile).is_some() {
-                            self.state = State::ReadFile(FilePurpose::ContainerAuthToken);
+                            self.enter_read_file(FilePurpose::ContainerAuthToken);
                         } else {
                             self.enter(HttpStep::Container);
                         }
@@ -1051,8 +1312,26 @@ impl<'a> Chain<'a> {
                     }
                 }
             }
-            Plan::AssumeRole { .. } => self.enter(HttpStep::AssumeRole),
-            Plan::Saml { .. } => self.enter(HttpStep::Saml),
+            Plan::AssumeRole { .. } => {
+                self.running = Some(Subject::Source(Source::AssumeRole));
+                self.record(TraceEntry::new(
+                    Subject::Source(Source::AssumeRole),
+                    Decision::Taken,
+                    "an explicit STS AssumeRole call",
+                    None,
+                ));
+                self.enter(HttpStep::AssumeRole)
+            }
+            Plan::Saml { .. } => {
+                self.running = Some(Subject::Source(Source::Saml));
+                self.record(TraceEntry::new(
+                    Subject::Source(Source::Saml),
+                    Decision::Taken,
+                    "an explicit STS AssumeRoleWithSAML call",
+                    None,
+                ));
+                self.enter(HttpStep::Saml)
+            }
         }
     }
 
@@ -1072,7 +1351,7 @@ impl<'a> Chain<'a> {
             Ok((url, method)) => {
                 self.url = url;
                 self.method = method;
-                self.state = State::Http(step);
+                self.enter_http(step);
             }
             Err(e) => {
                 let mut i = FailInfo::new(e);
@@ -1243,11 +1522,11 @@ impl<'a> Chain<'a> {
             return false;
         }
         self.attempt = self.attempt.saturating_add(1);
-        self.state = if self.backoff_ms(step) == 0 {
-            State::Http(step)
+        if self.backoff_ms(step) == 0 {
+            self.enter_http(step);
         } else {
-            State::Wait(step)
-        };
+            self.state = State::Wait(step);
+        }
         true
     }
 
@@ -1307,6 +1586,9 @@ impl<'a> Chain<'a> {
 
     /// A transport or file failure.
     pub fn on_io_error(&mut self, io: IoError) {
+        if matches!(self.state, State::ReadFile(_) | State::Http(_)) {
+            self.record_answer(None, Some(io));
+        }
         match self.state {
             State::ReadFile(purpose) => {
                 let (var, source) = match purpose {
@@ -1368,7 +1650,7 @@ impl<'a> Chain<'a> {
         match self.state {
             State::Wait(step) => {
                 self.retry_after_ms = None;
-                self.state = State::Http(step);
+                self.enter_http(step);
             }
             _ => self.unexpected(),
         }
@@ -1388,6 +1670,7 @@ impl<'a> Chain<'a> {
         if body.len() > super::MAX_RESPONSE_LEN {
             return self.on_io_error(IoError::BadResponse);
         }
+        self.record_answer(Some(status), None);
         self.retry_after_ms = headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case("retry-after"))
@@ -1502,7 +1785,7 @@ impl<'a> Chain<'a> {
                     i.expiration = expiration;
                     return self.fail(i);
                 }
-                self.state = State::Done;
+                self.enter_done();
             }
             Err(e) => {
                 let mut i = self.http_fail(step, e);
@@ -1514,7 +1797,7 @@ impl<'a> Chain<'a> {
 
     fn finish_with(&mut self, f: &FetchedCredentials<'_>) {
         match self.store.keep(f) {
-            Ok(()) => self.state = State::Done,
+            Ok(()) => self.enter_done(),
             Err(e) => self.fail_simple(e, Some(f.source), None),
         }
     }

@@ -2869,3 +2869,304 @@ mod robustness {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The trace
+// ---------------------------------------------------------------------------------------------
+
+/// The trace as `subject decision reason [variable] [#attempt] [status|io]` lines.
+fn trace_lines(c: &Chain<'_>) -> Vec<String> {
+    c.trace()
+        .iter()
+        .map(|e| {
+            let mut s = format!("{} {} {}", e.subject.name(), e.decision.name(), e.reason);
+            if e.attempt > 0 {
+                s.push_str(&format!(" #{}", e.attempt));
+            }
+            if let Some(v) = e.variable {
+                s.push_str(&format!(" [{v}]"));
+            }
+            if let Some(st) = e.status {
+                s.push_str(&format!(" -> {st}"));
+            }
+            if let Some(io) = e.io {
+                s.push_str(&format!(" -> {io:?}"));
+            }
+            s
+        })
+        .collect()
+}
+
+fn traced(
+    vars: &[(&'static str, &'static str)],
+    plan: Plan<'static>,
+    script: &[Ev],
+) -> (Vec<String>, End) {
+    let mut c = new_chain(env(vars), plan, NOW);
+    let (_, end) = drive(&mut c, script);
+    assert_eq!(c.trace_dropped(), 0);
+    (trace_lines(&c), end)
+}
+
+const NOT_PROVIDER: &str = "custom-provider skipped no custom provider is configured";
+const NOT_CACHED: &str = "cache skipped the process-wide cache holds no fresh credentials";
+const NOT_ENV: &str =
+    "environment skipped AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN are unset";
+const NOT_WEB: &str = "web-identity skipped AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN are unset";
+const NOT_ECS: &str = "ecs skipped AWS_CONTAINER_CREDENTIALS_RELATIVE_URI is unset [AWS_CONTAINER_CREDENTIALS_RELATIVE_URI]";
+const NOT_FULL: &str = "container-full-uri skipped AWS_CONTAINER_CREDENTIALS_FULL_URI is unset [AWS_CONTAINER_CREDENTIALS_FULL_URI]";
+const EC2_SHADOWED: &str =
+    "ec2 shadowed EC2 instance metadata is the last source (AWS_EC2_METADATA_DISABLED is not true)";
+
+#[test]
+fn trace_environment_shadowing_web_identity() {
+    let mut vars = web_identity_vars();
+    vars.extend([
+        ("AWS_ACCESS_KEY_ID", KEY_ID),
+        ("AWS_SECRET_ACCESS_KEY", SECRET),
+    ]);
+    let (t, end) = traced(&vars, default_plan(), &[]);
+    assert_eq!(done(end).source, Source::Environment);
+    assert_eq!(
+        t,
+        vec![
+            NOT_PROVIDER,
+            NOT_CACHED,
+            "environment taken AWS_ACCESS_KEY_ID is set [AWS_ACCESS_KEY_ID]",
+            "web-identity shadowed AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN are set [AWS_WEB_IDENTITY_TOKEN_FILE]",
+            NOT_ECS,
+            NOT_FULL,
+            EC2_SHADOWED,
+            "environment succeeded credentials obtained",
+        ]
+    );
+    // A lone session token selects the environment too, and the trace says which variable.
+    let (t, end) = traced(&[("AWS_SESSION_TOKEN", TOKEN)], default_plan(), &[]);
+    assert_eq!(failed(end).error, Error::SessionTokenWithoutKeys);
+    assert_eq!(
+        t[2],
+        "environment taken AWS_SESSION_TOKEN is set [AWS_SESSION_TOKEN]"
+    );
+    assert_eq!(
+        t.last().map(String::as_str),
+        Some("environment failed SESSION_TOKEN_WITHOUT_KEYS [AWS_SESSION_TOKEN]")
+    );
+}
+
+#[test]
+fn trace_web_identity_half_configured_and_file_errors() {
+    // Only the token file: skipped, naming the missing AWS_ROLE_ARN; EC2 is taken.
+    let (t, _) = traced(
+        &[("AWS_WEB_IDENTITY_TOKEN_FILE", WEB_TOKEN_FILE)],
+        default_plan(),
+        &[io(IoError::Timeout)],
+    );
+    assert_eq!(
+        t[3],
+        "web-identity skipped AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is unset [AWS_ROLE_ARN]"
+    );
+    assert_eq!(
+        t[6],
+        "ec2 taken EC2 instance metadata is the last source (AWS_EC2_METADATA_DISABLED is not true)"
+    );
+    // The whole web identity run: the file read, the request, the result.
+    let (t, end) = traced(
+        &web_identity_vars(),
+        default_plan(),
+        &[file(WEB_TOKEN), ok(&web_identity_json("1704067200"))],
+    );
+    assert_eq!(done(end).source, Source::WebIdentity);
+    assert_eq!(
+        t[3..].to_vec(),
+        vec![
+            "web-identity taken AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN are set [AWS_WEB_IDENTITY_TOKEN_FILE]",
+            NOT_ECS,
+            NOT_FULL,
+            EC2_SHADOWED,
+            "web-identity read-file web identity token file [AWS_WEB_IDENTITY_TOKEN_FILE]",
+            "web-identity request STS AssumeRoleWithWebIdentity #1 -> 200",
+            "web-identity succeeded credentials obtained",
+        ]
+    );
+    // A missing file: the read's answer and the failure name the variable.
+    let (t, _) = traced(
+        &web_identity_vars(),
+        default_plan(),
+        &[io(IoError::NotFound)],
+    );
+    assert_eq!(
+        t[t.len() - 2..].to_vec(),
+        vec![
+            "web-identity read-file web identity token file [AWS_WEB_IDENTITY_TOKEN_FILE] -> NotFound",
+            "web-identity failed FILE_UNREADABLE [AWS_WEB_IDENTITY_TOKEN_FILE]",
+        ]
+    );
+    // The STS override is named on the request.
+    let mut vars = web_identity_vars();
+    vars.push(("MONGODB_AWS_STS_ENDPOINT", "http://127.0.0.1:9"));
+    let (t, _) = traced(
+        &vars,
+        default_plan(),
+        &[file(WEB_TOKEN), io(IoError::Refused)],
+    );
+    assert!(t.contains(
+        &"web-identity request STS AssumeRoleWithWebIdentity #1 [MONGODB_AWS_STS_ENDPOINT] -> Refused"
+            .to_string()
+    ), "{t:#?}");
+}
+
+#[test]
+fn trace_imds_token_timeout_and_attempts() {
+    let (t, end) = traced(
+        &[("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "2")],
+        default_plan(),
+        &[io(IoError::Timeout), io(IoError::Timeout)],
+    );
+    assert_eq!(failed(end).error, Error::ImdsTokenTimeout);
+    assert_eq!(
+        t,
+        vec![
+            NOT_PROVIDER,
+            NOT_CACHED,
+            NOT_ENV,
+            NOT_WEB,
+            NOT_ECS,
+            NOT_FULL,
+            "ec2 taken EC2 instance metadata is the last source (AWS_EC2_METADATA_DISABLED is not true)",
+            "ec2 request IMDSv2 token #1 -> Timeout",
+            "ec2 request IMDSv2 token #2 -> Timeout",
+            "ec2 failed IMDS_TOKEN_TIMEOUT",
+        ]
+    );
+    // The happy path: three steps, each answered 200, with the override named.
+    let (t, _) = traced(
+        &[("MONGODB_AWS_EC2_METADATA_ENDPOINT", "http://127.0.0.1:1")],
+        default_plan(),
+        &imds_happy_script(),
+    );
+    assert_eq!(
+        t[7..].to_vec(),
+        vec![
+            "ec2 request IMDSv2 token #1 [MONGODB_AWS_EC2_METADATA_ENDPOINT] -> 200",
+            "ec2 request IMDS role name #1 [MONGODB_AWS_EC2_METADATA_ENDPOINT] -> 200",
+            "ec2 request IMDS role credentials #1 [MONGODB_AWS_EC2_METADATA_ENDPOINT] -> 200",
+            "ec2 succeeded credentials obtained",
+        ]
+    );
+}
+
+#[test]
+fn trace_container_retries_and_the_ec2_switch() {
+    let (t, end) = traced(
+        ECS_VARS,
+        default_plan(),
+        &[status(503), status(503), status(503)],
+    );
+    assert_eq!(failed(end).error, Error::EndpointHttpStatus);
+    assert_eq!(
+        t[4..].to_vec(),
+        vec![
+            "ecs taken AWS_CONTAINER_CREDENTIALS_RELATIVE_URI is set [AWS_CONTAINER_CREDENTIALS_RELATIVE_URI]",
+            NOT_FULL,
+            EC2_SHADOWED,
+            "ecs request ECS credentials #1 [AWS_CONTAINER_CREDENTIALS_RELATIVE_URI] -> 503",
+            "ecs request ECS credentials #2 [AWS_CONTAINER_CREDENTIALS_RELATIVE_URI] -> 503",
+            "ecs request ECS credentials #3 [AWS_CONTAINER_CREDENTIALS_RELATIVE_URI] -> 503",
+            "ecs failed ENDPOINT_HTTP_STATUS",
+        ]
+    );
+    let (t, end) = traced(
+        &[("AWS_EC2_METADATA_DISABLED", "true")],
+        default_plan(),
+        &[],
+    );
+    assert_eq!(failed(end).error, Error::NoCredentials);
+    assert_eq!(
+        t[6..].to_vec(),
+        vec![
+            "ec2 skipped AWS_EC2_METADATA_DISABLED is true [AWS_EC2_METADATA_DISABLED]",
+            "ec2 failed NO_CREDENTIALS [AWS_EC2_METADATA_DISABLED]",
+        ]
+    );
+}
+
+#[test]
+fn trace_provider_cache_and_explicit_plans() {
+    let cached = Plan::Default {
+        custom_provider: false,
+        fresh_cache: true,
+    };
+    let (t, end) = traced(
+        &[
+            ("AWS_ACCESS_KEY_ID", KEY_ID),
+            ("AWS_SECRET_ACCESS_KEY", SECRET),
+        ],
+        cached,
+        &[],
+    );
+    assert_eq!(end, End::UseCache);
+    assert_eq!(
+        t[1..3].to_vec(),
+        vec![
+            "cache taken the process-wide cache holds fresh endpoint credentials",
+            "environment shadowed AWS_ACCESS_KEY_ID is set [AWS_ACCESS_KEY_ID]",
+        ]
+    );
+    assert_eq!(
+        t.last().map(String::as_str),
+        Some("cache succeeded fresh cached endpoint credentials are used")
+    );
+    let provider = Plan::Default {
+        custom_provider: true,
+        fresh_cache: false,
+    };
+    let (t, _) = traced(&[], provider, &[Ev::ProviderFailed]);
+    assert_eq!(
+        (t[0].as_str(), t.last().map(String::as_str)),
+        (
+            "custom-provider taken the application configured a custom provider (AWS_CREDENTIAL_PROVIDER)",
+            Some("custom-provider failed CUSTOM_PROVIDER_FAILED")
+        )
+    );
+    let base = Credentials::new("AKIDEXAMPLE", "base-secret-value", None).unwrap();
+    let (t, _) = traced(
+        &[],
+        assume_role_plan(base, Some("session-1")),
+        &[ok(&sts_xml("AssumeRole", &xml_credentials(true)))],
+    );
+    assert_eq!(
+        t,
+        vec![
+            "assume-role taken an explicit STS AssumeRole call",
+            "assume-role request STS AssumeRole #1 -> 200",
+            "assume-role succeeded credentials obtained",
+        ]
+    );
+}
+
+#[test]
+fn trace_capacity_keeps_the_last_entry() {
+    // The longest real run fits: IMDS with 10 attempts at each of its three steps.
+    let mut script = Vec::new();
+    for step in imds_happy_script() {
+        script.extend(std::iter::repeat_n(status(500), 9));
+        script.push(step);
+    }
+    let (t, end) = traced(
+        &[("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "10")],
+        default_plan(),
+        &script,
+    );
+    assert_eq!(done(end).source, Source::Ec2);
+    assert_eq!(t.len(), 7 + 30 + 1);
+    // Past the capacity, entries are counted and dropped, but the final one is kept.
+    let mut c = new_chain(Env::new(), default_plan(), NOW);
+    let filler = TraceEntry::new(Subject::Cache, Decision::Skipped, "x", None);
+    for _ in 0..MAX_TRACE + 5 {
+        c.record(filler);
+    }
+    c.fail(FailInfo::new(Error::NoCredentials));
+    assert_eq!(c.trace().len(), MAX_TRACE);
+    assert_eq!(c.trace_dropped(), 6);
+    assert_eq!(c.trace().last().map(|e| e.decision), Some(Decision::Failed));
+}
