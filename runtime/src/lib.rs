@@ -28,12 +28,14 @@ mod cache;
 mod http;
 
 pub use cache::{CredentialCache, Origin};
-pub use mongodb_aws_core::providers::chain::{Var, VARS};
+pub use mongodb_aws_core::providers::chain::{
+    Decision, IoError, Subject, TraceEntry, Var, MAX_TRACE, VARS,
+};
 pub use mongodb_aws_core::providers::Source;
 pub use mongodb_aws_core::UnixTime;
 
 use mongodb_aws_core::providers::chain::{
-    Action, Chain, Env, Failure, IoError, Outcome, Plan, MAX_FILE_LEN,
+    Action, Chain, Env, Failure, HttpAction, Outcome, Plan, MAX_FILE_LEN,
 };
 use mongodb_aws_core::providers::{assume_role, get_caller_identity, saml, StsEndpoint};
 use mongodb_aws_core::Error as CoreError;
@@ -393,8 +395,74 @@ enum Ran {
     UseCache,
 }
 
+/// One HTTP exchange the runtime made, as diagnostics see it: the step, the URL without its query,
+/// the status or transport failure, and the answer's `Date` header (to measure clock skew). No
+/// other header, no body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exchange {
+    /// What the request was for (`"IMDSv2 token"`, `"STS GetCallerIdentity"` …).
+    pub step: &'static str,
+    /// The method.
+    pub method: &'static str,
+    /// The URL, without query.
+    pub url: String,
+    /// Which attempt (1-based).
+    pub attempt: u8,
+    /// The HTTP status, when an answer came.
+    pub status: Option<u16>,
+    /// What the transport reported instead of an answer.
+    pub io: Option<IoError>,
+    /// The answer's `Date` header, verbatim.
+    pub date: Option<String>,
+    /// When the request was sent (this machine's clock).
+    pub sent_at: std::time::SystemTime,
+    /// How long the exchange took.
+    pub elapsed: Duration,
+}
+
+/// Sends one request, noting the exchange in `log` when there is one.
+fn send_logged(
+    h: &HttpAction<'_>,
+    log: &mut Option<&mut Vec<Exchange>>,
+) -> Result<http::Response, IoError> {
+    let sent_at = std::time::SystemTime::now();
+    let started = std::time::Instant::now();
+    let r = http::send(h);
+    if let Some(log) = log.as_deref_mut() {
+        let mut url = String::new();
+        let _ = h.request.write_url(&mut url);
+        let (status, io, date) = match &r {
+            Ok(resp) => (
+                Some(resp.status),
+                None,
+                resp.headers
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case("date"))
+                    .map(|(_, v)| v.clone()),
+            ),
+            Err(e) => (None, Some(*e), None),
+        };
+        log.push(Exchange {
+            step: h.step,
+            method: h.request.method(),
+            url,
+            attempt: h.attempt,
+            status,
+            io,
+            date,
+            sent_at,
+            elapsed: started.elapsed(),
+        });
+    }
+    r
+}
+
 /// Drives a chain to its end: the only I/O loop of the project.
-fn drive(chain: &mut Chain<'_>, provider: Option<&Provider>) -> Result<Ran, Error> {
+fn drive(
+    chain: &mut Chain<'_>,
+    provider: Option<&Provider>,
+    mut log: Option<&mut Vec<Exchange>>,
+) -> Result<Ran, Error> {
     let mut provider_error: Option<String> = None;
     loop {
         match chain.poll() {
@@ -402,7 +470,7 @@ fn drive(chain: &mut Chain<'_>, provider: Option<&Provider>) -> Result<Ran, Erro
                 Ok(content) => chain.on_file(&content),
                 Err(e) => chain.on_io_error(e),
             },
-            Action::Http(h) => match http::send(&h) {
+            Action::Http(h) => match send_logged(&h, &mut log) {
                 Ok(r) => {
                     let headers: Vec<(&str, &str)> = r
                         .headers
@@ -481,6 +549,34 @@ impl<'c> Resolver<'c> {
 
     /// Resolves credentials as a driver does.
     pub fn resolve(&self) -> Result<Resolved, Error> {
+        self.run_default(None, |_| ()).0
+    }
+
+    /// Resolves credentials as [`Resolver::resolve`] does, and returns with the result the chain's
+    /// trace (every source considered, taken, skipped or shadowed and why; each file read and
+    /// request) and every HTTP exchange made (with its `Date` header). When another caller's
+    /// fetch was in flight and its answer was shared, the trace ends at the selection and no
+    /// exchange is listed. For diagnostics (`mongodb-aws doctor`).
+    pub fn resolve_traced(&self) -> Traced {
+        let mut exchanges = Vec::new();
+        let (result, (trace, trace_dropped)) = self.run_default(Some(&mut exchanges), |c| {
+            (c.trace().to_vec(), c.trace_dropped())
+        });
+        Traced {
+            result,
+            trace,
+            trace_dropped,
+            exchanges,
+        }
+    }
+
+    /// Runs the default chain; `inspect` sees the chain once it ended.
+    /// (`R::default()` when no chain could be made.)
+    fn run_default<R: Default>(
+        &self,
+        mut log: Option<&mut Vec<Exchange>>,
+        inspect: impl FnOnce(&Chain<'_>) -> R,
+    ) -> (Result<Resolved, Error>, R) {
         let provider = match &self.provider {
             Some(p) => p.clone(),
             None => installed_provider(),
@@ -488,6 +584,10 @@ impl<'c> Resolver<'c> {
         let cache = self.the_cache();
         let snapshot = Snapshot::take(self.env.as_ref());
         let fresh = cache.get_fresh(now());
+        let random = match random16() {
+            Ok(r) => r,
+            Err(e) => return (Err(e), R::default()),
+        };
         let mut chain = Box::new(Chain::new(
             snapshot.env(),
             Plan::Default {
@@ -495,7 +595,7 @@ impl<'c> Resolver<'c> {
                 fresh_cache: fresh.is_some(),
             },
             now(),
-            random16()?,
+            random,
         ));
         // Custom provider, cache and environment resolve without I/O and bypass the cache;
         // endpoint sources go through the cache's single flight.
@@ -503,32 +603,50 @@ impl<'c> Resolver<'c> {
             chain.poll(),
             Action::ReadFile { .. } | Action::Http(_) | Action::Wait { .. }
         );
-        if !needs_io {
-            return match drive(&mut chain, provider.as_ref())? {
-                Ran::Done(c) => Ok(Resolved {
+        let result = if !needs_io {
+            match drive(&mut chain, provider.as_ref(), log) {
+                Ok(Ran::Done(c)) => Ok(Resolved {
                     credentials: Arc::new(c),
                     from_cache: false,
                 }),
-                Ran::UseCache => match fresh {
+                Ok(Ran::UseCache) => match fresh {
                     Some(c) => Ok(Resolved {
                         credentials: c,
                         from_cache: true,
                     }),
                     None => Err(Error::from(CoreError::UnexpectedChainEvent)),
                 },
-            };
-        }
-        let (result, origin) =
-            cache.get_or_fetch(now, || match drive(&mut chain, provider.as_ref()) {
-                Ok(Ran::Done(c)) => Ok(Arc::new(c)),
-                Ok(Ran::UseCache) => Err(Error::from(CoreError::UnexpectedChainEvent)),
                 Err(e) => Err(e),
+            }
+        } else {
+            let (result, origin) = cache.get_or_fetch(now, || {
+                match drive(&mut chain, provider.as_ref(), log.take()) {
+                    Ok(Ran::Done(c)) => Ok(Arc::new(c)),
+                    Ok(Ran::UseCache) => Err(Error::from(CoreError::UnexpectedChainEvent)),
+                    Err(e) => Err(e),
+                }
             });
-        result.map(|c| Resolved {
-            credentials: c,
-            from_cache: origin == Origin::Cached,
-        })
+            result.map(|c| Resolved {
+                credentials: c,
+                from_cache: origin == Origin::Cached,
+            })
+        };
+        let seen = inspect(&chain);
+        (result, seen)
     }
+}
+
+/// What [`Resolver::resolve_traced`] found.
+#[derive(Clone, Debug)]
+pub struct Traced {
+    /// The resolution, exactly as [`Resolver::resolve`] would have returned it.
+    pub result: Result<Resolved, Error>,
+    /// The chain's trace, in order.
+    pub trace: Vec<TraceEntry>,
+    /// Trace entries that did not fit ([`MAX_TRACE`]).
+    pub trace_dropped: u16,
+    /// The HTTP exchanges the chain made, in order.
+    pub exchanges: Vec<Exchange>,
 }
 
 /// The driver's chain with the process environment, the process-wide cache and the installed
@@ -581,7 +699,7 @@ pub struct AssumeRoleWithSaml {
 
 fn run_plan(snapshot: &Snapshot, plan: Plan<'_>) -> Result<Credentials, Error> {
     let mut chain = Box::new(Chain::new(snapshot.env(), plan, now(), random16()?));
-    match drive(&mut chain, None)? {
+    match drive(&mut chain, None, None)? {
         Ran::Done(c) => Ok(c),
         Ran::UseCache => Err(Error::from(CoreError::UnexpectedChainEvent)),
     }
@@ -684,53 +802,172 @@ impl Resolver<'_> {
 
     /// STS GetCallerIdentity with `creds`, with this resolver's environment.
     pub fn caller_identity(&self, creds: &Credentials) -> Result<CallerIdentity, Error> {
-        use mongodb_aws_core::caller_identity::{parse_reply, user_name, StsReply};
-        use mongodb_aws_core::providers::chain::{ENDPOINT_TIMEOUT_MS, STS_CONNECT_TIMEOUT_MS};
         let snapshot = Snapshot::take(self.env.as_ref());
         let env = snapshot.env();
-        let sts = StsEndpoint {
-            override_url: env.get(Var::StsEndpointOverride),
-            regional_endpoints: env.get(Var::StsRegionalEndpoints),
-            region: env.get(Var::Region),
-        };
-        let c = creds.as_core()?;
-        let plan = get_caller_identity::request(&c, &sts, now())?;
-        let mut url = String::new();
-        let _ = plan.write_url(&mut url);
-        let action = mongodb_aws_core::providers::chain::HttpAction {
-            request: plan,
-            connect_timeout_ms: STS_CONNECT_TIMEOUT_MS,
-            timeout_ms: ENDPOINT_TIMEOUT_MS,
-            attempt: 1,
-            step: "STS GetCallerIdentity",
-        };
-        let r = http::send(&action).map_err(|e| {
-            Error::with(
-                match e {
-                    IoError::ConnectTimeout | IoError::Timeout => CoreError::EndpointTimeout,
-                    IoError::Refused => CoreError::EndpointUnreachable,
-                    _ => CoreError::EndpointBadResponse,
-                },
-                format!("POST {url}: {e:?}"),
-            )
-        })?;
-        let mut scratch = Zeroizing::new(vec![0u8; r.body.len()]);
-        match parse_reply(r.status, &r.body, &mut scratch)
-            .map_err(|e| Error::with(e, format!("POST {url}")))?
-        {
-            StsReply::Identity(id) => Ok(CallerIdentity {
-                arn: id.arn.to_string(),
-                user_id: id.user_id.map(str::to_string),
-                account: id.account.map(str::to_string),
-                mongodb_user: user_name(id.arn)?.to_string(),
-            }),
-            StsReply::Rejected(e) => Err(Error::with(
-                CoreError::StsErrorResponse,
-                format!(
-                    "POST {url}; HTTP {}; STS {}: {}",
-                    r.status, e.code, e.message
-                ),
-            )),
+        caller_identity_at(creds, &sts_endpoint(&env), &mut None)
+    }
+
+    /// GetCallerIdentity at the global STS endpoint and, when `AWS_REGION` is set, at the
+    /// regional one too (whatever `AWS_STS_REGIONAL_ENDPOINTS` says: a host that can reach only
+    /// one of them fails every STS call of the other mode). The core resolves both URLs;
+    /// `MONGODB_AWS_STS_ENDPOINT` replaces them as for every STS call, and
+    /// [`REGIONAL_STS_ENDPOINT_OVERRIDE_VAR`] the regional one (tests). For diagnostics.
+    pub fn caller_identity_probes(&self, creds: &Credentials) -> Vec<StsProbe> {
+        let snapshot = Snapshot::take(self.env.as_ref());
+        let env = snapshot.env();
+        let regional_override = match &self.env {
+            Some(m) => m
+                .get(REGIONAL_STS_ENDPOINT_OVERRIDE_VAR)
+                .map(|v| v.to_string()),
+            None => std::env::var(REGIONAL_STS_ENDPOINT_OVERRIDE_VAR).ok(),
         }
+        .filter(|v| !v.is_empty());
+        let real_url = |sts: StsEndpoint<'_>| -> Option<String> {
+            let (ep, _) = StsEndpoint {
+                override_url: None,
+                ..sts
+            }
+            .resolve()
+            .ok()?;
+            Some(base_url(&ep))
+        };
+        let configured = real_url(sts_endpoint(&env));
+        let global = StsEndpoint {
+            regional_endpoints: None,
+            ..sts_endpoint(&env)
+        };
+        let mut targets = vec![(StsTarget::Global, global)];
+        if env.get(Var::Region).is_some() {
+            targets.push((
+                StsTarget::Regional,
+                StsEndpoint {
+                    override_url: regional_override
+                        .as_deref()
+                        .or(env.get(Var::StsEndpointOverride)),
+                    regional_endpoints: Some("regional"),
+                    region: env.get(Var::Region),
+                },
+            ));
+        }
+        targets
+            .into_iter()
+            .map(|(target, sts)| {
+                let mut log = Vec::new();
+                let result = caller_identity_at(creds, &sts, &mut Some(&mut log));
+                let url = log.first().map(|x| x.url.clone()).unwrap_or_else(|| {
+                    sts.resolve()
+                        .map(|(ep, _)| base_url(&ep))
+                        .unwrap_or_default()
+                });
+                StsProbe {
+                    target,
+                    configured: configured.is_some() && real_url(sts) == configured,
+                    url,
+                    result,
+                    exchange: log.pop(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// The variable that replaces the regional STS endpoint in
+/// [`Resolver::caller_identity_probes`] (a test override, like `MONGODB_AWS_STS_ENDPOINT`; base
+/// URL, plain http only on loopback).
+pub const REGIONAL_STS_ENDPOINT_OVERRIDE_VAR: &str = "MONGODB_AWS_STS_REGIONAL_ENDPOINT";
+
+/// Which STS endpoint a probe called.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StsTarget {
+    /// `https://sts.amazonaws.com`.
+    Global,
+    /// `https://sts.<AWS_REGION>.amazonaws.com`.
+    Regional,
+}
+
+impl StsTarget {
+    /// `global` or `regional`.
+    pub fn name(self) -> &'static str {
+        match self {
+            StsTarget::Global => "global",
+            StsTarget::Regional => "regional",
+        }
+    }
+}
+
+/// One GetCallerIdentity probe of [`Resolver::caller_identity_probes`].
+#[derive(Clone, Debug)]
+pub struct StsProbe {
+    /// Which endpoint.
+    pub target: StsTarget,
+    /// Whether the chain's own STS calls (web identity) use this endpoint
+    /// (`AWS_STS_REGIONAL_ENDPOINTS`, `AWS_REGION`).
+    pub configured: bool,
+    /// The URL called.
+    pub url: String,
+    /// What STS said.
+    pub result: Result<CallerIdentity, Error>,
+    /// The exchange (with STS's `Date`), when a request was sent.
+    pub exchange: Option<Exchange>,
+}
+
+fn base_url(ep: &mongodb_aws_core::providers::Endpoint) -> String {
+    format!("{}://{}/", ep.scheme().as_str(), ep.authority())
+}
+
+fn sts_endpoint<'e>(env: &Env<'e>) -> StsEndpoint<'e> {
+    StsEndpoint {
+        override_url: env.get(Var::StsEndpointOverride),
+        regional_endpoints: env.get(Var::StsRegionalEndpoints),
+        region: env.get(Var::Region),
+    }
+}
+
+/// GetCallerIdentity with `creds` at `sts`.
+fn caller_identity_at(
+    creds: &Credentials,
+    sts: &StsEndpoint<'_>,
+    log: &mut Option<&mut Vec<Exchange>>,
+) -> Result<CallerIdentity, Error> {
+    use mongodb_aws_core::caller_identity::{parse_reply, user_name, StsReply};
+    use mongodb_aws_core::providers::chain::{ENDPOINT_TIMEOUT_MS, STS_CONNECT_TIMEOUT_MS};
+    let c = creds.as_core()?;
+    let plan = get_caller_identity::request(&c, sts, now())?;
+    let mut url = String::new();
+    let _ = plan.write_url(&mut url);
+    let action = HttpAction {
+        request: plan,
+        connect_timeout_ms: STS_CONNECT_TIMEOUT_MS,
+        timeout_ms: ENDPOINT_TIMEOUT_MS,
+        attempt: 1,
+        step: "STS GetCallerIdentity",
+    };
+    let r = send_logged(&action, log).map_err(|e| {
+        Error::with(
+            match e {
+                IoError::ConnectTimeout | IoError::Timeout => CoreError::EndpointTimeout,
+                IoError::Refused => CoreError::EndpointUnreachable,
+                _ => CoreError::EndpointBadResponse,
+            },
+            format!("POST {url}: {e:?}"),
+        )
+    })?;
+    let mut scratch = Zeroizing::new(vec![0u8; r.body.len()]);
+    match parse_reply(r.status, &r.body, &mut scratch)
+        .map_err(|e| Error::with(e, format!("POST {url}")))?
+    {
+        StsReply::Identity(id) => Ok(CallerIdentity {
+            arn: id.arn.to_string(),
+            user_id: id.user_id.map(str::to_string),
+            account: id.account.map(str::to_string),
+            mongodb_user: user_name(id.arn)?.to_string(),
+        }),
+        StsReply::Rejected(e) => Err(Error::with(
+            CoreError::StsErrorResponse,
+            format!(
+                "POST {url}; HTTP {}; STS {}: {}",
+                r.status, e.code, e.message
+            ),
+        )),
     }
 }
