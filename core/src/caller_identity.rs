@@ -311,6 +311,43 @@ pub fn user_name(arn: &str) -> Result<UserName<'_>, Error> {
     })
 }
 
+/// The `$external` user that every session of a role maps to, from the role's ARN:
+/// `arn:P:iam::ACCT:role/[PATH/]NAME` gives `arn:P:sts::ACCT:assumed-role/NAME/*` (STS drops the
+/// path in session ARNs). What credentials from a role (ECS `RoleArn`, an IRSA `AWS_ROLE_ARN`)
+/// authenticate as, known before any STS call. Write it with `Display`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoleUserName<'a> {
+    partition: &'a str,
+    account: &'a str,
+    role: &'a str,
+}
+
+impl fmt::Display for RoleUserName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "arn:{}:sts::{}:assumed-role/{}/*",
+            self.partition, self.account, self.role
+        )
+    }
+}
+
+/// [`RoleUserName`] for an IAM role ARN; [`Error::InvalidArn`] for anything else (an assumed-role
+/// session ARN goes through [`user_name`]).
+pub fn role_user_name(role_arn: &str) -> Result<RoleUserName<'_>, Error> {
+    let a = Arn::parse(role_arn)?;
+    let path = a.resource.strip_prefix("role/").ok_or(Error::InvalidArn)?;
+    let role = path.rsplit('/').next().unwrap_or("");
+    if a.service != "iam" || a.account.is_empty() || role.is_empty() {
+        return Err(Error::InvalidArn);
+    }
+    Ok(RoleUserName {
+        partition: a.partition,
+        account: a.account,
+        role,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -464,6 +501,35 @@ mod tests {
             "arn:aws:sts::1:assumed-role/r/",
         ] {
             assert_eq!(user_name(bad), Err(Error::InvalidArn), "{bad}");
+        }
+    }
+
+    #[test]
+    fn role_arn_to_the_user_of_its_sessions() {
+        let u = |a: &str| role_user_name(a).map(|n| n.to_string());
+        assert_eq!(
+            u("arn:aws:iam::123456789012:role/app").as_deref(),
+            Ok("arn:aws:sts::123456789012:assumed-role/app/*")
+        );
+        assert_eq!(
+            u("arn:aws-us-gov:iam::123456789012:role/team/a/app").as_deref(),
+            Ok("arn:aws-us-gov:sts::123456789012:assumed-role/app/*")
+        );
+        // The same user name as a session of that role maps to.
+        assert_eq!(
+            u("arn:aws:iam::1:role/r").unwrap(),
+            user_name("arn:aws:sts::1:assumed-role/r/session")
+                .unwrap()
+                .to_string()
+        );
+        for bad in [
+            "arn:aws:iam::1:user/u",
+            "arn:aws:sts::1:assumed-role/r/s",
+            "arn:aws:iam::1:role/",
+            "arn:aws:iam:::role/r",
+            "role/r",
+        ] {
+            assert_eq!(u(bad), Err(Error::InvalidArn), "{bad}");
         }
     }
 }

@@ -26,6 +26,7 @@
 
 mod cache;
 mod http;
+mod refusal;
 
 pub use cache::{CredentialCache, Origin};
 pub use mongodb_aws_core::providers::chain::{
@@ -33,6 +34,7 @@ pub use mongodb_aws_core::providers::chain::{
 };
 pub use mongodb_aws_core::providers::Source;
 pub use mongodb_aws_core::UnixTime;
+pub use refusal::{refusal_hint_for, ASSUMED_ROLE_HINT};
 
 use mongodb_aws_core::providers::chain::{
     Action, Chain, Env, Failure, HttpAction, Outcome, Plan, MAX_FILE_LEN,
