@@ -1,3 +1,6 @@
+#define FFI_SCOPE "mongodb_aws"
+#define FFI_LIB "libmongodb_aws.so"
+
 /*
  * mongodb_aws_ffi.h - the declarations of mongodb_aws.h for FFI loaders that read C but run no
  * preprocessor: PHP's FFI::cdef() and FFI::load() (and LuaJIT's ffi.cdef, cffi's cdef, ...).
@@ -10,9 +13,10 @@
  * - the macros that are not int constants are listed below, not declared;
  * - no comments: the documentation is in mongodb_aws.h.
  *
- * The only directives are the two PHP's FFI::load() reads (FFI::cdef() skips them): FFI_SCOPE, the
- * name for FFI::scope() after opcache.preload, and FFI_LIB, the library to dlopen: here its name
- * (found on the loader's path); ffi-c/install.sh writes the installed library's absolute path.
+ * The only directives are the two above, which PHP's FFI::load() reads only as the first lines of
+ * the file (FFI::cdef() skips them): FFI_SCOPE, the name for FFI::scope() after opcache.preload,
+ * and FFI_LIB, the library to dlopen: here its name (found on the loader's path); ffi-c/install.sh
+ * writes the installed library's absolute path.
  * Elsewhere: FFI::cdef(file_get_contents(this file), "/path/to/libmongodb_aws.so").
  *
  * SPDX-License-Identifier: Apache-2.0
@@ -20,9 +24,6 @@
 
 /* Generated from mongodb_aws.h by ffi-c/tests/header.rs. Do not edit: run
  * `MONGODB_AWS_BLESS=1 cargo test -p mongodb-aws-ffi --test header`. */
-
-#define FFI_SCOPE "mongodb_aws"
-#define FFI_LIB "libmongodb_aws.so"
 
 /* Macros of mongodb_aws.h that are not int constants:
  *   MONGODB_AWS_VERSION "0.1.0"

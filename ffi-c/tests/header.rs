@@ -249,6 +249,9 @@ fn version_three_ways_against_cargo_toml() {
 // ---- include/mongodb_aws_ffi.h: the header for FFI loaders without a preprocessor -----------------
 
 const FFI_HEADER_TOP: &str = "\
+#define FFI_SCOPE \"mongodb_aws\"
+#define FFI_LIB \"libmongodb_aws.so\"
+
 /*
  * mongodb_aws_ffi.h - the declarations of mongodb_aws.h for FFI loaders that read C but run no
  * preprocessor: PHP's FFI::cdef() and FFI::load() (and LuaJIT's ffi.cdef, cffi's cdef, ...).
@@ -261,9 +264,10 @@ const FFI_HEADER_TOP: &str = "\
  * - the macros that are not int constants are listed below, not declared;
  * - no comments: the documentation is in mongodb_aws.h.
  *
- * The only directives are the two PHP's FFI::load() reads (FFI::cdef() skips them): FFI_SCOPE, the
- * name for FFI::scope() after opcache.preload, and FFI_LIB, the library to dlopen: here its name
- * (found on the loader's path); ffi-c/install.sh writes the installed library's absolute path.
+ * The only directives are the two above, which PHP's FFI::load() reads only as the first lines of
+ * the file (FFI::cdef() skips them): FFI_SCOPE, the name for FFI::scope() after opcache.preload,
+ * and FFI_LIB, the library to dlopen: here its name (found on the loader's path); ffi-c/install.sh
+ * writes the installed library's absolute path.
  * Elsewhere: FFI::cdef(file_get_contents(this file), \"/path/to/libmongodb_aws.so\").
  *
  * SPDX-License-Identifier: Apache-2.0
@@ -271,9 +275,6 @@ const FFI_HEADER_TOP: &str = "\
 
 /* Generated from mongodb_aws.h by ffi-c/tests/header.rs. Do not edit: run
  * `MONGODB_AWS_BLESS=1 cargo test -p mongodb-aws-ffi --test header`. */
-
-#define FFI_SCOPE \"mongodb_aws\"
-#define FFI_LIB \"libmongodb_aws.so\"
 ";
 
 /// `text` without its comments (`/* */` and `//`), string literals kept.
@@ -427,6 +428,10 @@ fn ffi_header_has_everything_and_no_preprocessor() {
     let h = generate();
     let f = generate_ffi(&h);
     let code = strip_comments(&f);
+    // FFI::load() reads FFI_SCOPE and FFI_LIB only before anything else, comments included.
+    assert!(
+        f.starts_with("#define FFI_SCOPE \"mongodb_aws\"\n#define FFI_LIB \"libmongodb_aws.so\"\n")
+    );
     let directives: Vec<&str> = code
         .lines()
         .filter(|l| l.trim_start().starts_with('#'))
