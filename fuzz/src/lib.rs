@@ -6,6 +6,7 @@ pub mod gen;
 pub mod refbson;
 pub mod refclient;
 pub mod refhost;
+pub mod refini;
 
 use mongodb_aws_core::Error;
 
