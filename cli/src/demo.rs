@@ -4,15 +4,14 @@
 //! canonical request, the string to sign, what the server forwards to STS, STS's answer, the
 //! verified ARN and the time each step took.
 
-use crate::bsonw::{self, Bson, Doc};
+use crate::bsonw::{self, Doc};
+use crate::mongo_client::{self as mc, ok, Client};
 use crate::server::cli::{EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY};
-use crate::server::{self, wire, AuthOk, Event};
+use crate::server::{self, AuthOk, Event};
 use crate::sts_verifier::{self, User};
-use mongodb_aws_core::bson::{Document, Value};
 use mongodb_aws_core::sasl::client::ClientConversation;
 use mongodb_aws_core::time::{AmzDate, UnixTime};
 use mongodb_aws_core::Credentials;
-use std::io::{BufReader, BufWriter};
 use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -164,36 +163,6 @@ fn redact(text: &str, token: Option<&str>) -> String {
     }
 }
 
-struct Client {
-    r: BufReader<TcpStream>,
-    w: BufWriter<TcpStream>,
-    next_id: i32,
-}
-
-impl Client {
-    fn command(&mut self, doc: &Doc) -> Result<Vec<u8>, String> {
-        self.next_id += 1;
-        wire::send(
-            &mut self.w,
-            &wire::encode_msg(self.next_id, &doc.to_bytes()),
-        )
-        .map_err(|e| format!("sending: {e}"))?;
-        wire::read_reply(&mut self.r).map_err(|e| format!("reading the reply: {e}"))
-    }
-}
-
-fn field<'a>(doc: &'a [u8], name: &str) -> Option<Value<'a>> {
-    Document::parse(doc).ok().and_then(|d| bsonw::get(&d, name))
-}
-
-fn ok(reply: &[u8]) -> bool {
-    field(reply, "ok").and_then(|v| match v {
-        Value::Double(d) => Some(d == 1.0),
-        Value::Int32(i) => Some(i == 1),
-        _ => None,
-    }) == Some(true)
-}
-
 fn run(o: &Options) -> Result<bool, String> {
     let total = Instant::now();
     let mut timings: Vec<(&'static str, Duration)> = Vec::new();
@@ -253,12 +222,7 @@ fn run(o: &Options) -> Result<bool, String> {
     })
     .map_err(|e| format!("starting the server: {e}"))?;
     let stream = TcpStream::connect(srv.addr).map_err(|e| format!("connecting: {e}"))?;
-    stream.set_nodelay(true).ok();
-    let mut client = Client {
-        r: BufReader::new(stream.try_clone().map_err(|e| e.to_string())?),
-        w: BufWriter::new(stream),
-        next_id: 0,
-    };
+    let mut client = Client::new(stream)?;
     timings.push(("start server + STS stand-in, connect", t.elapsed()));
     println!(
         "  server        mongodb://{} (announces STS host {})",
@@ -271,10 +235,7 @@ fn run(o: &Options) -> Result<bool, String> {
 
     // 1. hello
     section(1, "hello (driver handshake)");
-    let hello = Doc::new()
-        .with("hello", 1)
-        .with("helloOk", true)
-        .with("$db", "admin");
+    let hello = mc::hello();
     let t = Instant::now();
     let reply = client.command(&hello)?;
     let d = t.elapsed();
@@ -304,11 +265,7 @@ fn run(o: &Options) -> Result<bool, String> {
         fmt_dur(d)
     );
     println!("{}", indent(&bsonw::render(&client_first)));
-    let start = Doc::new()
-        .with("saslStart", 1)
-        .with("mechanism", "MONGODB-AWS")
-        .with("payload", Bson::Binary(0, client_first.to_vec()))
-        .with("$db", "$external");
+    let start = mc::sasl_start(&client_first);
     let t = Instant::now();
     let reply = client.command(&start)?;
     let d = t.elapsed();
@@ -326,13 +283,8 @@ fn run(o: &Options) -> Result<bool, String> {
         println!("\nsaslStart failed.");
         return Ok(false);
     }
-    let conversation_id = field(&reply, "conversationId")
-        .and_then(|v| bsonw::as_i64(&v))
-        .ok_or("saslStart reply without conversationId")?;
-    let server_first = match field(&reply, "payload") {
-        Some(Value::Binary { bytes, .. }) => bytes.to_vec(),
-        _ => return Err("saslStart reply without payload".into()),
-    };
+    let (conversation_id, server_first) =
+        mc::sasl_reply(&reply).ok_or("saslStart reply without conversationId or payload")?;
 
     // 3. server-first
     section(
@@ -408,11 +360,7 @@ fn run(o: &Options) -> Result<bool, String> {
         5,
         "saslContinue: the server checks, forwards to STS, maps the ARN",
     );
-    let cont = Doc::new()
-        .with("saslContinue", 1)
-        .with("conversationId", conversation_id as i32)
-        .with("payload", Bson::Binary(0, client_final.clone()))
-        .with("$db", "$external");
+    let cont = mc::sasl_continue(conversation_id as i32, &client_final);
     let t = Instant::now();
     let reply = client.command(&cont)?;
     let d = t.elapsed();
