@@ -2,7 +2,9 @@
 
 mod bsonw;
 mod demo;
+mod doctor;
 mod http;
+mod mongo_client;
 mod server;
 mod sts_verifier;
 
@@ -15,6 +17,8 @@ USAGE:
 COMMANDS:
     credentials  resolve AWS credentials like a driver and show which identity they are (secrets redacted)
     demo         run one whole authentication on this machine and explain every step
+    doctor       explain why MONGODB-AWS does or does not log in here (credential chain, tokens,
+                 STS identity and $external user, clock skew; with --uri the whole authentication)
     serve        a MongoDB test server that accepts MONGODB-AWS (for driver tests)
 
 Run `mongodb-aws <COMMAND> --help` for a command's options.
@@ -27,6 +31,7 @@ fn main() {
     let code = match command.as_deref() {
         Some("credentials") => mongodb_aws_cli::credentials::command::run(&rest),
         Some("demo") => demo::main(&rest),
+        Some("doctor") => doctor::main(&rest),
         Some("serve") => server::cli::main(&rest),
         Some("-V" | "--version") => {
             println!("mongodb-aws {}", env!("CARGO_PKG_VERSION"));
