@@ -1,0 +1,306 @@
+"""`mongodb-aws doctor --json`: one test per diagnosis, each checking the exact set of findings
+(id and level) and the facts behind them, against moto (scripts/moto-sts, signature checking on),
+the endpoint emulators (tests/emulators/aws_endpoints.py; tests/emulators/scenarios.py through
+tests/scenarios/runner.py's Emulator) and `mongodb-aws serve`. Loopback only; no secret may appear
+in the output."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from email.utils import formatdate
+from pathlib import Path
+
+import pytest
+
+from harness import ROOT, Serve, cli_bin
+
+sys.path.insert(0, str(ROOT / "tests" / "scenarios"))
+from runner import Emulator  # noqa: E402
+
+# Variables the chain reads, and profiles: none may leak in from the test's own environment.
+CLEAN = ("AWS_", "MONGODB_AWS_")
+
+
+def doctor(env: dict, *args: str, secrets: tuple = ()) -> tuple:
+    """Runs `mongodb-aws doctor --json ARGS` with exactly `env` (plus PATH and HOME)."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(CLEAN)}
+    base.update(env)
+    p = subprocess.run(
+        [str(cli_bin()), "doctor", "--json", *args], env=base, capture_output=True, text=True, timeout=60
+    )
+    for s in secrets:
+        assert s not in p.stdout and s not in p.stderr, f"secret printed: {s[:4]}..."
+    out = json.loads(p.stdout)
+    assert out["exit_code"] == p.returncode
+    return p.returncode, out
+
+
+def findings(out: dict) -> set:
+    return {(f["id"], f["level"]) for f in out["findings"]}
+
+
+def message(out: dict, fid: str) -> str:
+    return next(f["message"] for f in out["findings"] if f["id"] == fid)
+
+
+def jwt(claims: dict) -> str:
+    enc = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()  # noqa: E731
+    return f"{enc({'alg': 'RS256', 'kid': 'k'})}.{enc(claims)}.c2lnbmF0dXJlLW5vdC1jaGVja2Vk"
+
+
+def closed_port_url() -> str:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return f"http://127.0.0.1:{port}"
+
+
+def moto_env(backend, temporary: bool = False) -> dict:
+    ident = backend.identity(temporary)
+    env = {
+        "AWS_ACCESS_KEY_ID": ident.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": ident.secret_access_key,
+        "MONGODB_AWS_STS_ENDPOINT": backend.sts_url,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    if ident.session_token:
+        env["AWS_SESSION_TOKEN"] = ident.session_token
+    return env
+
+
+def secrets_of(backend, temporary: bool = False) -> tuple:
+    ident = backend.identity(temporary)
+    return tuple(s for s in (ident.secret_access_key, ident.session_token) if s)
+
+
+@pytest.fixture(scope="module")
+def scenarios():
+    emu = Emulator()
+    proc = emu.proc
+    yield emu
+    emu.stop()
+    if proc is not None and proc.stdout:
+        proc.stdout.close()
+
+
+def test_env_keys_shadow_a_web_identity_setup(moto, tmp_path):
+    token = jwt({"iss": "https://oidc.example", "sub": "system:serviceaccount:ns:app",
+                 "aud": "sts.amazonaws.com", "iat": int(time.time()), "exp": int(time.time()) + 3600})
+    f = tmp_path / "token"
+    f.write_text(token + "\n")
+    env = moto_env(moto)
+    env.update(AWS_WEB_IDENTITY_TOKEN_FILE=str(f), AWS_ROLE_ARN="arn:aws:iam::123456789012:role/irsa")
+    rc, out = doctor(env, secrets=secrets_of(moto) + (token,))
+    assert rc == 0, out
+    assert findings(out) == {
+        ("SOURCE_SHADOWED", "warn"),
+        ("CREDENTIALS_RESOLVED", "ok"),
+        ("CALLER_IDENTITY", "ok"),
+        ("MONGODB_USER", "info"),
+        ("CLOCK_OK", "ok"),
+    }
+    assert message(out, "SOURCE_SHADOWED").startswith(
+        "web-identity is configured (AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN are set) but "
+        "environment comes first (AWS_ACCESS_KEY_ID is set): the driver uses environment"
+    )
+    assert out["credentials"]["source"] == "environment"
+    decisions = [(e["subject"], e["decision"], e["variable"]) for e in out["trace"]]
+    assert decisions[2:4] == [
+        ("environment", "taken", "AWS_ACCESS_KEY_ID"),
+        ("web-identity", "shadowed", "AWS_WEB_IDENTITY_TOKEN_FILE"),
+    ]
+    # The token of the shadowed source is still decoded, never printed.
+    (t,) = out["tokens"]
+    assert t["in_use"] is False and t["length"] == len(token)
+    assert t["claims"]["sub"] == "system:serviceaccount:ns:app"
+    assert out["sts"][0]["mongodb_user"] == moto.permanent.user
+
+
+def test_expired_web_identity_token(scenarios, tmp_path):
+    exp = int(time.time()) - 600
+    token = jwt({"iss": "https://oidc.example", "sub": "system:serviceaccount:ns:app",
+                 "aud": ["sts.amazonaws.com"], "iat": exp - 3600, "exp": exp})
+    # An STS stand-in that answers as STS does for an expired token.
+    s = scenarios.load({
+        "name": "doctor-expired-jwt",
+        "files": {"token": token},
+        "endpoints": {"POST /": [{"status": 400, "json": {"Error": {
+            "Code": "ExpiredTokenException", "Type": "Sender",
+            "Message": "Token expired: current date/time must be before the expiration date/time"}}}]},
+        "calls": [],
+    })
+    try:
+        env = {
+            "AWS_WEB_IDENTITY_TOKEN_FILE": os.path.join(s["dir"], "token"),
+            "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/irsa",
+            "MONGODB_AWS_STS_ENDPOINT": s["http"],
+        }
+        rc, out = doctor(env, secrets=(token,))
+    finally:
+        scenarios.close(s["id"])
+    assert rc == 1, out
+    assert findings(out) == {
+        ("CREDENTIALS_FAILED", "fail"),
+        ("TOKEN_EXPIRED", "fail"),
+        ("CLOCK_UNCHECKED", "info"),
+    }
+    assert out["error"]["code"] == "STS_ERROR_RESPONSE"
+    assert "ExpiredTokenException" in out["error"]["message"]
+    assert message(out, "TOKEN_EXPIRED").startswith("AWS_WEB_IDENTITY_TOKEN_FILE (")
+    (t,) = out["tokens"]
+    assert t["in_use"] is True and t["claims"]["exp"] == exp and t["expires_in_s"] <= -600
+
+
+def test_assumed_role_user_hint_and_a_whole_authentication(moto):
+    srv = moto.serve("sts.amazonaws.com")
+    try:
+        rc, out = doctor(moto_env(moto, temporary=True), "--uri", srv.uri(),
+                         secrets=secrets_of(moto, temporary=True))
+    finally:
+        srv.close()
+    assert rc == 0, out
+    assert findings(out) == {
+        ("CREDENTIALS_RESOLVED", "ok"),
+        ("CALLER_IDENTITY", "ok"),
+        ("MONGODB_USER", "info"),
+        ("ASSUMED_ROLE_USER", "info"),
+        ("CLOCK_OK", "ok"),
+        ("AUTH_OK", "ok"),
+    }
+    user = moto.temporary.user  # arn:aws:sts::ACCT:assumed-role/ROLE/*
+    assert out["sts"][0]["arn"] == moto.temporary.arn
+    assert out["sts"][0]["mongodb_user"] == user
+    role = user.split("assumed-role/")[1].rstrip("/*")
+    hint = message(out, "ASSUMED_ROLE_USER")
+    assert f"the user is {user}, not the role's ARN arn:aws:iam::" in hint and f":role/{role}" in hint
+    steps = [(s["step"], s["ok"]) for s in out["mongodb"]["steps"]]
+    assert steps == [("connect", True), ("hello", True), ("saslStart", True), ("server-first", True),
+                     ("sign", True), ("saslContinue", True), ("connectionStatus", True)]
+    assert out["mongodb"]["authenticated"] is True and out["mongodb"]["user"] == user
+    assert out["credentials"]["session_token"]["length"] == len(moto.temporary.session_token)
+
+
+IDENTITY_XML = (
+    '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>'
+    "<Arn>arn:aws:iam::123456789012:user/skewed</Arn><UserId>AIDAEXAMPLE</UserId>"
+    "<Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>"
+)
+
+
+@pytest.mark.parametrize("shift,level,rc", [(20 * 60, "fail", 1), (-7 * 60, "warn", 0)])
+def test_skewed_clock_against_sts_date(scenarios, shift, level, rc):
+    s = scenarios.load({
+        "name": "doctor-skew",
+        "endpoints": {"POST /": [{"status": 200, "body": IDENTITY_XML,
+                                  "headers": {"Content-Type": "text/xml",
+                                              "Date": formatdate(time.time() + shift, usegmt=True)}}]},
+        "calls": [],
+    })
+    try:
+        env = {"AWS_ACCESS_KEY_ID": "AKIASKEWEDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "skewedSecretValue0000",
+               "MONGODB_AWS_STS_ENDPOINT": s["http"]}
+        got_rc, out = doctor(env, secrets=("skewedSecretValue0000",))
+    finally:
+        scenarios.close(s["id"])
+    assert got_rc == rc, out
+    assert findings(out) == {
+        ("CREDENTIALS_RESOLVED", "ok"),
+        ("CALLER_IDENTITY", "ok"),
+        ("MONGODB_USER", "info"),
+        ("CLOCK_SKEW", level),
+    }
+    assert abs(out["clock"]["skew_seconds"] - shift) <= 2
+    assert out["clock"]["step"] == "STS GetCallerIdentity"
+    assert ("behind" if shift > 0 else "ahead of") in message(out, "CLOCK_SKEW")
+
+
+def test_imds_hop_limit(tmp_path):
+    # The token PUT hangs (what a hop limit of 1 looks like from a container).
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests/emulators/aws_endpoints.py"), "--exit-on-stdin-eof",
+         "--mode", "hang", "--target", "imds-token", "--hang-seconds", "5"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        url = json.loads(proc.stdout.readline())["url"]
+        t = time.monotonic()
+        rc, out = doctor({"MONGODB_AWS_EC2_METADATA_ENDPOINT": url})
+        elapsed = time.monotonic() - t
+    finally:
+        proc.stdin.close()
+        proc.wait(10)
+        proc.stdout.close()
+    assert rc == 1, out
+    assert findings(out) == {
+        ("CREDENTIALS_FAILED", "fail"),
+        ("IMDS_HOP_LIMIT", "fail"),
+        ("CLOCK_UNCHECKED", "info"),
+    }
+    assert out["error"]["code"] == "IMDS_TOKEN_TIMEOUT"
+    assert "--http-put-response-hop-limit 2" in message(out, "IMDS_HOP_LIMIT")
+    assert out["trace"][-2] == {"subject": "ec2", "decision": "request", "reason": "IMDSv2 token",
+                                "variable": "MONGODB_AWS_EC2_METADATA_ENDPOINT", "attempt": 1,
+                                "status": None, "io": "Timeout"}
+    assert elapsed < 4  # the chain's 1 s IMDS deadline, not the emulator's 5 s
+
+
+def test_unreachable_regional_endpoint(moto):
+    env = moto_env(moto)
+    env.update(AWS_REGION="eu-west-3", AWS_STS_REGIONAL_ENDPOINTS="regional",
+               MONGODB_AWS_STS_REGIONAL_ENDPOINT=closed_port_url())
+    rc, out = doctor(env, secrets=secrets_of(moto))
+    assert rc == 0, out["findings"]
+    assert findings(out) == {
+        ("CREDENTIALS_RESOLVED", "ok"),
+        ("CALLER_IDENTITY", "ok"),
+        ("MONGODB_USER", "info"),
+        ("STS_REGIONAL_UNREACHABLE", "warn"),
+        ("CLOCK_OK", "ok"),
+    }
+    g, r = out["sts"]
+    assert (g["target"], g["configured"], g["ok"]) == ("global", False, True)
+    assert (r["target"], r["configured"], r["ok"]) == ("regional", True, False)
+    assert r["error"]["code"] == "ENDPOINT_UNREACHABLE"
+    assert "AWS_STS_REGIONAL_ENDPOINTS=regional" in message(out, "STS_REGIONAL_UNREACHABLE")
+
+
+def test_server_refuses_the_user(moto):
+    srv = moto.serve("sts.amazonaws.com", "--allow-user", "arn:aws:iam::123456789012:user/someone-else")
+    try:
+        rc, out = doctor(moto_env(moto), "--uri", srv.uri(), secrets=secrets_of(moto))
+    finally:
+        srv.close()
+    assert rc == 1, out
+    assert findings(out) == {
+        ("CREDENTIALS_RESOLVED", "ok"),
+        ("CALLER_IDENTITY", "ok"),
+        ("MONGODB_USER", "info"),
+        ("CLOCK_OK", "ok"),
+        ("AUTH_REFUSED", "fail"),
+    }
+    m = message(out, "AUTH_REFUSED")
+    user = moto.permanent.user
+    assert m.startswith(f"the server refused: 18 AuthenticationFailed: ") and "is not found" in m, m
+    assert f"the server looks up the $external user {user}" in m
+    assert out["mongodb"]["error"]["code"] == 18
+    assert out["mongodb"]["steps"][-1]["step"] == "saslContinue"
+    assert out["mongodb"]["steps"][-1]["ok"] is False
+
+
+def test_profile_is_reported_and_usage_exits_2():
+    rc, out = doctor({"AWS_ACCESS_KEY_ID": "AKIAPROFILE", "AWS_SECRET_ACCESS_KEY": "x" * 20,
+                      "MONGODB_AWS_STS_ENDPOINT": closed_port_url()}, "--profile", "dev")
+    assert ("PROFILE_UNSUPPORTED", "warn") in findings(out)
+    assert "profiles are not supported yet" in message(out, "PROFILE_UNSUPPORTED")
+    assert out["profile"] == "dev"
+    p = subprocess.run([str(cli_bin()), "doctor", "--bogus"], capture_output=True, text=True, timeout=10)
+    assert p.returncode == 2 and "unknown option --bogus" in p.stderr
+    p = subprocess.run([str(cli_bin()), "doctor", "--uri", "mongodb://AKID:pa55word@"],
+                       capture_output=True, text=True, timeout=10)
+    assert p.returncode == 2 and "pa55word" not in p.stderr
