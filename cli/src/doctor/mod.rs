@@ -14,7 +14,7 @@ mod uri;
 use crate::mongo_client::{self as mc, Client};
 use mongodb_aws::{
     CallerIdentity, Credentials, Decision, Exchange, Resolver, Source, StsProbe, StsTarget,
-    Subject, TraceEntry, Traced, ASSUMED_ROLE_HINT,
+    Subject, TraceEntry, Traced,
 };
 use mongodb_aws_core::caller_identity::{user_name, Arn};
 use mongodb_aws_core::sasl::client::ClientConversation;
@@ -712,11 +712,13 @@ fn sts(r: &mut Report, creds: &Credentials, probes: &[StsProbe]) -> Option<Calle
                         "ASSUMED_ROLE_USER",
                         Level::Info,
                         format!(
-                            "{} is an assumed-role session: the user is {}, not the role's ARN {}; \
-                             {ASSUMED_ROLE_HINT}",
+                            "{} is an assumed-role session: the user is {}, not the role's ARN {} \
+                             (every session of the role maps to the same user)",
                             id.arn,
                             id.mongodb_user,
-                            role_arn.as_deref().unwrap_or("arn:aws:iam::ACCOUNT:role/ROLE")
+                            role_arn
+                                .as_deref()
+                                .unwrap_or("arn:aws:iam::ACCOUNT:role/ROLE")
                         ),
                     );
                 }
@@ -766,10 +768,13 @@ fn clock(r: &mut Report, sts: &[&Exchange], endpoints: &[Exchange]) {
         "clock".into(),
         json!({"skew_seconds": skew, "against": x.url, "date": x.date, "step": x.step}),
     );
+    let relation = match skew {
+        0 => "within a second of".to_string(),
+        s if s > 0 => format!("{s} s behind"),
+        s => format!("{} s ahead of", -s),
+    };
     let text = format!(
-        "this machine's clock is {} s {} {} ({}, Date: {})",
-        skew.abs(),
-        if skew > 0 { "behind" } else { "ahead of" },
+        "this machine's clock is {relation} {} ({}, Date: {})",
         x.url,
         x.step,
         x.date.as_deref().unwrap_or("")
