@@ -16,6 +16,8 @@
  *       (client-final), then connectionStatus and a find on test.e2e. Prints one JSON line,
  *       {"ok": true, "user": ..., "db": ..., "arn": ...} or {"ok": false, "code": N, "error": ...}
  *       (the server's refusal), as the end-to-end tests' clients do (tests/e2e/clients.py).
+ *       A refusal also prints on stderr what the server looks up: the credential source, the access
+ *       key id and the $external user (see explain_refusal; `mongodb-aws doctor` says more).
  *
  * Build:  cc $(pkg-config --cflags mongodb-aws) conversation.c $(pkg-config --libs mongodb-aws)
  * Exit status 0 on success; in live mode 1 when the credentials or the authentication are refused,
@@ -495,6 +497,28 @@ static int authenticate(int fd, const mongodb_aws_credentials_handle *creds) {
     return 0;
 }
 
+/* After a refusal: what the server looked up, from what the credentials say about themselves.
+ * The ARN is not known here (only STS tells it: `mongodb-aws doctor` asks), so the user is named
+ * by the key it maps from, with the assumed-role rule for temporary keys (the runtime's text,
+ * Credentials::refusal_hint). */
+static void explain_refusal(const mongodb_aws_owned_credentials *creds) {
+    mongodb_aws_credentials_info info;
+    if (mongodb_aws_owned_credentials_info(creds, &info) != MONGODB_AWS_OK) return;
+    fprintf(stderr,
+            "MONGODB-AWS: credentials from %s (access key id %.*s%s); the server looks up the "
+            "$external user mapped from the ARN of key %.*s (STS GetCallerIdentity; `mongodb-aws "
+            "doctor` prints it)%s; run `mongodb-aws doctor --uri MONGODB_URI` for the whole "
+            "diagnosis\n",
+            mongodb_aws_source_name(info.source), (int)info.credentials.access_key_id_len,
+            info.credentials.access_key_id, info.has_session_token ? ", with a session token" : "",
+            (int)info.credentials.access_key_id_len, info.credentials.access_key_id,
+            info.has_session_token
+                ? "; sessions of an assumed role (temporary keys, ASIA...) map to the $external user "
+                  "arn:aws:sts::ACCOUNT:assumed-role/ROLE/*, not to the role's ARN "
+                  "arn:aws:iam::ACCOUNT:role/ROLE"
+                : "");
+}
+
 static int live(const char *host, const char *port) {
     struct addrinfo hints, *ai;
     int fd, rc;
@@ -540,9 +564,13 @@ static int live(const char *host, const char *port) {
     freeaddrinfo(ai);
     rc = authenticate(fd, mongodb_aws_owned_credentials_handle(creds));
     close(fd);
+    /* The server refused them: say what it looked up, and drop the cached credentials before the
+     * next attempt, as a driver does. */
+    if (rc == 1) {
+        explain_refusal(creds);
+        mongodb_aws_clear_credential_cache();
+    }
     mongodb_aws_owned_credentials_free(creds);
-    /* The server refused them: a driver drops its cached credentials before the next attempt. */
-    if (rc == 1) mongodb_aws_clear_credential_cache();
     return rc;
 }
 
