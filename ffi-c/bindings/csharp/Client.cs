@@ -2,12 +2,19 @@
 //
 //   mcs -unsafe -out:client.exe MongoDBAws.cs Client.cs
 //   mono client.exe --vectors TESTDATA [--port PORT --expect-user USER] [--expect-source SOURCE]
+//   mono client.exe --e2e URI
 //
 // The same checks as ffi-c/bindings/python/client.py: struct sizes against C ($MONGODB_AWS_C_SIZES),
 // the shared client-final vectors, misuse (NULLs, short buffers, a bad nonce, a bad host, an invalid
 // time, threads); with --port an authentication to `mongodb-aws serve` with credentials from
 // mongodb_aws_get_credentials and a wrong secret refused with code 18; with --expect-source only the
 // fetch. Ends with "N passed, M failed".
+//
+// --e2e URI is the client of the end-to-end driver matrix (tests/e2e/clients.py): credentials from
+// mongodb_aws_get_credentials, an authentication to the mongodb://HOST:PORT server through their
+// handle, connectionStatus and a find on test.e2e, then one JSON line, {"ok": true, "user": ...,
+// "db": ..., "arn": ...} or {"ok": false, "code": N, "error": ...}; exit status 0 when authenticated,
+// 1 when refused (the credential cache is cleared then, as a driver does), 2 on anything else.
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -79,11 +86,17 @@ static unsafe class Client
         return doc;
     }
 
-    sealed class Wire
+    sealed class Wire : IDisposable
     {
+        readonly TcpClient tcp;
         readonly NetworkStream s;
         int id;
-        public Wire(int port) { s = new TcpClient("127.0.0.1", port).GetStream(); }
+        public Wire(int port, string host)
+        {
+            tcp = new TcpClient(host, port) { ReceiveTimeout = 20000, SendTimeout = 20000 };
+            s = tcp.GetStream();
+        }
+        public void Dispose() { tcp.Close(); }
         public Dictionary<string, object> Command(byte[] doc)
         {
             var msg = new MemoryStream();
@@ -109,9 +122,17 @@ static unsafe class Client
 
     static ulong Now() { return (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds(); }
 
-    static Dictionary<string, object> Authenticate(int port, Func<Conversation, byte[], byte[]> sign)
+    static Dictionary<string, object> D(object o) { return (Dictionary<string, object>)o; }
+
+    /// <summary>hello, saslStart, saslContinue signed by `sign`; then connectionStatus and a find on
+    /// test.e2e. Returns the refusing reply, or {ok: 1.0, user, db, arn}.</summary>
+    static Dictionary<string, object> Authenticate(int port, Func<Conversation, byte[], byte[]> sign, string host = "127.0.0.1")
     {
-        var w = new Wire(port);
+        using (var w = new Wire(port, host)) return Authenticate(w, sign);
+    }
+
+    static Dictionary<string, object> Authenticate(Wire w, Func<Conversation, byte[], byte[]> sign)
+    {
         w.Command(Bson("hello", 1, "$db", "admin"));
         var nonce = new byte[32];
         using (var rng = RandomNumberGenerator.Create()) rng.GetBytes(nonce);
@@ -122,8 +143,54 @@ static unsafe class Client
         r = w.Command(Bson("saslContinue", 1, "conversationId", (int)r["conversationId"], "payload", final, "$db", "$external"));
         if (!Equals(r["ok"], 1.0) || !Equals(r["done"], true)) return r;
         var status = w.Command(Bson("connectionStatus", 1, "$db", "admin"));
-        var users = (List<object>)((Dictionary<string, object>)status["authInfo"])["authenticatedUsers"];
-        return new Dictionary<string, object> { { "ok", 1.0 }, { "user", ((Dictionary<string, object>)users[0])["user"] } };
+        var user = D(((List<object>)D(status["authInfo"])["authenticatedUsers"])[0]);
+        var found = w.Command(Bson("find", "e2e", "limit", 1, "$db", "test"));
+        var doc = D(((List<object>)D(found["cursor"])["firstBatch"])[0]);
+        return new Dictionary<string, object> { { "ok", 1.0 }, { "user", user["user"] }, { "db", user["db"] }, { "arn", doc["arn"] } };
+    }
+
+    static string Json(string s) // a JSON string literal
+    {
+        var b = new StringBuilder("\"");
+        foreach (char c in s)
+        {
+            if (c == '"' || c == '\\') b.Append('\\').Append(c);
+            else if (c < 0x20) b.AppendFormat("\\u{0:x4}", (int)c);
+            else b.Append(c);
+        }
+        return b.Append('"').ToString();
+    }
+
+    /// <summary>--e2e URI: one authentication, reported as tests/e2e/clients.py expects.</summary>
+    static int E2e(string uri)
+    {
+        var u = new Uri(uri);
+        OwnedCredentials owned;
+        try { owned = Api.GetCredentials(); }
+        catch (MongoDBAwsException e)
+        {
+            Console.WriteLine("{\"ok\": false, \"code\": " + e.Status + ", \"error\": " + Json(e.Message) + "}");
+            return 1;
+        }
+        Dictionary<string, object> r;
+        using (owned)
+        {
+            string token = Api.Info(owned).SessionToken;
+            int tokenLen = token == null ? 0 : Encoding.UTF8.GetByteCount(token);
+            r = Authenticate(u.Port, (conv, sf) => conv.ClientFinal(sf, Now(), owned, tokenLen), u.Host);
+        }
+        if (Equals(r["ok"], 0.0))
+        {
+            Native.mongodb_aws_clear_credential_cache(); // refused: the next attempt fetches them afresh
+            object code, msg;
+            r.TryGetValue("code", out code);
+            r.TryGetValue("errmsg", out msg);
+            Console.WriteLine("{\"ok\": false, \"code\": " + (code ?? "null") + ", \"error\": " + Json((string)msg ?? "") + "}");
+            return 1;
+        }
+        Console.WriteLine("{\"ok\": true, \"user\": " + Json((string)r["user"]) + ", \"db\": " + Json((string)r["db"])
+            + ", \"arn\": " + Json((string)r["arn"]) + "}");
+        return 0;
     }
 
     static string Show(Dictionary<string, object> d) { return string.Join(", ", d.Select(kv => kv.Key + "=" + kv.Value)); }
@@ -234,6 +301,15 @@ static unsafe class Client
     {
         var args = new Dictionary<string, string>();
         for (int i = 0; i + 1 < argv.Length; i += 2) args[argv[i]] = argv[i + 1];
+        if (args.ContainsKey("--e2e"))
+        {
+            try { return E2e(args["--e2e"]); }
+            catch (Exception e) // anything but a refusal
+            {
+                Console.Error.WriteLine(e.GetType().Name + ": " + e.Message);
+                return 2;
+            }
+        }
         if (args.ContainsKey("--expect-source"))
         {
             CredentialsCopy info;

@@ -2,9 +2,16 @@
 // MONGODB-AWS client over libmongodb_aws with PHP's FFI (MongoDBAws.php), OP_MSG by hand.
 //
 //   php client.php --vectors TESTDATA [--port PORT --expect-user USER] [--expect-source SOURCE]
+//   php client.php --e2e URI
 //
 // $MONGODB_AWS_FFI_HEADER is the installed mongodb_aws_ffi.h. The same checks as the other clients
 // (no threads: PHP has none), plus FFI::cdef() of the same header. Ends with "N passed, M failed".
+//
+// --e2e URI is the client of the end-to-end driver matrix (tests/e2e/clients.py): credentials from
+// mongodb_aws_get_credentials, an authentication to the mongodb://HOST:PORT server through their
+// handle, connectionStatus and a find on test.e2e, then one JSON line, {"ok": true, "user": ...,
+// "db": ..., "arn": ...} or {"ok": false, "code": N, "error": ...}; exit status 0 when authenticated,
+// 1 when refused (the credential cache is cleared then, as a driver does), 2 on anything else.
 
 declare(strict_types=1);
 require_once __DIR__ . '/MongoDBAws.php';
@@ -77,10 +84,16 @@ final class Wire
     private $sock;
     private int $id = 0;
 
-    public function __construct(int $port)
+    public function __construct(int $port, string $host = '127.0.0.1')
     {
-        $this->sock = stream_socket_client("tcp://127.0.0.1:$port", $errno, $err, 20);
+        $this->sock = @stream_socket_client("tcp://$host:$port", $errno, $err, 20);
         if (!$this->sock) throw new RuntimeException("connect: $err");
+        stream_set_timeout($this->sock, 20);
+    }
+
+    public function __destruct()
+    {
+        fclose($this->sock);
     }
 
     public function command(array $doc): array
@@ -103,9 +116,11 @@ final class Wire
     }
 }
 
-function authenticate(MongoDBAws $m, int $port, callable $sign): array
+/** hello, saslStart, saslContinue signed by $sign; then connectionStatus and a find on test.e2e.
+ *  Returns the refusing reply, or ['ok' => 1, 'user', 'db', 'arn']. */
+function authenticate(MongoDBAws $m, int $port, callable $sign, string $host = '127.0.0.1'): array
 {
-    $w = new Wire($port);
+    $w = new Wire($port, $host);
     $w->command(['hello' => 1, '$db' => 'admin']);
     $conv = new MongoDBAwsConversation($m, random_bytes(32));
     $r = $w->command(['saslStart' => 1, 'mechanism' => 'MONGODB-AWS', 'payload' => new Bin($conv->clientFirst()), '$db' => '$external']);
@@ -113,8 +128,9 @@ function authenticate(MongoDBAws $m, int $port, callable $sign): array
     $final = $sign($conv, $r['payload']);
     $r = $w->command(['saslContinue' => 1, 'conversationId' => $r['conversationId'], 'payload' => new Bin($final), '$db' => '$external']);
     if (($r['ok'] ?? 0) != 1 || !($r['done'] ?? false)) return $r;
-    $status = $w->command(['connectionStatus' => 1, '$db' => 'admin']);
-    return ['ok' => 1, 'user' => $status['authInfo']['authenticatedUsers'][0]['user']];
+    $user = $w->command(['connectionStatus' => 1, '$db' => 'admin'])['authInfo']['authenticatedUsers'][0];
+    $doc = $w->command(['find' => 'e2e', 'limit' => 1, '$db' => 'test'])['cursor']['firstBatch'][0];
+    return ['ok' => 1, 'user' => $user['user'], 'db' => $user['db'], 'arn' => $doc['arn']];
 }
 
 function binding_checks(MongoDBAws $m, string $testdata): void
@@ -198,8 +214,39 @@ function live_checks(MongoDBAws $m, int $port, string $expectUser): void
     $m->ffi->mongodb_aws_clear_credential_cache(); // what a driver does after a refusal
 }
 
+/** --e2e URI: one authentication, reported as tests/e2e/clients.py expects. Returns the exit status. */
+function e2e(MongoDBAws $m, string $uri): int
+{
+    $u = parse_url($uri);
+    if (!isset($u['host'], $u['port'])) throw new RuntimeException("expected mongodb://HOST:PORT, got $uri");
+    try {
+        $owned = new MongoDBAwsOwnedCredentials($m);
+    } catch (MongoDBAwsError $e) {
+        echo json_encode(['ok' => false, 'code' => $e->status, 'error' => $e->getMessage()], JSON_UNESCAPED_SLASHES), "\n";
+        return 1;
+    }
+    $tokenLen = strlen($owned->info()['session_token'] ?? '');
+    $r = authenticate($m, $u['port'], fn($conv, $sf) => $conv->clientFinal($sf, time(), null, $owned->handle(), $tokenLen), $u['host']);
+    $owned->close();
+    if (($r['ok'] ?? null) == 0) {
+        $m->ffi->mongodb_aws_clear_credential_cache(); // refused: the next attempt fetches them afresh
+        echo json_encode(['ok' => false, 'code' => $r['code'] ?? null, 'error' => $r['errmsg'] ?? ''], JSON_UNESCAPED_SLASHES), "\n";
+        return 1;
+    }
+    echo json_encode(['ok' => true, 'user' => $r['user'], 'db' => $r['db'], 'arn' => $r['arn']], JSON_UNESCAPED_SLASHES), "\n";
+    return 0;
+}
+
 $args = [];
 for ($i = 1; $i + 1 < $argc; $i += 2) $args[$argv[$i]] = $argv[$i + 1];
+if (isset($args['--e2e'])) {
+    try {
+        exit(e2e(new MongoDBAws(), $args['--e2e']));
+    } catch (Throwable $e) { // anything but a refusal
+        fwrite(STDERR, get_class($e) . ': ' . $e->getMessage() . "\n");
+        exit(2);
+    }
+}
 $m = new MongoDBAws();
 if (isset($args['--expect-source'])) {
     $owned = new MongoDBAwsOwnedCredentials($m);

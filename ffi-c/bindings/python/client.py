@@ -2,6 +2,7 @@
 """MONGODB-AWS client over libmongodb_aws with ctypes (mongodb_aws_ctypes.py), OP_MSG by hand.
 
     client.py --vectors TESTDATA [--port PORT --expect-user USER] [--expect-source SOURCE]
+    client.py --e2e URI
 
 Checks the binding (struct sizes against C from $MONGODB_AWS_C_SIZES, the shared client-final
 vectors, misuse: NULLs, short buffers, a bad nonce, a bad host, an invalid time, threads); with
@@ -9,6 +10,12 @@ vectors, misuse: NULLs, short buffers, a bad nonce, a bad host, an invalid time,
 environment), then with a wrong secret, which must be refused with code 18. With --expect-source only
 fetches credentials and checks where they came from (an endpoint emulator). Ends with
 "N passed, M failed"; exit status 1 if any check failed.
+
+--e2e URI is the client of the end-to-end driver matrix (tests/e2e/clients.py): credentials from
+mongodb_aws_get_credentials, an authentication to the mongodb://HOST:PORT server through their
+handle, connectionStatus and a find on test.e2e, then one JSON line, {"ok": true, "user": ...,
+"db": ..., "arn": ...} or {"ok": false, "code": N, "error": ...}; exit status 0 when authenticated,
+1 when refused (the credential cache is cleared then, as a driver does), 2 on anything else.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import mongodb_aws_ctypes as m  # noqa: E402
@@ -82,8 +90,8 @@ def unbson(b: bytes) -> dict:
 
 
 class Wire:
-    def __init__(self, port: int) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=20)
+    def __init__(self, port: int, host: str = "127.0.0.1") -> None:
+        self.sock = socket.create_connection((host, port), timeout=20)
         self.request_id = 0
 
     def command(self, doc: dict) -> dict:
@@ -103,20 +111,25 @@ class Wire:
         return buf
 
 
-def authenticate(lib, port: int, sign) -> dict:
-    """hello, saslStart, saslContinue with `sign(conv, server_first)`; then connectionStatus."""
-    w = Wire(port)
-    w.command({"hello": 1, "$db": "admin"})
-    conv = m.Conversation(lib, os.urandom(32))
-    r = w.command({"saslStart": 1, "mechanism": "MONGODB-AWS", "payload": conv.client_first(), "$db": "$external"})
-    if r.get("ok") != 1:
-        return r
-    final = sign(conv, r["payload"])
-    r = w.command({"saslContinue": 1, "conversationId": r["conversationId"], "payload": final, "$db": "$external"})
-    if r.get("ok") != 1 or not r.get("done"):
-        return r
-    status = w.command({"connectionStatus": 1, "$db": "admin"})
-    return {"ok": 1, "user": status["authInfo"]["authenticatedUsers"][0]["user"]}
+def authenticate(lib, port: int, sign, host: str = "127.0.0.1") -> dict:
+    """hello, saslStart, saslContinue with `sign(conv, server_first)`; then connectionStatus and a
+    find on test.e2e. Returns the refusing reply, or {"ok": 1, "user", "db", "arn"}."""
+    w = Wire(port, host)
+    try:
+        w.command({"hello": 1, "$db": "admin"})
+        conv = m.Conversation(lib, os.urandom(32))
+        r = w.command({"saslStart": 1, "mechanism": "MONGODB-AWS", "payload": conv.client_first(), "$db": "$external"})
+        if r.get("ok") != 1:
+            return r
+        final = sign(conv, r["payload"])
+        r = w.command({"saslContinue": 1, "conversationId": r["conversationId"], "payload": final, "$db": "$external"})
+        if r.get("ok") != 1 or not r.get("done"):
+            return r
+        user = w.command({"connectionStatus": 1, "$db": "admin"})["authInfo"]["authenticatedUsers"][0]
+        doc = w.command({"find": "e2e", "limit": 1, "$db": "test"})["cursor"]["firstBatch"][0]
+        return {"ok": 1, "user": user["user"], "db": user["db"], "arn": doc["arn"]}
+    finally:
+        w.sock.close()
 
 
 # ---- the checks --------------------------------------------------------------------------------
@@ -202,14 +215,43 @@ def live_checks(lib, port: int, expect_user: str) -> None:
     lib.mongodb_aws_clear_credential_cache()  # what a driver does after a refusal
 
 
+def e2e(lib, uri: str) -> int:
+    """--e2e URI: one authentication, reported as tests/e2e/clients.py expects."""
+    u = urlparse(uri)
+    try:
+        owned = m.OwnedCredentials(lib)
+    except m.Error as e:
+        print(json.dumps({"ok": False, "code": e.status, "error": str(e)}))
+        return 1
+    with owned:
+        token_len = len((owned.info()["session_token"] or "").encode())
+        r = authenticate(lib, u.port, lambda conv, sf: conv.client_final(
+            sf, int(time.time()), handle=owned.handle, token_len=token_len), u.hostname)
+    if r.get("ok") == 0:
+        lib.mongodb_aws_clear_credential_cache()  # refused: the next attempt fetches them afresh
+        print(json.dumps({"ok": False, "code": r.get("code"), "error": r.get("errmsg", "")}))
+        return 1
+    print(json.dumps({"ok": True, "user": r["user"], "db": r["db"], "arn": r["arn"]}))
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--vectors", required=True)
+    ap.add_argument("--vectors")
     ap.add_argument("--port", type=int)
     ap.add_argument("--expect-user")
     ap.add_argument("--expect-source")
+    ap.add_argument("--e2e", metavar="URI")
     a = ap.parse_args()
+    if not a.e2e and not a.vectors:
+        ap.error("--vectors or --e2e is required")
     lib = m.load()
+    if a.e2e:
+        try:
+            return e2e(lib, a.e2e)
+        except Exception as e:  # anything but a refusal
+            print(f"{type(e).__name__}: {e}", file=sys.stderr)
+            return 2
     if a.expect_source:
         with m.OwnedCredentials(lib) as owned:
             info = owned.info()

@@ -3,15 +3,23 @@
 # MONGODB-AWS client over libmongodb_aws with Ruby-FFI (mongodb_aws.rb), OP_MSG by hand.
 #
 #   ruby client.rb --vectors TESTDATA [--port PORT --expect-user USER] [--expect-source SOURCE]
+#   ruby client.rb --e2e URI
 #
 # The same checks as ffi-c/bindings/python/client.py: struct sizes against C ($MONGODB_AWS_C_SIZES),
 # the shared client-final vectors, misuse (NULLs, short buffers, a bad nonce, a bad host, an invalid
 # time, threads); with --port an authentication to `mongodb-aws serve` with credentials from
 # mongodb_aws_get_credentials and a wrong secret refused with code 18; with --expect-source only the
 # fetch. Ends with "N passed, M failed".
+#
+# --e2e URI is the client of the end-to-end driver matrix (tests/e2e/clients.py): credentials from
+# mongodb_aws_get_credentials, an authentication to the mongodb://HOST:PORT server through their handle,
+# connectionStatus and a find on test.e2e, then one JSON line, {"ok": true, "user": ..., "db": ...,
+# "arn": ...} or {"ok": false, "code": N, "error": ...}; exit status 0 when authenticated, 1 when
+# refused (the credential cache is cleared then, as a driver does), 2 on anything else.
 require 'json'
 require 'securerandom'
 require 'socket'
+require 'uri'
 require_relative 'mongodb_aws'
 
 M = MongoDBAws
@@ -43,11 +51,11 @@ def unbson(b)
   while b.getbyte(i) != 0
     t = b.getbyte(i)
     j = b.index("\0", i + 1)
-    key = b[(i + 1)...j]
+    key = b[(i + 1)...j].force_encoding('UTF-8')
     i = j + 1
     case t
     when 0x01 then doc[key] = b[i, 8].unpack1('E'); i += 8
-    when 0x02 then n = b[i, 4].unpack1('l<'); doc[key] = b[i + 4, n - 1]; i += 4 + n
+    when 0x02 then n = b[i, 4].unpack1('l<'); doc[key] = b[i + 4, n - 1].force_encoding('UTF-8'); i += 4 + n
     when 0x03, 0x04
       n = b[i, 4].unpack1('l<'); sub = unbson(b[i, n]); doc[key] = t == 4 ? sub.values : sub; i += n
     when 0x05 then n = b[i, 4].unpack1('l<'); doc[key] = b[i + 5, n]; i += 5 + n
@@ -62,8 +70,10 @@ def unbson(b)
 end
 
 class Wire
-  def initialize(port)
-    @sock = TCPSocket.new('127.0.0.1', port)
+  attr_reader :sock
+
+  def initialize(port, host = '127.0.0.1')
+    @sock = TCPSocket.new(host, port)
     @id = 0
   end
 
@@ -87,8 +97,10 @@ class Wire
   end
 end
 
-def authenticate(port)
-  w = Wire.new(port)
+# hello, saslStart, saslContinue signed by the block; then connectionStatus and a find on test.e2e.
+# Returns the refusing reply, or { 'ok' => 1, 'user', 'db', 'arn' }.
+def authenticate(port, host = '127.0.0.1')
+  w = Wire.new(port, host)
   w.command({ 'hello' => 1, '$db' => 'admin' })
   conv = M::Conversation.new(SecureRandom.bytes(32))
   r = w.command({ 'saslStart' => 1, 'mechanism' => 'MONGODB-AWS', 'payload' => [conv.client_first], '$db' => '$external' })
@@ -98,8 +110,11 @@ def authenticate(port)
   r = w.command({ 'saslContinue' => 1, 'conversationId' => r['conversationId'], 'payload' => [final], '$db' => '$external' })
   return r unless r['ok'] == 1 && r['done']
 
-  status = w.command({ 'connectionStatus' => 1, '$db' => 'admin' })
-  { 'ok' => 1, 'user' => status['authInfo']['authenticatedUsers'][0]['user'] }
+  user = w.command({ 'connectionStatus' => 1, '$db' => 'admin' })['authInfo']['authenticatedUsers'][0]
+  doc = w.command({ 'find' => 'e2e', 'limit' => 1, '$db' => 'test' })['cursor']['firstBatch'][0]
+  { 'ok' => 1, 'user' => user['user'], 'db' => user['db'], 'arn' => doc['arn'] }
+ensure
+  w&.sock&.close
 end
 
 def call_final(conv, sf, creds, now, out, cap, n)
@@ -185,8 +200,36 @@ def live_checks(port, expect_user)
   M.mongodb_aws_clear_credential_cache # what a driver does after a refusal
 end
 
+# --e2e URI: one authentication, reported as tests/e2e/clients.py expects. Returns the exit status.
+def e2e(uri)
+  u = URI.parse(uri)
+  begin
+    owned = M::OwnedCredentials.new
+  rescue M::Error => e
+    puts JSON.generate({ ok: false, code: e.status, error: e.message })
+    return 1
+  end
+  token_len = owned.info[:session_token].to_s.bytesize
+  r = authenticate(u.port, u.host) { |conv, sf| conv.client_final(sf, Time.now.to_i, handle: owned.handle, token_len: token_len) }
+  owned.close
+  if r['ok'] == 0
+    M.mongodb_aws_clear_credential_cache # refused: the next attempt fetches them afresh
+    puts JSON.generate({ ok: false, code: r['code'], error: r['errmsg'].to_s })
+    return 1
+  end
+  puts JSON.generate({ ok: true, user: r.fetch('user'), db: r.fetch('db'), arn: r.fetch('arn') })
+  0
+end
+
 args = ARGV.each_slice(2).to_h
-if args['--expect-source']
+if args['--e2e']
+  begin
+    exit(e2e(args['--e2e']))
+  rescue StandardError => e # anything but a refusal
+    warn "#{e.class}: #{e.message}"
+    exit(2)
+  end
+elsif args['--expect-source']
   owned = M::OwnedCredentials.new
   info = owned.info
   owned.close
