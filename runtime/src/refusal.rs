@@ -39,7 +39,7 @@ pub fn refusal_hint_for(
                 temporary |= u.is_role_wildcard();
                 format!("{u} (from the ARN {a})")
             }
-            _ => format!("the user mapped from the ARN of key {access_key_id}"),
+            _ => format!("mapped from the ARN of key {access_key_id}"),
         },
         None => match instance_role {
             Some(r) => {
@@ -47,7 +47,7 @@ pub fn refusal_hint_for(
                 format!("arn:aws:sts::ACCOUNT:assumed-role/{r}/* (every session of the instance role {r})")
             }
             None => format!(
-                "the user mapped from the ARN of key {access_key_id} (STS GetCallerIdentity; \
+                "mapped from the ARN of key {access_key_id} (STS GetCallerIdentity; \
                  `mongodb-aws doctor` prints it)"
             ),
         },
@@ -108,7 +108,7 @@ mod tests {
         // Long-term keys from the environment: only the key id is known; no role hint.
         let h = refusal_hint_for(Some(Source::Environment), "AKIAENV", false, None, None);
         assert!(
-            h.contains("the user mapped from the ARN of key AKIAENV"),
+            h.contains("the $external user mapped from the ARN of key AKIAENV (STS"),
             "{h}"
         );
         assert!(!h.contains("assumed-role"), "{h}");
