@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable, Dict, List
 
 E2E = Path(__file__).resolve().parent
+BINDINGS = E2E.parents[1] / "ffi-c" / "bindings"
 
 CLIENTS: Dict[str, Callable[..., List[str]]] = {
     # PyMongo 4.20 with pymongo-auth-aws 1.3, as installed from PyPI (scripts/requirements-test.txt).
@@ -47,4 +48,19 @@ CLIENTS: Dict[str, Callable[..., List[str]]] = {
     + [str(E2E / "clients" / "ours_node_client.cjs")],
     # ffi-c/examples/conversation.c linked with our static library (credentials handle, OP_MSG by hand).
     "ours-c": lambda request: [str(request.getfixturevalue("ours_c_client")), "--uri"],
+    # The C ABI from other languages, no compiler (ffi-c/bindings/LANG: a binding file and a client
+    # whose --e2e mode is this protocol): the library installed into a temporary prefix by
+    # ffi-c/install.sh, credentials from mongodb_aws_get_credentials, signed through their handle,
+    # OP_MSG and BSON by hand. Runtimes from `scripts/install-deps ffi`.
+    "ffi-python": lambda request: request.getfixturevalue("ffi_env")
+    + [sys.executable, str(BINDINGS / "python" / "client.py"), "--e2e"],  # ctypes
+    "ffi-ruby": lambda request: request.getfixturevalue("ffi_env")
+    + request.getfixturevalue("ffi_ruby")
+    + [str(BINDINGS / "ruby" / "client.rb"), "--e2e"],  # Ruby-FFI
+    "ffi-php": lambda request: request.getfixturevalue("ffi_env")
+    + request.getfixturevalue("ffi_php")
+    + [str(BINDINGS / "php" / "client.php"), "--e2e"],  # FFI::load() of mongodb_aws_ffi.h
+    "ffi-csharp": lambda request: request.getfixturevalue("ffi_env")
+    + request.getfixturevalue("ffi_csharp")
+    + ["--e2e"],  # P/Invoke, Mono
 }

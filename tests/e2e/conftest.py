@@ -1,5 +1,7 @@
 """Fixtures for the end-to-end tests: moto as a verifying STS (scripts/moto-sts), the project's
-in-process verifying STS, credentials for each, and the compiled libmongoc client.
+in-process verifying STS, credentials for each, the compiled libmongoc client, and what the C ABI's
+clients in other languages (ffi-c/bindings) need: the library installed into a temporary prefix and
+each language's runtime.
 
 Environment:
   MONGOC_E2E_CLIENT     the compiled libmongoc client (default: built here with gcc + pkg-config)
@@ -173,3 +175,60 @@ def ours_c_client(tmp_path_factory) -> Path:
         check=True,
     )
     return out
+
+
+@pytest.fixture(scope="session")
+def ffi_env(tmp_path_factory) -> list:
+    """`env VAR=...` for the clients of ffi-c/bindings: libmongodb_aws (debug, built here with cargo)
+    installed by ffi-c/install.sh into a temporary prefix, as scripts/test.d/12-ffi-languages does;
+    LD_LIBRARY_PATH for Mono's DllImport, MONGODB_AWS_LIB for ctypes and Ruby-FFI, and the installed
+    include/mongodb_aws_ffi.h (its FFI_LIB names the installed library) for PHP's FFI::load()."""
+    subprocess.run(["cargo", "build", "--quiet", "-p", "mongodb-aws-ffi"], cwd=ROOT, check=True)
+    prefix = tmp_path_factory.mktemp("ffi-prefix")
+    subprocess.run(
+        [str(ROOT / "ffi-c" / "install.sh"), str(prefix), "--debug", "--no-build", "--strip"],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    lib = prefix / "lib"
+    path = os.pathsep.join(p for p in (str(lib), os.environ.get("LD_LIBRARY_PATH")) if p)
+    return [
+        "env",
+        f"LD_LIBRARY_PATH={path}",
+        f"MONGODB_AWS_LIB={lib / 'libmongodb_aws.so'}",
+        f"MONGODB_AWS_FFI_HEADER={prefix / 'include' / 'mongodb_aws_ffi.h'}",
+    ]
+
+
+def _runtime(argv: list, probe: list, what: str) -> list:
+    """`argv` if `argv + probe` runs (the runtime and what the binding loads are there)."""
+    if not shutil.which(argv[0]) or subprocess.run([*argv, *probe], capture_output=True).returncode != 0:
+        pytest.fail(f"{what} is missing: run scripts/install-deps ffi")
+    return argv
+
+
+@pytest.fixture(scope="session")
+def ffi_ruby() -> list:
+    """Debian's ruby with ruby-ffi."""
+    return _runtime(["ruby"], ["-rffi", "-e", ""], "ruby with ruby-ffi")
+
+
+@pytest.fixture(scope="session")
+def ffi_php() -> list:
+    """Debian's php-cli with its FFI extension enabled."""
+    return _runtime(["php", "-d", "ffi.enable=1"], ["-r", "exit(class_exists('FFI') ? 0 : 1);"], "php-cli with FFI")
+
+
+@pytest.fixture(scope="session")
+def ffi_csharp(tmp_path_factory) -> list:
+    """ffi-c/bindings/csharp compiled with Mono's mcs; `mono client.exe`."""
+    if not shutil.which("mcs") or not shutil.which("mono"):
+        pytest.fail("mono-mcs or mono-runtime is missing: run scripts/install-deps ffi")
+    src = ROOT / "ffi-c" / "bindings" / "csharp"
+    exe = tmp_path_factory.mktemp("ffi-csharp") / "client.exe"
+    subprocess.run(
+        ["mcs", "-unsafe", "-warnaserror", f"-out:{exe}", str(src / "MongoDBAws.cs"), str(src / "Client.cs")],
+        check=True,
+    )
+    return ["mono", str(exe)]
