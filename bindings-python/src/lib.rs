@@ -148,6 +148,9 @@ pub struct Credentials {
     source: Option<&'static str>,
     /// Whether the credential chain served them from the process-wide cache.
     from_cache: bool,
+    /// The runtime's diagnosis for a refused authentication (source, key, `$external` user as far
+    /// as the ARN or instance role tells), computed when the chain answered.
+    refusal_hint: Option<String>,
     /// The signing key of the last signature made with these credentials (per date/region/service).
     key: Mutex<Option<SigningKey>>,
 }
@@ -161,6 +164,7 @@ impl Credentials {
             expiration: None,
             source: None,
             from_cache: false,
+            refusal_hint: None,
             key: Mutex::new(None),
         }
     }
@@ -174,6 +178,7 @@ impl Credentials {
             expiration: c.expiration().map(|t| t.0),
             source: Some(c.source().name()),
             from_cache,
+            refusal_hint: Some(c.refusal_hint()),
             key: Mutex::new(None),
         }
     }
@@ -283,6 +288,22 @@ impl Credentials {
     #[getter(from_cache)]
     fn served_from_cache(&self) -> bool {
         self.from_cache
+    }
+
+    /// What to add when a server refuses a MONGODB-AWS authentication with these credentials: the
+    /// source, the access key id and the `$external` user the server looks up (the runtime's one
+    /// text, `mongodb_aws::Credentials::refusal_hint`).
+    fn refusal_hint(&self) -> String {
+        match &self.refusal_hint {
+            Some(h) => h.clone(),
+            None => mongodb_aws::refusal_hint_for(
+                None,
+                &self.access_key_id,
+                self.session_token.is_some(),
+                None,
+                None,
+            ),
+        }
     }
 
     /// Whether they may still be used at `now` (the cache rule: more than 5 minutes before

@@ -217,10 +217,41 @@ def test_pymongo_wrong_secret_fails_cleanly() -> None:
             with pytest.raises(pymongo.errors.OperationFailure) as e:
                 client.admin.command("ping")
             assert "Authentication failed" in str(e.value)
+            # The shim's diagnosis: explicit credentials, the key, the user the server looks up.
+            assert (
+                "; MONGODB-AWS: credentials from the application (given explicitly) "
+                f"(access key id {AKID}); the server looks up the $external user mapped from the "
+                f"ARN of key {AKID}"
+            ) in str(e.value)
+            assert "mongodb-aws doctor" in str(e.value)
+            assert "wrong" not in str(e.value)
         finally:
             client.close()
         assert [c.ok for c in server.conversations] == [False]
     assert shim.get_cached_credentials() is None
+
+
+def test_pymongo_refusal_names_the_chain_source_and_the_role_hint(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", AKID)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    monkeypatch.setenv("AWS_SESSION_TOKEN", TOKEN)
+    shim.install()
+    with FakeMongod([Account(AKID, "other" + SECRET[5:], TOKEN)]) as server:
+        client: pymongo.MongoClient[Any] = pymongo.MongoClient(
+            server.uri(authMechanism="MONGODB-AWS")
+        )
+        try:
+            with pytest.raises(pymongo.errors.OperationFailure) as e:
+                client.admin.command("ping")
+        finally:
+            client.close()
+    text = str(e.value)
+    assert e.value.code == 18
+    assert f"credentials from environment (access key id {AKID}, with a session token)" in text
+    assert "arn:aws:sts::ACCOUNT:assumed-role/ROLE/*" in text
+    assert SECRET not in text and TOKEN not in text
 
 
 def test_pymongo_bad_sts_host_fails_cleanly() -> None:

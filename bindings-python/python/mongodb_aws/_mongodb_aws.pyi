@@ -82,6 +82,10 @@ class Credentials:
     @property
     def from_cache(self) -> bool:
         """Whether :func:`get_credentials` answered from the process-wide cache."""
+    def refusal_hint(self) -> str:
+        """What to add when a server refuses a MONGODB-AWS authentication with these credentials:
+        the source, the access key id, the ``$external`` user the server looks up (as far as known
+        without STS) and the assumed-role hint."""
     def is_fresh(self, now: Union[int, float]) -> bool:
         """Whether they may be used at ``now``: more than 5 minutes before expiry (always, without
         expiry)."""

@@ -20,6 +20,11 @@ Rust runtime's chain: the provider installed with :func:`set_credential_provider
 ``AWS_CREDENTIAL_PROVIDER``; this module re-exports :func:`mongodb_aws.set_credential_provider`)
 first, then the process-wide cache, the environment, web identity, ECS, the container full URI and
 EC2. Any failure clears the credential cache, as the spec requires.
+
+When the server refuses the authentication (``OperationFailure`` code 18, "Authentication failed"),
+the error PyMongo raises gets the runtime's diagnosis appended (:meth:`Credentials.refusal_hint`:
+the credential source, the access key id and the ``$external`` user the server looks up, with the
+assumed-role hint); ``mongodb-aws doctor`` gives the whole picture.
 """
 
 from __future__ import annotations
@@ -91,6 +96,8 @@ class AwsCredential:
         self.password = password
         self.token = token
         self.refresh_needed = refresh_needed
+        #: The chain's credentials behind this view (for the refusal diagnosis), if any.
+        self._resolved: Optional[Credentials] = None
 
     def __repr__(self) -> str:
         return f"AwsCredential(username={self.username!r}, password='<redacted>', token=...)"
@@ -121,7 +128,31 @@ def _view(creds: Credentials) -> AwsCredential:
     refresh = None
     if expiration is not None:
         refresh = lambda margin: time.time() + margin >= expiration  # noqa: E731
-    return AwsCredential(creds.access_key_id, creds.secret_access_key, creds.session_token, refresh)
+    view = AwsCredential(creds.access_key_id, creds.secret_access_key, creds.session_token, refresh)
+    view._resolved = creds
+    return view
+
+
+# ---- the refusal diagnosis (the one place this shim adds to PyMongo's error) -----------------------
+
+#: The credentials of this thread's last MONGODB-AWS conversation.
+_last = threading.local()
+
+
+def _explain_refusal() -> None:
+    """Called from ``set_cached_credentials(None)``, which PyMongo calls while handling the
+    authentication's exception: a refusal by the server (code 18) gets the runtime's diagnosis."""
+    exc = sys.exc_info()[1]
+    creds: Optional[Credentials] = getattr(_last, "credentials", None)
+    if exc is None or creds is None or getattr(exc, "code", None) != 18:
+        return
+    if getattr(exc, "_mongodb_aws_explained", False):
+        return
+    text = f"{exc.args[0] if exc.args else ''}; MONGODB-AWS: {creds.refusal_hint()}"
+    exc.args = (text, *exc.args[1:])
+    if hasattr(exc, "_message"):
+        setattr(exc, "_message", text)
+    setattr(exc, "_mongodb_aws_explained", True)
 
 
 def _explicit() -> Optional[AwsCredential]:
@@ -153,6 +184,7 @@ def set_cached_credentials(credentials: Optional[AwsCredential]) -> None:
     global _cached
     if credentials is None:
         mongodb_aws.clear_credential_cache()
+        _explain_refusal()
     if credentials is None or _use_cached:
         with _lock:
             _cached = credentials
@@ -217,6 +249,7 @@ class AwsSaslContext:
         if creds.username is None:
             creds = self._credentials = aws_temp_credentials()
         self._resolved = Credentials.from_parts(creds.username, creds.password, creds.token)
+        _last.credentials = creds._resolved or self._resolved
         self._conversation = ClientConversation()
         return self._conversation.client_first()
 
