@@ -1,4 +1,4 @@
-#![doc = include_str!("../../README.md")]
+#![doc = include_str!("../README.md")]
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -36,3 +36,9 @@ pub mod xml;
 pub use credentials::Credentials;
 pub use error::Error;
 pub use time::{AmzDate, UnixTime};
+
+/// The repository README's Rust example, run as a doctest on the shared GetCallerIdentity vector
+/// (it reads the repository's `testdata/`, so it exists only in `cargo test --doc` in the repository).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct RepositoryReadme;

@@ -26,7 +26,7 @@ struct Slot {
     generation: u64,
 }
 
-/// A credential cache. Use [`global`] for the process-wide one.
+/// A credential cache. [`global_cache`](crate::global_cache) is the process-wide one.
 #[derive(Default)]
 pub struct CredentialCache {
     slot: Mutex<Slot>,

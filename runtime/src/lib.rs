@@ -24,6 +24,11 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+/// The crate README's example, compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctest;
+
 mod cache;
 mod http;
 mod refusal;
