@@ -37,6 +37,11 @@ export declare function scratchLayout(): ScratchLayout
  */
 export declare function finishScratch(scratch: Buffer, out: Buffer): number
 /**
+ * The runtime's refusal diagnosis for credentials the application built itself (no source, ARN
+ * or instance role known): `mongodb_aws::refusal_hint_for`.
+ */
+export declare function refusalHintFor(accessKeyId: string, hasSessionToken: boolean): string
+/**
  * What the application's JavaScript provider answered (`getCredentials({ provider })`): its
  * parts, or the text of its failure.
  */

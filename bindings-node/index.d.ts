@@ -93,6 +93,12 @@ export declare class Credentials {
   readonly fromCache: boolean
   /** `{ accessKeyId, secretAccessKey, sessionToken?, expiration? }`. */
   toAwsCredentialIdentity(): AwsCredentialIdentity
+  /**
+   * What to add when a server refuses a MONGODB-AWS authentication with these credentials: the
+   * source, the access key id, the $external user the server looks up (as far as known without
+   * STS) and the assumed-role hint. Never a secret.
+   */
+  refusalHint(): string
   toJSON(): {
     accessKeyId: string
     secretAccessKey: '<redacted>'
@@ -331,7 +337,9 @@ export declare function clearCredentialCache(): void
 
 /**
  * Clears the cache whenever `client` (a MongoClient) fails to authenticate a connection (MongoDB
- * error 18), so the next attempt fetches fresh credentials. Returns a function that stops watching.
+ * error 18), so the next attempt fetches fresh credentials, and appends to that error's message the
+ * diagnosis for the credentials `credentialProvider()` handed out last (`; MONGODB-AWS: ...`, see
+ * `Credentials#refusalHint`). Returns a function that stops watching.
  */
 export declare function clearCacheOnAuthFailure(client: { on(event: 'connectionCheckOutFailed', listener: (event: any) => void): unknown; off(event: 'connectionCheckOutFailed', listener: (event: any) => void): unknown }): () => void
 

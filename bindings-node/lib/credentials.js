@@ -19,6 +19,7 @@ const plainCache = new WeakMap()
 let nativeOf
 let slotOf
 let markFromCache
+let setRefusalHint
 
 class Credentials {
   #native
@@ -26,12 +27,16 @@ class Credentials {
   #source
   #slot
   #fromCache = false
+  #refusalHint
 
   static {
     nativeOf = (c) => c.#native
     slotOf = (c) => c.#slot
     markFromCache = (c) => {
       c.#fromCache = true
+    }
+    setRefusalHint = (c, hint) => {
+      c.#refusalHint = hint
     }
   }
 
@@ -124,6 +129,15 @@ class Credentials {
     return this.#fromCache
   }
 
+  /**
+   * What to add when a server refuses a MONGODB-AWS authentication with these credentials: the
+   * source, the access key id, the $external user the server looks up (as far as known without
+   * STS) and the assumed-role hint — the runtime's one text.
+   */
+  refusalHint() {
+    return this.#refusalHint ?? native.refusalHintFor(this.accessKeyId, this.sessionToken !== undefined)
+  }
+
   /** The AWS SDK / MongoDB driver shape: { accessKeyId, secretAccessKey, sessionToken?, expiration? }. */
   toAwsCredentialIdentity() {
     const out = { accessKeyId: this.accessKeyId, secretAccessKey: this.secretAccessKey }
@@ -160,4 +174,5 @@ module.exports = {
   nativeOf: (c) => nativeOf(c),
   slotOf: (c) => slotOf(c),
   markFromCache: (c) => markFromCache(c),
+  setRefusalHint: (c, hint) => setRefusalHint(c, hint),
 }

@@ -7,7 +7,7 @@
 
 const native = require('../binding.js')
 const { convert } = require('./errors.js')
-const { Credentials, markFromCache } = require('./credentials.js')
+const { Credentials, markFromCache, setRefusalHint } = require('./credentials.js')
 
 /** Options of the JavaScript fetch chain this package had before the runtime; refused by name. */
 const REMOVED_OPTIONS = Object.freeze({
@@ -40,8 +40,12 @@ function credentialsOf(r) {
     source: r.source,
   })
   if (r.fromCache) markFromCache(c)
+  if (typeof r.refusalHint === 'string') setRefusalHint(c, r.refusalHint)
   return c
 }
+
+/** The credentials credentialProvider() handed out last (what a refusal is about). */
+let lastProvided
 
 /** Awaits the native Promise `start()` returns; failures become the typed errors. */
 async function run(start, cause) {
@@ -127,29 +131,47 @@ function cachedCredentials() {
 function credentialProvider(options = {}) {
   return async function mongodbAwsCredentialProvider() {
     const c = await getCredentials(options)
+    lastProvided = c
     return c.toAwsCredentialIdentity()
   }
 }
 
-/** Whether a driver error is an authentication failure (MongoDB error 18). */
-function isAuthFailure(e) {
+/** The authentication failure (MongoDB error 18) in a driver error or its causes, if any. */
+function authFailure(e) {
   for (let x = e, i = 0; x && i < 5; x = x.cause, i++) {
-    if (x.code === 18 || x.codeName === 'AuthenticationFailed') return true
+    if (x.code === 18 || x.codeName === 'AuthenticationFailed') return x
   }
-  return false
+  return undefined
+}
+
+const explained = Symbol('mongodb-aws.explained')
+
+/**
+ * Adds the runtime's diagnosis (Credentials#refusalHint: source, access key id, the $external
+ * user the server looks up, the assumed-role hint) to a refusal's message, once.
+ */
+function explainRefusal(err, credentials) {
+  if (credentials === undefined || err === null || typeof err !== 'object' || err[explained]) return
+  err.message = `${err.message}; MONGODB-AWS: ${credentials.refusalHint()}`
+  err[explained] = true
 }
 
 /**
  * Clears the cache whenever `client` (a MongoClient) fails to authenticate a connection, so that
  * the next attempt fetches fresh credentials instead of reusing revoked or rotated ones (the spec:
- * clear the cache after an authentication failure). Returns a function that stops watching.
+ * clear the cache after an authentication failure), and adds to the driver's error (the one the
+ * application's operation rejects with) the diagnosis for the credentials credentialProvider()
+ * handed out last. Returns a function that stops watching.
  */
 function clearCacheOnAuthFailure(client) {
   if (client === null || typeof client !== 'object' || typeof client.on !== 'function') {
     throw new TypeError('clearCacheOnAuthFailure needs a MongoClient (an EventEmitter)')
   }
   const onFailure = (event) => {
-    if (isAuthFailure(event?.error)) clearCredentialCache()
+    const refused = authFailure(event?.error)
+    if (refused === undefined) return
+    clearCredentialCache()
+    explainRefusal(refused, lastProvided)
   }
   client.on('connectionCheckOutFailed', onFailure)
   return () => client.off('connectionCheckOutFailed', onFailure)

@@ -83,7 +83,15 @@ fn credentials_object(env: &Env, c: &Credentials, from_cache: bool) -> napi::Res
     }
     o.set("source", c.source().name())?;
     o.set("fromCache", from_cache)?;
+    o.set("refusalHint", c.refusal_hint())?;
     Ok(o)
+}
+
+/// The runtime's refusal diagnosis for credentials the application built itself (no source, ARN
+/// or instance role known): `mongodb_aws::refusal_hint_for`.
+#[napi(catch_unwind)]
+pub fn refusal_hint_for(access_key_id: String, has_session_token: bool) -> String {
+    mongodb_aws::refusal_hint_for(None, &access_key_id, has_session_token, None, None)
 }
 
 /// The rejection value: an `Error` with the runtime's message and its stable name as `code`.

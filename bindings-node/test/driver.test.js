@@ -144,6 +144,13 @@ test('cached endpoint credentials that fail authentication are cleared (clearCac
   try {
     const err = await c1.connect().then(() => null, (e) => e)
     assert.equal(err?.code, 18, String(err))
+    // The hook added the runtime's diagnosis to the very error connect() rejected with: the
+    // source, the key, and the $external user of the task role's sessions (from its RoleArn).
+    assert.match(
+      err.message,
+      /; MONGODB-AWS: credentials from ecs \(access key id AKIDNODEDRIVER01\); the server looks up the \$external user arn:aws:sts::123456789012:assumed-role\/task\/\* \(every session of the role arn:aws:iam::123456789012:role\/task\)/,
+    )
+    assert.ok(!err.message.includes('rotatedAwaySecret'))
     assert.equal(served, 1)
     assert.equal(m.cachedCredentials(), undefined, 'the failed set left the cache')
     await c1.close()
