@@ -304,3 +304,39 @@ def test_profile_is_reported_and_usage_exits_2():
     p = subprocess.run([str(cli_bin()), "doctor", "--uri", "mongodb://AKID:pa55word@"],
                        capture_output=True, text=True, timeout=10)
     assert p.returncode == 2 and "pa55word" not in p.stderr
+
+
+def test_pod_identity_token_about_to_expire(tmp_path):
+    exp = int(time.time()) + 120
+    token = jwt({"iss": "https://oidc.eks.example", "sub": "system:serviceaccount:ns:app",
+                 "aud": ["pods.eks.amazonaws.com"], "iat": exp - 3600, "exp": exp})
+    f = tmp_path / "eks-pod-identity-token"
+    f.write_text(token)
+    # The Pod Identity agent stand-in: it requires that exact Authorization value.
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests/emulators/aws_endpoints.py"), "--exit-on-stdin-eof",
+         "--auth-token", token],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        url = json.loads(proc.stdout.readline())["url"]
+        rc, out = doctor({"AWS_CONTAINER_CREDENTIALS_FULL_URI": f"{url}/v1/credentials",
+                          "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": str(f),
+                          "MONGODB_AWS_STS_ENDPOINT": closed_port_url()}, secrets=(token,))
+    finally:
+        proc.stdin.close()
+        proc.wait(10)
+        proc.stdout.close()
+    assert rc == 0, out["findings"]
+    assert findings(out) == {
+        ("CREDENTIALS_RESOLVED", "ok"),
+        ("TOKEN_EXPIRES_SOON", "warn"),
+        ("STS_GLOBAL_UNREACHABLE", "warn"),
+        ("CLOCK_OK", "ok"),
+    }
+    (t,) = out["tokens"]
+    assert (t["variable"], t["source"], t["in_use"]) == (
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "container-full-uri", True)
+    assert t["claims"]["aud"] == ["pods.eks.amazonaws.com"]
+    # The Pod Identity agent's Date measured the clock (no STS answered).
+    assert out["clock"]["step"] == "container credentials"
+    assert out["credentials"]["source"] == "container-full-uri"
