@@ -17,20 +17,27 @@ from conftest import GCI
 WHEEL = os.environ.get("MONGODB_AWS_WHEEL")
 
 
-def _interpreters() -> list[str]:
-    """This Python, plus the oldest and newest other CPython >= 3.9 found under pyenv (when the
-    machine has them): one abi3 wheel must serve all of them."""
-    found: dict[tuple[int, int], str] = {}
+def _interpreters() -> dict[str, str]:
+    """One CPython per minor version >= 3.9 on this machine (pyenv's, /usr/bin's, this one), by id
+    ("py3.9"): one abi3 wheel must serve all of them."""
+    found: dict[tuple[int, int], str] = {sys.version_info[:2]: sys.executable}
     root = Path(os.path.expanduser("~/.pyenv/versions"))
-    for d in sorted(root.glob("3.*")) if root.is_dir() else []:
-        parts = d.name.split(".")
-        exe = d / "bin" / "python3"
-        if len(parts) >= 2 and parts[1].isdigit() and exe.exists():
-            version = (int(parts[0]), int(parts[1]))
-            if version >= (3, 9) and version != sys.version_info[:2]:
-                found[version] = str(exe)
-    picked = [found[v] for v in sorted(found)[:1] + sorted(found)[-1:]] if found else []
-    return [sys.executable] + sorted(set(picked))
+    candidates = [d / "bin" / "python3" for d in sorted(root.glob("3.*"))] if root.is_dir() else []
+    candidates += sorted(Path("/usr/bin").glob("python3.*[0-9]"))
+    for exe in candidates:
+        if not exe.exists():
+            continue
+        run = subprocess.run([str(exe), "-c", "import sys, ensurepip; print(*sys.version_info[:2])"],
+                             capture_output=True, text=True)
+        if run.returncode != 0:  # no ensurepip (Debian without python3-venv): no venv
+            continue
+        version = tuple(int(x) for x in run.stdout.split())
+        if version >= (3, 9):
+            found.setdefault((version[0], version[1]), str(exe))
+    return {f"py{v[0]}.{v[1]}": found[v] for v in sorted(found)}
+
+
+INTERPRETERS = _interpreters()
 
 SCRIPT = """
 import sys
@@ -59,7 +66,7 @@ print(mongodb_aws.__version__, mongodb_aws.__file__)
 
 
 @pytest.mark.skipif(not WHEEL, reason="MONGODB_AWS_WHEEL not set (the test stage sets it)")
-@pytest.mark.parametrize("interpreter", _interpreters())
+@pytest.mark.parametrize("interpreter", list(INTERPRETERS.values()), ids=list(INTERPRETERS))
 def test_wheel_installs_into_fresh_venv(tmp_path: Path, interpreter: str) -> None:
     assert WHEEL is not None
     wheel = Path(WHEEL)
@@ -93,3 +100,43 @@ def test_wheel_installs_into_fresh_venv(tmp_path: Path, interpreter: str) -> Non
                             check=True, capture_output=True, text=True).stdout.splitlines()
     assert len(freeze) == 1 and freeze[0].startswith("mongodb-aws"), freeze
     assert version
+
+
+#: The native module's budget. The core alone is about 0.45 MB; the runtime's HTTP and TLS stack
+#: (ureq, rustls, ring, the webpki root certificates) makes up most of the rest.
+MAX_NATIVE_BYTES = 2_500_000
+
+
+@pytest.mark.skipif(not WHEEL, reason="MONGODB_AWS_WHEEL not set (the test stage sets it)")
+def test_wheel_native_module_is_stripped_and_portable(tmp_path: Path) -> None:
+    from elftools.elf.elffile import ELFFile  # pyelftools, auditwheel's dependency
+
+    assert WHEEL is not None
+    wheel = Path(WHEEL)
+    with zipfile.ZipFile(wheel) as z:
+        (so,) = [n for n in z.namelist() if n.startswith("mongodb_aws/_mongodb_aws.") and n.endswith(".so")]
+        native = tmp_path / "native.so"
+        native.write_bytes(z.read(so))
+    with native.open("rb") as f:
+        elf = ELFFile(f)
+        sections = {s.name for s in elf.iter_sections()}
+        assert not {n for n in sections if n.startswith(".debug") or n == ".symtab"}, sorted(sections)
+        # Every versioned glibc symbol it needs exists in glibc 2.17.
+        versions = {
+            v.name
+            for sec in elf.iter_sections()
+            if sec.name == ".gnu.version_r"
+            for _, aux in sec.iter_versions()
+            for v in aux
+        }
+    glibc = sorted(tuple(int(x) for x in v[len("GLIBC_"):].split(".")) for v in versions if v.startswith("GLIBC_"))
+    assert glibc, versions
+    size = native.stat().st_size
+    assert size <= MAX_NATIVE_BYTES, f"native module {size} B, budget {MAX_NATIVE_BYTES}"
+    if "manylinux" not in wheel.name:
+        return  # a wheel pip built from the sdist is tagged for this machine only
+    assert "manylinux2014_x86_64.manylinux_2_17_x86_64" in wheel.name, wheel.name
+    assert glibc[-1] <= (2, 17), glibc[-1]
+    show = subprocess.run([sys.executable, "-m", "auditwheel", "show", str(wheel)],
+                          check=True, capture_output=True, text=True).stdout
+    assert 'consistent with the following platform tag:\n"manylinux_2_17_x86_64"' in show, show
