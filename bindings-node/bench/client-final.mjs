@@ -2,7 +2,7 @@
 // client-final BSON) with mongodb-aws against aws4 (as the mongodb 6.x driver uses it), the mongodb
 // 7.x driver's own signer, and @smithy/signature-v4 — all in the same process and run.
 //
-//   npm run build:release && node bench/client-final.mjs [--seconds 1] [--json]
+//   npm run build && node bench/client-final.mjs [--seconds 1] [--json]
 //
 // Every peer computes the same bytes (checked before timing) from the same inputs: session token,
 // fixed clock, nonce and host. For the peers the server-first is BSON-decoded and the client-final
