@@ -1034,9 +1034,7 @@ impl Iterator for Shlex<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
     use std::string::{String, ToString};
-    use std::vec;
     use std::vec::Vec;
 
     fn parse(s: &str) -> Ini<'_> {
@@ -1450,120 +1448,6 @@ mod tests {
             std::format!("{v:?}"),
         ] {
             assert!(!shown.contains("SECRET"), "{shown}");
-        }
-    }
-
-    /// Lines as configparser counts them (for error line bounds).
-    fn line_count(b: &[u8]) -> u32 {
-        let mut n = 0u32;
-        let mut i = 0;
-        while i < b.len() {
-            n += 1;
-            while i < b.len() && b[i] != b'\n' && b[i] != b'\r' {
-                i += 1;
-            }
-            if i < b.len() {
-                i += if b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') {
-                    2
-                } else {
-                    1
-                };
-            }
-        }
-        n
-    }
-
-    fn within(outer: &str, inner: &str) -> bool {
-        let (o, i) = (outer.as_ptr() as usize, inner.as_ptr() as usize);
-        i >= o && i + inner.len() <= o + outer.len()
-    }
-
-    /// The invariants the fuzz target checks too.
-    fn check_invariants(bytes: &[u8]) {
-        match Ini::parse(bytes) {
-            Err(e) => {
-                assert!(e.error.name().starts_with("INI_"), "{e:?}");
-                assert!(e.line >= 1 && e.line <= line_count(bytes).max(1), "{e:?}");
-            }
-            Ok(ini) => {
-                let text = core::str::from_utf8(bytes).unwrap();
-                for s in ini.sections() {
-                    assert!(within(text, s.name()));
-                    assert_ne!(s.name(), "DEFAULT");
-                    assert_eq!(ini.section(s.name()).map(|t| t.line()), Some(s.line()));
-                    for (k, v) in s.entries() {
-                        assert!(within(text, k) && !k.is_empty());
-                        assert!(v.line() >= 1 && v.line() <= line_count(bytes));
-                        let lines: Vec<&str> = v.lines().collect();
-                        assert!(lines.iter().all(|l| within(text, l) || l.is_empty()));
-                        assert!(lines.iter().all(|l| strip(l) == *l));
-                        assert!(lines.len() == 1 || !lines.last().unwrap().is_empty());
-                        let j = lines.join("\n");
-                        assert!(v.eq_str(&j));
-                        assert_eq!(v.len(), j.len());
-                        let mut buf = vec![0u8; j.len()];
-                        assert_eq!(v.write_to(&mut buf).unwrap(), j);
-                        assert_eq!(v.as_str().is_some(), lines.len() == 1);
-                        assert_eq!(v.is_nested(), j.starts_with('\n'));
-                        if let Some(n) = v.nested() {
-                            for (a, b) in n {
-                                assert!(within(text, a) && (within(text, b) || b.is_empty()));
-                            }
-                        }
-                        let got = s.get(k).unwrap();
-                        assert!(got.line() == v.line(), "get({k:?}) finds the entry");
-                    }
-                }
-            }
-        }
-    }
-
-    fn ini_line() -> impl Strategy<Value = String> {
-        let piece = prop_oneof![
-            Just("[a]"),
-            Just("[b]"),
-            Just("[DEFAULT]"),
-            Just("[profile a]"),
-            Just("k"),
-            Just("K"),
-            Just("v"),
-            Just("="),
-            Just(":"),
-            Just(" "),
-            Just("\t"),
-            Just("#"),
-            Just(";"),
-            Just("["),
-            Just("]"),
-            Just("'"),
-            Just("\u{a0}"),
-            Just("\u{b}"),
-            Just("\u{feff}"),
-            Just("é"),
-        ];
-        (
-            prop::collection::vec(piece, 0..6),
-            prop_oneof![Just("\n"), Just("\r\n"), Just("\r")],
-        )
-            .prop_map(|(p, end)| p.concat() + end)
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2000))]
-
-        #[test]
-        fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
-            check_invariants(&bytes);
-        }
-
-        #[test]
-        fn random_lines_keep_invariants(lines in prop::collection::vec(ini_line(), 0..12)) {
-            check_invariants(lines.concat().as_bytes());
-        }
-
-        #[test]
-        fn valid_lines_prefixed_with_a_section(lines in prop::collection::vec(ini_line(), 0..12)) {
-            check_invariants(("[s]\n".to_string() + &lines.concat()).as_bytes());
         }
     }
 }

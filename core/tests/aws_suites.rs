@@ -70,6 +70,35 @@ fn parse_request(text: &str, fold_as_values: bool) -> Parsed {
     }
 }
 
+/// The request's headers as borrowed pairs.
+fn header_refs(p: &Parsed) -> Vec<(&str, &str)> {
+    p.headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect()
+}
+
+/// The request of a suite case.
+fn request<'a>(p: &'a Parsed, headers: &'a [(&'a str, &'a str)]) -> Request<'a> {
+    Request {
+        method: &p.method,
+        path: &p.path,
+        query: &p.query,
+        headers,
+        payload: Payload::Bytes(&p.body),
+    }
+}
+
+/// Every suite signs at `T` in us-east-1 for the service `service`.
+fn suite_scope() -> Scope<'static> {
+    Scope::new(
+        AmzDate::from_unix(UnixTime(T)).unwrap(),
+        "us-east-1",
+        "service",
+    )
+    .unwrap()
+}
+
 #[allow(clippy::too_many_arguments)]
 fn check_all(
     name: &str,
@@ -81,24 +110,9 @@ fn check_all(
     sig: &str,
     authz: Option<&str>,
 ) {
-    let headers: Vec<(&str, &str)> = p
-        .headers
-        .iter()
-        .map(|(n, v)| (n.as_str(), v.as_str()))
-        .collect();
-    let req = Request {
-        method: &p.method,
-        path: &p.path,
-        query: &p.query,
-        headers: &headers,
-        payload: Payload::Bytes(&p.body),
-    };
-    let scope = Scope::new(
-        AmzDate::from_unix(UnixTime(T)).unwrap(),
-        "us-east-1",
-        "service",
-    )
-    .unwrap();
+    let headers = header_refs(p);
+    let req = request(p, &headers);
+    let scope = suite_scope();
     let mut buf = vec![0u8; 4096];
     let n = sigv4::canonical_request(&req, creds, &scope, settings, &mut buf).unwrap();
     assert_eq!(
@@ -260,24 +274,9 @@ fn crt_suite_header_and_query_signing() {
         );
 
         // Presigned (query) variant.
-        let headers: Vec<(&str, &str)> = p
-            .headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
-        let req = Request {
-            method: &p.method,
-            path: &p.path,
-            query: &p.query,
-            headers: &headers,
-            payload: Payload::Bytes(&p.body),
-        };
-        let scope = Scope::new(
-            AmzDate::from_unix(UnixTime(T)).unwrap(),
-            "us-east-1",
-            "service",
-        )
-        .unwrap();
+        let headers = header_refs(&p);
+        let req = request(&p, &headers);
+        let scope = suite_scope();
         // The suites hash the body for query signing too, but never sign x-amz-content-sha256 there.
         let qsettings = Settings {
             content_sha256_header: false,

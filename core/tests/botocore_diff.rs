@@ -16,31 +16,9 @@ use mongodb_aws_core::sigv4::{self, Payload, Request, Scope, Settings};
 use mongodb_aws_core::time::{AmzDate, UnixTime};
 use mongodb_aws_core::Credentials;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
-/// xorshift64*: a fixed-seed generator so failures are reproducible (the seed is printed).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-    fn string(&mut self, alphabet: &[&str], max: usize) -> String {
-        let n = self.below(max + 1);
-        (0..n).map(|_| *self.pick(alphabet)).collect()
-    }
-}
+mod support;
+use support::Rng;
 
 const UNRESERVED: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
 
@@ -96,7 +74,7 @@ fn random_request(rng: &mut Rng) -> Value {
     for _ in 0..rng.below(6) {
         let name = if !names.is_empty() && rng.below(3) == 0 {
             // a repeated name, possibly in another case
-            let n = rng.pick(&names).clone();
+            let n = rng.pick(&names);
             if rng.below(2) == 0 {
                 n.to_uppercase()
             } else {
@@ -125,9 +103,9 @@ fn random_request(rng: &mut Rng) -> Value {
         headers.push((name, rng.string(&value_alpha, 12)));
     }
     let body: Vec<u8> = (0..rng.below(40)).map(|_| rng.next() as u8).collect();
-    let method = *rng.pick(&["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH"]);
-    let region = *rng.pick(&["us-east-1", "eu-west-3", "us-gov-west-1", "cn-north-1"]);
-    let service = *rng.pick(&["sts", "s3x", "execute-api", "iam"]);
+    let method = rng.pick(&["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH"]);
+    let region = rng.pick(&["us-east-1", "eu-west-3", "us-gov-west-1", "cn-north-1"]);
+    let service = rng.pick(&["sts", "s3x", "execute-api", "iam"]);
     let token = if rng.below(2) == 0 {
         Some(format!("Tok{}/+=", rng.string(&unreserved, 30)))
     } else {
@@ -142,51 +120,17 @@ fn random_request(rng: &mut Rng) -> Value {
     })
 }
 
-fn python() -> PathBuf {
-    if let Ok(p) = std::env::var("MONGODB_AWS_PYTHON") {
-        return p.into();
-    }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
-    if venv.exists() {
-        venv
-    } else {
-        "python3".into()
-    }
-}
-
 #[test]
 #[ignore = "needs botocore: run by scripts/test (scripts/test.d/05-botocore-diff)"]
 fn signer_matches_botocore_on_random_requests() {
-    let seed: u64 = std::env::var("MONGODB_AWS_DIFF_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0x5EED_2026);
-    let cases: usize = std::env::var("MONGODB_AWS_DIFF_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1000);
+    let seed: u64 = support::env_number("MONGODB_AWS_DIFF_SEED", 0x5EED_2026);
+    let cases: usize = support::env_number("MONGODB_AWS_DIFF_CASES", 1000);
     eprintln!("seed {seed:#x}, {cases} cases");
     let mut rng = Rng(seed);
     let requests: Vec<Value> = (0..cases).map(|_| random_request(&mut rng)).collect();
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/botocore_sigv4.py");
-    let mut child = Command::new(python())
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start python with botocore (set MONGODB_AWS_PYTHON)");
-    let mut stdin = child.stdin.take().unwrap();
-    let input: String = requests.iter().map(|r| r.to_string() + "\n").collect();
-    let writer = std::thread::spawn(move || {
-        stdin.write_all(input.as_bytes()).unwrap();
-    });
-    let answers: Vec<Value> = BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
-        .collect();
-    writer.join().unwrap();
-    assert!(child.wait().unwrap().success(), "botocore script failed");
-    assert_eq!(answers.len(), cases);
+    let python = support::python_with("botocore.auth")
+        .expect("a Python with botocore (scripts/install-deps python, or set MONGODB_AWS_PYTHON)");
+    let answers = support::run_script(&python, &[], "botocore_sigv4.py", &requests);
 
     let mut buf = vec![0u8; 1 << 14];
     for (i, (r, want)) in requests.iter().zip(&answers).enumerate() {

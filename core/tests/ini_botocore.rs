@@ -20,30 +20,10 @@
 use mongodb_aws_core::ini::{self, FileKind, Ini, Section, Value};
 use mongodb_aws_core::Error;
 use serde_json::{json, Value as Json};
-use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::path::Path;
 
-/// xorshift64*: fixed seed, so failures are reproducible (the seed is printed).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
+mod support;
+use support::Rng;
 
 /// Files chosen for one rule each (most of them from the ini.rs unit tests and PROTOCOL.md B1).
 const HAND_PICKED: &[&str] = &[
@@ -293,49 +273,14 @@ fn random_file(rng: &mut Rng) -> Vec<u8> {
     bytes
 }
 
-fn python() -> Option<PathBuf> {
-    let candidate = match std::env::var("MONGODB_AWS_PYTHON") {
-        Ok(p) => PathBuf::from(p),
-        Err(_) => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python"),
-    };
-    let ok = Command::new(&candidate)
-        .args(["-c", "import botocore.configloader"])
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    ok.then_some(candidate)
-}
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// botocore's answers, one per file, from one Python process.
-fn botocore(python: &PathBuf, files: &[Vec<u8>]) -> Vec<Json> {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/botocore_ini.py");
-    let mut child = Command::new(python)
-        .arg("-X")
-        .arg("utf8")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start python with botocore");
-    let mut stdin = child.stdin.take().unwrap();
-    let input: String = files
-        .iter()
-        .map(|f| json!({ "hex": hex(f) }).to_string() + "\n")
-        .collect();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()).unwrap());
-    let answers: Vec<Json> = BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
-        .collect();
-    writer.join().unwrap();
-    assert!(child.wait().unwrap().success(), "botocore script failed");
-    assert_eq!(answers.len(), files.len());
-    answers
+fn botocore(python: &Path, files: &[Vec<u8>]) -> Vec<Json> {
+    let inputs: Vec<Json> = files.iter().map(|f| json!({ "hex": hex(f) })).collect();
+    support::run_script(python, &["-X", "utf8"], "botocore_ini.py", &inputs)
 }
 
 fn value_json(v: Value<'_>) -> Json {
@@ -473,21 +418,11 @@ fn compare(bytes: &[u8], want: &Json) -> Result<&'static str, String> {
 
 #[test]
 fn reader_matches_botocore() {
-    let Some(python) = python() else {
-        if std::env::var_os("MONGODB_AWS_REQUIRE_BOTOCORE").is_some() {
-            panic!("botocore is required (MONGODB_AWS_REQUIRE_BOTOCORE): run scripts/install-deps python or set MONGODB_AWS_PYTHON");
-        }
-        eprintln!("SKIPPED: no Python with botocore (run scripts/install-deps python, or set MONGODB_AWS_PYTHON)");
+    let Some(python) = support::botocore_python("botocore.configloader") else {
         return;
     };
-    let seed: u64 = std::env::var("MONGODB_AWS_INI_DIFF_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0x1A1_2026);
-    let cases: usize = std::env::var("MONGODB_AWS_INI_DIFF_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3000);
+    let seed: u64 = support::env_number("MONGODB_AWS_INI_DIFF_SEED", 0x1A1_2026);
+    let cases: usize = support::env_number("MONGODB_AWS_INI_DIFF_CASES", 3000);
     eprintln!(
         "{} hand-picked files, {cases} generated (seed {seed:#x})",
         HAND_PICKED.len()

@@ -20,30 +20,8 @@ use mongodb_aws_core::Error;
 use mongodb_aws_fuzz::refini::{self, RefError, RefSection, RefValue};
 use mongodb_aws_fuzz::{check_error, stat};
 
-/// Lines as Python counts them (`\n`, `\r\n`, `\r`).
-fn line_count(b: &[u8]) -> u32 {
-    let mut n = 0u32;
-    let mut i = 0;
-    while i < b.len() {
-        n += 1;
-        while i < b.len() && b[i] != b'\n' && b[i] != b'\r' {
-            i += 1;
-        }
-        if i < b.len() {
-            i += if b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') {
-                2
-            } else {
-                1
-            };
-        }
-    }
-    n
-}
-
-fn within(outer: &str, inner: &str) -> bool {
-    let (o, i) = (outer.as_ptr() as usize, inner.as_ptr() as usize);
-    i >= o && i + inner.len() <= o + outer.len()
-}
+#[path = "../../core/tests/support/ini_invariants.rs"]
+mod ini_invariants;
 
 fn value_ref(v: Value<'_>) -> RefValue {
     match v.nested() {
@@ -67,50 +45,13 @@ fn section_ref(s: Section<'_>) -> RefSection {
         .collect()
 }
 
-/// The invariants of the unit proptest (core/src/ini.rs `check_invariants`).
+/// The invariants shared with the proptest (core/tests/support/ini_invariants.rs), and the error
+/// table's round trip.
 fn invariants(data: &[u8], parsed: &Result<Ini<'_>, ini::IniError>) {
-    let ini = match parsed {
-        Err(e) => {
-            check_error(e.error);
-            assert!(e.error.name().starts_with("INI_"), "{e:?}");
-            assert!(
-                e.line >= 1 && e.line <= line_count(data).max(1),
-                "{e:?}: line outside the input"
-            );
-            return;
-        }
-        Ok(ini) => ini,
-    };
-    let text = std::str::from_utf8(data).expect("accepted input is UTF-8");
-    for s in ini.sections() {
-        assert!(within(text, s.name()) && s.name() != "DEFAULT");
-        assert_eq!(ini.section(s.name()).map(|t| t.line()), Some(s.line()));
-        for (k, v) in s.entries() {
-            assert!(within(text, k) && !k.is_empty());
-            assert!(v.line() >= 1 && v.line() <= line_count(data));
-            let lines: Vec<&str> = v.lines().collect();
-            assert!(lines.iter().all(|l| l.is_empty() || within(text, l)));
-            assert!(lines.len() == 1 || !lines.last().unwrap().is_empty());
-            let j = lines.join("\n");
-            assert!(v.eq_str(&j) && v.len() == j.len());
-            let mut buf = vec![0u8; j.len()];
-            assert_eq!(v.write_to(&mut buf).unwrap(), j);
-            if !j.is_empty() {
-                assert_eq!(
-                    v.write_to(&mut buf[..j.len() - 1]),
-                    Err(Error::BufferTooSmall { needed: j.len() })
-                );
-            }
-            assert_eq!(v.as_str().is_some(), lines.len() == 1);
-            assert_eq!(v.is_nested(), j.starts_with('\n'));
-            if let Some(n) = v.nested() {
-                for (a, b) in n {
-                    assert!(within(text, a) && (b.is_empty() || within(text, b)));
-                }
-            }
-            assert_eq!(s.get(k).map(|g| g.line()), Some(v.line()), "get({k:?})");
-        }
+    if let Err(e) = parsed {
+        check_error(e.error);
     }
+    ini_invariants::check(data, parsed);
 }
 
 fn compare(data: &[u8], parsed: &Result<Ini<'_>, ini::IniError>) {
