@@ -62,8 +62,8 @@
 //! [`MAX_SESSION_TOKEN_LEN`], ARN 2048, IMDS token [`imds::MAX_TOKEN_LEN`], role name 64.
 
 use super::{
-    assume_role, container, ecs, env as env_src, imds, profile, saml, sts_response, web_identity,
-    FetchedCredentials, RandomSessionName, RequestPlan, Source, StsEndpoint,
+    assume_role, container, ecs, env as env_src, imds, profile, saml, sso, sts_response,
+    web_identity, FetchedCredentials, RandomSessionName, RequestPlan, Source, StsEndpoint,
 };
 use crate::cache::{consider, is_fresh, ChainInputs, ProfileInputs, Step, REFRESH_WINDOW_SECONDS};
 use crate::credentials::{MAX_ACCESS_KEY_ID_LEN, MAX_SECRET_LEN};
@@ -85,6 +85,10 @@ pub const MAX_READ_LEN: usize = MAX_SHARED_FILE_LEN + 1;
 pub const MAX_PATH_LEN: usize = 1024;
 /// Longest `credential_process` command, split.
 pub const MAX_COMMAND_LEN: usize = 4096;
+/// Longest SSO access token kept.
+const SSO_TOKEN_LEN: usize = 8 * 1024;
+/// Room for the SSO OIDC CreateToken body.
+const SSO_BODY_LEN: usize = 12 * 1024;
 /// Longest session token the chain keeps (AWS: "make no assumption"; STS tokens are 1–2 KB,
 /// larger with session policies and tags).
 pub const MAX_SESSION_TOKEN_LEN: usize = 16 * 1024;
@@ -957,6 +961,8 @@ enum HttpStep {
     WebIdentity,
     AssumeRole,
     Saml,
+    SsoOidc,
+    SsoPortal,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -971,7 +977,12 @@ impl HttpStep {
         match self {
             HttpStep::ImdsToken | HttpStep::ImdsRole | HttpStep::ImdsCredentials => Family::Imds,
             HttpStep::Ecs | HttpStep::Container => Family::Container,
-            HttpStep::WebIdentity | HttpStep::AssumeRole | HttpStep::Saml => Family::Sts,
+            // SSO and SSO OIDC: AWS JSON services, with STS's deadlines and retries.
+            HttpStep::WebIdentity
+            | HttpStep::AssumeRole
+            | HttpStep::Saml
+            | HttpStep::SsoOidc
+            | HttpStep::SsoPortal => Family::Sts,
         }
     }
 
@@ -983,6 +994,7 @@ impl HttpStep {
             HttpStep::WebIdentity => Source::WebIdentity,
             HttpStep::AssumeRole => Source::AssumeRole,
             HttpStep::Saml => Source::Saml,
+            HttpStep::SsoOidc | HttpStep::SsoPortal => Source::Sso,
         }
     }
 
@@ -1009,6 +1021,8 @@ impl HttpStep {
             HttpStep::WebIdentity => "STS AssumeRoleWithWebIdentity",
             HttpStep::AssumeRole => "STS AssumeRole",
             HttpStep::Saml => "STS AssumeRoleWithSAML",
+            HttpStep::SsoOidc => "SSO OIDC CreateToken",
+            HttpStep::SsoPortal => "SSO GetRoleCredentials",
         }
     }
 }
@@ -1020,6 +1034,8 @@ enum FilePurpose {
     ContainerAuthToken,
     /// A profile's `web_identity_token_file` (path in `aux_path`).
     ProfileWebIdentityToken,
+    /// The SSO token cache file (path in `aux_path`).
+    SsoCache,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1034,6 +1050,8 @@ enum State {
     ReadShared(FileKind),
     AskMfa,
     RunProcess,
+    /// Writing the refreshed SSO token cache (`file`).
+    WriteSsoCache,
     Done,
     Failed,
 }
@@ -1071,6 +1089,17 @@ impl ProfileRun {
     fn name(&self, i: usize) -> &str {
         self.names.get(i).map_or("", |n| n.as_str())
     }
+}
+
+/// A profile's IAM Identity Center settings (see `Chain::sso_config`).
+struct SsoConfig<'x> {
+    top: &'x str,
+    name: &'x str,
+    session: Option<&'x str>,
+    start_url: &'x str,
+    region: &'x str,
+    account_id: &'x str,
+    role_name: &'x str,
 }
 
 /// Parses the shared files kept in the chain (checked when they were read).
@@ -1196,6 +1225,10 @@ pub struct Chain<'a> {
     argv: Buf<MAX_COMMAND_LEN>,
     argc: usize,
     detail: Text<768>,
+    /// SSO: the access token in use, the portal request's target, the refresh body.
+    sso_token: Buf<SSO_TOKEN_LEN>,
+    sso_target: heapless::String<512>,
+    sso_body: Buf<SSO_BODY_LEN>,
     /// The profile key a request could not be built from (set by `request`).
     bad_key: core::cell::Cell<Option<&'static str>>,
 }
@@ -1281,6 +1314,9 @@ impl<'a> Chain<'a> {
             argv: Buf::new(),
             argc: 0,
             detail: Text::new(),
+            sso_token: Buf::new(),
+            sso_target: heapless::String::new(),
+            sso_body: Buf::new(),
             bad_key: core::cell::Cell::new(None),
         }
     }
@@ -1376,6 +1412,7 @@ impl<'a> Chain<'a> {
                 "web_identity_token_file",
                 "the profile's web identity token file",
             ),
+            FilePurpose::SsoCache => (Source::Sso, profile::HOME, "SSO token cache file"),
         };
         self.record(TraceEntry::new(
             Subject::Source(source),
@@ -1407,6 +1444,12 @@ impl<'a> Chain<'a> {
             HttpStep::WebIdentity | HttpStep::AssumeRole | HttpStep::Saml => {
                 set(Var::StsEndpointOverride).or(set(Var::Region))
             }
+            HttpStep::SsoPortal => set(Var::SsoEndpointOverride)
+                .or(set(Var::EndpointUrlSso))
+                .or(set(Var::EndpointUrl)),
+            HttpStep::SsoOidc => set(Var::SsoOidcEndpointOverride)
+                .or(set(Var::EndpointUrlSsoOidc))
+                .or(set(Var::EndpointUrl)),
         }
     }
 
@@ -1429,6 +1472,18 @@ impl<'a> Chain<'a> {
             State::ReadFile(FilePurpose::ProfileWebIdentityToken) => Action::ReadFile {
                 path: self.aux_path.as_str(),
                 variable: "web_identity_token_file",
+            },
+            State::ReadFile(FilePurpose::SsoCache) => Action::ReadFile {
+                path: self.aux_path.as_str(),
+                variable: if self.env.get(Var::Home).is_some() {
+                    profile::HOME
+                } else {
+                    profile::USERPROFILE
+                },
+            },
+            State::WriteSsoCache => Action::WriteFile {
+                path: self.aux_path.as_str(),
+                content: self.file.as_bytes(),
             },
             State::ReadFile(p) => {
                 let var = match p {
@@ -1555,6 +1610,8 @@ impl<'a> Chain<'a> {
         self.imds_token.clear();
         self.scratch.clear();
         self.mfa_code.clear();
+        self.sso_token.clear();
+        self.sso_body.clear();
         self.fail = Some(info);
         self.state = State::Failed;
         let subject = info.source.map(Subject::Source).or(self.running);
@@ -1886,6 +1943,34 @@ impl<'a> Chain<'a> {
                 };
                 container::request(self.env.get(Var::ContainerFullUri).unwrap_or(""), token)
             }
+            HttpStep::SsoPortal => {
+                let cfg = self.sso_config()?;
+                let ep = sso::endpoint(
+                    self.sso_override(
+                        cfg.top,
+                        Var::SsoEndpointOverride,
+                        Var::EndpointUrlSso,
+                        "sso",
+                    )?,
+                    "portal.sso",
+                    cfg.region,
+                )?;
+                sso::portal_request(ep, self.sso_target.as_str(), self.sso_token.as_str())
+            }
+            HttpStep::SsoOidc => {
+                let cfg = self.sso_config()?;
+                let ep = sso::endpoint(
+                    self.sso_override(
+                        cfg.top,
+                        Var::SsoOidcEndpointOverride,
+                        Var::EndpointUrlSsoOidc,
+                        "sso_oidc",
+                    )?,
+                    "oidc",
+                    cfg.region,
+                )?;
+                Ok(sso::refresh_request(ep, self.sso_body.as_bytes()))
+            }
             HttpStep::WebIdentity if self.run.is_some() => self.profile_web_identity_request(),
             HttpStep::AssumeRole if self.run.is_some() => self.profile_role_request(),
             HttpStep::WebIdentity => {
@@ -2016,6 +2101,9 @@ impl<'a> Chain<'a> {
         let State::ReadFile(purpose) = self.state else {
             return self.unexpected();
         };
+        if purpose == FilePurpose::SsoCache {
+            return self.on_sso_cache(content);
+        }
         if purpose == FilePurpose::ProfileWebIdentityToken {
             let check = match self.file.set(content) {
                 Ok(()) => web_identity::token_from_file(self.file.as_bytes()).map(|_| ()),
@@ -2037,7 +2125,9 @@ impl<'a> Chain<'a> {
                 HttpStep::WebIdentity,
                 Error::InvalidWebIdentityToken,
             ),
-            FilePurpose::ContainerAuthToken | FilePurpose::ProfileWebIdentityToken => (
+            FilePurpose::ContainerAuthToken
+            | FilePurpose::ProfileWebIdentityToken
+            | FilePurpose::SsoCache => (
                 Var::ContainerAuthTokenFile,
                 HttpStep::Container,
                 Error::InvalidAuthorizationToken,
@@ -2053,9 +2143,9 @@ impl<'a> Chain<'a> {
             FilePurpose::WebIdentityToken => {
                 web_identity::token_from_file(self.file.as_bytes()).map(|_| ())
             }
-            FilePurpose::ContainerAuthToken | FilePurpose::ProfileWebIdentityToken => {
-                container::token_from_file(self.file.as_bytes()).map(|_| ())
-            }
+            FilePurpose::ContainerAuthToken
+            | FilePurpose::ProfileWebIdentityToken
+            | FilePurpose::SsoCache => container::token_from_file(self.file.as_bytes()).map(|_| ()),
         };
         if let Err(e) = check {
             let mut i = FailInfo::new(e);
@@ -2076,6 +2166,19 @@ impl<'a> Chain<'a> {
         }
         match self.state {
             State::ReadShared(kind) => self.on_shared_io(kind, io),
+            // A failed write-back is not fatal: the refreshed token is used.
+            State::WriteSsoCache => self.enter(HttpStep::SsoPortal),
+            State::ReadFile(FilePurpose::SsoCache) => {
+                let at = self.run.as_ref().map_or(0, |r| r.base_at);
+                let mut i = self.profile_fail(Error::SsoTokenMissing, at, None);
+                i.source = Some(Source::Sso);
+                i.io = Some(match io {
+                    IoError::NotFound => IoError::NotFound,
+                    _ => IoError::Unreadable,
+                });
+                let d = self.sso_login_hint();
+                self.fail_detail(i, d)
+            }
             State::RunProcess => {
                 let at = self.run.as_ref().map_or(0, |r| r.base_at);
                 let (error, deadline) = match io {
@@ -2118,7 +2221,9 @@ impl<'a> Chain<'a> {
                     FilePurpose::WebIdentityToken => {
                         (Var::WebIdentityTokenFile, Source::WebIdentity)
                     }
-                    FilePurpose::ContainerAuthToken | FilePurpose::ProfileWebIdentityToken => {
+                    FilePurpose::ContainerAuthToken
+                    | FilePurpose::ProfileWebIdentityToken
+                    | FilePurpose::SsoCache => {
                         (Var::ContainerAuthTokenFile, Source::ContainerFullUri)
                     }
                 };
@@ -2140,6 +2245,9 @@ impl<'a> Chain<'a> {
                 self.retry_after_ms = None;
                 if retryable && self.retry(step) {
                     return;
+                }
+                if step == HttpStep::SsoOidc {
+                    return self.sso_refresh_failed(None);
                 }
                 let error = match io {
                     IoError::Refused => Error::EndpointUnreachable,
@@ -2201,7 +2309,8 @@ impl<'a> Chain<'a> {
             .map(|s| s.saturating_mul(1000).min(MAX_RETRY_AFTER_MS));
         let family = step.family();
         // STS: an error document is the answer at any status.
-        if family == Family::Sts {
+        let sso_step = matches!(step, HttpStep::SsoOidc | HttpStep::SsoPortal);
+        if family == Family::Sts && !sso_step {
             if let Some(retryable) = self.sts_error(body) {
                 if retryable && self.retry(step) {
                     return;
@@ -2221,6 +2330,17 @@ impl<'a> Chain<'a> {
             };
             if retryable && self.retry(step) {
                 return;
+            }
+            if step == HttpStep::SsoOidc {
+                return self.sso_refresh_failed(Some(status));
+            }
+            if step == HttpStep::SsoPortal && matches!(status, 401 | 403) {
+                // botocore: UnauthorizedException is UnauthorizedSSOTokenError.
+                let mut i = self.http_fail(step, Error::SsoTokenExpired);
+                i.status = Some(status);
+                i.profile = self.run.as_ref().map(|r| r.base_at);
+                let d = self.sso_login_hint();
+                return self.fail_detail(i, d);
             }
             let mut i = self.http_fail(step, Error::EndpointHttpStatus);
             i.status = Some(status);
@@ -2293,6 +2413,8 @@ impl<'a> Chain<'a> {
             HttpStep::WebIdentity => web_identity::parse,
             HttpStep::AssumeRole => assume_role::parse,
             HttpStep::Saml => saml::parse,
+            HttpStep::SsoPortal => sso::parse_role_credentials,
+            HttpStep::SsoOidc => return self.on_refreshed(body),
             HttpStep::ImdsToken | HttpStep::ImdsRole => return self.unexpected(),
         };
         let result = match parse(body, &mut self.scratch.bytes) {
@@ -2839,10 +2961,7 @@ impl<'a> Chain<'a> {
                 }
             }
             Base::Process => self.start_process(at),
-            Base::Sso => {
-                let i = self.profile_fail(Error::SsoInvalidConfig, at, Some("sso_account_id"));
-                self.fail(i)
-            }
+            Base::Sso => self.start_sso(at),
         }
     }
 
@@ -3072,7 +3191,312 @@ impl<'a> Chain<'a> {
 
     /// The file of [`Action::WriteFile`] was written.
     pub fn on_written(&mut self) {
-        self.unexpected()
+        if self.state != State::WriteSsoCache {
+            return self.unexpected();
+        }
+        self.record_answer(None, None);
+        self.enter(HttpStep::SsoPortal)
+    }
+
+    /// The SSO settings of the run's base profile (botocore `SSOProvider._load_sso_config`):
+    /// `sso_account_id` and `sso_role_name`, and `sso_start_url` + `sso_region` from the
+    /// `[sso-session NAME]` of `sso_session` (a profile value that differs is an error) or from
+    /// the profile itself (legacy). Sets `bad_key` on error.
+    fn sso_config(&self) -> Result<SsoConfig<'_>, Error> {
+        let run = self.run.as_ref().ok_or(Error::UnexpectedChainEvent)?;
+        let files = self.files();
+        let name = run.name(run.base_at);
+        let fail = |e: Error, k: &'static str| {
+            self.bad_key.set(Some(k));
+            e
+        };
+        let get = |k: &'static str| value(&files, name, k).map_err(|e| fail(e, k));
+        let account_id = get("sso_account_id")?
+            .ok_or_else(|| fail(Error::SsoInvalidConfig, "sso_account_id"))?;
+        let role_name =
+            get("sso_role_name")?.ok_or_else(|| fail(Error::SsoInvalidConfig, "sso_role_name"))?;
+        let session = get("sso_session")?;
+        let (start_url, region) = match session {
+            Some(sname) => {
+                let section = files
+                    .config
+                    .as_ref()
+                    .and_then(|c| ini::sso_session(c, sname))
+                    .ok_or_else(|| fail(Error::SsoSessionNotFound, "sso_session"))?;
+                let pick = |k: &'static str| -> Result<&str, Error> {
+                    let v = match section.get(k) {
+                        Some(v) => profile::one_line(&v).map_err(|e| fail(e, k))?,
+                        None => return get(k)?.ok_or_else(|| fail(Error::SsoInvalidConfig, k)),
+                    };
+                    match get(k)? {
+                        Some(p) if p != v => Err(fail(Error::SsoInvalidConfig, k)),
+                        _ => Ok(v),
+                    }
+                };
+                (pick("sso_start_url")?, pick("sso_region")?)
+            }
+            None => (
+                get("sso_start_url")?
+                    .ok_or_else(|| fail(Error::SsoInvalidConfig, "sso_start_url"))?,
+                get("sso_region")?.ok_or_else(|| fail(Error::SsoInvalidConfig, "sso_region"))?,
+            ),
+        };
+        Ok(SsoConfig {
+            top: run.name(0),
+            name,
+            session,
+            start_url,
+            region,
+            account_id,
+            role_name,
+        })
+    }
+
+    /// An endpoint override: the project's variable, else (unless configured endpoints are
+    /// ignored) the SDK's service variable, `AWS_ENDPOINT_URL`, the `[services]` section's
+    /// `<service>.endpoint_url`, the active profile's `endpoint_url` (botocore's order).
+    fn sso_override(
+        &self,
+        top: &str,
+        ours: Var,
+        sdk: Var,
+        service: &'static str,
+    ) -> Result<Option<&str>, Error> {
+        if let Some(u) = self.env.get(ours) {
+            return Ok(Some(u));
+        }
+        self.configured_endpoint(top, sdk, service)
+    }
+
+    fn configured_endpoint(
+        &self,
+        top: &str,
+        sdk: Var,
+        service: &'static str,
+    ) -> Result<Option<&str>, Error> {
+        let files = self.files();
+        let get =
+            |k: &'static str| value(&files, top, k).inspect_err(|_| self.bad_key.set(Some(k)));
+        let ignore = match self.env.get(Var::IgnoreConfiguredEndpointUrls) {
+            Some(v) => profile::is_true(v),
+            None => get("ignore_configured_endpoint_urls")?.is_some_and(profile::is_true),
+        };
+        if ignore {
+            return Ok(None);
+        }
+        if let Some(u) = self.env.get(sdk).or_else(|| self.env.get(Var::EndpointUrl)) {
+            return Ok(Some(u));
+        }
+        if let Some(services) = get("services")? {
+            let section = files
+                .config
+                .as_ref()
+                .and_then(|c| ini::services(c, services));
+            let Some(section) = section else {
+                self.bad_key.set(Some("services"));
+                return Err(Error::ProfileInvalidValue);
+            };
+            if let Some(u) = section
+                .get(service)
+                .and_then(|v| v.nested())
+                .and_then(|n| n.get("endpoint_url"))
+            {
+                return Ok(Some(u));
+            }
+        }
+        get("endpoint_url")
+    }
+
+    /// "run aws sso login --sso-session NAME" (or `--profile NAME`), and the cache file.
+    fn sso_login_hint(&self) -> Text<768> {
+        let mut d = Text::new();
+        let r = match self.sso_config() {
+            Ok(c) => match c.session {
+                Some(s) => fmt::Write::write_fmt(
+                    &mut d,
+                    format_args!("run aws sso login --sso-session {s}"),
+                ),
+                None => fmt::Write::write_fmt(
+                    &mut d,
+                    format_args!("run aws sso login --profile {}", c.name),
+                ),
+            },
+            Err(_) => fmt::Write::write_str(&mut d, "run aws sso login"),
+        };
+        let _ = r;
+        if !self.aux_path.is_empty() {
+            let _ = fmt::Write::write_fmt(&mut d, format_args!(" (token cache {})", self.aux_path));
+        }
+        d
+    }
+
+    /// Finds the token cache of the run's base profile and reads it.
+    fn start_sso(&mut self, at: usize) {
+        let cfg = self.sso_config().map(|c| {
+            let key = sso::cache_key(c.session.unwrap_or(c.start_url));
+            let mut target = heapless::String::<512>::new();
+            let t = sso::portal_target(&mut target, c.account_id, c.role_name);
+            (key, target, t)
+        });
+        let (key, target) = match cfg {
+            Ok((key, target, Ok(()))) => (key, target),
+            Ok((_, _, Err(e))) | Err(e) => {
+                let k = self.bad_key.take();
+                let mut i = self.profile_fail(e, at, k);
+                i.source = Some(Source::Sso);
+                return self.fail(i);
+            }
+        };
+        self.sso_target = target;
+        self.aux_path.clear();
+        let ok = match self.home() {
+            Some(h) => [
+                h,
+                "/.aws/sso/cache/",
+                core::str::from_utf8(&key).unwrap_or(""),
+                ".json",
+            ]
+            .iter()
+            .all(|p| self.aux_path.push_str(p).is_ok()),
+            None => false,
+        };
+        if !ok {
+            let mut i = self.profile_fail(Error::SsoTokenMissing, at, None);
+            i.source = Some(Source::Sso);
+            i.variable = Some(profile::HOME);
+            return self.fail(i);
+        }
+        self.enter_read_file(FilePurpose::SsoCache)
+    }
+
+    /// The token cache was read: use its token, refresh it, or tell the user to log in.
+    fn on_sso_cache(&mut self, content: &[u8]) {
+        let at = self.run.as_ref().map_or(0, |r| r.base_at);
+        let has_session = matches!(
+            self.sso_config(),
+            Ok(SsoConfig {
+                session: Some(_),
+                ..
+            })
+        );
+        let now = self.now;
+        let decision = if self.file.set(content).is_err() {
+            Err(Error::SsoTokenMissing)
+        } else {
+            match sso::parse_cache(self.file.as_bytes(), &mut self.scratch.bytes) {
+                Ok(t) => {
+                    let left = t.expires_at.0.saturating_sub(now.0);
+                    if has_session && left < sso::REFRESH_WINDOW_SECONDS && t.refreshable(now) {
+                        sso::refresh_body(&mut self.sso_body.bytes, &t).map(|n| {
+                            self.sso_body.len = n;
+                            true
+                        })
+                    } else if t.expires_at <= now {
+                        Err(Error::SsoTokenExpired)
+                    } else {
+                        self.sso_token
+                            .set(t.access_token.as_bytes())
+                            .map(|()| false)
+                    }
+                }
+                Err(e) => Err(e),
+            }
+        };
+        self.scratch.clear();
+        match decision {
+            Ok(true) => self.enter(HttpStep::SsoOidc),
+            Ok(false) => self.enter(HttpStep::SsoPortal),
+            Err(e) => {
+                let e = match e {
+                    Error::SsoTokenExpired => e,
+                    _ => Error::SsoTokenMissing,
+                };
+                let mut i = self.profile_fail(e, at, None);
+                i.source = Some(Source::Sso);
+                let d = self.sso_login_hint();
+                self.fail_detail(i, d)
+            }
+        }
+    }
+
+    /// CreateToken answered: write the new cache file, then use the new token.
+    fn on_refreshed(&mut self, body: &[u8]) {
+        let (start, region) = match self.sso_config() {
+            Ok(c) => {
+                let mut a = heapless::String::<512>::new();
+                let mut b = heapless::String::<64>::new();
+                if a.push_str(c.start_url).is_err() || b.push_str(c.region).is_err() {
+                    return self.sso_refresh_failed(None);
+                }
+                (a, b)
+            }
+            Err(_) => return self.sso_refresh_failed(None),
+        };
+        let now = self.now;
+        let r = {
+            let (s1, s2) = self.scratch.bytes.split_at_mut(SCRATCH_LEN / 2);
+            match (
+                sso::parse_create_token(body, s1),
+                sso::parse_cache(self.file.as_bytes(), s2),
+            ) {
+                (Ok(new), Ok(old)) => {
+                    match sso::write_cache(
+                        &mut self.sso_body.bytes,
+                        &start,
+                        &region,
+                        &new,
+                        &old,
+                        now,
+                    ) {
+                        Ok(n) => self.sso_token.set(new.access_token.as_bytes()).map(|()| n),
+                        Err(e) => Err(e),
+                    }
+                }
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            }
+        };
+        self.scratch.clear();
+        match r {
+            Ok(n) => {
+                self.sso_body.len = n;
+                let copied = self.file.set(self.sso_body.as_bytes());
+                self.sso_body.clear();
+                if copied.is_err() {
+                    // Too large to write back: use the new token without saving it.
+                    return self.enter(HttpStep::SsoPortal);
+                }
+                self.state = State::WriteSsoCache;
+                self.record(TraceEntry::new(
+                    Subject::Source(Source::Sso),
+                    Decision::Request,
+                    "write the refreshed SSO token cache",
+                    None,
+                ));
+            }
+            Err(_) => self.sso_refresh_failed(None),
+        }
+    }
+
+    /// The refresh failed: botocore goes on with the cached token while it has not expired.
+    fn sso_refresh_failed(&mut self, status: Option<u16>) {
+        let now = self.now;
+        let at = self.run.as_ref().map_or(0, |r| r.base_at);
+        let r = match sso::parse_cache(self.file.as_bytes(), &mut self.scratch.bytes) {
+            Ok(t) if t.expires_at > now => self.sso_token.set(t.access_token.as_bytes()).is_ok(),
+            _ => false,
+        };
+        self.scratch.clear();
+        if r {
+            return self.enter(HttpStep::SsoPortal);
+        }
+        let mut i = self.profile_fail(Error::SsoTokenExpired, at, None);
+        i.source = Some(Source::Sso);
+        i.status = status;
+        let mut d = Text::new();
+        let _ = fmt::Write::write_str(&mut d, "the token could not be refreshed; ");
+        let hint = self.sso_login_hint();
+        let _ = fmt::Write::write_str(&mut d, &hint.0);
+        self.fail_detail(i, d)
     }
 
     /// When a profile request's value came from a variable rather than the files, that variable.
@@ -3172,36 +3596,10 @@ impl<'a> Chain<'a> {
             .map_or(self.selected.as_str(), |r| r.name(0));
         let get =
             |k: &'static str| value(&files, top, k).inspect_err(|_| self.bad_key.set(Some(k)));
-        let mut override_url = self.env.get(Var::StsEndpointOverride);
-        let ignore = match self.env.get(Var::IgnoreConfiguredEndpointUrls) {
-            Some(v) => profile::is_true(v),
-            None => get("ignore_configured_endpoint_urls")?.is_some_and(profile::is_true),
+        let override_url = match self.env.get(Var::StsEndpointOverride) {
+            Some(u) => Some(u),
+            None => self.configured_endpoint(top, Var::EndpointUrlSts, "sts")?,
         };
-        if override_url.is_none() && !ignore {
-            override_url = self
-                .env
-                .get(Var::EndpointUrlSts)
-                .or_else(|| self.env.get(Var::EndpointUrl));
-            if override_url.is_none() {
-                if let Some(services) = get("services")? {
-                    let section = files
-                        .config
-                        .as_ref()
-                        .and_then(|c| ini::services(c, services));
-                    let Some(section) = section else {
-                        self.bad_key.set(Some("services"));
-                        return Err(Error::ProfileInvalidValue);
-                    };
-                    override_url = section
-                        .get("sts")
-                        .and_then(|v| v.nested())
-                        .and_then(|n| n.get("endpoint_url"));
-                }
-            }
-            if override_url.is_none() {
-                override_url = get("endpoint_url")?;
-            }
-        }
         let region = match self.env.get(Var::DefaultRegion) {
             Some(r) => Some(r),
             None => get("region")?,

@@ -1155,3 +1155,275 @@ fn no_files_changes_nothing_for_the_environment_sources() {
     assert_eq!(requests(&seen)[0].url, IMDS_TOKEN_URL);
     assert_eq!(done(end).source, Source::Ec2);
 }
+
+// ---------------------------------------------------------------------------------------------
+// IAM Identity Center (SSOProvider, SSOTokenProvider, SSOTokenLoader)
+// ---------------------------------------------------------------------------------------------
+
+const SSO_CONFIG: &str = "[profile dev]\nsso_session = my-sso\nsso_account_id = 111122223333\n\
+sso_role_name = ReadOnly\nregion = us-west-2\n\n[sso-session my-sso]\n\
+sso_start_url = https://d-123.awsapps.com/start\nsso_region = us-east-1\n";
+/// Python: hashlib.sha1(b"my-sso").hexdigest().
+const SSO_CACHE: &str = "/home/u/.aws/sso/cache/0ad374308c5a4e22f723adf10145eafad7c4031c.json";
+/// Python: hashlib.sha1(b"https://d-123.awsapps.com/start").hexdigest().
+const LEGACY_CACHE: &str = "/home/u/.aws/sso/cache/2b829a45f04c9828cb45b7d092d8e4aa30818393.json";
+const PORTAL_URL: &str = "https://portal.sso.us-east-1.amazonaws.com/federation/credentials?account_id=111122223333&role_name=ReadOnly";
+
+fn sso_cache(expires: &str, refresh: bool) -> String {
+    let r = if refresh {
+        r#", "refreshToken": "oldREFRESH", "clientId": "client-1", "clientSecret": "clientSECRET", "registrationExpiresAt": "2030-01-01T00:00:00Z""#
+    } else {
+        ""
+    };
+    format!(
+        r#"{{"startUrl": "https://d-123.awsapps.com/start", "region": "us-east-1", "accessToken": "ssoACCESStoken", "expiresAt": "{expires}"{r}}}"#
+    )
+}
+
+/// GetRoleCredentials' answer (AWS SSO API reference), expiration in epoch milliseconds.
+fn role_credentials() -> String {
+    format!(
+        r#"{{"roleCredentials":{{"accessKeyId":"{KEY_ID}","secretAccessKey":"{SECRET}","sessionToken":"{TOKEN}","expiration":{}}}}}"#,
+        EXP * 1000
+    )
+}
+
+#[test]
+fn sso_session_token_from_the_cache_and_role_credentials() {
+    let mut script = files(Some(SSO_CONFIG), None);
+    script.push(file(&sso_cache(EXP_ISO, false)));
+    script.push(ok(&role_credentials()));
+    let (seen, end, mut c) = run_p(&[("AWS_PROFILE", "dev")], None, &script);
+    assert_eq!(
+        seen[2],
+        Seen::File {
+            path: SSO_CACHE.into(),
+            variable: "HOME"
+        }
+    );
+    let r = only_request(&seen[3..]);
+    assert_eq!((r.method.as_str(), r.url.as_str()), ("GET", PORTAL_URL));
+    assert_eq!(r.header("x-amz-sso_bearer_token"), Some("ssoACCESStoken"));
+    assert_eq!(r.header("authorization"), None);
+    let g = done(end);
+    assert_eq!(
+        (g.source, g.cache, g.expiration),
+        (Source::Sso, true, Some(EXP))
+    );
+    assert_eq!((g.id.as_str(), g.token.as_deref()), (KEY_ID, Some(TOKEN)));
+    assert_eq!(origin(&mut c), Some(("dev".into(), CONFIG.into(), 1)));
+}
+
+#[test]
+fn legacy_sso_uses_the_start_url_hash_and_never_refreshes() {
+    let config =
+        "[profile dev]\nsso_start_url = https://d-123.awsapps.com/start\nsso_region = us-east-1\n\
+                  sso_account_id = 111122223333\nsso_role_name = ReadOnly\n";
+    let mut script = files(Some(config), None);
+    script.push(file(&sso_cache(EXP_ISO, true)));
+    script.push(ok(&role_credentials()));
+    let (seen, end, _) = run_p(&[("AWS_PROFILE", "dev")], None, &script);
+    assert_eq!(file_reads(&seen)[2].0, LEGACY_CACHE);
+    assert_eq!(done(end).source, Source::Sso);
+    // Expired: no refresh for the legacy form (SSOCredentialFetcher raises
+    // UnauthorizedSSOTokenError); the message says how to log in.
+    let mut script = files(Some(config), None);
+    script.push(file(&sso_cache("2023-12-31T00:00:00Z", true)));
+    let (_, end, _) = run_p(&[("AWS_PROFILE", "dev")], None, &script);
+    let f = failed(end);
+    assert_eq!(f.error, Error::SsoTokenExpired);
+    assert!(
+        f.display.contains("run aws sso login --profile dev"),
+        "{}",
+        f.display
+    );
+    assert!(!f.display.contains("ssoACCESStoken") && !f.display.contains("clientSECRET"));
+}
+
+#[test]
+fn an_expiring_sso_session_token_is_refreshed_and_written_back() {
+    // 10 minutes left: inside botocore's 15-minute refresh window.
+    let expiring = "2023-12-31T23:10:00Z";
+    let mut script = files(Some(SSO_CONFIG), None);
+    script.push(file(&sso_cache(expiring, true)));
+    script.push(ok(r#"{"accessToken":"ssoNEWtoken","expiresIn":3600,"refreshToken":"newREFRESH","tokenType":"Bearer"}"#));
+    script.push(Ev::Written);
+    script.push(ok(&role_credentials()));
+    let (seen, end, _) = run_p(&[("AWS_PROFILE", "dev")], None, &script);
+    let rs = requests(&seen);
+    assert_eq!(
+        (rs[0].method.as_str(), rs[0].url.as_str()),
+        ("POST", "https://oidc.us-east-1.amazonaws.com/token")
+    );
+    let body: serde_json::Value = serde_json::from_slice(&rs[0].body).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"grantType": "refresh_token", "clientId": "client-1", "clientSecret": "clientSECRET", "refreshToken": "oldREFRESH"})
+    );
+    let written = seen
+        .iter()
+        .find_map(|s| match s {
+            Seen::Write { path, content } => Some((path.clone(), content.clone())),
+            _ => None,
+        })
+        .expect("the cache is written back");
+    assert_eq!(written.0, SSO_CACHE);
+    let cache: serde_json::Value = serde_json::from_str(&written.1).unwrap();
+    // botocore _attempt_create_token: expiresAt = now + expiresIn (NOW + 3600 = EXP).
+    assert_eq!(
+        cache,
+        serde_json::json!({
+            "startUrl": "https://d-123.awsapps.com/start", "region": "us-east-1",
+            "accessToken": "ssoNEWtoken", "expiresAt": EXP_ISO,
+            "clientId": "client-1", "clientSecret": "clientSECRET",
+            "registrationExpiresAt": "2030-01-01T00:00:00Z", "refreshToken": "newREFRESH"
+        })
+    );
+    assert_eq!(rs[1].header("x-amz-sso_bearer_token"), Some("ssoNEWtoken"));
+    assert_eq!(done(end).source, Source::Sso);
+    // A failed write is not fatal.
+    let mut script = files(Some(SSO_CONFIG), None);
+    script.push(file(&sso_cache(expiring, true)));
+    script.push(ok(r#"{"accessToken":"ssoNEWtoken","expiresIn":3600}"#));
+    script.push(io(IoError::Unreadable));
+    script.push(ok(&role_credentials()));
+    let (_, end, _) = run_p(&[("AWS_PROFILE", "dev")], None, &script);
+    assert_eq!(done(end).source, Source::Sso);
+    // The refresh refused: the old token while it lasts (botocore logs and goes on) ...
+    let mut script = files(Some(SSO_CONFIG), None);
+    script.push(file(&sso_cache(expiring, true)));
+    script.push(answer(400, r#"{"error":"invalid_grant"}"#));
+    script.push(ok(&role_credentials()));
+    let (seen, end, _) = run_p(&[("AWS_PROFILE", "dev")], None, &script);
+    assert_eq!(
+        requests(&seen)[1].header("x-amz-sso_bearer_token"),
+        Some("ssoACCESStoken")
+    );
+    assert_eq!(done(end).source, Source::Sso);
+    // ... and once it has expired, log in again.
+    let mut script = files(Some(SSO_CONFIG), None);
+    script.push(file(&sso_cache("2023-12-31T00:00:00Z", true)));
+    script.push(answer(400, r#"{"error":"invalid_grant"}"#));
+    let (_, end, _) = run_p(&[("AWS_PROFILE", "dev")], None, &script);
+    let f = failed(end);
+    assert_eq!(f.error, Error::SsoTokenExpired);
+    assert!(
+        f.display.contains("run aws sso login --sso-session my-sso"),
+        "{}",
+        f.display
+    );
+    // Expired without a refresh token.
+    let mut script = files(Some(SSO_CONFIG), None);
+    script.push(file(&sso_cache("2023-12-31T00:00:00Z", false)));
+    let (_, end, _) = run_p(&[("AWS_PROFILE", "dev")], None, &script);
+    assert_eq!(failed(end).error, Error::SsoTokenExpired);
+}
+
+#[test]
+fn sso_errors() {
+    // No cache file, or one without accessToken.
+    let mut script = files(Some(SSO_CONFIG), None);
+    script.push(io(IoError::NotFound));
+    let (_, end, _) = run_p(&[("AWS_PROFILE", "dev")], None, &script);
+    let f = failed(end);
+    assert_eq!(f.error, Error::SsoTokenMissing);
+    assert!(
+        f.display.contains("run aws sso login --sso-session my-sso")
+            && f.display.contains(SSO_CACHE),
+        "{}",
+        f.display
+    );
+    let mut script = files(Some(SSO_CONFIG), None);
+    script.push(file(r#"{"expiresAt": "2030-01-01T00:00:00Z"}"#));
+    let (_, end, _) = run_p(&[("AWS_PROFILE", "dev")], None, &script);
+    assert_eq!(failed(end).error, Error::SsoTokenMissing);
+    // The portal refuses the token (UnauthorizedException).
+    let mut script = files(Some(SSO_CONFIG), None);
+    script.push(file(&sso_cache(EXP_ISO, false)));
+    script.push(answer(
+        401,
+        r#"{"message":"Session token not found or invalid"}"#,
+    ));
+    let (_, end, _) = run_p(&[("AWS_PROFILE", "dev")], None, &script);
+    let f = failed(end);
+    assert_eq!((f.error, f.status), (Error::SsoTokenExpired, Some(401)));
+    // Configuration errors (botocore InvalidConfigError).
+    let cases: &[(&str, Error, Option<&str>)] = &[
+        ("[profile dev]\nsso_session = my-sso\nsso_account_id = 1\n[sso-session my-sso]\nsso_start_url = u\nsso_region = us-east-1\n", Error::SsoInvalidConfig, Some("sso_role_name")),
+        ("[profile dev]\nsso_session = ghost\nsso_account_id = 1\nsso_role_name = r\n", Error::SsoSessionNotFound, Some("sso_session")),
+        ("[profile dev]\nsso_session = s\nsso_account_id = 1\nsso_role_name = r\nsso_start_url = other\n[sso-session s]\nsso_start_url = u\nsso_region = us-east-1\n", Error::SsoInvalidConfig, Some("sso_start_url")),
+        ("[profile dev]\nsso_account_id = 1\nsso_role_name = r\nsso_start_url = u\n", Error::SsoInvalidConfig, Some("sso_region")),
+    ];
+    for (config, error, key) in cases {
+        let (_, end, mut c) = run_p(&[("AWS_PROFILE", "dev")], None, &files(Some(config), None));
+        assert_eq!(failed(end).error, *error, "{config}");
+        assert_eq!(failure_facts(&mut c).1, *key, "{config}");
+    }
+}
+
+#[test]
+fn sso_endpoint_overrides_and_order() {
+    let portal = |vars: &[(&'static str, &'static str)]| {
+        let mut v = vars.to_vec();
+        v.push(("AWS_PROFILE", "dev"));
+        let mut script = files(Some(SSO_CONFIG), None);
+        script.push(file(&sso_cache(EXP_ISO, false)));
+        script.push(ok(&role_credentials()));
+        let (seen, _, _) = run_p(&v, None, &script);
+        only_request(&seen[3..]).url.clone()
+    };
+    let q = "/federation/credentials?account_id=111122223333&role_name=ReadOnly";
+    assert_eq!(
+        portal(&[
+            ("MONGODB_AWS_SSO_ENDPOINT", "http://127.0.0.1:9000"),
+            ("AWS_ENDPOINT_URL_SSO", "http://127.0.0.1:9001")
+        ]),
+        format!("http://127.0.0.1:9000{q}")
+    );
+    assert_eq!(
+        portal(&[
+            ("AWS_ENDPOINT_URL_SSO", "http://127.0.0.1:9001"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9002")
+        ]),
+        format!("http://127.0.0.1:9001{q}")
+    );
+    assert_eq!(
+        portal(&[("AWS_ENDPOINT_URL", "http://127.0.0.1:9002")]),
+        format!("http://127.0.0.1:9002{q}")
+    );
+    // OIDC: the project's variable, then AWS_ENDPOINT_URL_SSO_OIDC.
+    let oidc = |vars: &[(&'static str, &'static str)]| {
+        let mut v = vars.to_vec();
+        v.push(("AWS_PROFILE", "dev"));
+        let mut c = new_chain(env(&with_home(&v)), plan(None), NOW);
+        let cache = sso_cache("2023-12-31T23:10:00Z", true);
+        let mut script = files(Some(SSO_CONFIG), None)
+            .into_iter()
+            .chain([file(&cache)]);
+        loop {
+            match observe(&mut c) {
+                Obs::Seen(Seen::Http(r)) => return r.url,
+                Obs::Seen(_) => apply(&mut c, &script.next().unwrap()),
+                Obs::End(e) => panic!("{e:?}"),
+            }
+        }
+    };
+    assert_eq!(
+        oidc(&[
+            ("MONGODB_AWS_SSO_OIDC_ENDPOINT", "http://127.0.0.1:9100"),
+            ("AWS_ENDPOINT_URL_SSO_OIDC", "http://127.0.0.1:9101")
+        ]),
+        "http://127.0.0.1:9100/token"
+    );
+    assert_eq!(
+        oidc(&[("AWS_ENDPOINT_URL_SSO_OIDC", "http://127.0.0.1:9101")]),
+        "http://127.0.0.1:9101/token"
+    );
+    // SSO settings beat the profile's static keys (B3).
+    let creds = "[dev]\naws_access_key_id = AKIDSTATIC\naws_secret_access_key = s\n";
+    let mut script = files(Some(SSO_CONFIG), Some(creds));
+    script.push(file(&sso_cache(EXP_ISO, false)));
+    script.push(ok(&role_credentials()));
+    let (_, end, _) = run_p(&[("AWS_PROFILE", "dev")], None, &script);
+    assert_eq!(done(end).source, Source::Sso);
+}
