@@ -50,7 +50,7 @@ BEHAVIOUR_KEYS = {
 TRICKLE_KEYS = {"bytes", "every_ms", "total_ms", "forever"}
 
 PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
-EPOCH_ONLY = re.compile(r"^\$\{EPOCH([+-]\d+)?\}$")
+EPOCH_ONLY = re.compile(r"^\$\{EPOCH(_MS)?([+-]\d+)?\}$")
 
 
 class ScenarioError(Exception):
@@ -62,7 +62,7 @@ def iso(t):
 
 
 class Substituter:
-    """Replaces ${HTTP}, ${BLACKHOLE}, ${CLOSED}, ${DIR}, ${PYTHON}, ${NOW±N}, ${EPOCH±N},
+    """Replaces ${HTTP}, ${BLACKHOLE}, ${CLOSED}, ${DIR}, ${PYTHON}, ${NOW±N}, ${EPOCH±N}, ${EPOCH_MS±N},
     ${REPEAT:N:TEXT}, ${SHA1:TEXT}."""
 
     def __init__(self, values, now):
@@ -72,8 +72,10 @@ class Substituter:
     def one(self, name):
         if name in self.values:
             return self.values[name]
-        m = re.fullmatch(r"(NOW|EPOCH)([+-]\d+)?", name)
+        m = re.fullmatch(r"(NOW|EPOCH|EPOCH_MS)([+-]\d+)?", name)
         if m:
+            if m.group(1) == "EPOCH_MS":  # milliseconds (SSO roleCredentials.expiration); N is in ms too
+                return str(self.now * 1000 + int(m.group(2) or 0))
             t = self.now + int(m.group(2) or 0)
             return iso(t) if m.group(1) == "NOW" else str(t)
         m = re.fullmatch(r"REPEAT:(\d+):(.+)", name, re.S)
@@ -89,8 +91,9 @@ class Substituter:
 
     def deep(self, v, epoch_numbers=False):
         if isinstance(v, str):
-            if epoch_numbers and EPOCH_ONLY.match(v):
-                return self.now + int(EPOCH_ONLY.match(v).group(1) or 0)
+            m = EPOCH_ONLY.match(v) if epoch_numbers else None
+            if m:
+                return int(self.one(v[2:-1]))
             return self.text(v)
         if isinstance(v, list):
             return [self.deep(x, epoch_numbers) for x in v]
