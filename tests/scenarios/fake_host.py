@@ -570,23 +570,25 @@ class Profiles:
         return self.config.path, self.config.lines.get(sec)
 
     def region(self):
-        return self.merged.get(self.name, {}).get("region") or env("AWS_DEFAULT_REGION")
+        return env("AWS_DEFAULT_REGION") or self.merged.get(self.name, {}).get("region")
 
     def endpoint(self, service, env_name, base_override):
-        """The endpoint URL for a service: the project's override, AWS_ENDPOINT_URL_<SERVICE>, the
-        profile's [services] section, AWS_ENDPOINT_URL, the profile's endpoint_url; else None."""
+        """The endpoint URL for a service: the project's override, then botocore's order
+        (ConfiguredEndpointProvider): AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the profile's
+        [services] section, the profile's endpoint_url; none of those four with
+        AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true; else None."""
         if env(base_override):
             return env(base_override)
         if (env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") or "").lower() == "true":
             return None
         if env(env_name):
             return env(env_name)
+        if env("AWS_ENDPOINT_URL"):
+            return env("AWS_ENDPOINT_URL")
         prof = self.merged.get(self.name, {})
         svc = self.services.get(prof.get("services", ""), {}).get(service)
         if isinstance(svc, dict) and svc.get("endpoint_url"):
             return svc["endpoint_url"]
-        if env("AWS_ENDPOINT_URL"):
-            return env("AWS_ENDPOINT_URL")
         return prof.get("endpoint_url")
 
     def sts_base(self):
