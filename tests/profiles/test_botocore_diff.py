@@ -57,13 +57,18 @@ import botocore.session  # noqa: E402
 import botocore.tokens  # noqa: E402
 
 REQUIRE_HOST = bool(os.environ.get("MONGODB_AWS_REQUIRE_HOST"))
+# A path, or a command line split like a POSIX shell (e.g. 'python3 tests/scenarios/fake_host.py', the
+# suite's reference host, to check this test itself).
 HOST = os.environ.get("MONGODB_AWS_SCENARIO_HOST") or os.path.join(
     os.environ.get("CARGO_TARGET_DIR") or os.path.join(REPO, "target"), "debug", "examples", "scenario_host")
 
 
 def need_host():
-    if os.path.isfile(HOST) and os.access(HOST, os.X_OK):
-        return HOST
+    """Our host's argv; skips (or fails with MONGODB_AWS_REQUIRE_HOST) when it is not there."""
+    argv = shlex.split(HOST) if not os.path.exists(HOST) else [HOST]
+    prog = shutil.which(argv[0]) if argv else None
+    if prog and os.access(prog, os.X_OK):
+        return argv
     msg = ("our scenario host %s is not built (cargo build -p mongodb-aws --example scenario_host, or set "
            "MONGODB_AWS_SCENARIO_HOST)" % HOST)
     if REQUIRE_HOST:
@@ -330,8 +335,12 @@ def agrees(want, got):
     return True
 
 
-@pytest.mark.parametrize("name", [s["name"] for s in profile_scenarios()])
-def test_scenario_botocore_and_ours(emu, name):
+SCENARIO_NAMES = [s["name"] for s in profile_scenarios()]
+
+
+@pytest.mark.parametrize("name", SCENARIO_NAMES)
+def test_scenario_botocore(emu, name):
+    """botocore, on the scenario's files and emulator answers, gives the scenario's expectation."""
     scenario = for_both(next(s for s in profile_scenarios() if s["name"] == name))
     if name in NOT_FOR_BOTOCORE:
         pytest.skip(NOT_FOR_BOTOCORE[name])
@@ -340,13 +349,20 @@ def test_scenario_botocore_and_ours(emu, name):
         got = botocore_calls(loaded)
     finally:
         emu.close(loaded["id"])
+    assert len(got) == len(scenario["calls"])
     problems = []
     for i, (call, g) in enumerate(zip(scenario["calls"], got)):
         want = expected_of(name, i, call["expect"])
         if not agrees(want, g):
             problems.append("call %d: the scenario (or BOTOCORE_DIFFERS) says %r, botocore gives %r" % (i + 1, want, g))
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("name", SCENARIO_NAMES)
+def test_scenario_ours(emu, name):
+    """Our host, on the same files and the same (XML) answers botocore got, passes the scenario."""
     host = need_host()
+    scenario = for_both(next(s for s in profile_scenarios() if s["name"] == name))
     r = runner.run_scenario(emu, scenario, host)
     assert r.ok, "our host on the same files and answers:\n" + r.report()
 
@@ -432,7 +448,7 @@ def run_ours(env, calls, extra_args=()):
     host = need_host()
     full = [{"env": {}, "unset": [], "clear_cache": False, "sleep_ms": 0, "profile": None, "mfa_codes": None, **c}
             for c in calls]
-    lines, stderr, code = runner.run_host([host, *extra_args], env, full, timeout=60)
+    lines, stderr, code = runner.run_host([*host, *extra_args], env, full, timeout=60)
     out = [json.loads(t) for _, t in lines if not t.startswith('{"start"')]
     return out, stderr, code
 
@@ -482,11 +498,10 @@ def moto_setups(m):
 MOTO_CASES = ["static", "role", "chain", "keys-and-role", "options", "mfa", "credential-source-env", "in-credentials-file"]
 
 
-@pytest.mark.parametrize("case", MOTO_CASES)
-def test_moto_same_role(moto, case, tmp_path):
+def moto_side(moto, case, side, tmp_path):
+    """The role ARN moto recorded for the access key `side` got (static keys: the key itself)."""
     setup = moto_setups(moto)[case]
-    results = {}
-    for side in ("botocore", "ours"):
+    if True:
         root = tmp_path / side
         write_files(str(root), setup["files"])
         os.makedirs(root / "home", exist_ok=True)
@@ -508,10 +523,22 @@ def test_moto_same_role(moto, case, tmp_path):
             out, stderr, code = run_ours(env, [{"profile": explicit, "mfa_codes": setup.get("codes")}])
             assert out and out[0].get("ok"), (out, stderr[-2000:])
             akid = out[0]["access_key_id"]
-        results[side] = (moto.role_of(akid) if setup["role"] else akid)
     want = moto.roles[setup["role"]] if setup["role"] else moto.akid
-    assert results["botocore"] == want, results
-    assert results["ours"] == results["botocore"], results
+    return (moto.role_of(akid) if setup["role"] else akid), want
+
+
+@pytest.mark.parametrize("case", MOTO_CASES)
+def test_moto_botocore(moto, case, tmp_path):
+    got, want = moto_side(moto, case, "botocore", tmp_path)
+    assert got == want
+
+
+@pytest.mark.parametrize("case", MOTO_CASES)
+def test_moto_ours_same_role_as_botocore(moto, case, tmp_path):
+    need_host()
+    b, want = moto_side(moto, case, "botocore", tmp_path)
+    o, _ = moto_side(moto, case, "ours", tmp_path)
+    assert b == want and o == b, "botocore %s, ours %s" % (b, o)
 
 
 SSO_CONF = ("[profile sso]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = {role}\n\n"
@@ -529,10 +556,38 @@ def sso_cache(token, expires, refresh=None):
     return json.dumps(d)
 
 
-@pytest.mark.parametrize("case", ["session-hit", "legacy-hit", "refresh", "expired", "missing", "forbidden"])
-def test_sso_same_outcome(portal, case, tmp_path):
+SSO_CASES = {"session-hit": "ok", "legacy-hit": "ok", "refresh": "ok", "expired": {"SSO_TOKEN_EXPIRED"},
+             "missing": {"SSO_TOKEN_MISSING"}, "forbidden": {"ENDPOINT_HTTP_STATUS"}}
+
+
+@pytest.mark.parametrize("case", sorted(SSO_CASES))
+def test_sso_botocore(portal, case, tmp_path):
+    got = sso_side(portal, case, "botocore", tmp_path)
+    want = SSO_CASES[case]
+    if want == "ok":
+        assert got == ("ok", portal.key_for(sso_role(case))), got
+    else:
+        assert got[0] == "error" and got[1] == want, got
+
+
+@pytest.mark.parametrize("case", sorted(SSO_CASES))
+def test_sso_ours_same_as_botocore(portal, case, tmp_path):
+    need_host()
+    b = sso_side(portal, case, "botocore", tmp_path)
+    o = sso_side(portal, case, "ours", tmp_path)
+    if b[0] == "ok":
+        assert o == b, (b, o)
+    else:
+        assert o[0] == "error" and o[1] in b[1], (b, o)
+
+
+def sso_role(case):
+    return "Diff" + case.replace("-", "").title()
+
+
+def sso_side(portal, case, side, tmp_path):
     import hashlib
-    role = "Diff" + case.replace("-", "").title()
+    role = sso_role(case)
     token = "diffAccessToken-" + case
     portal.allow(token, "111122223333", role if case != "forbidden" else "Other")
     conf = (LEGACY_CONF if case == "legacy-hit" else SSO_CONF).format(role=role)
@@ -548,7 +603,7 @@ def test_sso_same_outcome(portal, case, tmp_path):
     elif case != "missing":
         files[cache_rel] = sso_cache(token, 8 * 3600)
     got = {}
-    for side in ("botocore", "ours"):
+    if True:
         root = tmp_path / side
         write_files(str(root), files)
         env = runner.host_environment({"AWS_PROFILE": "sso", "AWS_EC2_METADATA_DISABLED": "true",
@@ -569,11 +624,7 @@ def test_sso_same_outcome(portal, case, tmp_path):
             with open(root / cache_rel) as f:
                 written = json.load(f)
             assert written["accessToken"] == "diffNewToken-" + case, (side, "the refreshed token is written back")
-    b, o = got["botocore"], got["ours"]
-    if b[0] == "ok":
-        assert b[1] == portal.key_for(role) and o == b, got
-    else:
-        assert o[0] == "error" and o[1] in b[1], got
+    return got[side]
 
 
 # --- hosts: which STS / SSO URL each side chooses ----------------------------------------------------------
@@ -646,8 +697,40 @@ HOST_CASES = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(HOST_CASES))
-def test_same_first_request_url(case, tmp_path):
+# The URL each case must reach (without the query), from the AWS documentation of STS regional endpoints
+# (sts.<region>.amazonaws.com, .amazonaws.com.cn in China, the 16 "legacy" regions on the global
+# endpoint with sts_regional_endpoints = legacy), of the SSO portal (portal.sso.<sso_region>) and SSO OIDC
+# (oidc.<sso_region>) hosts, and of the configured-endpoint precedence (service variable, global
+# variable, [services] section, profile endpoint_url); botocore is checked against it, then ours
+# against botocore.
+HOST_WANT = {
+    "active-profile-region-not-source": "https://sts.eu-north-1.amazonaws.com/",
+    "aws-region-ignored": "https://sts.amazonaws.com/",
+    "china": "https://sts.cn-north-1.amazonaws.com.cn/",
+    "default-region-variable": "https://sts.ap-southeast-2.amazonaws.com/",
+    "default-region-variable-beats-profile-region": "https://sts.ap-southeast-2.amazonaws.com/",
+    "endpoint-url-in-profile": "https://sts-proxy.example.test/",
+    "endpoint-url-sts-variable-wins": "https://sts-env.example.test/",
+    "endpoint-url-variable-beats-profile": "https://global-env.example.test/",
+    "govcloud": "https://sts.us-gov-west-1.amazonaws.com/",
+    "ignore-configured-endpoint-urls": "https://sts.eu-west-1.amazonaws.com/",
+    "legacy-eu-west-1": "https://sts.amazonaws.com/",
+    "legacy-new-region": "https://sts.af-south-1.amazonaws.com/",
+    "legacy-us-east-1": "https://sts.amazonaws.com/",
+    "legacy-variable": "https://sts.amazonaws.com/",
+    "no-region-global": "https://sts.amazonaws.com/",
+    "profile-region": "https://sts.eu-west-1.amazonaws.com/",
+    "regional-us-east-1": "https://sts.us-east-1.amazonaws.com/",
+    "services-section": "https://global-env.example.test/",
+    "services-section-beats-profile-endpoint-url": "https://services.example.test/",
+    "sso-endpoint-url-variable": "https://sso-proxy.example.test/federation/credentials",
+    "sso-oidc-refresh-region": "https://oidc.eu-central-1.amazonaws.com/token",
+    "sso-portal-region": "https://portal.sso.eu-central-1.amazonaws.com/federation/credentials",
+    "web-identity-profile-region": "https://sts.ca-central-1.amazonaws.com/",
+}
+
+
+def host_case_env(case, tmp_path):
     import hashlib
     c = HOST_CASES[case]
     files = {"home/.aws/config": c["conf"].replace("{HOME}", str(tmp_path / "home")), **(c.get("files") or {})}
@@ -656,12 +739,32 @@ def test_same_first_request_url(case, tmp_path):
         files[rel] = sso_cache("hostCheckToken", 3600 if c["sso"] == "valid" else -3600,
                                "hostCheckRefresh" if c["sso"] == "expired" else None)
     write_files(str(tmp_path), files)
-    env = runner.host_environment(dict(c.get("env") or {}, AWS_PROFILE="sso" if c.get("sso") else "dev",
-                                       AWS_EC2_METADATA_DISABLED="true"), home=str(tmp_path / "home"))
+    return runner.host_environment(dict(c.get("env") or {}, AWS_PROFILE="sso" if c.get("sso") else "dev",
+                                        AWS_EC2_METADATA_DISABLED="true"), home=str(tmp_path / "home"))
+
+
+def no_query(url):
+    return "%s://%s%s" % urlsplit(url)[:3]
+
+
+def test_host_cases_all_have_a_want():
+    assert sorted(HOST_CASES) == sorted(HOST_WANT)
+
+
+@pytest.mark.parametrize("case", sorted(HOST_CASES))
+def test_first_url_botocore(case, tmp_path):
+    got = botocore_first_url(host_case_env(case, tmp_path))
+    assert got and no_query(got) == HOST_WANT[case]
+
+
+@pytest.mark.parametrize("case", sorted(HOST_CASES))
+def test_first_url_ours_same_as_botocore(case, tmp_path):
+    need_host()
+    env = host_case_env(case, tmp_path)
     want = botocore_first_url(env)
     assert want, "botocore sent nothing"
     out, stderr, code = run_ours(env, [{}], ["--first-request"])
     firsts = [o["first_request"] for o in out if "first_request" in o]
     assert firsts, "our host printed no first_request: %r %s" % (out, stderr[-2000:])
     got = firsts[0]["url"]
-    assert urlsplit(got)[:3] == urlsplit(want)[:3], "botocore %s, ours %s (%s)" % (want, got, firsts[0].get("step"))
+    assert no_query(got) == no_query(want), "botocore %s, ours %s (%s)" % (want, got, firsts[0].get("step"))

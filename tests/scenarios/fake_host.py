@@ -4,6 +4,8 @@ testdata/credential-scenarios/README.md implemented with the stdlib only (raw-so
 whole-request deadlines). A test fixture for the runner and the suite; it never ships and is not the
 project's chain. Speaks the host protocol: a {"calls": [...]} document on stdin, one
 {"start": true} line and one result line per call on stdout.
+
+    python3 tests/scenarios/fake_host.py [--first-request]
 """
 
 import configparser
@@ -43,8 +45,16 @@ def env(name):
 
 
 # --- HTTP with whole-request deadlines -------------------------------------------------------------
+FIRST_REQUEST = "--first-request" in sys.argv[1:]
+
+
 def http(method, url, headers, body, connect_s, total_s, where, token_put=False):
-    """(status, body bytes); ChainError with .kind-style retry hints on transport failures."""
+    """(status, body bytes); ChainError with .kind-style retry hints on transport failures. With
+    --first-request the first request is printed as {"first_request": {"method", "url", "step"}}
+    instead of being sent, and the host exits."""
+    if FIRST_REQUEST:
+        print(json.dumps({"first_request": {"method": method, "url": url, "step": where}}), flush=True)
+        sys.exit(0)
     u = urlsplit(url)
     host, port = u.hostname, u.port or 80
     if u.scheme != "http":
@@ -442,6 +452,11 @@ def from_ec2():
 PROCESS_TIMEOUT_S = 60
 VALID_CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
 SSO_REFRESH_WINDOW_S = 15 * 60
+# The regions STS served from the global endpoint before regional endpoints (AWS docs, "Managing AWS STS
+# in an AWS Region"): sts_regional_endpoints = legacy keeps them on sts.amazonaws.com.
+LEGACY_STS_REGIONS = {"ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "ca-central-1",
+                      "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3", "sa-east-1",
+                      "us-east-1", "us-east-2", "us-west-1", "us-west-2"}
 
 
 def expand(path):
@@ -592,13 +607,19 @@ class Profiles:
         return prof.get("endpoint_url")
 
     def sts_base(self):
+        """(base URL, signing region) of the profile's STS calls (PROTOCOL.md B3; botocore's regional
+        endpoints, the global one for the legacy regions in `legacy` mode)."""
         url = self.endpoint("sts", "AWS_ENDPOINT_URL_STS", "MONGODB_AWS_STS_ENDPOINT")
         region = self.region()
         if url:
             return url, region or "us-east-1"
-        if region:
-            return "https://sts.%s.amazonaws.com" % region, region
-        return "https://sts.amazonaws.com", "us-east-1"
+        if not region:
+            return "https://sts.amazonaws.com", "us-east-1"
+        mode = env("AWS_STS_REGIONAL_ENDPOINTS") or self.merged.get(self.name, {}).get("sts_regional_endpoints")
+        if (mode or "").lower() == "legacy" and region in LEGACY_STS_REGIONS:
+            return "https://sts.amazonaws.com", "us-east-1"
+        suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+        return "https://sts.%s.%s" % (region, suffix), region
 
 
 def sigv4(method, url, headers, body, creds, region, service="sts"):
