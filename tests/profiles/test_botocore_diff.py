@@ -254,6 +254,8 @@ BOTOCORE_DIFFERS = {
     "profile-continuation-line-joins-value": {0: {"ok": True, "access_key_id": "AKIACONT1\nEXTRA"}},
     "profile-credentials-file-is-a-directory": {0: {"ok": False, "codes": {"NO_CREDENTIALS"}}},
     "profile-role-invalid-duration": {0: {"ok": True, "access_key_id": "ASIAROLEDURATION1"}},
+    # botocore follows any number of source_profile hops: 9 AssumeRole calls
+    "profile-role-chain-too-long": {0: {"ok": True, "access_key_id": "ASIAHOPTOP", "source": "assume-role"}},
 }
 # Scenarios botocore cannot run as written, with the reason.
 NOT_FOR_BOTOCORE = {}

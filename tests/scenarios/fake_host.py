@@ -450,6 +450,7 @@ def from_ec2():
 
 # --- the shared config and credentials files (PROTOCOL.md B) ----------------------------------------
 PROCESS_TIMEOUT_S = 60
+MAX_ROLE_HOPS = 8
 VALID_CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
 SSO_REFRESH_WINDOW_S = 15 * 60
 # The regions STS served from the global endpoint before regional endpoints (AWS docs, "Managing AWS STS
@@ -526,12 +527,13 @@ class Profiles:
     profiles updated by the credentials file's sections of the same name."""
 
     def __init__(self, explicit):
-        cpath = env("AWS_CONFIG_FILE")
-        self.config_var = "AWS_CONFIG_FILE" if cpath else "HOME"
-        cpath = expand(cpath or "~/.aws/config")
-        kpath = env("AWS_SHARED_CREDENTIALS_FILE")
-        self.creds_var = "AWS_SHARED_CREDENTIALS_FILE" if kpath else "HOME"
-        kpath = expand(kpath or "~/.aws/credentials")
+        # A variable set but empty means no file (botocore: the path '' is not a file).
+        cpath = os.environ.get("AWS_CONFIG_FILE")
+        self.config_var = "AWS_CONFIG_FILE" if cpath is not None else "HOME"
+        cpath = expand(cpath if cpath is not None else "~/.aws/config") or None
+        kpath = os.environ.get("AWS_SHARED_CREDENTIALS_FILE")
+        self.creds_var = "AWS_SHARED_CREDENTIALS_FILE" if kpath is not None else "HOME"
+        kpath = expand(kpath if kpath is not None else "~/.aws/credentials") or None
         self.config = IniFile(cpath, self.config_var) if cpath else None
         self.creds = IniFile(kpath, self.creds_var) if kpath else None
         self.config_profiles, self.sso_sessions, self.services, self.config_section = {}, {}, {}, {}
@@ -582,6 +584,8 @@ class Profiles:
         if key in self.creds_profiles.get(name, {}):
             return self.creds.path, self.creds.lines.get(name)
         sec = self.config_section.get(name)
+        if self.config is None or sec is None:
+            return None, None
         return self.config.path, self.config.lines.get(sec)
 
     def region(self):
@@ -875,7 +879,10 @@ class ProfileChain:
         return new
 
     # role chains
-    def assume_role(self, name, visited):
+    def assume_role(self, name, visited, hops=1):
+        if hops > MAX_ROLE_HOPS:
+            raise ChainError("PROFILE_CHAIN_TOO_LONG", "role chain from profile %r: more than %d role_arn hops "
+                             "through source_profile (%s)" % (visited[0], MAX_ROLE_HOPS, " -> ".join(visited)))
         prof = self.f.merged[name]
         file, _ = self.f.where(name, "role_arn")
         sp, cs = prof.get("source_profile"), prof.get("credential_source")
@@ -908,7 +915,7 @@ class ProfileChain:
                 if base is None:
                     raise ChainError("NO_CREDENTIALS", "source_profile %r of profile %r has no credentials" % (sp, name))
             else:
-                base = self.assume_role(sp, visited)
+                base = self.assume_role(sp, visited, hops + 1)
         form = [("Action", "AssumeRole"), ("Version", "2011-06-15"), ("RoleArn", prof["role_arn"]),
                 ("RoleSessionName", prof.get("role_session_name") or "mongodb-aws-" + secrets.token_hex(16))]
         if duration is not None:

@@ -515,7 +515,7 @@ def test_profile_scenarios_are_many_and_cover_the_contract_errors():
     scs = [s for s in runner.load_scenarios() if s["_file"].startswith("profile-")]
     assert len(scs) >= 60
     codes = {c["expect"].get("error") for s in scs for c in s["calls"]}
-    contract = {"PROFILE_NOT_FOUND", "PROFILE_PARTIAL_CREDENTIALS", "PROFILE_SOURCE_CYCLE",
+    contract = {"PROFILE_NOT_FOUND", "PROFILE_PARTIAL_CREDENTIALS", "PROFILE_SOURCE_CYCLE", "PROFILE_CHAIN_TOO_LONG",
                 "PROFILE_ROLE_SOURCE_CONFLICT", "PROFILE_ROLE_WITHOUT_SOURCE", "PROFILE_INVALID_CREDENTIAL_SOURCE",
                 "PROFILE_INVALID_VALUE", "MFA_CODE_REQUIRED", "MFA_CODE_UNAVAILABLE", "CREDENTIAL_PROCESS_FAILED",
                 "CREDENTIAL_PROCESS_BAD_OUTPUT", "CREDENTIAL_PROCESS_SPAWN", "SSO_TOKEN_MISSING",
