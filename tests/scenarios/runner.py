@@ -75,7 +75,7 @@ SECRET_FIELDS = ("SecretAccessKey", "Token", "SessionToken", "secretAccessKey", 
 # Secrets written into the shared files and the credential_process scripts of a scenario.
 SECRET_IN_TEXT = [
     re.compile(r"(?im)^[ \t]*(?:aws_secret_access_key|aws_session_token)[ \t]*[=:][ \t]*(\S+)"),
-    re.compile(r'"(?:%s)"\s*:\s*"([^"]+)"' % "|".join(
+    re.compile(r'["\'](?:%s)["\']\s*:\s*["\']([^"\']+)["\']' % "|".join(
         ("SecretAccessKey", "SessionToken", "secretAccessKey", "sessionToken", "accessToken",
          "refreshToken", "clientSecret"))),
 ]

@@ -521,3 +521,9 @@ def test_profile_scenarios_are_many_and_cover_the_contract_errors():
                 "CREDENTIAL_PROCESS_BAD_OUTPUT", "CREDENTIAL_PROCESS_SPAWN", "SSO_TOKEN_MISSING",
                 "SSO_TOKEN_EXPIRED", "SSO_INVALID_CONFIG", "SSO_SESSION_NOT_FOUND"}
     assert contract - codes == set()
+
+
+def test_secrets_of_python_literals_in_scripts():
+    loaded = {"calls": [], "scenario": {"files": {
+        "proc.py": "print(json.dumps({'Version': 1, 'AccessKeyId': 'AKIAX', 'SecretAccessKey': 'procSecretSingleQ1'}))"}}}
+    assert "procSecretSingleQ1" in runner.secrets_of(loaded)
