@@ -709,9 +709,10 @@ class ProfileChain:
                              "profile %r in %s has aws_access_key_id but no aws_secret_access_key in that file"
                              % (name, path))
         validate_akid(keys["aws_access_key_id"], "aws_access_key_id of profile %r in %s" % (name, path))
+        # botocore's TOKENS: the older name aws_security_token first
+        tok = keys["aws_security_token"] if "aws_security_token" in keys else keys.get("aws_session_token")
         c = {"source": "profile", "access_key_id": keys["aws_access_key_id"],
-             "session_token": bool(keys.get("aws_session_token")), "expiration": None,
-             "secret": keys["aws_secret_access_key"], "token": keys.get("aws_session_token")}
+             "session_token": bool(tok), "expiration": None, "secret": keys["aws_secret_access_key"], "token": tok}
         return c
 
     def creds_file_keys(self, name, active):
@@ -972,10 +973,12 @@ class Chain:
         if self.cache and self.cache["expiration"] - time.time() > REFRESH_S:
             return dict(self.cache, from_cache=True), []
         self.cache = None
+        # The files are read (and a named profile checked) first: botocore reads the profile's settings
+        # while building its chain, so a missing named profile fails even with environment keys.
+        files = Profiles(explicit)
         c = from_environment() if explicit is None else None
         if c:
             return dict(c, from_cache=False), []
-        files = Profiles(explicit)
         pc = ProfileChain(files, mfa)
         c = self.endpoint_sources(files, pc, explicit)
         if c.get("expiration") is not None:
