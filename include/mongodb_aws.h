@@ -130,6 +130,30 @@
 #define MONGODB_AWS_ACTION_FAILED 7
 
 /**
+ * Action: run a profile's `credential_process`: the program `path` with `arg_count` arguments
+ * (`mongodb_aws_chain_process_arg` gives each; already split by the library, run it without a
+ * shell), stdin closed, stdout and stderr captured (up to `MONGODB_AWS_MAX_PROCESS_OUTPUT` bytes
+ * each), killed and reaped after `timeout_ms`. Answer with `mongodb_aws_chain_on_process_exit`,
+ * or `mongodb_aws_chain_on_io_error` with `MONGODB_AWS_IO_NOT_FOUND` / `_UNREADABLE` (cannot be
+ * started) or `MONGODB_AWS_IO_TIMEOUT` (killed at the deadline).
+ */
+#define MONGODB_AWS_ACTION_RUN_PROCESS 8
+
+/**
+ * Action: ask the application for the current code of the MFA device `path` (a profile's
+ * `mfa_serial`), needed by the role of the profile `variable`. Answer with
+ * `mongodb_aws_chain_on_mfa_code` or `mongodb_aws_chain_on_mfa_unavailable`.
+ */
+#define MONGODB_AWS_ACTION_ASK_MFA 9
+
+/**
+ * Action: replace the file `path` with `content` (`content_len` bytes; the SSO token cache after a
+ * refresh, secret): write a temporary file beside it readable by the user only, then rename it.
+ * Answer with `mongodb_aws_chain_on_written` or `mongodb_aws_chain_on_io_error` (not fatal).
+ */
+#define MONGODB_AWS_ACTION_WRITE_FILE 10
+
+/**
  * `mongodb_aws_chain_new` flag: the application configured a custom provider (it runs first; its
  * answer is never cached).
  */
@@ -706,6 +730,78 @@ enum mongodb_aws_status
      */
     MONGODB_AWS_INI_NESTED_SYNTAX = 446,
     /**
+     * profile not found: the named profile is in neither the credentials file ([NAME]) nor the config file ([profile NAME]); check the name, AWS_PROFILE, AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE
+     */
+    MONGODB_AWS_PROFILE_NOT_FOUND = 450,
+    /**
+     * partial credentials in a profile: expected both aws_access_key_id and aws_secret_access_key in the same section of the same file
+     */
+    MONGODB_AWS_PROFILE_PARTIAL_CREDENTIALS = 451,
+    /**
+     * source_profile cycle: the profiles name each other as source_profile; expected a chain that ends at a profile with static keys or a credential_source
+     */
+    MONGODB_AWS_PROFILE_SOURCE_CYCLE = 452,
+    /**
+     * role chain too long: at most 8 role_arn hops through source_profile are followed
+     */
+    MONGODB_AWS_PROFILE_CHAIN_TOO_LONG = 453,
+    /**
+     * conflicting role sources: a profile with role_arn must have exactly one of source_profile or credential_source, not both
+     */
+    MONGODB_AWS_PROFILE_ROLE_SOURCE_CONFLICT = 454,
+    /**
+     * role without a source: a profile with role_arn needs source_profile or credential_source (or web_identity_token_file)
+     */
+    MONGODB_AWS_PROFILE_ROLE_WITHOUT_SOURCE = 455,
+    /**
+     * invalid credential_source: expected Environment, Ec2InstanceMetadata or EcsContainer
+     */
+    MONGODB_AWS_PROFILE_INVALID_CREDENTIAL_SOURCE = 456,
+    /**
+     * invalid profile value: the key's value does not follow its rule (see the key named in the detail)
+     */
+    MONGODB_AWS_PROFILE_INVALID_VALUE = 457,
+    /**
+     * MFA code required: the profile has mfa_serial; install an MFA callback (Resolver::mfa / set_mfa_provider, the binding's mfa option, or run the CLI on a terminal)
+     */
+    MONGODB_AWS_MFA_CODE_REQUIRED = 458,
+    /**
+     * MFA code unavailable: the MFA callback returned an error instead of a code
+     */
+    MONGODB_AWS_MFA_CODE_UNAVAILABLE = 459,
+    /**
+     * credential_process failed: the program exited with a non-zero status
+     */
+    MONGODB_AWS_CREDENTIAL_PROCESS_FAILED = 460,
+    /**
+     * credential_process timed out: the program did not exit within the deadline and was killed
+     */
+    MONGODB_AWS_CREDENTIAL_PROCESS_TIMEOUT = 461,
+    /**
+     * credential_process output invalid: expected JSON {"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken"?, "Expiration"? (RFC 3339)} on stdout
+     */
+    MONGODB_AWS_CREDENTIAL_PROCESS_BAD_OUTPUT = 462,
+    /**
+     * credential_process cannot be run: the program was not found or is not executable (no shell is used; quote paths with spaces)
+     */
+    MONGODB_AWS_CREDENTIAL_PROCESS_SPAWN = 463,
+    /**
+     * SSO token missing: no cached IAM Identity Center token; run aws sso login
+     */
+    MONGODB_AWS_SSO_TOKEN_MISSING = 464,
+    /**
+     * SSO token expired: the cached IAM Identity Center token expired and cannot be refreshed; run aws sso login
+     */
+    MONGODB_AWS_SSO_TOKEN_EXPIRED = 465,
+    /**
+     * invalid SSO configuration: expected sso_account_id, sso_role_name and either sso_session or sso_start_url + sso_region, with matching values
+     */
+    MONGODB_AWS_SSO_INVALID_CONFIG = 466,
+    /**
+     * SSO session not found: sso_session names no [sso-session NAME] section in the config file
+     */
+    MONGODB_AWS_SSO_SESSION_NOT_FOUND = 467,
+    /**
      * invalid client-first: expected fields 'r' (binary nonce) and 'p' (int32 channel-binding flag)
      */
     MONGODB_AWS_CLIENT_FIRST_MISSING_FIELD = 500,
@@ -1122,7 +1218,7 @@ typedef struct mongodb_aws_chain_action {
      */
     uint32_t kind;
     /**
-     * READ_FILE: the path, as the environment gave it.
+     * READ_FILE, WRITE_FILE: the path; RUN_PROCESS: the program; ASK_MFA: the MFA serial.
      */
     const char *path;
     /**
@@ -1130,7 +1226,7 @@ typedef struct mongodb_aws_chain_action {
      */
     size_t path_len;
     /**
-     * READ_FILE: the variable that named the file.
+     * READ_FILE: the variable (or profile key) that named the file; ASK_MFA: the profile.
      */
     const char *variable;
     /**
@@ -1182,6 +1278,18 @@ typedef struct mongodb_aws_chain_action {
      */
     uint32_t wait_ms;
     /**
+     * RUN_PROCESS: number of arguments (`mongodb_aws_chain_process_arg`).
+     */
+    size_t arg_count;
+    /**
+     * WRITE_FILE: the new content (secret).
+     */
+    const uint8_t *content;
+    /**
+     * Length of `content`.
+     */
+    size_t content_len;
+    /**
      * DONE: the credentials and their details.
      */
     struct mongodb_aws_credentials_info credentials;
@@ -1189,6 +1297,26 @@ typedef struct mongodb_aws_chain_action {
      * DONE: 1 when the driver must store them in its cache (endpoint credentials), else 0.
      */
     uint8_t cache;
+    /**
+     * DONE, from the AWS shared files: the profile that supplied them (else NULL/0).
+     */
+    const char *origin_profile;
+    /**
+     * Length of `origin_profile`.
+     */
+    size_t origin_profile_len;
+    /**
+     * DONE, from the AWS shared files: the file of the profile's section.
+     */
+    const char *origin_file;
+    /**
+     * Length of `origin_file`.
+     */
+    size_t origin_file_len;
+    /**
+     * DONE, from the AWS shared files: line of the section header (1-based; 0 otherwise).
+     */
+    uint32_t origin_line;
     /**
      * FAILED: the error, a status (`MONGODB_AWS_ENDPOINT_TIMEOUT`, ...).
      */
@@ -1911,6 +2039,66 @@ mongodb_aws_status mongodb_aws_chain_on_response(struct mongodb_aws_chain *chain
  */
 mongodb_aws_status mongodb_aws_chain_on_io_error(struct mongodb_aws_chain *chain,
                                                  uint32_t kind);
+
+/**
+ * For a `MONGODB_AWS_ACTION_RUN_PROCESS`: argument `index` (0-based, below `arg_count`) as a view
+ * into the chain (`*arg`, `*arg_len`; valid until the next event), UTF-8, not NUL-terminated.
+ * `MONGODB_AWS_INVALID_PARAMETER` for an index out of range; `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT`
+ * when the action is another.
+ *
+ * # Safety
+ * `chain` NULL or a live chain; `arg` and `arg_len` NULL or writable.
+ */
+mongodb_aws_status mongodb_aws_chain_process_arg(struct mongodb_aws_chain *chain,
+                                                 size_t index,
+                                                 const char **arg,
+                                                 size_t *arg_len);
+
+/**
+ * Answers `MONGODB_AWS_ACTION_RUN_PROCESS`: the process exited with `exit_code` (`has_exit_code`
+ * 0 when a signal ended it), having written `stdout` and `stderr` (pass at most
+ * `MONGODB_AWS_MAX_PROCESS_OUTPUT` bytes of each; copied only as needed: stdout holds secrets,
+ * wipe your buffer). `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` if the action was another.
+ *
+ * # Safety
+ * `chain` NULL or a live chain; `stdout`/`stderr` their length in readable bytes (NULL with 0).
+ */
+mongodb_aws_status mongodb_aws_chain_on_process_exit(struct mongodb_aws_chain *chain,
+                                                     uint8_t has_exit_code,
+                                                     int32_t exit_code,
+                                                     const uint8_t *stdout,
+                                                     size_t stdout_len,
+                                                     const uint8_t *stderr,
+                                                     size_t stderr_len);
+
+/**
+ * Answers `MONGODB_AWS_ACTION_ASK_MFA` with the code the application gave (UTF-8; copied, secret:
+ * wipe your buffer). `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` if the action was another.
+ *
+ * # Safety
+ * `chain` NULL or a live chain; `code` `code_len` readable bytes.
+ */
+mongodb_aws_status mongodb_aws_chain_on_mfa_code(struct mongodb_aws_chain *chain,
+                                                 const char *code,
+                                                 size_t code_len);
+
+/**
+ * Answers `MONGODB_AWS_ACTION_ASK_MFA`: no code (no callback, or it failed; the chain fails with
+ * `MONGODB_AWS_MFA_CODE_REQUIRED`). `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` if the action was another.
+ *
+ * # Safety
+ * `chain` NULL or a live chain.
+ */
+mongodb_aws_status mongodb_aws_chain_on_mfa_unavailable(struct mongodb_aws_chain *chain);
+
+/**
+ * Answers `MONGODB_AWS_ACTION_WRITE_FILE`: the file was replaced.
+ * `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` if the action was another.
+ *
+ * # Safety
+ * `chain` NULL or a live chain.
+ */
+mongodb_aws_status mongodb_aws_chain_on_written(struct mongodb_aws_chain *chain);
 
 /**
  * Answers `MONGODB_AWS_ACTION_WAIT` once the time has passed.

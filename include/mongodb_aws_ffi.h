@@ -47,6 +47,9 @@ enum {
     MONGODB_AWS_ACTION_USE_CACHE = 5,
     MONGODB_AWS_ACTION_DONE = 6,
     MONGODB_AWS_ACTION_FAILED = 7,
+    MONGODB_AWS_ACTION_RUN_PROCESS = 8,
+    MONGODB_AWS_ACTION_ASK_MFA = 9,
+    MONGODB_AWS_ACTION_WRITE_FILE = 10,
     MONGODB_AWS_CHAIN_CUSTOM_PROVIDER = 1,
     MONGODB_AWS_CHAIN_CACHED = 2,
     MONGODB_AWS_IO_NOT_FOUND = 1,
@@ -177,6 +180,24 @@ enum mongodb_aws_status {
     MONGODB_AWS_INI_DUPLICATE_SECTION = 444,
     MONGODB_AWS_INI_DUPLICATE_KEY = 445,
     MONGODB_AWS_INI_NESTED_SYNTAX = 446,
+    MONGODB_AWS_PROFILE_NOT_FOUND = 450,
+    MONGODB_AWS_PROFILE_PARTIAL_CREDENTIALS = 451,
+    MONGODB_AWS_PROFILE_SOURCE_CYCLE = 452,
+    MONGODB_AWS_PROFILE_CHAIN_TOO_LONG = 453,
+    MONGODB_AWS_PROFILE_ROLE_SOURCE_CONFLICT = 454,
+    MONGODB_AWS_PROFILE_ROLE_WITHOUT_SOURCE = 455,
+    MONGODB_AWS_PROFILE_INVALID_CREDENTIAL_SOURCE = 456,
+    MONGODB_AWS_PROFILE_INVALID_VALUE = 457,
+    MONGODB_AWS_MFA_CODE_REQUIRED = 458,
+    MONGODB_AWS_MFA_CODE_UNAVAILABLE = 459,
+    MONGODB_AWS_CREDENTIAL_PROCESS_FAILED = 460,
+    MONGODB_AWS_CREDENTIAL_PROCESS_TIMEOUT = 461,
+    MONGODB_AWS_CREDENTIAL_PROCESS_BAD_OUTPUT = 462,
+    MONGODB_AWS_CREDENTIAL_PROCESS_SPAWN = 463,
+    MONGODB_AWS_SSO_TOKEN_MISSING = 464,
+    MONGODB_AWS_SSO_TOKEN_EXPIRED = 465,
+    MONGODB_AWS_SSO_INVALID_CONFIG = 466,
+    MONGODB_AWS_SSO_SESSION_NOT_FOUND = 467,
     MONGODB_AWS_CLIENT_FIRST_MISSING_FIELD = 500,
     MONGODB_AWS_CLIENT_FIRST_UNEXPECTED_FIELD = 501,
     MONGODB_AWS_CLIENT_FIRST_WRONG_FIELD_TYPE = 502,
@@ -297,8 +318,16 @@ typedef struct mongodb_aws_chain_action {
     const char *step;
     size_t step_len;
     uint32_t wait_ms;
+    size_t arg_count;
+    const uint8_t *content;
+    size_t content_len;
     struct mongodb_aws_credentials_info credentials;
     uint8_t cache;
+    const char *origin_profile;
+    size_t origin_profile_len;
+    const char *origin_file;
+    size_t origin_file_len;
+    uint32_t origin_line;
     uint32_t error;
     size_t message_len;
 } mongodb_aws_chain_action;
@@ -500,6 +529,27 @@ mongodb_aws_status mongodb_aws_chain_on_response(struct mongodb_aws_chain *chain
 
 mongodb_aws_status mongodb_aws_chain_on_io_error(struct mongodb_aws_chain *chain,
                                                  uint32_t kind);
+
+mongodb_aws_status mongodb_aws_chain_process_arg(struct mongodb_aws_chain *chain,
+                                                 size_t index,
+                                                 const char **arg,
+                                                 size_t *arg_len);
+
+mongodb_aws_status mongodb_aws_chain_on_process_exit(struct mongodb_aws_chain *chain,
+                                                     uint8_t has_exit_code,
+                                                     int32_t exit_code,
+                                                     const uint8_t *stdout,
+                                                     size_t stdout_len,
+                                                     const uint8_t *stderr,
+                                                     size_t stderr_len);
+
+mongodb_aws_status mongodb_aws_chain_on_mfa_code(struct mongodb_aws_chain *chain,
+                                                 const char *code,
+                                                 size_t code_len);
+
+mongodb_aws_status mongodb_aws_chain_on_mfa_unavailable(struct mongodb_aws_chain *chain);
+
+mongodb_aws_status mongodb_aws_chain_on_written(struct mongodb_aws_chain *chain);
 
 mongodb_aws_status mongodb_aws_chain_on_wake(struct mongodb_aws_chain *chain);
 

@@ -11,7 +11,7 @@
 //! | 100–199 | caller input (buffers, request parts, parameters) |
 //! | 200–299 | credentials |
 //! | 300–399 | SASL conversation, client side (server-first, host/region) |
-//! | 400–499 | credential endpoint and STS responses; 440–459 the AWS shared config and credentials files |
+//! | 400–499 | credential endpoint and STS responses; 440–479 the AWS shared config and credentials files (profiles, credential_process, SSO) |
 //! | 500–599 | SASL conversation, server side (client-first, client-final, STS reply) |
 //! | 900–999 | internal |
 //!
@@ -315,7 +315,7 @@ errors! {
     CustomProviderFailed = 420, "CUSTOM_PROVIDER_FAILED",
         "the custom credential provider failed: expected it to return an access key id and secret";
 
-    // ---- 440–459: AWS shared config and credentials files (`ini`) -----------------------------
+    // ---- 440–479: AWS shared config and credentials files (`ini`, profiles) ------------------
     /// A shared config or credentials file is not UTF-8 text.
     IniNotUtf8 = 440, "INI_NOT_UTF8",
         "malformed AWS config or credentials file: expected UTF-8 text";
@@ -338,6 +338,66 @@ errors! {
     /// A line of a nested block (`key =` followed by indented lines) has no `=`.
     IniNestedSyntax = 446, "INI_NESTED_SYNTAX",
         "malformed AWS config or credentials file: expected name = value on every line of an indented block under 'key ='";
+    // Profiles (the keys of the shared files and what they produce). The failure's detail names the
+    // profile, the file, the line or key.
+    /// An explicitly chosen profile (the host's profile option, `AWS_DEFAULT_PROFILE`,
+    /// `AWS_PROFILE`) or a `source_profile` is in neither shared file.
+    ProfileNotFound = 450, "PROFILE_NOT_FOUND",
+        "profile not found: the named profile is in neither the credentials file ([NAME]) nor the config file ([profile NAME]); check the name, AWS_PROFILE, AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE";
+    /// A profile has an access key id without a secret key or the reverse (the two files are never
+    /// merged: an id in one and the secret in the other is this error too).
+    ProfilePartialCredentials = 451, "PROFILE_PARTIAL_CREDENTIALS",
+        "partial credentials in a profile: expected both aws_access_key_id and aws_secret_access_key in the same section of the same file";
+    /// `source_profile` links lead back to a profile already on the chain.
+    ProfileSourceCycle = 452, "PROFILE_SOURCE_CYCLE",
+        "source_profile cycle: the profiles name each other as source_profile; expected a chain that ends at a profile with static keys or a credential_source";
+    /// A role chain is longer than the documented bound.
+    ProfileChainTooLong = 453, "PROFILE_CHAIN_TOO_LONG",
+        "role chain too long: at most 8 role_arn hops through source_profile are followed";
+    /// A profile with `role_arn` has both `source_profile` and `credential_source`.
+    ProfileRoleSourceConflict = 454, "PROFILE_ROLE_SOURCE_CONFLICT",
+        "conflicting role sources: a profile with role_arn must have exactly one of source_profile or credential_source, not both";
+    /// A profile with `role_arn` has neither `source_profile` nor `credential_source`.
+    ProfileRoleWithoutSource = 455, "PROFILE_ROLE_WITHOUT_SOURCE",
+        "role without a source: a profile with role_arn needs source_profile or credential_source (or web_identity_token_file)";
+    /// `credential_source` is not `Environment`, `Ec2InstanceMetadata` or `EcsContainer`.
+    ProfileInvalidCredentialSource = 456, "PROFILE_INVALID_CREDENTIAL_SOURCE",
+        "invalid credential_source: expected Environment, Ec2InstanceMetadata or EcsContainer";
+    /// A profile key has a value the chain cannot use (`duration_seconds` not a number in range,
+    /// a multi-line value, an unknown `sts_regional_endpoints` ...); the detail names the key.
+    ProfileInvalidValue = 457, "PROFILE_INVALID_VALUE",
+        "invalid profile value: the key's value does not follow its rule (see the key named in the detail)";
+    /// A role profile has `mfa_serial` and no MFA callback is installed.
+    MfaCodeRequired = 458, "MFA_CODE_REQUIRED",
+        "MFA code required: the profile has mfa_serial; install an MFA callback (Resolver::mfa / set_mfa_provider, the binding's mfa option, or run the CLI on a terminal)";
+    /// The MFA callback failed (its own message follows).
+    MfaCodeUnavailable = 459, "MFA_CODE_UNAVAILABLE",
+        "MFA code unavailable: the MFA callback returned an error instead of a code";
+    /// `credential_process` exited with a non-zero status (its stderr follows, bounded).
+    CredentialProcessFailed = 460, "CREDENTIAL_PROCESS_FAILED",
+        "credential_process failed: the program exited with a non-zero status";
+    /// `credential_process` ran past its deadline and was killed.
+    CredentialProcessTimeout = 461, "CREDENTIAL_PROCESS_TIMEOUT",
+        "credential_process timed out: the program did not exit within the deadline and was killed";
+    /// `credential_process` wrote something other than the expected JSON (never echoed: stdout
+    /// holds secrets).
+    CredentialProcessBadOutput = 462, "CREDENTIAL_PROCESS_BAD_OUTPUT",
+        "credential_process output invalid: expected JSON {\"Version\": 1, \"AccessKeyId\", \"SecretAccessKey\", \"SessionToken\"?, \"Expiration\"? (RFC 3339)} on stdout";
+    /// `credential_process` could not be started (no such program, not executable, empty command).
+    CredentialProcessSpawn = 463, "CREDENTIAL_PROCESS_SPAWN",
+        "credential_process cannot be run: the program was not found or is not executable (no shell is used; quote paths with spaces)";
+    /// The SSO token cache file of the profile's session is missing or holds no access token.
+    SsoTokenMissing = 464, "SSO_TOKEN_MISSING",
+        "SSO token missing: no cached IAM Identity Center token; run aws sso login";
+    /// The cached SSO token expired and cannot be refreshed.
+    SsoTokenExpired = 465, "SSO_TOKEN_EXPIRED",
+        "SSO token expired: the cached IAM Identity Center token expired and cannot be refreshed; run aws sso login";
+    /// The SSO settings of a profile are incomplete or inconsistent.
+    SsoInvalidConfig = 466, "SSO_INVALID_CONFIG",
+        "invalid SSO configuration: expected sso_account_id, sso_role_name and either sso_session or sso_start_url + sso_region, with matching values";
+    /// `sso_session` names a session without an `[sso-session NAME]` section.
+    SsoSessionNotFound = 467, "SSO_SESSION_NOT_FOUND",
+        "SSO session not found: sso_session names no [sso-session NAME] section in the config file";
 
     // ---- 500–599: SASL conversation, server side ----------------------------------------------
     // Client-first (server-side checks; MongoDB server error numbers in brackets where it has one).

@@ -42,6 +42,25 @@ pub const MONGODB_AWS_ACTION_DONE: u32 = 6;
 /// Action: finished with the error `error` (a status); `mongodb_aws_chain_error_message` gives the
 /// full message (`message_len` bytes).
 pub const MONGODB_AWS_ACTION_FAILED: u32 = 7;
+/// Action: run a profile's `credential_process`: the program `path` with `arg_count` arguments
+/// (`mongodb_aws_chain_process_arg` gives each; already split by the library, run it without a
+/// shell), stdin closed, stdout and stderr captured (up to `MONGODB_AWS_MAX_PROCESS_OUTPUT` bytes
+/// each), killed and reaped after `timeout_ms`. Answer with `mongodb_aws_chain_on_process_exit`,
+/// or `mongodb_aws_chain_on_io_error` with `MONGODB_AWS_IO_NOT_FOUND` / `_UNREADABLE` (cannot be
+/// started) or `MONGODB_AWS_IO_TIMEOUT` (killed at the deadline).
+pub const MONGODB_AWS_ACTION_RUN_PROCESS: u32 = 8;
+/// Action: ask the application for the current code of the MFA device `path` (a profile's
+/// `mfa_serial`), needed by the role of the profile `variable`. Answer with
+/// `mongodb_aws_chain_on_mfa_code` or `mongodb_aws_chain_on_mfa_unavailable`.
+pub const MONGODB_AWS_ACTION_ASK_MFA: u32 = 9;
+/// Action: replace the file `path` with `content` (`content_len` bytes; the SSO token cache after a
+/// refresh, secret): write a temporary file beside it readable by the user only, then rename it.
+/// Answer with `mongodb_aws_chain_on_written` or `mongodb_aws_chain_on_io_error` (not fatal).
+pub const MONGODB_AWS_ACTION_WRITE_FILE: u32 = 10;
+
+/// Largest stdout and stderr to keep from a `credential_process` (each), in bytes.
+pub const MONGODB_AWS_MAX_PROCESS_OUTPUT: usize =
+    mongodb_aws_core::providers::chain::MAX_PROCESS_OUTPUT;
 
 /// `mongodb_aws_chain_new` flag: the application configured a custom provider (it runs first; its
 /// answer is never cached).
@@ -114,11 +133,11 @@ pub struct mongodb_aws_chain {
 pub struct mongodb_aws_chain_action {
     /// A `MONGODB_AWS_ACTION_*`.
     pub kind: u32,
-    /// READ_FILE: the path, as the environment gave it.
+    /// READ_FILE, WRITE_FILE: the path; RUN_PROCESS: the program; ASK_MFA: the MFA serial.
     pub path: *const c_char,
     /// Length of `path`.
     pub path_len: usize,
-    /// READ_FILE: the variable that named the file.
+    /// READ_FILE: the variable (or profile key) that named the file; ASK_MFA: the profile.
     pub variable: *const c_char,
     /// Length of `variable`.
     pub variable_len: usize,
@@ -144,10 +163,26 @@ pub struct mongodb_aws_chain_action {
     pub step_len: usize,
     /// WAIT: milliseconds.
     pub wait_ms: u32,
+    /// RUN_PROCESS: number of arguments (`mongodb_aws_chain_process_arg`).
+    pub arg_count: usize,
+    /// WRITE_FILE: the new content (secret).
+    pub content: *const u8,
+    /// Length of `content`.
+    pub content_len: usize,
     /// DONE: the credentials and their details.
     pub credentials: mongodb_aws_credentials_info,
     /// DONE: 1 when the driver must store them in its cache (endpoint credentials), else 0.
     pub cache: u8,
+    /// DONE, from the AWS shared files: the profile that supplied them (else NULL/0).
+    pub origin_profile: *const c_char,
+    /// Length of `origin_profile`.
+    pub origin_profile_len: usize,
+    /// DONE, from the AWS shared files: the file of the profile's section.
+    pub origin_file: *const c_char,
+    /// Length of `origin_file`.
+    pub origin_file_len: usize,
+    /// DONE, from the AWS shared files: line of the section header (1-based; 0 otherwise).
+    pub origin_line: u32,
     /// FAILED: the error, a status (`MONGODB_AWS_ENDPOINT_TIMEOUT`, ...).
     pub error: u32,
     /// FAILED: length of the full message (`mongodb_aws_chain_error_message`).
@@ -172,6 +207,9 @@ fn empty_action() -> mongodb_aws_chain_action {
         step: core::ptr::null(),
         step_len: 0,
         wait_ms: 0,
+        arg_count: 0,
+        content: core::ptr::null(),
+        content_len: 0,
         credentials: mongodb_aws_credentials_info {
             credentials: mongodb_aws_credentials {
                 access_key_id: core::ptr::null(),
@@ -188,6 +226,11 @@ fn empty_action() -> mongodb_aws_chain_action {
             from_cache: 0,
         },
         cache: 0,
+        origin_profile: core::ptr::null(),
+        origin_profile_len: 0,
+        origin_file: core::ptr::null(),
+        origin_file_len: 0,
+        origin_line: 0,
         error: 0,
         message_len: 0,
     }
@@ -342,6 +385,7 @@ pub unsafe extern "C" fn mongodb_aws_chain_new(
         let plan = Plan::Default {
             custom_provider: flags & MONGODB_AWS_CHAIN_CUSTOM_PROVIDER != 0,
             fresh_cache,
+            profile: None,
         };
         *out = Box::into_raw(Box::new(mongodb_aws_chain {
             chain: Chain::new(snapshot, plan, now, random),
@@ -417,6 +461,22 @@ pub unsafe extern "C" fn mongodb_aws_chain_poll(
                 a.kind = MONGODB_AWS_ACTION_WAIT;
                 a.wait_ms = millis;
             }
+            Action::RunProcess(p) => {
+                a.kind = MONGODB_AWS_ACTION_RUN_PROCESS;
+                (a.path, a.path_len) = str_view(p.program);
+                a.arg_count = p.args.count();
+                a.timeout_ms = p.timeout_ms;
+            }
+            Action::AskMfa { serial, profile } => {
+                a.kind = MONGODB_AWS_ACTION_ASK_MFA;
+                (a.path, a.path_len) = str_view(serial);
+                (a.variable, a.variable_len) = str_view(profile);
+            }
+            Action::WriteFile { path, content } => {
+                a.kind = MONGODB_AWS_ACTION_WRITE_FILE;
+                (a.path, a.path_len) = str_view(path);
+                (a.content, a.content_len) = (content.as_ptr(), content.len());
+            }
             Action::CallProvider => a.kind = MONGODB_AWS_ACTION_CALL_PROVIDER,
             Action::UseCache => a.kind = MONGODB_AWS_ACTION_USE_CACHE,
             Action::Done(o) => {
@@ -429,6 +489,11 @@ pub unsafe extern "C" fn mongodb_aws_chain_poll(
                     false,
                 );
                 a.cache = u8::from(o.cache);
+                if let Some(origin) = o.origin {
+                    (a.origin_profile, a.origin_profile_len) = str_view(origin.profile);
+                    (a.origin_file, a.origin_file_len) = str_view(origin.file);
+                    a.origin_line = origin.line;
+                }
             }
             Action::Failed(f) => {
                 a.kind = MONGODB_AWS_ACTION_FAILED;
@@ -623,6 +688,115 @@ pub unsafe extern "C" fn mongodb_aws_chain_on_io_error(
         let w = unsafe { target(chain)? };
         let io = IoError::from_code(kind).ok_or(Error::InvalidParameter)?;
         deliver(w, |c| c.on_io_error(io))
+    })
+}
+
+/// For a `MONGODB_AWS_ACTION_RUN_PROCESS`: argument `index` (0-based, below `arg_count`) as a view
+/// into the chain (`*arg`, `*arg_len`; valid until the next event), UTF-8, not NUL-terminated.
+/// `MONGODB_AWS_INVALID_PARAMETER` for an index out of range; `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT`
+/// when the action is another.
+///
+/// # Safety
+/// `chain` NULL or a live chain; `arg` and `arg_len` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_chain_process_arg(
+    chain: *mut mongodb_aws_chain,
+    index: usize,
+    arg: *mut *const c_char,
+    arg_len: *mut usize,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let (w, arg, arg_len) = unsafe { (target(chain)?, target(arg)?, target(arg_len)?) };
+        match w.chain.poll() {
+            Action::RunProcess(mut p) => {
+                let s = p.args.nth(index).ok_or(Error::InvalidParameter)?;
+                (*arg, *arg_len) = str_view(s);
+                Ok(())
+            }
+            _ => Err(Error::UnexpectedChainEvent.into()),
+        }
+    })
+}
+
+/// Answers `MONGODB_AWS_ACTION_RUN_PROCESS`: the process exited with `exit_code` (`has_exit_code`
+/// 0 when a signal ended it), having written `stdout` and `stderr` (pass at most
+/// `MONGODB_AWS_MAX_PROCESS_OUTPUT` bytes of each; copied only as needed: stdout holds secrets,
+/// wipe your buffer). `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` if the action was another.
+///
+/// # Safety
+/// `chain` NULL or a live chain; `stdout`/`stderr` their length in readable bytes (NULL with 0).
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_chain_on_process_exit(
+    chain: *mut mongodb_aws_chain,
+    has_exit_code: u8,
+    exit_code: i32,
+    stdout: *const u8,
+    stdout_len: usize,
+    stderr: *const u8,
+    stderr_len: usize,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let (w, out, err) = unsafe {
+            (
+                target(chain)?,
+                bytes(stdout, stdout_len)?,
+                bytes(stderr, stderr_len)?,
+            )
+        };
+        let code = (has_exit_code != 0).then_some(exit_code);
+        deliver(w, |c| c.on_process_exit(code, out, err))
+    })
+}
+
+/// Answers `MONGODB_AWS_ACTION_ASK_MFA` with the code the application gave (UTF-8; copied, secret:
+/// wipe your buffer). `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` if the action was another.
+///
+/// # Safety
+/// `chain` NULL or a live chain; `code` `code_len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_chain_on_mfa_code(
+    chain: *mut mongodb_aws_chain,
+    code: *const c_char,
+    code_len: usize,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let (w, code) = unsafe { (target(chain)?, text(code, code_len)?) };
+        deliver(w, |c| c.on_mfa_code(code))
+    })
+}
+
+/// Answers `MONGODB_AWS_ACTION_ASK_MFA`: no code (no callback, or it failed; the chain fails with
+/// `MONGODB_AWS_MFA_CODE_REQUIRED`). `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` if the action was another.
+///
+/// # Safety
+/// `chain` NULL or a live chain.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_chain_on_mfa_unavailable(
+    chain: *mut mongodb_aws_chain,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let w = unsafe { target(chain)? };
+        deliver(w, |c| c.on_mfa_unavailable())
+    })
+}
+
+/// Answers `MONGODB_AWS_ACTION_WRITE_FILE`: the file was replaced.
+/// `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` if the action was another.
+///
+/// # Safety
+/// `chain` NULL or a live chain.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_chain_on_written(
+    chain: *mut mongodb_aws_chain,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let w = unsafe { target(chain)? };
+        deliver(w, |c| c.on_written())
     })
 }
 

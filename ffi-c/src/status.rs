@@ -216,6 +216,42 @@ pub enum mongodb_aws_status {
     MONGODB_AWS_INI_DUPLICATE_KEY = 445,
     /// malformed AWS config or credentials file: expected name = value on every line of an indented block under 'key ='
     MONGODB_AWS_INI_NESTED_SYNTAX = 446,
+    /// profile not found: the named profile is in neither the credentials file ([NAME]) nor the config file ([profile NAME]); check the name, AWS_PROFILE, AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE
+    MONGODB_AWS_PROFILE_NOT_FOUND = 450,
+    /// partial credentials in a profile: expected both aws_access_key_id and aws_secret_access_key in the same section of the same file
+    MONGODB_AWS_PROFILE_PARTIAL_CREDENTIALS = 451,
+    /// source_profile cycle: the profiles name each other as source_profile; expected a chain that ends at a profile with static keys or a credential_source
+    MONGODB_AWS_PROFILE_SOURCE_CYCLE = 452,
+    /// role chain too long: at most 8 role_arn hops through source_profile are followed
+    MONGODB_AWS_PROFILE_CHAIN_TOO_LONG = 453,
+    /// conflicting role sources: a profile with role_arn must have exactly one of source_profile or credential_source, not both
+    MONGODB_AWS_PROFILE_ROLE_SOURCE_CONFLICT = 454,
+    /// role without a source: a profile with role_arn needs source_profile or credential_source (or web_identity_token_file)
+    MONGODB_AWS_PROFILE_ROLE_WITHOUT_SOURCE = 455,
+    /// invalid credential_source: expected Environment, Ec2InstanceMetadata or EcsContainer
+    MONGODB_AWS_PROFILE_INVALID_CREDENTIAL_SOURCE = 456,
+    /// invalid profile value: the key's value does not follow its rule (see the key named in the detail)
+    MONGODB_AWS_PROFILE_INVALID_VALUE = 457,
+    /// MFA code required: the profile has mfa_serial; install an MFA callback (Resolver::mfa / set_mfa_provider, the binding's mfa option, or run the CLI on a terminal)
+    MONGODB_AWS_MFA_CODE_REQUIRED = 458,
+    /// MFA code unavailable: the MFA callback returned an error instead of a code
+    MONGODB_AWS_MFA_CODE_UNAVAILABLE = 459,
+    /// credential_process failed: the program exited with a non-zero status
+    MONGODB_AWS_CREDENTIAL_PROCESS_FAILED = 460,
+    /// credential_process timed out: the program did not exit within the deadline and was killed
+    MONGODB_AWS_CREDENTIAL_PROCESS_TIMEOUT = 461,
+    /// credential_process output invalid: expected JSON {"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken"?, "Expiration"? (RFC 3339)} on stdout
+    MONGODB_AWS_CREDENTIAL_PROCESS_BAD_OUTPUT = 462,
+    /// credential_process cannot be run: the program was not found or is not executable (no shell is used; quote paths with spaces)
+    MONGODB_AWS_CREDENTIAL_PROCESS_SPAWN = 463,
+    /// SSO token missing: no cached IAM Identity Center token; run aws sso login
+    MONGODB_AWS_SSO_TOKEN_MISSING = 464,
+    /// SSO token expired: the cached IAM Identity Center token expired and cannot be refreshed; run aws sso login
+    MONGODB_AWS_SSO_TOKEN_EXPIRED = 465,
+    /// invalid SSO configuration: expected sso_account_id, sso_role_name and either sso_session or sso_start_url + sso_region, with matching values
+    MONGODB_AWS_SSO_INVALID_CONFIG = 466,
+    /// SSO session not found: sso_session names no [sso-session NAME] section in the config file
+    MONGODB_AWS_SSO_SESSION_NOT_FOUND = 467,
 
     // ---- 500-599: SASL conversation, server side ------------------------------------------------
     /// invalid client-first: expected fields 'r' (binary nonce) and 'p' (int32 channel-binding flag)
@@ -387,6 +423,24 @@ const fn from_core_code(code: u32) -> Option<mongodb_aws_status> {
         444 => Some(mongodb_aws_status::MONGODB_AWS_INI_DUPLICATE_SECTION),
         445 => Some(mongodb_aws_status::MONGODB_AWS_INI_DUPLICATE_KEY),
         446 => Some(mongodb_aws_status::MONGODB_AWS_INI_NESTED_SYNTAX),
+        450 => Some(mongodb_aws_status::MONGODB_AWS_PROFILE_NOT_FOUND),
+        451 => Some(mongodb_aws_status::MONGODB_AWS_PROFILE_PARTIAL_CREDENTIALS),
+        452 => Some(mongodb_aws_status::MONGODB_AWS_PROFILE_SOURCE_CYCLE),
+        453 => Some(mongodb_aws_status::MONGODB_AWS_PROFILE_CHAIN_TOO_LONG),
+        454 => Some(mongodb_aws_status::MONGODB_AWS_PROFILE_ROLE_SOURCE_CONFLICT),
+        455 => Some(mongodb_aws_status::MONGODB_AWS_PROFILE_ROLE_WITHOUT_SOURCE),
+        456 => Some(mongodb_aws_status::MONGODB_AWS_PROFILE_INVALID_CREDENTIAL_SOURCE),
+        457 => Some(mongodb_aws_status::MONGODB_AWS_PROFILE_INVALID_VALUE),
+        458 => Some(mongodb_aws_status::MONGODB_AWS_MFA_CODE_REQUIRED),
+        459 => Some(mongodb_aws_status::MONGODB_AWS_MFA_CODE_UNAVAILABLE),
+        460 => Some(mongodb_aws_status::MONGODB_AWS_CREDENTIAL_PROCESS_FAILED),
+        461 => Some(mongodb_aws_status::MONGODB_AWS_CREDENTIAL_PROCESS_TIMEOUT),
+        462 => Some(mongodb_aws_status::MONGODB_AWS_CREDENTIAL_PROCESS_BAD_OUTPUT),
+        463 => Some(mongodb_aws_status::MONGODB_AWS_CREDENTIAL_PROCESS_SPAWN),
+        464 => Some(mongodb_aws_status::MONGODB_AWS_SSO_TOKEN_MISSING),
+        465 => Some(mongodb_aws_status::MONGODB_AWS_SSO_TOKEN_EXPIRED),
+        466 => Some(mongodb_aws_status::MONGODB_AWS_SSO_INVALID_CONFIG),
+        467 => Some(mongodb_aws_status::MONGODB_AWS_SSO_SESSION_NOT_FOUND),
         500 => Some(mongodb_aws_status::MONGODB_AWS_CLIENT_FIRST_MISSING_FIELD),
         501 => Some(mongodb_aws_status::MONGODB_AWS_CLIENT_FIRST_UNEXPECTED_FIELD),
         502 => Some(mongodb_aws_status::MONGODB_AWS_CLIENT_FIRST_WRONG_FIELD_TYPE),
@@ -517,6 +571,24 @@ const fn core_strings(code: u32) -> Option<(&'static CStr, &'static CStr)> {
         444 => Some((c"INI_DUPLICATE_SECTION", c"malformed AWS config or credentials file: a [section] appears twice; expected each section once")),
         445 => Some((c"INI_DUPLICATE_KEY", c"malformed AWS config or credentials file: a key appears twice in a section (keys are case-insensitive)")),
         446 => Some((c"INI_NESTED_SYNTAX", c"malformed AWS config or credentials file: expected name = value on every line of an indented block under 'key ='")),
+        450 => Some((c"PROFILE_NOT_FOUND", c"profile not found: the named profile is in neither the credentials file ([NAME]) nor the config file ([profile NAME]); check the name, AWS_PROFILE, AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE")),
+        451 => Some((c"PROFILE_PARTIAL_CREDENTIALS", c"partial credentials in a profile: expected both aws_access_key_id and aws_secret_access_key in the same section of the same file")),
+        452 => Some((c"PROFILE_SOURCE_CYCLE", c"source_profile cycle: the profiles name each other as source_profile; expected a chain that ends at a profile with static keys or a credential_source")),
+        453 => Some((c"PROFILE_CHAIN_TOO_LONG", c"role chain too long: at most 8 role_arn hops through source_profile are followed")),
+        454 => Some((c"PROFILE_ROLE_SOURCE_CONFLICT", c"conflicting role sources: a profile with role_arn must have exactly one of source_profile or credential_source, not both")),
+        455 => Some((c"PROFILE_ROLE_WITHOUT_SOURCE", c"role without a source: a profile with role_arn needs source_profile or credential_source (or web_identity_token_file)")),
+        456 => Some((c"PROFILE_INVALID_CREDENTIAL_SOURCE", c"invalid credential_source: expected Environment, Ec2InstanceMetadata or EcsContainer")),
+        457 => Some((c"PROFILE_INVALID_VALUE", c"invalid profile value: the key's value does not follow its rule (see the key named in the detail)")),
+        458 => Some((c"MFA_CODE_REQUIRED", c"MFA code required: the profile has mfa_serial; install an MFA callback (Resolver::mfa / set_mfa_provider, the binding's mfa option, or run the CLI on a terminal)")),
+        459 => Some((c"MFA_CODE_UNAVAILABLE", c"MFA code unavailable: the MFA callback returned an error instead of a code")),
+        460 => Some((c"CREDENTIAL_PROCESS_FAILED", c"credential_process failed: the program exited with a non-zero status")),
+        461 => Some((c"CREDENTIAL_PROCESS_TIMEOUT", c"credential_process timed out: the program did not exit within the deadline and was killed")),
+        462 => Some((c"CREDENTIAL_PROCESS_BAD_OUTPUT", c"credential_process output invalid: expected JSON {\"Version\": 1, \"AccessKeyId\", \"SecretAccessKey\", \"SessionToken\"?, \"Expiration\"? (RFC 3339)} on stdout")),
+        463 => Some((c"CREDENTIAL_PROCESS_SPAWN", c"credential_process cannot be run: the program was not found or is not executable (no shell is used; quote paths with spaces)")),
+        464 => Some((c"SSO_TOKEN_MISSING", c"SSO token missing: no cached IAM Identity Center token; run aws sso login")),
+        465 => Some((c"SSO_TOKEN_EXPIRED", c"SSO token expired: the cached IAM Identity Center token expired and cannot be refreshed; run aws sso login")),
+        466 => Some((c"SSO_INVALID_CONFIG", c"invalid SSO configuration: expected sso_account_id, sso_role_name and either sso_session or sso_start_url + sso_region, with matching values")),
+        467 => Some((c"SSO_SESSION_NOT_FOUND", c"SSO session not found: sso_session names no [sso-session NAME] section in the config file")),
         500 => Some((c"CLIENT_FIRST_MISSING_FIELD", c"invalid client-first: expected fields 'r' (binary nonce) and 'p' (int32 channel-binding flag)")),
         501 => Some((c"CLIENT_FIRST_UNEXPECTED_FIELD", c"invalid client-first: expected only the fields 'r' and 'p'")),
         502 => Some((c"CLIENT_FIRST_WRONG_FIELD_TYPE", c"invalid client-first: expected 'r' as binary subtype 0 and 'p' as int32")),

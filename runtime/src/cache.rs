@@ -35,7 +35,7 @@ pub struct CredentialCache {
 
 /// How [`CredentialCache::get_or_fetch`] got its answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Origin {
+pub enum CacheOrigin {
     /// From the cache.
     Cached,
     /// This caller ran the fetch.
@@ -89,9 +89,9 @@ impl CredentialCache {
         &self,
         now: impl Fn() -> UnixTime,
         fetch: impl FnOnce() -> Outcome,
-    ) -> (Outcome, Origin) {
+    ) -> (Outcome, CacheOrigin) {
         if let Some(c) = self.get_fresh(now()) {
-            return (Ok(c), Origin::Cached);
+            return (Ok(c), CacheOrigin::Cached);
         }
         let (flight, leader) = {
             let mut f = lock(&self.flight);
@@ -100,7 +100,7 @@ impl CredentialCache {
                 None => {
                     // Re-check: a flight may have just finished and stored.
                     if let Some(c) = self.get_fresh(now()) {
-                        return (Ok(c), Origin::Cached);
+                        return (Ok(c), CacheOrigin::Cached);
                     }
                     let new = Arc::new(Flight {
                         outcome: Mutex::new(None),
@@ -117,7 +117,7 @@ impl CredentialCache {
                 o = flight.done.wait(o).unwrap_or_else(|p| p.into_inner());
             }
             let out = o.clone().unwrap_or_else(unreachable_outcome);
-            return (out, Origin::Shared);
+            return (out, CacheOrigin::Shared);
         }
         let generation = lock(&self.slot).generation;
         // The fetch runs with no lock held; a panic inside still releases the waiters.
@@ -127,7 +127,7 @@ impl CredentialCache {
         };
         let outcome = fetch();
         if let Ok(c) = &outcome {
-            if c.source().is_cacheable() {
+            if c.cacheable {
                 let mut slot = lock(&self.slot);
                 if slot.generation == generation {
                     slot.creds = Some(c.clone());
@@ -135,7 +135,7 @@ impl CredentialCache {
             }
         }
         guard.finish(outcome.clone());
-        (outcome, Origin::Fetched)
+        (outcome, CacheOrigin::Fetched)
     }
 }
 
@@ -199,12 +199,18 @@ mod tests {
     fn fresh_entries_are_reused_and_stale_ones_refetched() {
         let c = CredentialCache::new();
         let (r, o) = c.get_or_fetch(|| UnixTime(1_000), || Ok(creds("A1", 5_000, Source::Ecs)));
-        assert_eq!((r.unwrap().access_key_id(), o), ("A1", Origin::Fetched));
+        assert_eq!(
+            (r.unwrap().access_key_id(), o),
+            ("A1", CacheOrigin::Fetched)
+        );
         let (r, o) = c.get_or_fetch(|| UnixTime(1_000), || panic!("must not fetch"));
-        assert_eq!((r.unwrap().access_key_id(), o), ("A1", Origin::Cached));
+        assert_eq!((r.unwrap().access_key_id(), o), ("A1", CacheOrigin::Cached));
         // Within 5 minutes of expiry: refetched and replaced.
         let (r, o) = c.get_or_fetch(|| UnixTime(4_700), || Ok(creds("A2", 9_000, Source::Ecs)));
-        assert_eq!((r.unwrap().access_key_id(), o), ("A2", Origin::Fetched));
+        assert_eq!(
+            (r.unwrap().access_key_id(), o),
+            ("A2", CacheOrigin::Fetched)
+        );
         assert_eq!(c.peek().unwrap().access_key_id(), "A2");
     }
 
@@ -231,7 +237,10 @@ mod tests {
         );
         c.clear();
         let (r, o) = c.get_or_fetch(|| UnixTime(0), || Ok(creds("GOOD", 99_999, Source::Ec2)));
-        assert_eq!((r.unwrap().access_key_id(), o), ("GOOD", Origin::Fetched));
+        assert_eq!(
+            (r.unwrap().access_key_id(), o),
+            ("GOOD", CacheOrigin::Fetched)
+        );
     }
 
     #[test]
@@ -283,7 +292,7 @@ mod tests {
         assert_eq!(
             results
                 .iter()
-                .filter(|(_, o)| *o == Origin::Fetched)
+                .filter(|(_, o)| *o == CacheOrigin::Fetched)
                 .count(),
             1
         );
@@ -299,7 +308,10 @@ mod tests {
         assert!(r.is_err());
         assert!(c.peek().is_none());
         let (r, o) = c.get_or_fetch(|| UnixTime(0), || Ok(creds("OK", 99_999, Source::Ecs)));
-        assert_eq!((r.unwrap().access_key_id(), o), ("OK", Origin::Fetched));
+        assert_eq!(
+            (r.unwrap().access_key_id(), o),
+            ("OK", CacheOrigin::Fetched)
+        );
     }
 
     #[test]

@@ -31,9 +31,10 @@ pub struct ReadmeDoctest;
 
 mod cache;
 mod http;
+mod process;
 mod refusal;
 
-pub use cache::{CredentialCache, Origin};
+pub use cache::{CacheOrigin, CredentialCache};
 pub use mongodb_aws_core::providers::chain::{
     Decision, IoError, Subject, TraceEntry, Var, MAX_TRACE, VARS,
 };
@@ -68,6 +69,22 @@ pub struct Credentials {
     assumed_role_id: Option<String>,
     account_id: Option<String>,
     instance_role: Option<String>,
+    origin: Option<Origin>,
+    /// The chain said to keep them in the process-wide cache.
+    pub(crate) cacheable: bool,
+}
+
+/// The profile of the AWS shared files that supplied a set of credentials: its name, the file
+/// (path as used) and the 1-based line of its `[...]` section header. For a role chain, the
+/// profile that was asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// The profile name.
+    pub profile: String,
+    /// The file.
+    pub file: String,
+    /// Line of the section header.
+    pub line: u32,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -82,6 +99,7 @@ impl std::fmt::Debug for Credentials {
             .field("expiration", &self.expiration)
             .field("source", &self.source)
             .field("arn", &self.arn)
+            .field("origin", &self.origin)
             .finish()
     }
 }
@@ -106,6 +124,8 @@ impl Credentials {
             assumed_role_id: None,
             account_id: None,
             instance_role: None,
+            origin: None,
+            cacheable: false,
         })
     }
 
@@ -124,6 +144,12 @@ impl Credentials {
             assumed_role_id: f.assumed_role_id.map(str::to_string),
             account_id: f.account_id.map(str::to_string),
             instance_role: o.instance_role.map(str::to_string),
+            origin: o.origin.map(|p| Origin {
+                profile: p.profile.to_string(),
+                file: p.file.to_string(),
+                line: p.line,
+            }),
+            cacheable: o.cache,
         }
     }
 
@@ -132,6 +158,7 @@ impl Credentials {
         let mut c =
             Credentials::new(id, "secret", None, expiration).unwrap_or_else(|e| panic!("{e}"));
         c.source = source;
+        c.cacheable = source.is_cacheable();
         c
     }
 
@@ -180,6 +207,10 @@ impl Credentials {
     /// The EC2 instance role (IMDS).
     pub fn instance_role(&self) -> Option<&str> {
         self.instance_role.as_deref()
+    }
+    /// The profile, file and line that supplied them, when they came from the AWS shared files.
+    pub fn origin(&self) -> Option<&Origin> {
+        self.origin.as_ref()
     }
 }
 
@@ -318,6 +349,39 @@ fn installed_provider() -> Option<Provider> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The MFA callback
+// ---------------------------------------------------------------------------------------------
+
+/// Gives the current code of an MFA device when a profile's role has `mfa_serial` (the CLI
+/// prompts on the terminal; the bindings call the application's callable). `Err(message)` fails
+/// the resolution with `MFA_CODE_UNAVAILABLE` and the message (it must not contain secrets).
+/// Without one, such a profile fails with `MFA_CODE_REQUIRED`.
+pub type MfaProvider = Arc<dyn Fn(&MfaRequest) -> Result<Zeroizing<String>, String> + Send + Sync>;
+
+/// What an [`MfaProvider`] is asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MfaRequest {
+    /// The device: the profile's `mfa_serial` (an ARN or a hardware serial number).
+    pub serial: String,
+    /// The profile whose role needs it.
+    pub profile: String,
+}
+
+fn mfa_slot() -> &'static RwLock<Option<MfaProvider>> {
+    static SLOT: RwLock<Option<MfaProvider>> = RwLock::new(None);
+    &SLOT
+}
+
+/// Installs (or, with `None`, removes) the process-wide MFA callback.
+pub fn set_mfa_provider(provider: Option<MfaProvider>) {
+    *mfa_slot().write().unwrap_or_else(|p| p.into_inner()) = provider;
+}
+
+fn installed_mfa() -> Option<MfaProvider> {
+    mfa_slot().read().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
+// ---------------------------------------------------------------------------------------------
 // The resolver
 // ---------------------------------------------------------------------------------------------
 
@@ -335,6 +399,8 @@ pub struct Resolved {
 pub struct Resolver<'c> {
     env: Option<HashMap<String, Zeroizing<String>>>,
     provider: Option<Option<Provider>>,
+    mfa: Option<Option<MfaProvider>>,
+    profile: Option<String>,
     cache: Option<&'c CredentialCache>,
 }
 
@@ -468,11 +534,34 @@ fn send_logged(
 fn drive(
     chain: &mut Chain<'_>,
     provider: Option<&Provider>,
+    mfa: Option<&MfaProvider>,
     mut log: Option<&mut Vec<Exchange>>,
 ) -> Result<Ran, Error> {
     let mut provider_error: Option<String> = None;
     loop {
         match chain.poll() {
+            Action::RunProcess(p) => match process::run(&p) {
+                Ok(exit) => chain.on_process_exit(exit.code, &exit.stdout, &exit.stderr),
+                Err(e) => chain.on_io_error(e),
+            },
+            Action::AskMfa { serial, profile } => {
+                let request = MfaRequest {
+                    serial: serial.to_string(),
+                    profile: profile.to_string(),
+                };
+                match mfa.map(|m| m(&request)) {
+                    Some(Ok(code)) => chain.on_mfa_code(&code),
+                    Some(Err(msg)) => {
+                        provider_error = Some(msg);
+                        chain.on_mfa_unavailable()
+                    }
+                    None => chain.on_mfa_unavailable(),
+                }
+            }
+            Action::WriteFile { path, content } => match process::write_atomic(path, content) {
+                Ok(()) => chain.on_written(),
+                Err(e) => chain.on_io_error(e),
+            },
             Action::ReadFile { path, .. } => match read_file(path) {
                 Ok(content) => chain.on_file(&content),
                 Err(e) => chain.on_io_error(e),
@@ -541,6 +630,27 @@ impl<'c> Resolver<'c> {
         self
     }
 
+    /// Resolves the profile `name` of the AWS shared files (`None`: `AWS_DEFAULT_PROFILE`, else
+    /// `AWS_PROFILE`, else `default`). Like those variables, it does not switch environment keys
+    /// off (they come first in the order), and a name in neither file is `PROFILE_NOT_FOUND`.
+    pub fn profile(mut self, name: Option<String>) -> Self {
+        self.profile = name;
+        self
+    }
+
+    /// Uses `mfa` (or none) instead of the MFA callback installed with [`set_mfa_provider`].
+    pub fn mfa(mut self, mfa: Option<MfaProvider>) -> Self {
+        self.mfa = Some(mfa);
+        self
+    }
+
+    fn the_mfa(&self) -> Option<MfaProvider> {
+        match &self.mfa {
+            Some(m) => m.clone(),
+            None => installed_mfa(),
+        }
+    }
+
     /// Uses `cache` instead of the process-wide one.
     pub fn cache(mut self, cache: &'c CredentialCache) -> Self {
         self.cache = Some(cache);
@@ -600,18 +710,25 @@ impl<'c> Resolver<'c> {
             Plan::Default {
                 custom_provider: provider.is_some(),
                 fresh_cache: fresh.is_some(),
+                profile: self.profile.as_deref(),
             },
             now(),
             random,
         ));
         // Custom provider, cache and environment resolve without I/O and bypass the cache;
         // endpoint sources go through the cache's single flight.
+        let mfa = self.the_mfa();
         let needs_io = matches!(
             chain.poll(),
-            Action::ReadFile { .. } | Action::Http(_) | Action::Wait { .. }
+            Action::ReadFile { .. }
+                | Action::Http(_)
+                | Action::Wait { .. }
+                | Action::RunProcess(_)
+                | Action::AskMfa { .. }
+                | Action::WriteFile { .. }
         );
         let result = if !needs_io {
-            match drive(&mut chain, provider.as_ref(), log) {
+            match drive(&mut chain, provider.as_ref(), mfa.as_ref(), log) {
                 Ok(Ran::Done(c)) => Ok(Resolved {
                     credentials: Arc::new(c),
                     from_cache: false,
@@ -627,7 +744,7 @@ impl<'c> Resolver<'c> {
             }
         } else {
             let (result, origin) = cache.get_or_fetch(now, || {
-                match drive(&mut chain, provider.as_ref(), log.take()) {
+                match drive(&mut chain, provider.as_ref(), mfa.as_ref(), log.take()) {
                     Ok(Ran::Done(c)) => Ok(Arc::new(c)),
                     Ok(Ran::UseCache) => Err(Error::from(CoreError::UnexpectedChainEvent)),
                     Err(e) => Err(e),
@@ -635,7 +752,7 @@ impl<'c> Resolver<'c> {
             });
             result.map(|c| Resolved {
                 credentials: c,
-                from_cache: origin == Origin::Cached,
+                from_cache: origin == CacheOrigin::Cached,
             })
         };
         let seen = inspect(&chain);
@@ -706,7 +823,7 @@ pub struct AssumeRoleWithSaml {
 
 fn run_plan(snapshot: &Snapshot, plan: Plan<'_>) -> Result<Credentials, Error> {
     let mut chain = Box::new(Chain::new(snapshot.env(), plan, now(), random16()?));
-    match drive(&mut chain, None, None)? {
+    match drive(&mut chain, None, None, None)? {
         Ran::Done(c) => Ok(c),
         Ran::UseCache => Err(Error::from(CoreError::UnexpectedChainEvent)),
     }

@@ -62,7 +62,7 @@
 //! [`MAX_SESSION_TOKEN_LEN`], ARN 2048, IMDS token [`imds::MAX_TOKEN_LEN`], role name 64.
 
 use super::{
-    assume_role, container, ecs, env as env_src, imds, saml, sts_response, web_identity,
+    assume_role, container, ecs, env as env_src, imds, profile, saml, sts_response, web_identity,
     FetchedCredentials, RandomSessionName, RequestPlan, Source, StsEndpoint,
 };
 use crate::cache::{consider, is_fresh, ChainInputs, Step, REFRESH_WINDOW_SECONDS};
@@ -133,6 +133,20 @@ vars! {
     Ec2MetadataServiceEndpoint = imds::AWS_SDK_ENDPOINT_VAR;
     MetadataServiceTimeout = METADATA_SERVICE_TIMEOUT;
     MetadataServiceNumAttempts = METADATA_SERVICE_NUM_ATTEMPTS;
+    ConfigFile = profile::AWS_CONFIG_FILE;
+    SharedCredentialsFile = profile::AWS_SHARED_CREDENTIALS_FILE;
+    Home = profile::HOME;
+    UserProfile = profile::USERPROFILE;
+    Profile = profile::AWS_PROFILE;
+    DefaultProfile = profile::AWS_DEFAULT_PROFILE;
+    DefaultRegion = profile::AWS_DEFAULT_REGION;
+    EndpointUrlSts = profile::AWS_ENDPOINT_URL_STS;
+    EndpointUrl = profile::AWS_ENDPOINT_URL;
+    EndpointUrlSso = profile::AWS_ENDPOINT_URL_SSO;
+    IgnoreConfiguredEndpointUrls = profile::AWS_IGNORE_CONFIGURED_ENDPOINT_URLS;
+    SsoEndpointOverride = profile::SSO_ENDPOINT_OVERRIDE_VAR;
+    SsoOidcEndpointOverride = profile::SSO_OIDC_ENDPOINT_OVERRIDE_VAR;
+    EndpointUrlSsoOidc = profile::AWS_ENDPOINT_URL_SSO_OIDC;
 }
 
 /// `AWS_METADATA_SERVICE_TIMEOUT` (AWS SDK convention, IMDS only).
@@ -149,9 +163,15 @@ impl Var {
 
 /// The environment snapshot the host passes in: the value of each of [`VARS`] (`None` when unset;
 /// empty values count as unset).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Env<'a> {
     values: [Option<&'a str>; VARS.len()],
+}
+
+impl Default for Env<'_> {
+    fn default() -> Self {
+        Env::new()
+    }
 }
 
 impl<'a> Env<'a> {
@@ -219,6 +239,10 @@ pub enum Plan<'a> {
         custom_provider: bool,
         /// The host's process-wide cache holds a set that [`crate::cache::is_fresh`] now.
         fresh_cache: bool,
+        /// The profile the application named explicitly (the host's profile option): it wins over
+        /// `AWS_DEFAULT_PROFILE` and `AWS_PROFILE`, and, like them, a name in neither shared
+        /// file is [`Error::ProfileNotFound`]. `None`: those variables, else `default`.
+        profile: Option<&'a str>,
     },
     /// An explicit STS AssumeRole signed with `base` (the session name is generated when `None`).
     AssumeRole {
@@ -289,6 +313,31 @@ pub enum Action<'c> {
     CallProvider,
     /// Answer from the process-wide cache: it holds fresh endpoint credentials.
     UseCache,
+    /// Run a profile's `credential_process`: `program` with `args` (already split by the core as
+    /// a POSIX shell would, without a shell), stdin closed (null), stdout and stderr captured
+    /// (up to [`MAX_PROCESS_OUTPUT`] bytes each), killed and reaped when it runs past
+    /// `timeout_ms`. Answer with [`Chain::on_process_exit`], or [`Chain::on_io_error`] with
+    /// [`IoError::NotFound`] / [`IoError::Unreadable`] (cannot be started) or
+    /// [`IoError::Timeout`] (killed at the deadline).
+    RunProcess(ProcessAction<'c>),
+    /// Ask the application's MFA callback for the current code of the device `serial` (needed
+    /// by the role of `profile`); answer with [`Chain::on_mfa_code`] or
+    /// [`Chain::on_mfa_unavailable`] (no callback, or it failed).
+    AskMfa {
+        /// The `mfa_serial` of the profile (an ARN or a hardware device's serial number).
+        serial: &'c str,
+        /// The profile whose `mfa_serial` it is.
+        profile: &'c str,
+    },
+    /// Replace the file `path` with `content` (the SSO token cache after a refresh; it holds
+    /// tokens: write it atomically, readable by the user only). Answer with
+    /// [`Chain::on_written`] or [`Chain::on_io_error`]; a failed write is not fatal.
+    WriteFile {
+        /// The path.
+        path: &'c str,
+        /// The new content (secret).
+        content: &'c [u8],
+    },
     /// Finished with credentials.
     Done(Outcome<'c>),
     /// Finished with an error.
@@ -302,9 +351,71 @@ pub struct Outcome<'c> {
     pub fetched: FetchedCredentials<'c>,
     /// The EC2 instance role (IMDS step 2), when EC2 was the source.
     pub instance_role: Option<&'c str>,
-    /// Whether the host must store them in its process-wide cache (endpoint credentials; never
-    /// environment or custom-provider ones).
+    /// Whether the host must store them in its process-wide cache (endpoint credentials, role,
+    /// SSO and `credential_process` credentials with an `Expiration`; never environment,
+    /// custom-provider or static profile keys).
     pub cache: bool,
+    /// The profile that supplied them, when they came from the shared files.
+    pub origin: Option<ProfileOrigin<'c>>,
+}
+
+/// Where credentials from the shared files came from: the profile that was asked for (for a role
+/// chain, the first profile of the chain), the file of its section and the 1-based line of that
+/// section's `[...]` header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProfileOrigin<'c> {
+    /// The profile name.
+    pub profile: &'c str,
+    /// The file, as its path was used.
+    pub file: &'c str,
+    /// Line of the section header.
+    pub line: u32,
+}
+
+/// Largest stdout and stderr the host needs to keep from a `credential_process` (each).
+pub const MAX_PROCESS_OUTPUT: usize = 64 * 1024;
+/// Deadline of a `credential_process` run (botocore sets none; a hung helper must not hang the
+/// authentication forever).
+pub const PROCESS_TIMEOUT_MS: u32 = 60_000;
+
+/// A `credential_process` to run (see [`Action::RunProcess`]).
+#[derive(Clone, Debug)]
+pub struct ProcessAction<'c> {
+    /// The program (first word of the command).
+    pub program: &'c str,
+    /// Its arguments, in order.
+    pub args: Args<'c>,
+    /// Kill it when it has not exited after this long.
+    pub timeout_ms: u32,
+}
+
+/// The arguments of a [`ProcessAction`]: an iterator of `&str`. `Debug` shows their number only
+/// (a command line may carry secrets).
+#[derive(Clone)]
+pub struct Args<'c> {
+    rest: Option<core::str::Split<'c, char>>,
+}
+
+impl<'c> Args<'c> {
+    /// Arguments stored as words separated by NUL (a NUL cannot be part of an argument).
+    fn new(words: &'c str) -> Self {
+        Args {
+            rest: (!words.is_empty()).then(|| words.split('\0')),
+        }
+    }
+}
+
+impl<'c> Iterator for Args<'c> {
+    type Item = &'c str;
+    fn next(&mut self) -> Option<&'c str> {
+        self.rest.as_mut()?.next()
+    }
+}
+
+impl fmt::Debug for Args<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Args({} redacted)", self.clone().count())
+    }
 }
 
 /// A failed I/O the host reports.
@@ -1140,6 +1251,7 @@ impl<'a> Chain<'a> {
                     fetched,
                     instance_role: Some(self.role.as_str()).filter(|r| !r.is_empty()),
                     cache: fetched.source.is_cacheable(),
+                    origin: None,
                 }),
                 Err(e) => Action::Failed(Failure::bare(e)),
             },
@@ -1204,6 +1316,7 @@ impl<'a> Chain<'a> {
             Plan::Default {
                 custom_provider,
                 fresh_cache,
+                ..
             } => {
                 let e = &self.env;
                 let inputs = ChainInputs {
@@ -1834,6 +1947,29 @@ impl<'a> Chain<'a> {
             }
             Err(e) => self.fail_simple(e, Some(Source::CustomProvider), None),
         }
+    }
+
+    /// The `credential_process` of [`Action::RunProcess`] exited: its exit code (`None` when a
+    /// signal ended it), and what it wrote (each cut at [`MAX_PROCESS_OUTPUT`] bytes).
+    pub fn on_process_exit(&mut self, exit_code: Option<i32>, stdout: &[u8], stderr: &[u8]) {
+        let _ = (exit_code, stdout, stderr);
+        self.unexpected()
+    }
+
+    /// The MFA code the application's callback gave for [`Action::AskMfa`].
+    pub fn on_mfa_code(&mut self, code: &str) {
+        let _ = code;
+        self.unexpected()
+    }
+
+    /// No MFA code: no callback is installed, or it failed (the host keeps its message).
+    pub fn on_mfa_unavailable(&mut self) {
+        self.unexpected()
+    }
+
+    /// The file of [`Action::WriteFile`] was written.
+    pub fn on_written(&mut self) {
+        self.unexpected()
     }
 
     /// The application's provider failed (its own error is the host's to report beside this).

@@ -48,6 +48,7 @@ pub mod ecs;
 pub mod env;
 pub mod get_caller_identity;
 pub mod imds;
+pub mod profile;
 mod request;
 pub mod saml;
 pub mod sts_response;
@@ -87,11 +88,18 @@ pub enum Source {
     AssumeRole = 7,
     /// STS AssumeRoleWithSAML.
     Saml = 8,
+    /// Static keys of a profile in the AWS shared credentials or config file (re-read every
+    /// call, never cached).
+    Profile = 9,
+    /// A profile's `credential_process` (cached only when its answer has an `Expiration`).
+    CredentialProcess = 10,
+    /// IAM Identity Center (SSO): a profile's `sso_session` or legacy `sso_start_url`.
+    Sso = 11,
 }
 
 impl Source {
     /// Stable lower-case name: `custom-provider`, `environment`, `web-identity`, `ecs`,
-    /// `container-full-uri`, `ec2`, `assume-role`, `saml`.
+    /// `container-full-uri`, `ec2`, `assume-role`, `saml`, `profile`, `credential-process`, `sso`.
     pub const fn name(&self) -> &'static str {
         match self {
             Source::CustomProvider => "custom-provider",
@@ -102,11 +110,17 @@ impl Source {
             Source::Ec2 => "ec2",
             Source::AssumeRole => "assume-role",
             Source::Saml => "saml",
+            Source::Profile => "profile",
+            Source::CredentialProcess => "credential-process",
+            Source::Sso => "sso",
         }
     }
 
     /// Whether credentials from this source come from an endpoint and so belong in the cache
     /// (PROTOCOL.md A8: endpoint credentials MUST be cached, environment ones MUST NOT).
+    /// Static profile keys are like environment keys (re-read every call); a
+    /// `credential_process` answer is cacheable, but only one with an `Expiration` is cached
+    /// ([`chain::Outcome::cache`]).
     pub const fn is_cacheable(&self) -> bool {
         matches!(
             self,
@@ -116,6 +130,8 @@ impl Source {
                 | Source::Ec2
                 | Source::AssumeRole
                 | Source::Saml
+                | Source::CredentialProcess
+                | Source::Sso
         )
     }
 
@@ -129,6 +145,9 @@ impl Source {
         Source::Ec2,
         Source::AssumeRole,
         Source::Saml,
+        Source::Profile,
+        Source::CredentialProcess,
+        Source::Sso,
     ];
 
     /// The source with this stable number.
