@@ -63,7 +63,7 @@ pub fn message(e: &clap::Error, args: &[String]) -> String {
         ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
             match (
                 std::error::Error::source(e),
-                context_str(e, ContextKind::ValidValue),
+                context_str(e, ContextKind::ValidValue).filter(|v| !v.is_empty()),
             ) {
                 (Some(cause), _) => format!("{flag}: {cause}"),
                 (None, Some(valid)) => format!("{flag}: expected one of {valid}"),
@@ -129,12 +129,24 @@ mod tests {
             (&["--port", SECRET], "--port: "),
             (&["--port"], "--port needs a value (see --help)"),
             (&["--flag=x"], "--flag takes no value here (see --help)"),
-            (&[SECRET], "unexpected argument #1 (not an option; not shown) (see --help)"),
-            (&["--flag", &format!("--{SECRET}")], "unexpected argument #2"),
+            (
+                &[SECRET],
+                "unexpected argument #1 (not an option; not shown) (see --help)",
+            ),
+            (
+                &["--flag", &format!("--{SECRET}")],
+                "unexpected argument #2",
+            ),
             (&[&format!("-{SECRET}")], "unexpected argument #1"),
             (&["--bogus"], "unknown option --bogus (see --help)"),
-            (&[&format!("--bogus={SECRET}")], "unknown option --bogus=<redacted> (see --help)"),
-            (&["--needs-flag", SECRET], "--flag also needed here (see --help)"),
+            (
+                &[&format!("--bogus={SECRET}")],
+                "unknown option --bogus=<redacted> (see --help)",
+            ),
+            (
+                &["--needs-flag", SECRET],
+                "--flag also needed here (see --help)",
+            ),
         ];
         for (args, want) in cases {
             let e = p(args).unwrap_err();

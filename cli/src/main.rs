@@ -92,11 +92,11 @@ fn usage_error(e: &clap::Error, argv: &[String]) -> i32 {
 
 fn main() {
     let argv: Vec<String> = std::env::args().skip(1).collect();
-    let cli = match Cli::try_parse_from(std::iter::once("mongodb-aws".to_string()).chain(argv.clone()))
-    {
-        Ok(c) => c,
-        Err(e) => std::process::exit(usage_error(&e, &argv)),
-    };
+    let cli =
+        match Cli::try_parse_from(std::iter::once("mongodb-aws".to_string()).chain(argv.clone())) {
+            Ok(c) => c,
+            Err(e) => std::process::exit(usage_error(&e, &argv)),
+        };
     let code = match cli.command {
         Some(Command::Credentials(a)) => credentials::command::run(a),
         Some(Command::Demo(a)) => demo::main(a),

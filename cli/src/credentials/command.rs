@@ -103,7 +103,8 @@ pub struct Args {
 }
 
 fn seconds(v: &str) -> Result<u32, String> {
-    v.parse::<u32>().map_err(|_| "expected a number of seconds".into())
+    v.parse::<u32>()
+        .map_err(|_| "expected a number of seconds".into())
 }
 
 /// Checked options.
@@ -154,14 +155,6 @@ fn options(a: Args) -> Result<Options, String> {
         assume_mfa,
         saml,
     })
-}
-
-fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
-    let a: Args = crate::args::parse(args)?;
-    if a.help {
-        return Ok(None);
-    }
-    options(a).map(Some)
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ`.
@@ -398,7 +391,10 @@ fn render_env(c: &OwnedCredentials) -> Zeroizing<String> {
         out.push_str(&format!("export AWS_SESSION_TOKEN={}\n", shell_word(t)));
     }
     if let Some(e) = c.expiration() {
-        out.push_str(&format!("export AWS_CREDENTIAL_EXPIRATION={}\n", iso8601(e)));
+        out.push_str(&format!(
+            "export AWS_CREDENTIAL_EXPIRATION={}\n",
+            iso8601(e)
+        ));
     }
     out
 }
@@ -445,7 +441,10 @@ pub fn run_with(a: Args, out: &mut dyn std::io::Write, err: &mut dyn std::io::Wr
         match mfa::ask(serial) {
             Ok(c) => *code = Some(c.to_string()),
             Err(e) => {
-                let _ = writeln!(err, "mongodb-aws credentials: no MFA code for {serial}: {e}");
+                let _ = writeln!(
+                    err,
+                    "mongodb-aws credentials: no MFA code for {serial}: {e}"
+                );
                 return 1;
             }
         }
@@ -554,6 +553,14 @@ pub fn run(a: Args) -> i32 {
 mod tests {
     use super::*;
 
+    fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
+        let a: Args = crate::args::parse(args)?;
+        if a.help {
+            return Ok(None);
+        }
+        options(a).map(Some)
+    }
+
     #[test]
     fn iso_format() {
         // 2023-02-07T20:04:27Z = 1675800267 (python3 calendar.timegm).
@@ -590,12 +597,26 @@ mod tests {
             &["--bogus"],
             &["--saml-assertion-file", "f"],
             &["--duration-seconds", "900"],
-            &["--assume-role", "arn:aws:iam::1:role/r", "--duration-seconds", "x"],
+            &[
+                "--assume-role",
+                "arn:aws:iam::1:role/r",
+                "--duration-seconds",
+                "x",
+            ],
             &["--json", "--format", "json"],
             &["--format", "yaml"],
             &["--format", "env", "--caller-identity"],
             &["--profile"],
-            &["--assume-role", "a", "--saml-assertion-file", "f", "--role-arn", "r", "--principal-arn", "p"],
+            &[
+                "--assume-role",
+                "a",
+                "--saml-assertion-file",
+                "f",
+                "--role-arn",
+                "r",
+                "--principal-arn",
+                "p",
+            ],
         ] {
             assert!(parse_args(&s(bad)).is_err(), "{bad:?}");
         }

@@ -47,8 +47,10 @@ Runs the driver's credential chain for real and explains it:
 OPTIONS:
     --uri MONGODB_URI   also authenticate against this server (mongodb://HOST[:PORT]/...; the
                         first host; plain TCP: TLS and mongodb+srv:// are not supported yet)
-    --profile NAME      accepted for the AWS shared config files, which the chain does not read
-                        yet: reported as a finding
+    --profile NAME      resolve with this profile of the AWS shared config and credentials files
+                        (like AWS_PROFILE, which it overrides); the trace shows each profile step,
+                        file and line. An MFA code a profile needs is asked for on stderr and read
+                        from the terminal (or stdin)
     --json              one JSON object: trace, credentials, tokens, sts, clock, mongodb,
                         findings [{id, level, message}], ok, exit_code
     -h, --help          this text
@@ -385,39 +387,6 @@ fn shadowing_variables(s: Subject) -> &'static str {
         Subject::Source(Source::ContainerFullUri) => "AWS_CONTAINER_CREDENTIALS_FULL_URI",
         Subject::Cache => "nothing (restart the application: the cache is per process)",
         _ => "the custom provider",
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Profiles (the hook for the AWS shared config files)
-// ---------------------------------------------------------------------------------------------
-
-/// The AWS shared config and credentials files are not in the chain yet. When they are, resolve
-/// with the profile here (the runtime's profile-aware resolver) and report the profile's trace;
-/// until then `--profile` and `AWS_PROFILE` are findings.
-fn profiles(r: &mut Report, profile: Option<&str>) {
-    r.json.insert("profile".into(), json!(profile));
-    if let Some(p) = profile {
-        r.add(
-            "PROFILE_UNSUPPORTED",
-            Level::Warn,
-            format!(
-                "profiles are not supported yet: the chain does not read the AWS shared config \
-                 files, so --profile {p} was ignored"
-            ),
-        );
-    }
-    for var in ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"] {
-        if env(var).is_some() {
-            r.add(
-                "PROFILE_IGNORED",
-                Level::Warn,
-                format!(
-                    "{var} is set, but profiles are not supported yet: the chain does not read \
-                     the AWS shared config files (an AWS SDK would)"
-                ),
-            );
-        }
     }
 }
 
@@ -1096,8 +1065,11 @@ fn conversation(
 
 fn run(o: &Options) -> Report {
     let mut r = Report::default();
-    profiles(&mut r, o.profile.as_deref());
-    let resolver = Resolver::new();
+    // The profile (or AWS_PROFILE, ...) is the chain's to apply: its steps are in the trace.
+    r.json.insert("profile".into(), json!(o.profile));
+    let resolver = Resolver::new()
+        .profile(o.profile.clone())
+        .mfa(Some(mongodb_aws_cli::credentials::mfa::terminal()));
     let traced = resolver.resolve_traced();
     chain(&mut r, &traced);
     tokens(&mut r, &traced);
