@@ -11,6 +11,8 @@
 //! assert_eq!(select_source(&ChainInputs::default()), Step::Ec2);
 //! ```
 
+use crate::ini::FileKind;
+use crate::providers::profile::Facts;
 use crate::UnixTime;
 
 /// Cached credentials are usable only while more than this many seconds remain before
@@ -62,6 +64,22 @@ pub struct ChainInputs<'a> {
     pub container_full_uri: Option<&'a str>,
     /// `AWS_EC2_METADATA_DISABLED` is `true` (case-insensitive).
     pub ec2_disabled: bool,
+    /// What the AWS shared files say about the active profile.
+    pub profile: ProfileInputs,
+}
+
+/// The active profile of the AWS shared files, as far as the order needs it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ProfileInputs {
+    /// The files were read (they are not when an earlier candidate is certain to be taken:
+    /// custom provider, fresh cache, environment keys without an explicitly named profile).
+    pub read: bool,
+    /// The application's explicit profile option was given: environment keys (and the
+    /// environment's web identity variables) are switched off, as botocore does for a session's
+    /// `profile_name` (`aws --profile`).
+    pub env_disabled: bool,
+    /// What the profile's keys offer.
+    pub facts: Facts,
 }
 
 /// The one step the chain takes. There is no fall-back: whatever this step yields (credentials or
@@ -74,8 +92,19 @@ pub enum Step {
     Cache,
     /// [`crate::providers::env::credentials`].
     Environment,
-    /// [`crate::providers::web_identity`].
+    /// The profile's `role_arn` (`source_profile` / `credential_source`): STS AssumeRole.
+    ProfileRole,
+    /// [`crate::providers::web_identity`]: the environment's variables, or the profile's
+    /// `web_identity_token_file`.
     WebIdentity,
+    /// The profile's IAM Identity Center settings.
+    Sso,
+    /// The profile's static keys in the credentials file.
+    ProfileCredentialsFile,
+    /// The profile's `credential_process`.
+    CredentialProcess,
+    /// The profile's static keys in the config file.
+    ProfileConfigFile,
     /// [`crate::providers::ecs`].
     Ecs,
     /// [`crate::providers::container`].
@@ -102,10 +131,12 @@ pub struct Consideration {
     pub reason: &'static str,
     /// The variable that decided it, when one did.
     pub variable: Option<&'static str>,
+    /// For a profile candidate: the file of the deciding key's section, and its header's line.
+    pub file: Option<(FileKind, u32)>,
 }
 
 /// How many candidates [`consider`] judges.
-pub const CANDIDATES: usize = 7;
+pub const CANDIDATES: usize = 12;
 
 const fn c(
     step: Step,
@@ -118,17 +149,61 @@ const fn c(
         applies,
         reason,
         variable,
+        file: None,
     }
 }
 
-/// THE order rule: every candidate in the spec's order, each with whether it applies and why.
-/// Custom provider, then cached endpoint credentials (kept even if env vars appeared later),
-/// environment (any of the three variables set), web identity (token file and role ARN both set),
-/// ECS relative URI, container full URI, else EC2 (unless `AWS_EC2_METADATA_DISABLED=true`).
-/// [`select_source`] takes the first that applies; a later one that applies too is shadowed.
+/// A profile candidate: applies when `at` is some (the file and line of the deciding key).
+fn p(
+    step: Step,
+    i: &ChainInputs<'_>,
+    at: Option<(FileKind, u32)>,
+    yes: &'static str,
+    no: &'static str,
+) -> Consideration {
+    if !i.profile.read {
+        return c(
+            step,
+            false,
+            "the shared files were not read: an earlier candidate applies",
+            None,
+        );
+    }
+    let mut k = c(
+        step,
+        at.is_some(),
+        if at.is_some() { yes } else { no },
+        None,
+    );
+    k.file = at;
+    k
+}
+
+/// THE order rule: every candidate in order, each with whether it applies and why. Custom
+/// provider, then cached credentials (kept even if env vars appeared later), environment (any of
+/// the three variables set; switched off by an explicit profile option), then the active
+/// profile of the AWS shared files in botocore's order — its `role_arn` (AssumeRole), web
+/// identity (the environment's token file and role ARN, or the profile's
+/// `web_identity_token_file`), IAM Identity Center (`sso_account_id` / `sso_role_name`),
+/// credentials-file keys, `credential_process`, config-file keys — then ECS relative URI,
+/// container full URI, else EC2 (unless `AWS_EC2_METADATA_DISABLED=true`). [`select_source`]
+/// takes the first that applies; a later one that applies too is shadowed.
+///
+/// Why botocore's order for the profile: it is what the AWS CLI and boto3 (and so PyMongo's
+/// `pymongo-auth-aws`) do with the same files, so files that work with `aws --profile` work
+/// here; the environment comes first as in every AWS SDK, and the endpoint sources come last
+/// because a laptop's or CI's files must win over a metadata service the host happens to see.
 pub fn consider(i: &ChainInputs<'_>) -> [Consideration; CANDIDATES] {
     use crate::providers::{container, ecs, env, imds, web_identity};
-    let environment = if set(i.access_key_id) {
+    let f = &i.profile.facts;
+    let environment = if i.profile.env_disabled {
+        c(
+            Step::Environment,
+            false,
+            "an explicit profile option switches environment keys off (as botocore's profile_name)",
+            None,
+        )
+    } else if set(i.access_key_id) {
         c(
             Step::Environment,
             true,
@@ -157,7 +232,23 @@ pub fn consider(i: &ChainInputs<'_>) -> [Consideration; CANDIDATES] {
             None,
         )
     };
-    let web = match (set(i.web_identity_token_file), set(i.role_arn)) {
+    let env_web = (!i.profile.env_disabled).then_some(());
+    let web = match (
+        env_web
+            .and(i.web_identity_token_file)
+            .is_some_and(|s| !s.is_empty()),
+        env_web.and(i.role_arn).is_some_and(|s| !s.is_empty()),
+    ) {
+        _ if i.profile.read && f.web_identity.is_some() => {
+            let mut k = c(
+                Step::WebIdentity,
+                true,
+                "the profile has web_identity_token_file",
+                None,
+            );
+            k.file = f.web_identity;
+            k
+        }
         (true, true) => c(
             Step::WebIdentity,
             true,
@@ -217,7 +308,42 @@ pub fn consider(i: &ChainInputs<'_>) -> [Consideration; CANDIDATES] {
             )
         },
         environment,
+        p(
+            Step::ProfileRole,
+            i,
+            f.role,
+            "the profile has role_arn",
+            "the profile has no role_arn (or it has web_identity_token_file)",
+        ),
         web,
+        p(
+            Step::Sso,
+            i,
+            f.sso,
+            "the profile has sso_account_id or sso_role_name",
+            "the profile has no sso_account_id or sso_role_name",
+        ),
+        p(
+            Step::ProfileCredentialsFile,
+            i,
+            f.credentials_file_keys.map(|l| (FileKind::Credentials, l)),
+            "the profile's section in the credentials file has aws_access_key_id",
+            "no aws_access_key_id in the profile's section of the credentials file",
+        ),
+        p(
+            Step::CredentialProcess,
+            i,
+            f.process,
+            "the profile has credential_process",
+            "the profile has no credential_process",
+        ),
+        p(
+            Step::ProfileConfigFile,
+            i,
+            f.config_file_keys.map(|l| (FileKind::Config, l)),
+            "the profile's section in the config file has aws_access_key_id",
+            "no aws_access_key_id in the profile's section of the config file",
+        ),
         if set(i.ecs_relative_uri) {
             c(
                 Step::Ecs,
@@ -340,6 +466,7 @@ mod tests {
                 ecs_relative_uri: pick(bits, 5, "/v2"),
                 container_full_uri: pick(bits, 6, "http://127.0.0.1/"),
                 ec2_disabled: (bits >> 14) & 3 == 3,
+                profile: ProfileInputs::default(),
             };
             assert_eq!(select_source(&i), reference(&i), "{i:?}");
             let all = consider(&i);
@@ -350,7 +477,12 @@ mod tests {
                     Step::CustomProvider,
                     Step::Cache,
                     Step::Environment,
+                    Step::ProfileRole,
                     Step::WebIdentity,
+                    Step::Sso,
+                    Step::ProfileCredentialsFile,
+                    Step::CredentialProcess,
+                    Step::ProfileConfigFile,
                     Step::Ecs,
                     Step::ContainerFullUri,
                     Step::Ec2
@@ -375,18 +507,18 @@ mod tests {
         assert_eq!(all[2].variable, Some("AWS_SESSION_TOKEN"));
         assert!(all[2].applies);
         assert_eq!(
-            (all[3].applies, all[3].variable),
-            (false, Some("AWS_ROLE_ARN")),
+            (all[4].step, all[4].applies, all[4].variable),
+            (Step::WebIdentity, false, Some("AWS_ROLE_ARN")),
             "{:?}",
-            all[3]
+            all[4]
         );
-        assert!(all[6].applies && all[6].variable.is_none());
+        assert!(all[11].applies && all[11].variable.is_none());
         let off = consider(&ChainInputs {
             ec2_disabled: true,
             ..Default::default()
         });
         assert_eq!(
-            (off[6].applies, off[6].variable),
+            (off[11].applies, off[11].variable),
             (false, Some("AWS_EC2_METADATA_DISABLED"))
         );
     }
@@ -404,6 +536,7 @@ mod tests {
             ecs_relative_uri: Some("/v2/creds"),
             container_full_uri: Some("http://169.254.170.23/v1/credentials"),
             ec2_disabled: false,
+            profile: ProfileInputs::default(),
         };
         let mut i = all;
         assert_eq!(select_source(&i), Step::CustomProvider);

@@ -367,6 +367,10 @@ errors! {
     /// a multi-line value, an unknown `sts_regional_endpoints` ...); the detail names the key.
     ProfileInvalidValue = 457, "PROFILE_INVALID_VALUE",
         "invalid profile value: the key's value does not follow its rule (see the key named in the detail)";
+    /// A `source_profile` has no credentials of its own (no static keys, no
+    /// `credential_process`, no web identity or SSO settings) and no `role_arn`.
+    ProfileSourceWithoutCredentials = 468, "PROFILE_SOURCE_WITHOUT_CREDENTIALS",
+        "source profile without credentials: the profile named by source_profile must have aws_access_key_id + aws_secret_access_key, credential_process, web_identity_token_file, SSO settings or a role_arn of its own";
     /// A role profile has `mfa_serial` and no MFA callback is installed.
     MfaCodeRequired = 458, "MFA_CODE_REQUIRED",
         "MFA code required: the profile has mfa_serial; install an MFA callback (Resolver::mfa / set_mfa_provider, the binding's mfa option, or run the CLI on a terminal)";

@@ -768,8 +768,8 @@ pub unsafe extern "C" fn mongodb_aws_chain_on_mfa_code(
     })
 }
 
-/// Answers `MONGODB_AWS_ACTION_ASK_MFA`: no code (no callback, or it failed; the chain fails with
-/// `MONGODB_AWS_MFA_CODE_REQUIRED`). `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` if the action was another.
+/// Answers `MONGODB_AWS_ACTION_ASK_MFA`: no code, because the application has no MFA callback (the
+/// chain fails with `MONGODB_AWS_MFA_CODE_REQUIRED`). `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` if the action was another.
 ///
 /// # Safety
 /// `chain` NULL or a live chain.
@@ -781,6 +781,23 @@ pub unsafe extern "C" fn mongodb_aws_chain_on_mfa_unavailable(
         // SAFETY: forwarded contract.
         let w = unsafe { target(chain)? };
         deliver(w, |c| c.on_mfa_unavailable())
+    })
+}
+
+/// Answers `MONGODB_AWS_ACTION_ASK_MFA`: the application's MFA callback failed (the chain fails
+/// with `MONGODB_AWS_MFA_CODE_UNAVAILABLE`; report the callback's own error beside it).
+/// `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` if the action was another.
+///
+/// # Safety
+/// `chain` NULL or a live chain.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_chain_on_mfa_failed(
+    chain: *mut mongodb_aws_chain,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let w = unsafe { target(chain)? };
+        deliver(w, |c| c.on_mfa_failed())
     })
 }
 

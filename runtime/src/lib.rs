@@ -43,7 +43,7 @@ pub use mongodb_aws_core::UnixTime;
 pub use refusal::{refusal_hint_for, ASSUMED_ROLE_HINT};
 
 use mongodb_aws_core::providers::chain::{
-    Action, Chain, Env, Failure, HttpAction, Outcome, Plan, MAX_FILE_LEN,
+    Action, Chain, Env, Failure, HttpAction, Outcome, Plan, MAX_READ_LEN,
 };
 use mongodb_aws_core::providers::{assume_role, get_caller_identity, saml, StsEndpoint};
 use mongodb_aws_core::Error as CoreError;
@@ -450,14 +450,14 @@ fn now() -> UnixTime {
     )
 }
 
-/// Reads at most `MAX_FILE_LEN + 1` bytes (enough for the chain to refuse a longer file).
+/// Reads at most `MAX_READ_LEN` bytes (enough for the chain to refuse a longer file).
 fn read_file(path: &str) -> Result<Zeroizing<Vec<u8>>, IoError> {
     let f = std::fs::File::open(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => IoError::NotFound,
         _ => IoError::Unreadable,
     })?;
     let mut buf = Zeroizing::new(Vec::new());
-    f.take(MAX_FILE_LEN as u64 + 1)
+    f.take(MAX_READ_LEN as u64)
         .read_to_end(&mut buf)
         .map_err(|_| IoError::Unreadable)?;
     Ok(buf)
@@ -466,6 +466,28 @@ fn read_file(path: &str) -> Result<Zeroizing<Vec<u8>>, IoError> {
 enum Ran {
     Done(Credentials),
     UseCache,
+    /// A dry run reached its first HTTP request.
+    Request(PlannedRequest),
+}
+
+/// The first HTTP request a resolution would send ([`Resolver::first_request`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlannedRequest {
+    /// The method.
+    pub method: &'static str,
+    /// The URL, without query.
+    pub url: String,
+    /// What it is for (`"STS AssumeRole"`, `"IMDSv2 token"` ...).
+    pub step: &'static str,
+}
+
+/// What [`Resolver::first_request`] found.
+#[derive(Clone, Debug)]
+pub enum DryRun {
+    /// The resolution would send this request first (nothing was sent).
+    Request(PlannedRequest),
+    /// The resolution finished without any request.
+    Resolved(Arc<Credentials>),
 }
 
 /// One HTTP exchange the runtime made, as diagnostics see it: the step, the URL without its query,
@@ -536,10 +558,20 @@ fn drive(
     provider: Option<&Provider>,
     mfa: Option<&MfaProvider>,
     mut log: Option<&mut Vec<Exchange>>,
+    dry: bool,
 ) -> Result<Ran, Error> {
     let mut provider_error: Option<String> = None;
     loop {
         match chain.poll() {
+            Action::Http(h) if dry => {
+                let mut url = String::new();
+                let _ = h.request.write_url(&mut url);
+                return Ok(Ran::Request(PlannedRequest {
+                    method: h.request.method(),
+                    url,
+                    step: h.step,
+                }));
+            }
             Action::RunProcess(p) => match process::run(&p) {
                 Ok(exit) => chain.on_process_exit(exit.code, &exit.stdout, &exit.stderr),
                 Err(e) => chain.on_io_error(e),
@@ -553,7 +585,7 @@ fn drive(
                     Some(Ok(code)) => chain.on_mfa_code(&code),
                     Some(Err(msg)) => {
                         provider_error = Some(msg);
-                        chain.on_mfa_unavailable()
+                        chain.on_mfa_failed()
                     }
                     None => chain.on_mfa_unavailable(),
                 }
@@ -664,6 +696,34 @@ impl<'c> Resolver<'c> {
         }
     }
 
+    /// Runs the resolution without the cache and without sending anything: files are read,
+    /// a `credential_process` runs and the MFA callback is asked as in [`Resolver::resolve`],
+    /// but at the first HTTP request it stops and returns that request (which STS, SSO or
+    /// metadata host, which step). For diagnostics and the differential tests.
+    pub fn first_request(&self) -> Result<DryRun, Error> {
+        let provider = match &self.provider {
+            Some(p) => p.clone(),
+            None => installed_provider(),
+        };
+        let mfa = self.the_mfa();
+        let snapshot = Snapshot::take(self.env.as_ref());
+        let mut chain = Box::new(Chain::new(
+            snapshot.env(),
+            Plan::Default {
+                custom_provider: provider.is_some(),
+                fresh_cache: false,
+                profile: self.profile.as_deref(),
+            },
+            now(),
+            random16()?,
+        ));
+        match drive(&mut chain, provider.as_ref(), mfa.as_ref(), None, true)? {
+            Ran::Request(r) => Ok(DryRun::Request(r)),
+            Ran::Done(c) => Ok(DryRun::Resolved(Arc::new(c))),
+            Ran::UseCache => Err(Error::from(CoreError::UnexpectedChainEvent)),
+        }
+    }
+
     /// Resolves credentials as a driver does.
     pub fn resolve(&self) -> Result<Resolved, Error> {
         self.run_default(None, |_| ()).0
@@ -728,11 +788,12 @@ impl<'c> Resolver<'c> {
                 | Action::WriteFile { .. }
         );
         let result = if !needs_io {
-            match drive(&mut chain, provider.as_ref(), mfa.as_ref(), log) {
+            match drive(&mut chain, provider.as_ref(), mfa.as_ref(), log, false) {
                 Ok(Ran::Done(c)) => Ok(Resolved {
                     credentials: Arc::new(c),
                     from_cache: false,
                 }),
+                Ok(Ran::Request(_)) => Err(Error::from(CoreError::UnexpectedChainEvent)),
                 Ok(Ran::UseCache) => match fresh {
                     Some(c) => Ok(Resolved {
                         credentials: c,
@@ -744,9 +805,17 @@ impl<'c> Resolver<'c> {
             }
         } else {
             let (result, origin) = cache.get_or_fetch(now, || {
-                match drive(&mut chain, provider.as_ref(), mfa.as_ref(), log.take()) {
+                match drive(
+                    &mut chain,
+                    provider.as_ref(),
+                    mfa.as_ref(),
+                    log.take(),
+                    false,
+                ) {
                     Ok(Ran::Done(c)) => Ok(Arc::new(c)),
-                    Ok(Ran::UseCache) => Err(Error::from(CoreError::UnexpectedChainEvent)),
+                    Ok(Ran::UseCache | Ran::Request(_)) => {
+                        Err(Error::from(CoreError::UnexpectedChainEvent))
+                    }
                     Err(e) => Err(e),
                 }
             });
@@ -823,9 +892,9 @@ pub struct AssumeRoleWithSaml {
 
 fn run_plan(snapshot: &Snapshot, plan: Plan<'_>) -> Result<Credentials, Error> {
     let mut chain = Box::new(Chain::new(snapshot.env(), plan, now(), random16()?));
-    match drive(&mut chain, None, None, None)? {
+    match drive(&mut chain, None, None, None, false)? {
         Ran::Done(c) => Ok(c),
-        Ran::UseCache => Err(Error::from(CoreError::UnexpectedChainEvent)),
+        Ran::UseCache | Ran::Request(_) => Err(Error::from(CoreError::UnexpectedChainEvent)),
     }
 }
 

@@ -65,15 +65,26 @@ use super::{
     assume_role, container, ecs, env as env_src, imds, profile, saml, sts_response, web_identity,
     FetchedCredentials, RandomSessionName, RequestPlan, Source, StsEndpoint,
 };
-use crate::cache::{consider, is_fresh, ChainInputs, Step, REFRESH_WINDOW_SECONDS};
+use crate::cache::{consider, is_fresh, ChainInputs, ProfileInputs, Step, REFRESH_WINDOW_SECONDS};
 use crate::credentials::{MAX_ACCESS_KEY_ID_LEN, MAX_SECRET_LEN};
+use crate::ini::{self, FileKind, Ini};
 use crate::{AmzDate, Credentials, Error, UnixTime};
 use core::fmt;
+use profile::{Files, MAX_PROFILE_NAME_LEN, MAX_ROLE_HOPS};
 use zeroize::Zeroize;
 
 /// Largest file the chain reads (a web identity token is at most 20000 characters; an
 /// authorization token file is small).
 pub const MAX_FILE_LEN: usize = 20 * 1024;
+/// Largest AWS shared config or credentials file the chain reads (each).
+pub const MAX_SHARED_FILE_LEN: usize = 64 * 1024;
+/// What a host must be ready to read for any [`Action::ReadFile`]: one byte more than the largest
+/// file the chain accepts, so that a longer one is refused rather than cut.
+pub const MAX_READ_LEN: usize = MAX_SHARED_FILE_LEN + 1;
+/// Longest path the chain builds (`~` expanded, default files, the SSO token cache).
+pub const MAX_PATH_LEN: usize = 1024;
+/// Longest `credential_process` command, split.
+pub const MAX_COMMAND_LEN: usize = 4096;
 /// Longest session token the chain keeps (AWS: "make no assumption"; STS tokens are 1–2 KB,
 /// larger with session policies and tags).
 pub const MAX_SESSION_TOKEN_LEN: usize = 16 * 1024;
@@ -212,6 +223,12 @@ impl<'a> Env<'a> {
             .copied()
             .flatten()
             .filter(|s| !s.is_empty())
+    }
+
+    /// The value of `v` as set, even when empty (botocore treats an empty `AWS_PROFILE` or
+    /// `AWS_CONFIG_FILE` differently from an unset one).
+    fn raw(&self, v: Var) -> Option<&'a str> {
+        self.values.get(v as usize).copied().flatten()
     }
 
     /// The variables that are set, with their values (for diagnostics; may include secrets).
@@ -393,22 +410,24 @@ pub struct ProcessAction<'c> {
 /// (a command line may carry secrets).
 #[derive(Clone)]
 pub struct Args<'c> {
-    rest: Option<core::str::Split<'c, char>>,
+    words: &'c str,
+    left: usize,
 }
 
 impl<'c> Args<'c> {
-    /// Arguments stored as words separated by NUL (a NUL cannot be part of an argument).
-    fn new(words: &'c str) -> Self {
-        Args {
-            rest: (!words.is_empty()).then(|| words.split('\0')),
-        }
+    /// `left` arguments stored as words separated by NUL (a NUL cannot be part of an argument).
+    fn new(words: &'c str, left: usize) -> Self {
+        Args { words, left }
     }
 }
 
 impl<'c> Iterator for Args<'c> {
     type Item = &'c str;
     fn next(&mut self) -> Option<&'c str> {
-        self.rest.as_mut()?.next()
+        self.left = self.left.checked_sub(1)?;
+        let (w, rest) = self.words.split_once('\0').unwrap_or((self.words, ""));
+        self.words = rest;
+        Some(w)
     }
 }
 
@@ -481,7 +500,7 @@ impl IoError {
 
 /// Entries a chain's [trace](Chain::trace) holds. Past that, entries are counted in
 /// [`Chain::trace_dropped`] and lost, except the last (success or failure), which always fits.
-pub const MAX_TRACE: usize = 48;
+pub const MAX_TRACE: usize = 96;
 
 /// What a trace entry is about: a credential source, or the host's process-wide cache.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -510,6 +529,12 @@ impl Subject {
             Step::Ecs => Subject::Source(Source::Ecs),
             Step::ContainerFullUri => Subject::Source(Source::ContainerFullUri),
             Step::Ec2 => Subject::Source(Source::Ec2),
+            Step::ProfileRole => Subject::Source(Source::AssumeRole),
+            Step::Sso => Subject::Source(Source::Sso),
+            Step::ProfileCredentialsFile | Step::ProfileConfigFile => {
+                Subject::Source(Source::Profile)
+            }
+            Step::CredentialProcess => Subject::Source(Source::CredentialProcess),
             Step::None => return None,
         })
     }
@@ -571,6 +596,9 @@ pub struct TraceEntry {
     /// For [`Decision::Request`] and [`Decision::ReadFile`]: what the transport or file system
     /// reported instead of an answer.
     pub io: Option<IoError>,
+    /// For a profile candidate: the shared file and the line of the profile's section header
+    /// ([`Chain::shared_file_path`] gives the path).
+    pub file: Option<(ini::FileKind, u32)>,
 }
 
 impl TraceEntry {
@@ -590,6 +618,7 @@ impl TraceEntry {
             attempt: 0,
             status: None,
             io: None,
+            file: None,
         }
     }
 }
@@ -627,9 +656,25 @@ pub struct Failure<'c> {
     pub expiration: Option<UnixTime>,
     /// Deadline that passed, in ms.
     pub deadline_ms: Option<u32>,
+    /// The profile of the AWS shared files involved.
+    pub profile: Option<&'c str>,
+    /// The profile key involved (`role_arn`, `duration_seconds` ...).
+    pub key: Option<&'static str>,
+    /// The line in [`Failure::path`] (a section header, or the line an INI error is on).
+    pub line: Option<u32>,
+    /// More: the cycle of a `source_profile` loop, the program and stderr of a failed
+    /// `credential_process`, what was expected. Never a secret.
+    pub detail: Option<&'c str>,
 }
 
 impl<'c> Failure<'c> {
+    fn with_shared_path(mut self, path: Option<&'c str>) -> Self {
+        if path.is_some() {
+            self.path = path;
+        }
+        self
+    }
+
     fn bare(error: Error) -> Self {
         Failure {
             error,
@@ -647,6 +692,10 @@ impl<'c> Failure<'c> {
             attempts: 0,
             expiration: None,
             deadline_ms: None,
+            profile: None,
+            key: None,
+            line: None,
+            detail: None,
         }
     }
 }
@@ -694,9 +743,20 @@ impl fmt::Display for Failure<'_> {
             }
             f.write_str(u)?;
         }
+        if let Some(p) = self.profile {
+            part(f)?;
+            write!(f, "profile {p}")?;
+        }
         if let Some(p) = self.path {
             part(f)?;
             write!(f, "file {p}")?;
+            if let Some(l) = self.line {
+                write!(f, " line {l}")?;
+            }
+        }
+        if let Some(k) = self.key {
+            part(f)?;
+            write!(f, "key {k}")?;
         }
         if let Some(v) = self.variable {
             part(f)?;
@@ -734,6 +794,10 @@ impl fmt::Display for Failure<'_> {
         if self.attempts > 1 {
             part(f)?;
             write!(f, "after {} attempts", self.attempts)?;
+        }
+        if let Some(d) = self.detail {
+            part(f)?;
+            f.write_str(d)?;
         }
         if sep == "; " {
             f.write_str("]")?;
@@ -950,9 +1014,12 @@ impl HttpStep {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names)]
 enum FilePurpose {
     WebIdentityToken,
     ContainerAuthToken,
+    /// A profile's `web_identity_token_file` (path in `aux_path`).
+    ProfileWebIdentityToken,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -963,8 +1030,72 @@ enum State {
     Wait(HttpStep),
     CallProvider,
     UseCache,
+    /// Reading an AWS shared file.
+    ReadShared(FileKind),
+    AskMfa,
+    RunProcess,
     Done,
     Failed,
+}
+
+/// Where the first credentials of a profile resolution come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Base {
+    Static(FileKind),
+    Env,
+    Imds,
+    Ecs,
+    WebIdentity,
+    Process,
+    Sso,
+}
+
+/// A profile resolution: the profiles followed (index 0 is the active one, then each
+/// `source_profile`), where the base credentials come from, and the role hops still to make
+/// (from `next_hop` down to 0).
+struct ProfileRun {
+    names: heapless::Vec<heapless::String<MAX_PROFILE_NAME_LEN>, { MAX_ROLE_HOPS + 1 }>,
+    base: Base,
+    /// The profile whose settings give the base credentials.
+    base_at: usize,
+    /// The hop being made.
+    hop: usize,
+    next_hop: Option<usize>,
+    /// The environment's web identity variables apply (the active profile, no explicit option).
+    env_allowed: bool,
+    /// File and header line of the active profile's deciding section.
+    origin: Option<(FileKind, u32)>,
+}
+
+impl ProfileRun {
+    fn name(&self, i: usize) -> &str {
+        self.names.get(i).map_or("", |n| n.as_str())
+    }
+}
+
+/// Parses the shared files kept in the chain (checked when they were read).
+fn files<'x>(
+    config: &'x Buf<MAX_SHARED_FILE_LEN>,
+    has_config: bool,
+    credentials: &'x Buf<MAX_SHARED_FILE_LEN>,
+    has_credentials: bool,
+) -> Files<'x> {
+    Files {
+        config: has_config
+            .then(|| Ini::parse(config.as_bytes()).ok())
+            .flatten(),
+        credentials: has_credentials
+            .then(|| Ini::parse(credentials.as_bytes()).ok())
+            .flatten(),
+    }
+}
+
+/// A one-line profile value (`Ok(None)` when absent).
+fn value<'x>(files: &Files<'x>, name: &str, key: &str) -> Result<Option<&'x str>, Error> {
+    match files.get(name, key) {
+        Some(f) => profile::one_line(&f.value).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// What a failure keeps beyond the [`Failure`] fields borrowed from the chain.
@@ -984,6 +1115,13 @@ struct FailInfo {
     attempts: u8,
     expiration: Option<UnixTime>,
     deadline_ms: Option<u32>,
+    /// Index of the profile in the run (or the selected profile when there is no run yet).
+    profile: Option<usize>,
+    /// The shared file (the failure's path).
+    file: Option<FileKind>,
+    key: Option<&'static str>,
+    line: Option<u32>,
+    has_detail: bool,
 }
 
 impl FailInfo {
@@ -1003,6 +1141,11 @@ impl FailInfo {
             attempts: 0,
             expiration: None,
             deadline_ms: None,
+            profile: None,
+            file: None,
+            key: None,
+            line: None,
+            has_detail: false,
         }
     }
 }
@@ -1034,7 +1177,31 @@ pub struct Chain<'a> {
     trace: [TraceEntry; MAX_TRACE],
     trace_len: usize,
     trace_dropped: u16,
+    // The AWS shared files and the profile resolution.
+    /// The selected profile and what named it (`None`: the default `default`).
+    selected: heapless::String<MAX_PROFILE_NAME_LEN>,
+    named_by: Option<&'static str>,
+    env_disabled: bool,
+    config: Buf<MAX_SHARED_FILE_LEN>,
+    credentials_file: Buf<MAX_SHARED_FILE_LEN>,
+    has_config: bool,
+    has_credentials: bool,
+    config_path: heapless::String<MAX_PATH_LEN>,
+    credentials_path: heapless::String<MAX_PATH_LEN>,
+    config_var: &'static str,
+    credentials_var: &'static str,
+    run: Option<ProfileRun>,
+    aux_path: heapless::String<MAX_PATH_LEN>,
+    mfa_code: Buf<64>,
+    argv: Buf<MAX_COMMAND_LEN>,
+    argc: usize,
+    detail: Text<768>,
+    /// The profile key a request could not be built from (set by `request`).
+    bad_key: core::cell::Cell<Option<&'static str>>,
 }
+
+/// The name that chose the profile when the application passed one explicitly.
+pub const PROFILE_OPTION: &str = "profile option";
 
 impl fmt::Debug for Chain<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1097,7 +1264,44 @@ impl<'a> Chain<'a> {
             trace: [TraceEntry::EMPTY; MAX_TRACE],
             trace_len: 0,
             trace_dropped: 0,
+            selected: heapless::String::new(),
+            named_by: None,
+            env_disabled: false,
+            config: Buf::new(),
+            credentials_file: Buf::new(),
+            has_config: false,
+            has_credentials: false,
+            config_path: heapless::String::new(),
+            credentials_path: heapless::String::new(),
+            config_var: profile::AWS_CONFIG_FILE,
+            credentials_var: profile::AWS_SHARED_CREDENTIALS_FILE,
+            run: None,
+            aux_path: heapless::String::new(),
+            mfa_code: Buf::new(),
+            argv: Buf::new(),
+            argc: 0,
+            detail: Text::new(),
+            bad_key: core::cell::Cell::new(None),
         }
+    }
+
+    /// The path of a shared file the chain read (`None` when it was not read or does not exist).
+    pub fn shared_file_path(&self, kind: FileKind) -> Option<&str> {
+        match kind {
+            FileKind::Config => Some(self.config_path.as_str()).filter(|_| self.has_config),
+            FileKind::Credentials => {
+                Some(self.credentials_path.as_str()).filter(|_| self.has_credentials)
+            }
+        }
+    }
+
+    fn files(&self) -> Files<'_> {
+        files(
+            &self.config,
+            self.has_config,
+            &self.credentials_file,
+            self.has_credentials,
+        )
     }
 
     /// What the chain considered and did so far, in order: every candidate source of the default
@@ -1159,20 +1363,25 @@ impl<'a> Chain<'a> {
         let (source, var, what) = match purpose {
             FilePurpose::WebIdentityToken => (
                 Source::WebIdentity,
-                Var::WebIdentityTokenFile,
+                Var::WebIdentityTokenFile.name(),
                 "web identity token file",
             ),
             FilePurpose::ContainerAuthToken => (
                 Source::ContainerFullUri,
-                Var::ContainerAuthTokenFile,
+                Var::ContainerAuthTokenFile.name(),
                 "container authorization token file",
+            ),
+            FilePurpose::ProfileWebIdentityToken => (
+                Source::WebIdentity,
+                "web_identity_token_file",
+                "the profile's web identity token file",
             ),
         };
         self.record(TraceEntry::new(
             Subject::Source(source),
             Decision::ReadFile,
             what,
-            Some(var.name()),
+            Some(var),
         ));
     }
 
@@ -1217,15 +1426,51 @@ impl<'a> Chain<'a> {
     fn action(&self) -> Action<'_> {
         match self.state {
             State::Start => Action::Failed(Failure::bare(Error::UnexpectedChainEvent)),
+            State::ReadFile(FilePurpose::ProfileWebIdentityToken) => Action::ReadFile {
+                path: self.aux_path.as_str(),
+                variable: "web_identity_token_file",
+            },
             State::ReadFile(p) => {
                 let var = match p {
-                    FilePurpose::WebIdentityToken => Var::WebIdentityTokenFile,
                     FilePurpose::ContainerAuthToken => Var::ContainerAuthTokenFile,
+                    _ => Var::WebIdentityTokenFile,
                 };
                 Action::ReadFile {
                     path: self.env.get(var).unwrap_or(""),
                     variable: var.name(),
                 }
+            }
+            State::ReadShared(kind) => Action::ReadFile {
+                path: match kind {
+                    FileKind::Config => self.config_path.as_str(),
+                    FileKind::Credentials => self.credentials_path.as_str(),
+                },
+                variable: match kind {
+                    FileKind::Config => self.config_var,
+                    FileKind::Credentials => self.credentials_var,
+                },
+            },
+            State::AskMfa => match &self.run {
+                Some(run) => {
+                    let name = run.name(run.hop);
+                    match value(&self.files(), name, "mfa_serial") {
+                        Ok(Some(serial)) => Action::AskMfa {
+                            serial,
+                            profile: name,
+                        },
+                        _ => Action::Failed(Failure::bare(Error::UnexpectedChainEvent)),
+                    }
+                }
+                None => Action::Failed(Failure::bare(Error::UnexpectedChainEvent)),
+            },
+            State::RunProcess => {
+                let s = self.argv.as_str();
+                let (program, rest) = s.split_once('\0').unwrap_or((s, ""));
+                Action::RunProcess(ProcessAction {
+                    program,
+                    args: Args::new(rest, self.argc.saturating_sub(1)),
+                    timeout_ms: PROCESS_TIMEOUT_MS,
+                })
             }
             State::Http(step) => match self.request(step) {
                 Ok(request) => {
@@ -1250,8 +1495,18 @@ impl<'a> Chain<'a> {
                 Ok(fetched) => Action::Done(Outcome {
                     fetched,
                     instance_role: Some(self.role.as_str()).filter(|r| !r.is_empty()),
-                    cache: fetched.source.is_cacheable(),
-                    origin: None,
+                    // A credential_process answer without Expiration never expires: re-run it.
+                    cache: fetched.source.is_cacheable()
+                        && !(fetched.source == Source::CredentialProcess
+                            && fetched.expiration.is_none()),
+                    origin: self.run.as_ref().and_then(|r| {
+                        let (kind, line) = r.origin?;
+                        Some(ProfileOrigin {
+                            profile: r.name(0),
+                            file: self.shared_file_path(kind)?,
+                            line,
+                        })
+                    }),
                 }),
                 Err(e) => Action::Failed(Failure::bare(e)),
             },
@@ -1280,7 +1535,18 @@ impl<'a> Chain<'a> {
             attempts: i.attempts,
             expiration: i.expiration,
             deadline_ms: i.deadline_ms,
+            profile: i.profile.map(|n| match &self.run {
+                Some(r) => r.name(n),
+                None => self.selected.as_str(),
+            }),
+            key: i.key,
+            line: i.line,
+            detail: Some(self.detail.0.as_str()).filter(|_| i.has_detail),
         }
+        .with_shared_path(i.file.map(|k| match k {
+            FileKind::Config => self.config_path.as_str(),
+            FileKind::Credentials => self.credentials_path.as_str(),
+        }))
     }
 
     fn fail(&mut self, info: FailInfo) {
@@ -1288,6 +1554,7 @@ impl<'a> Chain<'a> {
         self.file.clear();
         self.imds_token.clear();
         self.scratch.clear();
+        self.mfa_code.clear();
         self.fail = Some(info);
         self.state = State::Failed;
         let subject = info.source.map(Subject::Source).or(self.running);
@@ -1316,115 +1583,8 @@ impl<'a> Chain<'a> {
             Plan::Default {
                 custom_provider,
                 fresh_cache,
-                ..
-            } => {
-                let e = &self.env;
-                let inputs = ChainInputs {
-                    custom_provider,
-                    fresh_cache,
-                    access_key_id: e.get(Var::AccessKeyId),
-                    secret_access_key: e.get(Var::SecretAccessKey),
-                    session_token: e.get(Var::SessionToken),
-                    web_identity_token_file: e.get(Var::WebIdentityTokenFile),
-                    role_arn: e.get(Var::RoleArn),
-                    ecs_relative_uri: e.get(Var::EcsRelativeUri),
-                    container_full_uri: e.get(Var::ContainerFullUri),
-                    ec2_disabled: e
-                        .get(Var::Ec2MetadataDisabled)
-                        .is_some_and(|s| s.trim().eq_ignore_ascii_case("true")),
-                };
-                // The order rule is `consider`'s; the trace records its every judgement.
-                let mut chosen = Step::None;
-                for c in consider(&inputs) {
-                    let decision = match (c.applies, chosen) {
-                        (true, Step::None) => {
-                            chosen = c.step;
-                            Decision::Taken
-                        }
-                        (true, _) => Decision::Shadowed,
-                        (false, _) => Decision::Skipped,
-                    };
-                    if let Some(subject) = Subject::of(c.step) {
-                        self.record(TraceEntry::new(subject, decision, c.reason, c.variable));
-                    }
-                }
-                self.running = Subject::of(chosen);
-                match chosen {
-                    Step::CustomProvider => self.state = State::CallProvider,
-                    Step::Cache => {
-                        self.state = State::UseCache;
-                        self.record(TraceEntry::new(
-                            Subject::Cache,
-                            Decision::Succeeded,
-                            "fresh cached endpoint credentials are used",
-                            None,
-                        ));
-                    }
-                    Step::Environment => {
-                        match env_src::credentials(
-                            inputs.access_key_id,
-                            inputs.secret_access_key,
-                            inputs.session_token,
-                        ) {
-                            Ok(f) => self.finish_with(&f),
-                            Err(err) => {
-                                let var = match err {
-                                    Error::MissingSecretAccessKey
-                                    | Error::InvalidSecretAccessKey => {
-                                        env_src::AWS_SECRET_ACCESS_KEY
-                                    }
-                                    Error::SessionTokenWithoutKeys | Error::InvalidSessionToken => {
-                                        env_src::AWS_SESSION_TOKEN
-                                    }
-                                    _ => env_src::AWS_ACCESS_KEY_ID,
-                                };
-                                self.fail_simple(err, Some(Source::Environment), Some(var))
-                            }
-                        }
-                    }
-                    Step::WebIdentity => self.enter_read_file(FilePurpose::WebIdentityToken),
-                    Step::Ecs => self.enter(HttpStep::Ecs),
-                    Step::ContainerFullUri => {
-                        if self.env.get(Var::ContainerAuthTokenFile).is_some() {
-                            self.enter_read_file(FilePurpose::ContainerAuthToken);
-                        } else {
-                            self.enter(HttpStep::Container);
-                        }
-                    }
-                    Step::Ec2 => {
-                        if let Some(v) = self.env.get(Var::MetadataServiceTimeout) {
-                            match parse_timeout_ms(v) {
-                                Some(ms) => self.imds_timeout_ms = ms,
-                                None => {
-                                    return self.fail_simple(
-                                        Error::InvalidEnvironmentVariable,
-                                        Some(Source::Ec2),
-                                        Some(METADATA_SERVICE_TIMEOUT),
-                                    )
-                                }
-                            }
-                        }
-                        if let Some(v) = self.env.get(Var::MetadataServiceNumAttempts) {
-                            match v.trim().parse::<u8>() {
-                                Ok(n) if (1..=MAX_IMDS_ATTEMPTS).contains(&n) => {
-                                    self.imds_attempts = n
-                                }
-                                _ => {
-                                    return self.fail_simple(
-                                        Error::InvalidEnvironmentVariable,
-                                        Some(Source::Ec2),
-                                        Some(METADATA_SERVICE_NUM_ATTEMPTS),
-                                    )
-                                }
-                            }
-                        }
-                        self.enter(HttpStep::ImdsToken)
-                    }
-                    Step::None => {
-                        self.fail_simple(Error::NoCredentials, None, Some(imds::DISABLED_VAR))
-                    }
-                }
-            }
+                profile,
+            } => self.begin_default(custom_provider, fresh_cache, profile),
             Plan::AssumeRole { .. } => {
                 self.running = Some(Subject::Source(Source::AssumeRole));
                 self.record(TraceEntry::new(
@@ -1448,6 +1608,164 @@ impl<'a> Chain<'a> {
         }
     }
 
+    /// The default plan's candidates judged by [`consider`] (with what the shared files say,
+    /// when `read`), recorded in the trace, and the one taken started.
+    fn decide(&mut self, read: bool) {
+        let Plan::Default {
+            custom_provider,
+            fresh_cache,
+            ..
+        } = self.plan
+        else {
+            return self.unexpected();
+        };
+        let facts = if read {
+            self.files().facts(self.selected.as_str())
+        } else {
+            profile::Facts::default()
+        };
+        if read && self.named_by.is_some() && !facts.exists {
+            let mut i = FailInfo::new(Error::ProfileNotFound);
+            i.source = Some(Source::Profile);
+            i.profile = Some(0);
+            i.variable = self.named_by;
+            let d = self.files_note();
+            return self.fail_detail(i, d);
+        }
+        let e = &self.env;
+        let inputs = ChainInputs {
+            custom_provider,
+            fresh_cache,
+            access_key_id: e.get(Var::AccessKeyId),
+            secret_access_key: e.get(Var::SecretAccessKey),
+            session_token: e.get(Var::SessionToken),
+            web_identity_token_file: e.get(Var::WebIdentityTokenFile),
+            role_arn: e.get(Var::RoleArn),
+            ecs_relative_uri: e.get(Var::EcsRelativeUri),
+            container_full_uri: e.get(Var::ContainerFullUri),
+            ec2_disabled: e
+                .get(Var::Ec2MetadataDisabled)
+                .is_some_and(|s| s.trim().eq_ignore_ascii_case("true")),
+            profile: ProfileInputs {
+                read,
+                env_disabled: self.env_disabled,
+                facts,
+            },
+        };
+        // The order rule is `consider`'s; the trace records its every judgement.
+        let mut chosen = Step::None;
+        for c in consider(&inputs) {
+            let decision = match (c.applies, chosen) {
+                (true, Step::None) => {
+                    chosen = c.step;
+                    Decision::Taken
+                }
+                (true, _) => Decision::Shadowed,
+                (false, _) => Decision::Skipped,
+            };
+            if let Some(subject) = Subject::of(c.step) {
+                let mut t = TraceEntry::new(subject, decision, c.reason, c.variable);
+                t.file = c.file;
+                self.record(t);
+            }
+        }
+        self.running = Subject::of(chosen);
+        match chosen {
+            Step::CustomProvider => self.state = State::CallProvider,
+            Step::Cache => {
+                self.state = State::UseCache;
+                self.record(TraceEntry::new(
+                    Subject::Cache,
+                    Decision::Succeeded,
+                    "fresh cached endpoint credentials are used",
+                    None,
+                ));
+            }
+            Step::Environment => {
+                match env_src::credentials(
+                    inputs.access_key_id,
+                    inputs.secret_access_key,
+                    inputs.session_token,
+                ) {
+                    Ok(f) => self.finish_with(&f),
+                    Err(err) => {
+                        let var = match err {
+                            Error::MissingSecretAccessKey | Error::InvalidSecretAccessKey => {
+                                env_src::AWS_SECRET_ACCESS_KEY
+                            }
+                            Error::SessionTokenWithoutKeys | Error::InvalidSessionToken => {
+                                env_src::AWS_SESSION_TOKEN
+                            }
+                            _ => env_src::AWS_ACCESS_KEY_ID,
+                        };
+                        self.fail_simple(err, Some(Source::Environment), Some(var))
+                    }
+                }
+            }
+            Step::WebIdentity if read && facts.web_identity.is_some() => {
+                self.run_profile(Base::WebIdentity, facts.web_identity)
+            }
+            Step::WebIdentity => self.enter_read_file(FilePurpose::WebIdentityToken),
+            Step::ProfileRole => self.plan_role(facts.role),
+            Step::Sso => self.run_profile(Base::Sso, facts.sso),
+            Step::ProfileCredentialsFile => self.run_profile(
+                Base::Static(FileKind::Credentials),
+                facts
+                    .credentials_file_keys
+                    .map(|l| (FileKind::Credentials, l)),
+            ),
+            Step::CredentialProcess => self.run_profile(Base::Process, facts.process),
+            Step::ProfileConfigFile => self.run_profile(
+                Base::Static(FileKind::Config),
+                facts.config_file_keys.map(|l| (FileKind::Config, l)),
+            ),
+            Step::Ecs => self.enter(HttpStep::Ecs),
+            Step::ContainerFullUri => self.start_container(),
+            Step::Ec2 => self.start_imds(),
+            Step::None => self.fail_simple(Error::NoCredentials, None, Some(imds::DISABLED_VAR)),
+        }
+    }
+
+    fn start_container(&mut self) {
+        if self.env.get(Var::ContainerAuthTokenFile).is_some() {
+            self.enter_read_file(FilePurpose::ContainerAuthToken);
+        } else {
+            self.enter(HttpStep::Container);
+        }
+    }
+
+    fn start_imds(&mut self) {
+        {
+            {
+                if let Some(v) = self.env.get(Var::MetadataServiceTimeout) {
+                    match parse_timeout_ms(v) {
+                        Some(ms) => self.imds_timeout_ms = ms,
+                        None => {
+                            return self.fail_simple(
+                                Error::InvalidEnvironmentVariable,
+                                Some(Source::Ec2),
+                                Some(METADATA_SERVICE_TIMEOUT),
+                            )
+                        }
+                    }
+                }
+                if let Some(v) = self.env.get(Var::MetadataServiceNumAttempts) {
+                    match v.trim().parse::<u8>() {
+                        Ok(n) if (1..=MAX_IMDS_ATTEMPTS).contains(&n) => self.imds_attempts = n,
+                        _ => {
+                            return self.fail_simple(
+                                Error::InvalidEnvironmentVariable,
+                                Some(Source::Ec2),
+                                Some(METADATA_SERVICE_NUM_ATTEMPTS),
+                            )
+                        }
+                    }
+                }
+                self.enter(HttpStep::ImdsToken)
+            }
+        }
+    }
+
     /// Enters an HTTP step at attempt 1, validating its request now.
     fn enter(&mut self, step: HttpStep) {
         self.attempt = 1;
@@ -1467,10 +1785,34 @@ impl<'a> Chain<'a> {
                 self.enter_http(step);
             }
             Err(e) => {
-                let mut i = FailInfo::new(e);
+                let profile_step = self.run.is_some()
+                    && matches!(step, HttpStep::AssumeRole | HttpStep::WebIdentity);
+                let mut i = if profile_step {
+                    let at = self.run.as_ref().map_or(0, |r| match step {
+                        HttpStep::AssumeRole => r.hop,
+                        _ => r.base_at,
+                    });
+                    let key = self.bad_key.take().or(match e {
+                        Error::InvalidRoleArn => Some("role_arn"),
+                        Error::InvalidRoleSessionName => Some("role_session_name"),
+                        Error::InvalidDurationSeconds => Some("duration_seconds"),
+                        Error::InvalidExternalId => Some("external_id"),
+                        Error::InvalidMfaSerialNumber | Error::InvalidMfaTokenCode => {
+                            Some("mfa_serial")
+                        }
+                        Error::InvalidRegion => Some("region"),
+                        _ => None,
+                    });
+                    let mut i = self.profile_fail(e, at, key);
+                    i.variable = self.profile_variable(e, key);
+                    i
+                } else {
+                    let mut i = FailInfo::new(e);
+                    i.variable = self.variable_for(step, e);
+                    i
+                };
                 i.source = Some(step.source());
                 i.step = Some(step.name());
-                i.variable = self.variable_for(step, e);
                 self.fail(i);
             }
         }
@@ -1544,6 +1886,8 @@ impl<'a> Chain<'a> {
                 };
                 container::request(self.env.get(Var::ContainerFullUri).unwrap_or(""), token)
             }
+            HttpStep::WebIdentity if self.run.is_some() => self.profile_web_identity_request(),
+            HttpStep::AssumeRole if self.run.is_some() => self.profile_role_request(),
             HttpStep::WebIdentity => {
                 let token = web_identity::token_from_file(self.file.as_bytes())?;
                 let name = self
@@ -1650,6 +1994,13 @@ impl<'a> Chain<'a> {
         i.method = Some(self.method);
         i.has_url = true;
         i.attempts = self.attempt;
+        if let Some(r) = &self.run {
+            match step {
+                HttpStep::AssumeRole => i.profile = Some(r.hop),
+                HttpStep::WebIdentity => i.profile = Some(r.base_at),
+                _ => {}
+            }
+        }
         i
     }
 
@@ -1659,16 +2010,34 @@ impl<'a> Chain<'a> {
 
     /// The content of the file asked for by [`Action::ReadFile`].
     pub fn on_file(&mut self, content: &[u8]) {
+        if let State::ReadShared(kind) = self.state {
+            return self.on_shared_file(kind, content);
+        }
         let State::ReadFile(purpose) = self.state else {
             return self.unexpected();
         };
+        if purpose == FilePurpose::ProfileWebIdentityToken {
+            let check = match self.file.set(content) {
+                Ok(()) => web_identity::token_from_file(self.file.as_bytes()).map(|_| ()),
+                Err(_) => Err(Error::InvalidWebIdentityToken),
+            };
+            return match check {
+                Ok(()) => self.enter(HttpStep::WebIdentity),
+                Err(e) => {
+                    let at = self.run.as_ref().map_or(0, |r| r.base_at);
+                    let mut i = self.profile_fail(e, at, Some("web_identity_token_file"));
+                    i.source = Some(Source::WebIdentity);
+                    self.fail(i)
+                }
+            };
+        }
         let (var, step, err) = match purpose {
             FilePurpose::WebIdentityToken => (
                 Var::WebIdentityTokenFile,
                 HttpStep::WebIdentity,
                 Error::InvalidWebIdentityToken,
             ),
-            FilePurpose::ContainerAuthToken => (
+            FilePurpose::ContainerAuthToken | FilePurpose::ProfileWebIdentityToken => (
                 Var::ContainerAuthTokenFile,
                 HttpStep::Container,
                 Error::InvalidAuthorizationToken,
@@ -1684,7 +2053,7 @@ impl<'a> Chain<'a> {
             FilePurpose::WebIdentityToken => {
                 web_identity::token_from_file(self.file.as_bytes()).map(|_| ())
             }
-            FilePurpose::ContainerAuthToken => {
+            FilePurpose::ContainerAuthToken | FilePurpose::ProfileWebIdentityToken => {
                 container::token_from_file(self.file.as_bytes()).map(|_| ())
             }
         };
@@ -1699,16 +2068,57 @@ impl<'a> Chain<'a> {
 
     /// A transport or file failure.
     pub fn on_io_error(&mut self, io: IoError) {
-        if matches!(self.state, State::ReadFile(_) | State::Http(_)) {
+        if matches!(
+            self.state,
+            State::ReadFile(_) | State::Http(_) | State::ReadShared(_) | State::RunProcess
+        ) {
             self.record_answer(None, Some(io));
         }
         match self.state {
+            State::ReadShared(kind) => self.on_shared_io(kind, io),
+            State::RunProcess => {
+                let at = self.run.as_ref().map_or(0, |r| r.base_at);
+                let (error, deadline) = match io {
+                    IoError::Timeout | IoError::ConnectTimeout => {
+                        (Error::CredentialProcessTimeout, Some(PROCESS_TIMEOUT_MS))
+                    }
+                    _ => (Error::CredentialProcessSpawn, None),
+                };
+                let mut i = self.profile_fail(error, at, Some("credential_process"));
+                i.io = Some(io).filter(|_| deadline.is_some());
+                i.deadline_ms = deadline;
+                let mut d = Text::new();
+                self.process_note(&mut d);
+                if deadline.is_none() {
+                    let _ = fmt::Write::write_str(
+                        &mut d,
+                        match io {
+                            IoError::NotFound => ": no such program",
+                            _ => ": it cannot be started",
+                        },
+                    );
+                }
+                self.fail_detail(i, d)
+            }
+            State::ReadFile(FilePurpose::ProfileWebIdentityToken) => {
+                let at = self.run.as_ref().map_or(0, |r| r.base_at);
+                let mut i =
+                    self.profile_fail(Error::FileUnreadable, at, Some("web_identity_token_file"));
+                i.source = Some(Source::WebIdentity);
+                i.io = Some(match io {
+                    IoError::NotFound => IoError::NotFound,
+                    _ => IoError::Unreadable,
+                });
+                let mut d = Text::new();
+                let _ = fmt::Write::write_fmt(&mut d, format_args!("token file {}", self.aux_path));
+                self.fail_detail(i, d)
+            }
             State::ReadFile(purpose) => {
                 let (var, source) = match purpose {
                     FilePurpose::WebIdentityToken => {
                         (Var::WebIdentityTokenFile, Source::WebIdentity)
                     }
-                    FilePurpose::ContainerAuthToken => {
+                    FilePurpose::ContainerAuthToken | FilePurpose::ProfileWebIdentityToken => {
                         (Var::ContainerAuthTokenFile, Source::ContainerFullUri)
                     }
                 };
@@ -1898,7 +2308,7 @@ impl<'a> Chain<'a> {
                     i.expiration = expiration;
                     return self.fail(i);
                 }
-                self.enter_done();
+                self.after_credentials();
             }
             Err(e) => {
                 let mut i = self.http_fail(step, e);
@@ -1949,29 +2359,6 @@ impl<'a> Chain<'a> {
         }
     }
 
-    /// The `credential_process` of [`Action::RunProcess`] exited: its exit code (`None` when a
-    /// signal ended it), and what it wrote (each cut at [`MAX_PROCESS_OUTPUT`] bytes).
-    pub fn on_process_exit(&mut self, exit_code: Option<i32>, stdout: &[u8], stderr: &[u8]) {
-        let _ = (exit_code, stdout, stderr);
-        self.unexpected()
-    }
-
-    /// The MFA code the application's callback gave for [`Action::AskMfa`].
-    pub fn on_mfa_code(&mut self, code: &str) {
-        let _ = code;
-        self.unexpected()
-    }
-
-    /// No MFA code: no callback is installed, or it failed (the host keeps its message).
-    pub fn on_mfa_unavailable(&mut self) {
-        self.unexpected()
-    }
-
-    /// The file of [`Action::WriteFile`] was written.
-    pub fn on_written(&mut self) {
-        self.unexpected()
-    }
-
     /// The application's provider failed (its own error is the host's to report beside this).
     pub fn on_provider_failed(&mut self) {
         if self.state != State::CallProvider {
@@ -1983,6 +2370,971 @@ impl<'a> Chain<'a> {
             None,
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The AWS shared files: profile selection, reading, role chains, process, MFA
+// ---------------------------------------------------------------------------------------------
+
+impl<'a> Chain<'a> {
+    fn begin_default(&mut self, custom_provider: bool, fresh_cache: bool, option: Option<&'a str>) {
+        // botocore: the session's profile_name, else AWS_DEFAULT_PROFILE, else AWS_PROFILE (set,
+        // even empty), else `default`; an explicit profile_name switches environment keys off.
+        let (name, by) = match option {
+            Some(n) => (n, Some(PROFILE_OPTION)),
+            None => match (
+                self.env.raw(Var::DefaultProfile),
+                self.env.raw(Var::Profile),
+            ) {
+                (Some(n), _) => (n, Some(profile::AWS_DEFAULT_PROFILE)),
+                (None, Some(n)) => (n, Some(profile::AWS_PROFILE)),
+                (None, None) => ("default", None),
+            },
+        };
+        self.named_by = by;
+        self.env_disabled = option.is_some();
+        if self.selected.push_str(name).is_err() {
+            let mut i = FailInfo::new(Error::ProfileInvalidValue);
+            i.source = Some(Source::Profile);
+            i.variable = by;
+            let mut d = Text::new();
+            let _ = fmt::Write::write_fmt(
+                &mut d,
+                format_args!("a profile name is at most {MAX_PROFILE_NAME_LEN} bytes"),
+            );
+            return self.fail_detail(i, d);
+        }
+        let env_keys = !self.env_disabled
+            && [Var::AccessKeyId, Var::SecretAccessKey, Var::SessionToken]
+                .iter()
+                .any(|v| self.env.get(*v).is_some());
+        if custom_provider || fresh_cache || (env_keys && by.is_none()) {
+            self.decide(false)
+        } else {
+            self.read_shared(FileKind::Config)
+        }
+    }
+
+    /// The home directory: `HOME`, else `USERPROFILE` (Windows).
+    fn home(&self) -> Option<&'a str> {
+        self.env
+            .get(Var::Home)
+            .or_else(|| self.env.get(Var::UserProfile))
+    }
+
+    /// Starts reading one shared file, or goes on when it has no path.
+    fn read_shared(&mut self, kind: FileKind) {
+        let (var, default) = match kind {
+            FileKind::Config => (Var::ConfigFile, "/.aws/config"),
+            FileKind::Credentials => (Var::SharedCredentialsFile, "/.aws/credentials"),
+        };
+        let home = self.home();
+        let home_var = if self.env.get(Var::Home).is_some() {
+            profile::HOME
+        } else {
+            profile::USERPROFILE
+        };
+        let mut path = heapless::String::<MAX_PATH_LEN>::new();
+        let (named_by, ok) = match self.env.raw(var) {
+            // Set but empty: no file (botocore opens '' and finds nothing).
+            Some("") => (var.name(), false),
+            Some(p) => {
+                // `~` and `~/...` are the home directory (os.path.expanduser).
+                let r = match (p.strip_prefix('~'), home) {
+                    (Some(rest), Some(h)) if rest.is_empty() || rest.starts_with('/') => {
+                        path.push_str(h).and_then(|()| path.push_str(rest))
+                    }
+                    _ => path.push_str(p),
+                };
+                (var.name(), r.is_ok())
+            }
+            None => match home {
+                Some(h) => (
+                    home_var,
+                    path.push_str(h)
+                        .and_then(|()| path.push_str(default))
+                        .is_ok(),
+                ),
+                None => (home_var, false),
+            },
+        };
+        if !ok && !path.is_empty() {
+            let mut i = FailInfo::new(Error::InvalidEnvironmentVariable);
+            i.source = Some(Source::Profile);
+            i.variable = Some(named_by);
+            let mut d = Text::new();
+            let _ = fmt::Write::write_fmt(
+                &mut d,
+                format_args!("the file's path is longer than {MAX_PATH_LEN} bytes"),
+            );
+            return self.fail_detail(i, d);
+        }
+        match kind {
+            FileKind::Config => {
+                self.config_path = path;
+                self.config_var = named_by;
+            }
+            FileKind::Credentials => {
+                self.credentials_path = path;
+                self.credentials_var = named_by;
+            }
+        }
+        if !ok {
+            return self.shared_done(kind);
+        }
+        self.state = State::ReadShared(kind);
+        self.record(TraceEntry::new(
+            Subject::Source(Source::Profile),
+            Decision::ReadFile,
+            match kind {
+                FileKind::Config => "AWS config file",
+                FileKind::Credentials => "AWS shared credentials file",
+            },
+            Some(named_by),
+        ));
+    }
+
+    fn shared_done(&mut self, kind: FileKind) {
+        match kind {
+            FileKind::Config => self.read_shared(FileKind::Credentials),
+            FileKind::Credentials => self.decide(true),
+        }
+    }
+
+    fn on_shared_file(&mut self, kind: FileKind, content: &[u8]) {
+        let buf = match kind {
+            FileKind::Config => &mut self.config,
+            FileKind::Credentials => &mut self.credentials_file,
+        };
+        let mut i = FailInfo::new(Error::FileUnreadable);
+        i.source = Some(Source::Profile);
+        i.file = Some(kind);
+        if content.len() > MAX_SHARED_FILE_LEN || buf.set(content).is_err() {
+            buf.clear();
+            let mut d = Text::new();
+            let _ = fmt::Write::write_fmt(
+                &mut d,
+                format_args!("the file is larger than {MAX_SHARED_FILE_LEN} bytes"),
+            );
+            return self.fail_detail(i, d);
+        }
+        if let Err(e) = Ini::parse(buf.as_bytes()) {
+            i.error = e.error;
+            i.line = Some(e.line);
+            return self.fail(i);
+        }
+        match kind {
+            FileKind::Config => self.has_config = true,
+            FileKind::Credentials => self.has_credentials = true,
+        }
+        self.shared_done(kind)
+    }
+
+    fn on_shared_io(&mut self, kind: FileKind, io: IoError) {
+        if io == IoError::NotFound {
+            return self.shared_done(kind);
+        }
+        let mut i = FailInfo::new(Error::FileUnreadable);
+        i.source = Some(Source::Profile);
+        i.file = Some(kind);
+        i.variable = Some(match kind {
+            FileKind::Config => self.config_var,
+            FileKind::Credentials => self.credentials_var,
+        });
+        i.io = Some(IoError::Unreadable);
+        self.fail(i)
+    }
+
+    /// Which files were looked in, for a profile that is in neither.
+    fn files_note(&self) -> Text<768> {
+        let mut d = Text::new();
+        let one = |d: &mut Text<768>, what: &str, path: &str, var: &str, found: bool| {
+            let _ = fmt::Write::write_fmt(
+                d,
+                format_args!(
+                    "{what} {} ({var}{})",
+                    if path.is_empty() { "(none)" } else { path },
+                    if found || path.is_empty() {
+                        ""
+                    } else {
+                        ", not found"
+                    }
+                ),
+            );
+        };
+        one(
+            &mut d,
+            "looked in the config file",
+            self.config_path.as_str(),
+            self.config_var,
+            self.has_config,
+        );
+        let _ = fmt::Write::write_str(&mut d, " and ");
+        one(
+            &mut d,
+            "the credentials file",
+            self.credentials_path.as_str(),
+            self.credentials_var,
+            self.has_credentials,
+        );
+        d
+    }
+
+    fn fail_detail(&mut self, mut i: FailInfo, d: Text<768>) {
+        self.detail = d;
+        i.has_detail = true;
+        self.fail(i)
+    }
+
+    /// A failure about profile `at` of the run, key `key`, in the file and line where the key is.
+    fn profile_fail(&mut self, error: Error, at: usize, key: Option<&'static str>) -> FailInfo {
+        let mut i = FailInfo::new(error);
+        i.source = Some(match self.run.as_ref().map(|r| r.base) {
+            Some(Base::Process) => Source::CredentialProcess,
+            Some(Base::Sso) => Source::Sso,
+            _ => Source::Profile,
+        });
+        i.profile = Some(at);
+        i.key = key;
+        let name = match &self.run {
+            Some(r) => r.name(at),
+            None => self.selected.as_str(),
+        };
+        let files = self.files();
+        let found = key
+            .and_then(|k| files.get(name, k))
+            .map(|f| (f.file, f.section.line()))
+            .or_else(|| files.any_section(name).map(|(k, s)| (k, s.line())));
+        if let Some((kind, line)) = found {
+            i.file = Some(kind);
+            i.line = Some(line);
+        }
+        i
+    }
+
+    /// The name of profile `at` of the run (a copy: the run is borrowed by what follows).
+    fn run_name(&self, at: usize) -> heapless::String<MAX_PROFILE_NAME_LEN> {
+        self.run
+            .as_ref()
+            .and_then(|r| r.names.get(at).cloned())
+            .unwrap_or_default()
+    }
+
+    /// Starts a resolution with no role hop: the base credentials are the answer.
+    fn run_profile(&mut self, base: Base, origin: Option<(FileKind, u32)>) {
+        let mut names = heapless::Vec::new();
+        let _ = names.push(self.selected.clone());
+        self.run = Some(ProfileRun {
+            names,
+            base,
+            base_at: 0,
+            hop: 0,
+            next_hop: None,
+            env_allowed: !self.env_disabled,
+            origin,
+        });
+        self.run_base()
+    }
+
+    /// botocore's AssumeRoleProvider: follows `source_profile` from the active profile until a
+    /// profile that has static keys (or no `role_arn`) or a `credential_source`; a profile may
+    /// name itself only when it has static keys; any other repeat is a cycle.
+    fn plan_role(&mut self, origin: Option<(FileKind, u32)>) {
+        let mut names: heapless::Vec<
+            heapless::String<MAX_PROFILE_NAME_LEN>,
+            { MAX_ROLE_HOPS + 1 },
+        > = heapless::Vec::new();
+        let _ = names.push(self.selected.clone());
+        let outcome = {
+            let files = self.files();
+            plan_role(&files, &mut names)
+        };
+        let (base, base_at, next_hop) = match outcome {
+            Ok(p) => p,
+            Err((error, at, key, cycle)) => {
+                self.run = Some(ProfileRun {
+                    names,
+                    base: Base::Env,
+                    base_at: at,
+                    hop: at,
+                    next_hop: None,
+                    env_allowed: false,
+                    origin,
+                });
+                let mut i = self.profile_fail(error, at, key);
+                i.source = Some(Source::AssumeRole);
+                if cycle {
+                    let mut d = Text::new();
+                    if let Some(r) = &self.run {
+                        let _ = fmt::Write::write_str(&mut d, "source_profile cycle: ");
+                        for (n, name) in r.names.iter().enumerate() {
+                            if n > 0 {
+                                let _ = fmt::Write::write_str(&mut d, " -> ");
+                            }
+                            let _ = fmt::Write::write_str(&mut d, name);
+                        }
+                    }
+                    return self.fail_detail(i, d);
+                }
+                return self.fail(i);
+            }
+        };
+        self.run = Some(ProfileRun {
+            names,
+            base,
+            base_at,
+            hop: next_hop.unwrap_or(0),
+            next_hop,
+            env_allowed: false,
+            origin,
+        });
+        self.run_base()
+    }
+
+    /// Produces the base credentials of the run.
+    fn run_base(&mut self) {
+        let Some(run) = &self.run else {
+            return self.unexpected();
+        };
+        let (base, at) = (run.base, run.base_at);
+        match base {
+            Base::Static(kind) => {
+                let name = self.run_name(at);
+                let r = {
+                    let files = files(
+                        &self.config,
+                        self.has_config,
+                        &self.credentials_file,
+                        self.has_credentials,
+                    );
+                    match profile::static_keys(&files, kind, &name) {
+                        Ok(Some((c, _))) => self
+                            .store
+                            .keep(&FetchedCredentials {
+                                credentials: c,
+                                expiration: None,
+                                arn: None,
+                                assumed_role_id: None,
+                                account_id: None,
+                                source: Source::Profile,
+                            })
+                            .map(|()| true)
+                            .map_err(|e| (e, "aws_access_key_id")),
+                        Ok(None) => Ok(false),
+                        Err(e) => Err(e),
+                    }
+                };
+                match r {
+                    Ok(true) => self.after_credentials(),
+                    Ok(false) => {
+                        let i = self.profile_fail(
+                            Error::ProfileSourceWithoutCredentials,
+                            at,
+                            Some("aws_access_key_id"),
+                        );
+                        self.fail(i)
+                    }
+                    Err((e, key)) => {
+                        let mut i = self.profile_fail(e, at, Some(key));
+                        // The keys of one file: name that file, not the merged view's.
+                        if let Some(l) = self.files().section(kind, &name).map(|s| s.line()) {
+                            i.file = Some(kind);
+                            i.line = Some(l);
+                        }
+                        self.fail(i)
+                    }
+                }
+            }
+            Base::Env => match env_src::credentials(
+                self.env.get(Var::AccessKeyId),
+                self.env.get(Var::SecretAccessKey),
+                self.env.get(Var::SessionToken),
+            ) {
+                Ok(f) => match self.store.keep(&f) {
+                    Ok(()) => self.after_credentials(),
+                    Err(e) => self.fail_simple(e, Some(Source::Environment), None),
+                },
+                Err(e) => {
+                    let mut i = self.profile_fail(
+                        if e == Error::MissingAccessKeyId {
+                            Error::NoCredentials
+                        } else {
+                            e
+                        },
+                        at,
+                        Some("credential_source"),
+                    );
+                    i.source = Some(Source::Environment);
+                    i.variable = Some(env_src::AWS_ACCESS_KEY_ID);
+                    self.fail(i)
+                }
+            },
+            Base::Imds => {
+                if self
+                    .env
+                    .get(Var::Ec2MetadataDisabled)
+                    .is_some_and(|s| s.trim().eq_ignore_ascii_case("true"))
+                {
+                    let mut i =
+                        self.profile_fail(Error::NoCredentials, at, Some("credential_source"));
+                    i.source = Some(Source::Ec2);
+                    i.variable = Some(imds::DISABLED_VAR);
+                    return self.fail(i);
+                }
+                self.start_imds()
+            }
+            Base::Ecs => {
+                if self.env.get(Var::EcsRelativeUri).is_some() {
+                    self.enter(HttpStep::Ecs)
+                } else if self.env.get(Var::ContainerFullUri).is_some() {
+                    self.start_container()
+                } else {
+                    let mut i =
+                        self.profile_fail(Error::NoCredentials, at, Some("credential_source"));
+                    i.source = Some(Source::Ecs);
+                    i.variable = Some(ecs::AWS_CONTAINER_CREDENTIALS_RELATIVE_URI);
+                    self.fail(i)
+                }
+            }
+            Base::WebIdentity => {
+                let env_allowed = self.run.as_ref().is_some_and(|r| r.env_allowed && at == 0);
+                let name = self.run_name(at);
+                let r = match self
+                    .env
+                    .get(Var::WebIdentityTokenFile)
+                    .filter(|_| env_allowed)
+                {
+                    Some(p) => {
+                        self.aux_path.clear();
+                        self.aux_path
+                            .push_str(p)
+                            .map_err(|_| Error::ProfileInvalidValue)
+                    }
+                    None => {
+                        let files = files(
+                            &self.config,
+                            self.has_config,
+                            &self.credentials_file,
+                            self.has_credentials,
+                        );
+                        match value(&files, &name, "web_identity_token_file") {
+                            Ok(Some(p)) if !p.is_empty() => {
+                                self.aux_path.clear();
+                                self.aux_path
+                                    .push_str(p)
+                                    .map_err(|_| Error::ProfileInvalidValue)
+                            }
+                            Ok(_) => Err(Error::ProfileInvalidValue),
+                            Err(e) => Err(e),
+                        }
+                    }
+                };
+                match r {
+                    Ok(()) => self.enter_read_file(FilePurpose::ProfileWebIdentityToken),
+                    Err(e) => {
+                        let mut i = self.profile_fail(e, at, Some("web_identity_token_file"));
+                        i.source = Some(Source::WebIdentity);
+                        self.fail(i)
+                    }
+                }
+            }
+            Base::Process => self.start_process(at),
+            Base::Sso => {
+                let i = self.profile_fail(Error::SsoInvalidConfig, at, Some("sso_account_id"));
+                self.fail(i)
+            }
+        }
+    }
+
+    /// The base credentials (or a hop's) are in the store: the next hop, or done.
+    fn after_credentials(&mut self) {
+        match self.run.as_ref().and_then(|r| r.next_hop) {
+            Some(h) => self.start_hop(h),
+            None => self.enter_done(),
+        }
+    }
+
+    /// AssumeRole of the profile at `h`, after its MFA code when it has `mfa_serial`.
+    fn start_hop(&mut self, h: usize) {
+        let name = self.run_name(h);
+        let mfa = value(&self.files(), &name, "mfa_serial").map(|v| v.is_some());
+        if let Some(r) = self.run.as_mut() {
+            r.hop = h;
+            r.next_hop = h.checked_sub(1);
+        }
+        self.mfa_code.clear();
+        match mfa {
+            Ok(true) => {
+                self.state = State::AskMfa;
+                self.record(TraceEntry::new(
+                    Subject::Source(Source::AssumeRole),
+                    Decision::Request,
+                    "MFA code for mfa_serial",
+                    None,
+                ));
+            }
+            Ok(false) => self.enter(HttpStep::AssumeRole),
+            Err(e) => {
+                let i = self.profile_fail(e, h, Some("mfa_serial"));
+                self.fail(i)
+            }
+        }
+    }
+
+    /// Splits the profile's `credential_process` and asks the host to run it.
+    fn start_process(&mut self, at: usize) {
+        let r = {
+            let files = files(
+                &self.config,
+                self.has_config,
+                &self.credentials_file,
+                self.has_credentials,
+            );
+            let name = self.run.as_ref().map_or("", |r| r.name(at));
+            match files.get(name, "credential_process") {
+                // A continued value is joined with newlines, which shlex reads as spaces.
+                Some(f) => match f.value.write_to(&mut self.scratch.bytes) {
+                    Ok(cmd) => profile::split_command(cmd, &mut self.argv.bytes),
+                    Err(_) => Err(Error::ProfileInvalidValue),
+                },
+                None => Err(Error::ProfileInvalidValue),
+            }
+        };
+        self.scratch.clear();
+        match r {
+            Ok((len, words)) if words > 0 => {
+                self.argv.len = len;
+                self.argc = words;
+                self.state = State::RunProcess;
+                self.record(TraceEntry::new(
+                    Subject::Source(Source::CredentialProcess),
+                    Decision::Request,
+                    "credential_process",
+                    None,
+                ));
+            }
+            Ok(_) => {
+                let i = self.profile_fail(
+                    Error::CredentialProcessSpawn,
+                    at,
+                    Some("credential_process"),
+                );
+                let mut d = Text::new();
+                let _ = fmt::Write::write_str(&mut d, "the command is empty");
+                self.fail_detail(i, d)
+            }
+            Err(e) => {
+                self.argv.clear();
+                let i = self.profile_fail(
+                    match e {
+                        Error::BufferTooSmall { .. } => Error::ProfileInvalidValue,
+                        e => e,
+                    },
+                    at,
+                    Some("credential_process"),
+                );
+                let mut d = Text::new();
+                let _ = fmt::Write::write_fmt(
+                    &mut d,
+                    format_args!(
+                        "expected a command of at most {MAX_COMMAND_LEN} bytes, split as a POSIX shell does (closed quotes, no trailing backslash)"
+                    ),
+                );
+                self.fail_detail(i, d)
+            }
+        }
+    }
+
+    /// The program and the number of its arguments, for messages (arguments are redacted).
+    fn process_note(&self, d: &mut Text<768>) {
+        let s = self.argv.as_str();
+        let program = s.split('\0').next().unwrap_or("");
+        let _ = fmt::Write::write_fmt(
+            d,
+            format_args!(
+                "program {program} ({} argument{} not shown)",
+                self.argc.saturating_sub(1),
+                if self.argc == 2 { "" } else { "s" }
+            ),
+        );
+    }
+
+    /// The `credential_process` of [`Action::RunProcess`] exited: its exit code (`None` when a
+    /// signal ended it), and what it wrote (each cut at [`MAX_PROCESS_OUTPUT`] bytes). Only
+    /// stderr is ever shown (bounded, control characters replaced); stdout holds the secrets.
+    pub fn on_process_exit(&mut self, exit_code: Option<i32>, stdout: &[u8], stderr: &[u8]) {
+        if self.state != State::RunProcess {
+            return self.unexpected();
+        }
+        let at = self.run.as_ref().map_or(0, |r| r.base_at);
+        self.record_answer(None, None);
+        if exit_code != Some(0) {
+            let i = self.profile_fail(
+                Error::CredentialProcessFailed,
+                at,
+                Some("credential_process"),
+            );
+            let mut d = Text::new();
+            self.process_note(&mut d);
+            let _ = match exit_code {
+                Some(c) => fmt::Write::write_fmt(&mut d, format_args!(" exited with status {c}")),
+                None => fmt::Write::write_str(&mut d, " was ended by a signal"),
+            };
+            let text = stderr.trim_ascii();
+            if !text.is_empty() {
+                let _ = fmt::Write::write_str(&mut d, "; stderr: ");
+                'out: for chunk in text.utf8_chunks() {
+                    let bad = (!chunk.invalid().is_empty()).then_some('\u{fffd}');
+                    for c in chunk.valid().chars().chain(bad) {
+                        let c = if c.is_control() { ' ' } else { c };
+                        if d.0.push(c).is_err() {
+                            break 'out;
+                        }
+                    }
+                }
+            }
+            return self.fail_detail(i, d);
+        }
+        let result = match profile::parse_process_output(stdout, &mut self.scratch.bytes) {
+            Ok(f) => self
+                .store
+                .keep(&f)
+                .map(|()| f.expiration)
+                .map_err(|e| (e, None)),
+            Err(e) => Err(e),
+        };
+        self.scratch.clear();
+        match result {
+            Ok(expiration) => {
+                if expiration.is_some() && !is_fresh(expiration, self.now) {
+                    let mut i = self.profile_fail(
+                        Error::CredentialsExpired,
+                        at,
+                        Some("credential_process"),
+                    );
+                    i.expiration = expiration;
+                    self.store = Store::new();
+                    return self.fail(i);
+                }
+                self.after_credentials()
+            }
+            Err((e, field)) => {
+                let mut i = self.profile_fail(
+                    match e {
+                        Error::ResponseFieldTooLong => Error::CredentialProcessBadOutput,
+                        e => e,
+                    },
+                    at,
+                    Some("credential_process"),
+                );
+                i.field = field;
+                let mut d = Text::new();
+                self.process_note(&mut d);
+                self.fail_detail(i, d)
+            }
+        }
+    }
+
+    /// The MFA code the application's callback gave for [`Action::AskMfa`].
+    pub fn on_mfa_code(&mut self, code: &str) {
+        if self.state != State::AskMfa {
+            return self.unexpected();
+        }
+        let trimmed = code.trim();
+        if self.mfa_code.set(trimmed.as_bytes()).is_err() || trimmed.is_empty() {
+            let h = self.run.as_ref().map_or(0, |r| r.hop);
+            let mut i = self.profile_fail(Error::InvalidMfaTokenCode, h, Some("mfa_serial"));
+            i.source = Some(Source::AssumeRole);
+            return self.fail(i);
+        }
+        self.enter(HttpStep::AssumeRole)
+    }
+
+    /// No MFA code: no callback is installed ([`Error::MfaCodeRequired`]).
+    pub fn on_mfa_unavailable(&mut self) {
+        self.mfa_missing(Error::MfaCodeRequired)
+    }
+
+    /// The MFA callback failed ([`Error::MfaCodeUnavailable`]; the host keeps its message).
+    pub fn on_mfa_failed(&mut self) {
+        self.mfa_missing(Error::MfaCodeUnavailable)
+    }
+
+    fn mfa_missing(&mut self, error: Error) {
+        if self.state != State::AskMfa {
+            return self.unexpected();
+        }
+        let h = self.run.as_ref().map_or(0, |r| r.hop);
+        let mut i = self.profile_fail(error, h, Some("mfa_serial"));
+        i.source = Some(Source::AssumeRole);
+        self.fail(i)
+    }
+
+    /// The file of [`Action::WriteFile`] was written.
+    pub fn on_written(&mut self) {
+        self.unexpected()
+    }
+
+    /// When a profile request's value came from a variable rather than the files, that variable.
+    fn profile_variable(&self, e: Error, key: Option<&'static str>) -> Option<&'static str> {
+        let set = |v: Var| self.env.get(v).map(|_| v.name());
+        match (e, key) {
+            (Error::InvalidRegion, _) => set(Var::DefaultRegion),
+            (Error::InvalidEndpointUrl | Error::EndpointHasPath, _) => {
+                set(Var::StsEndpointOverride)
+                    .or(set(Var::EndpointUrlSts))
+                    .or(set(Var::EndpointUrl))
+            }
+            (_, Some("sts_regional_endpoints")) => set(Var::StsRegionalEndpoints),
+            _ => None,
+        }
+    }
+
+    /// STS AssumeRole for the run's current hop, signed with the credentials in the store.
+    fn profile_role_request(&self) -> Result<RequestPlan<'_>, Error> {
+        let run = self.run.as_ref().ok_or(Error::UnexpectedChainEvent)?;
+        let files = self.files();
+        let name = run.name(run.hop);
+        let get =
+            |k: &'static str| value(&files, name, k).inspect_err(|_| self.bad_key.set(Some(k)));
+        let role_arn = get("role_arn")?.ok_or(Error::InvalidRoleArn)?;
+        let duration_seconds = match get("duration_seconds")? {
+            Some(d) => Some(d.trim().parse::<u32>().map_err(|_| {
+                self.bad_key.set(Some("duration_seconds"));
+                Error::ProfileInvalidValue
+            })?),
+            None => None,
+        };
+        let mfa = get("mfa_serial")?.map(|serial| assume_role::Mfa {
+            serial_number: serial,
+            token_code: self.mfa_code.as_str(),
+        });
+        let base = self.store.view()?.credentials;
+        assume_role::request(
+            &assume_role::AssumeRoleParams {
+                role_arn,
+                role_session_name: get("role_session_name")?
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or(self.session_name.as_str()),
+                external_id: get("external_id")?,
+                duration_seconds,
+                mfa,
+                sts: self.profile_sts()?,
+            },
+            &base,
+            self.now,
+        )
+    }
+
+    /// AssumeRoleWithWebIdentity of a profile's `web_identity_token_file` (role ARN and session
+    /// name from the environment first when it applies, as botocore's `_get_config`).
+    fn profile_web_identity_request(&self) -> Result<RequestPlan<'_>, Error> {
+        let run = self.run.as_ref().ok_or(Error::UnexpectedChainEvent)?;
+        let files = self.files();
+        let name = run.name(run.base_at);
+        let env_first = run.env_allowed && run.base_at == 0;
+        let get = |k: &'static str, v: Var| match self.env.get(v).filter(|_| env_first) {
+            Some(x) => Ok(Some(x)),
+            None => value(&files, name, k).inspect_err(|_| self.bad_key.set(Some(k))),
+        };
+        let token = web_identity::token_from_file(self.file.as_bytes())?;
+        let role_arn = get("role_arn", Var::RoleArn)?.ok_or_else(|| {
+            self.bad_key.set(Some("role_arn"));
+            Error::InvalidRoleArn
+        })?;
+        let session = get("role_session_name", Var::RoleSessionName)?;
+        web_identity::request_named(&web_identity::WebIdentityParams {
+            role_arn,
+            web_identity_token: token,
+            role_session_name: Some(
+                session
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or(self.session_name.as_str()),
+            ),
+            random: &[0; 16],
+            duration_seconds: None,
+            sts: self.profile_sts()?,
+        })
+    }
+
+    /// The STS endpoint of the profile's STS calls (botocore): `MONGODB_AWS_STS_ENDPOINT`, else
+    /// (unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` / `ignore_configured_endpoint_urls` is true)
+    /// `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`, the `[services]` section's `sts.endpoint_url`,
+    /// the profile's `endpoint_url`; else the region (`AWS_DEFAULT_REGION`, else the active
+    /// profile's `region`) and mode (`AWS_STS_REGIONAL_ENDPOINTS`, else the profile's
+    /// `sts_regional_endpoints`, default `regional`) choose `sts.<region>.amazonaws.com` or the
+    /// global host. Sets `bad_key` on error.
+    fn profile_sts(&self) -> Result<StsEndpoint<'_>, Error> {
+        let files = self.files();
+        let top = self
+            .run
+            .as_ref()
+            .map_or(self.selected.as_str(), |r| r.name(0));
+        let get =
+            |k: &'static str| value(&files, top, k).inspect_err(|_| self.bad_key.set(Some(k)));
+        let mut override_url = self.env.get(Var::StsEndpointOverride);
+        let ignore = match self.env.get(Var::IgnoreConfiguredEndpointUrls) {
+            Some(v) => profile::is_true(v),
+            None => get("ignore_configured_endpoint_urls")?.is_some_and(profile::is_true),
+        };
+        if override_url.is_none() && !ignore {
+            override_url = self
+                .env
+                .get(Var::EndpointUrlSts)
+                .or_else(|| self.env.get(Var::EndpointUrl));
+            if override_url.is_none() {
+                if let Some(services) = get("services")? {
+                    let section = files
+                        .config
+                        .as_ref()
+                        .and_then(|c| ini::services(c, services));
+                    let Some(section) = section else {
+                        self.bad_key.set(Some("services"));
+                        return Err(Error::ProfileInvalidValue);
+                    };
+                    override_url = section
+                        .get("sts")
+                        .and_then(|v| v.nested())
+                        .and_then(|n| n.get("endpoint_url"));
+                }
+            }
+            if override_url.is_none() {
+                override_url = get("endpoint_url")?;
+            }
+        }
+        let region = match self.env.get(Var::DefaultRegion) {
+            Some(r) => Some(r),
+            None => get("region")?,
+        };
+        let mode = match self.env.get(Var::StsRegionalEndpoints) {
+            Some(m) => Some(m),
+            None => get("sts_regional_endpoints")?,
+        };
+        let regional = match region {
+            Some(r) => profile::sts_regional(mode, r).inspect_err(|_| {
+                self.bad_key.set(Some("sts_regional_endpoints"));
+            })?,
+            None => {
+                profile::sts_regional(mode, "us-east-1").inspect_err(|_| {
+                    self.bad_key.set(Some("sts_regional_endpoints"));
+                })?;
+                false
+            }
+        };
+        Ok(StsEndpoint {
+            override_url,
+            regional_endpoints: regional.then_some("regional"),
+            region,
+        })
+    }
+}
+
+/// botocore's AssumeRoleProvider role planning over the merged files. `names` starts with the
+/// active profile and receives each `source_profile`. Returns the base, the index of the profile
+/// that supplies it, and the first hop (the index of the role profile to assume first), or the
+/// error with the index of the profile and the key concerned (`true`: a cycle, `names` holds it).
+#[allow(clippy::type_complexity)]
+fn plan_role(
+    files: &Files<'_>,
+    names: &mut heapless::Vec<heapless::String<MAX_PROFILE_NAME_LEN>, { MAX_ROLE_HOPS + 1 }>,
+) -> Result<(Base, usize, Option<usize>), (Error, usize, Option<&'static str>, bool)> {
+    let mut cur = 0usize;
+    // Bounded: every turn pushes a name, and `names` holds at most MAX_ROLE_HOPS + 1.
+    for _ in 0..=MAX_ROLE_HOPS {
+        let name = names.get(cur).map(|n| n.as_str()).unwrap_or("");
+        let src = value(files, name, "source_profile")
+            .map_err(|e| (e, cur, Some("source_profile"), false))?;
+        let cs = value(files, name, "credential_source")
+            .map_err(|e| (e, cur, Some("credential_source"), false))?;
+        let source = match (src, cs) {
+            (Some(_), Some(_)) => {
+                return Err((
+                    Error::ProfileRoleSourceConflict,
+                    cur,
+                    Some("credential_source"),
+                    false,
+                ))
+            }
+            (None, None) => {
+                return Err((
+                    Error::ProfileRoleWithoutSource,
+                    cur,
+                    Some("role_arn"),
+                    false,
+                ))
+            }
+            (None, Some(cs)) => {
+                let base = match profile::CredentialSource::parse(cs.trim()) {
+                    Some(profile::CredentialSource::Environment) => Base::Env,
+                    Some(profile::CredentialSource::Ec2InstanceMetadata) => Base::Imds,
+                    Some(profile::CredentialSource::EcsContainer) => Base::Ecs,
+                    None => {
+                        return Err((
+                            Error::ProfileInvalidCredentialSource,
+                            cur,
+                            Some("credential_source"),
+                            false,
+                        ))
+                    }
+                };
+                // The profile with credential_source is itself the first hop.
+                return Ok((base, cur, Some(cur)));
+            }
+            (Some(s), None) => s,
+        };
+        if !files.exists(source) {
+            return Err((Error::ProfileNotFound, cur, Some("source_profile"), false));
+        }
+        let mut next = heapless::String::new();
+        if next.push_str(source).is_err() {
+            return Err((
+                Error::ProfileInvalidValue,
+                cur,
+                Some("source_profile"),
+                false,
+            ));
+        }
+        let seen = names.iter().any(|n| n.as_str() == source);
+        let facts = files.facts(source);
+        if seen && (source != name || !facts.has_static) {
+            let _ = names.push(next);
+            return Err((Error::ProfileSourceCycle, cur, Some("source_profile"), true));
+        }
+        if names.push(next).is_err() {
+            return Err((
+                Error::ProfileChainTooLong,
+                cur,
+                Some("source_profile"),
+                false,
+            ));
+        }
+        let at = names.len() - 1;
+        if seen || facts.has_static || facts.role.is_none() {
+            // botocore's source profile chain (environment off): web identity, SSO,
+            // credentials-file keys, credential_process, config-file keys.
+            let base = if facts.web_identity.is_some() {
+                Base::WebIdentity
+            } else if facts.sso.is_some() {
+                Base::Sso
+            } else if facts.credentials_file_keys.is_some() {
+                Base::Static(FileKind::Credentials)
+            } else if facts.process.is_some() {
+                Base::Process
+            } else if facts.config_file_keys.is_some() {
+                Base::Static(FileKind::Config)
+            } else {
+                return Err((Error::ProfileSourceWithoutCredentials, at, None, false));
+            };
+            return Ok((base, at, Some(cur)));
+        }
+        cur = at;
+    }
+    Err((
+        Error::ProfileChainTooLong,
+        cur,
+        Some("source_profile"),
+        false,
+    ))
 }
 
 /// Which required field made a parse fail (for the failure's detail).

@@ -116,6 +116,11 @@ enum Ev {
         expiration: Option<u64>,
     },
     ProviderFailed,
+    Exit(Option<i32>, Vec<u8>, Vec<u8>),
+    MfaCode(String),
+    MfaUnavailable,
+    MfaFailed,
+    Written,
 }
 
 fn file(s: &str) -> Ev {
@@ -181,6 +186,19 @@ enum Seen {
     Http(Req),
     Wait(u32),
     CallProvider,
+    Process {
+        program: String,
+        args: Vec<String>,
+        timeout_ms: u32,
+    },
+    Mfa {
+        serial: String,
+        profile: String,
+    },
+    Write {
+        path: String,
+        content: String,
+    },
 }
 
 /// Owned copy of an [`Outcome`].
@@ -360,6 +378,19 @@ fn observe(chain: &mut Chain<'_>) -> Obs {
         Action::Http(h) => Obs::Seen(Seen::Http(read_request(&h))),
         Action::Wait { millis } => Obs::Seen(Seen::Wait(millis)),
         Action::CallProvider => Obs::Seen(Seen::CallProvider),
+        Action::RunProcess(p) => Obs::Seen(Seen::Process {
+            program: p.program.into(),
+            args: p.args.map(Into::into).collect(),
+            timeout_ms: p.timeout_ms,
+        }),
+        Action::AskMfa { serial, profile } => Obs::Seen(Seen::Mfa {
+            serial: serial.into(),
+            profile: profile.into(),
+        }),
+        Action::WriteFile { path, content } => Obs::Seen(Seen::Write {
+            path: path.into(),
+            content: String::from_utf8_lossy(content).into_owned(),
+        }),
         Action::UseCache => Obs::End(End::UseCache),
         Action::Done(o) => Obs::End(End::Done(got(&o))),
         Action::Failed(f) => Obs::End(End::Failed(fail(&f))),
@@ -382,6 +413,11 @@ fn apply(chain: &mut Chain<'_>, ev: &Ev) {
             expiration,
         } => chain.on_provided(id, secret, token.as_deref(), expiration.map(UnixTime)),
         Ev::ProviderFailed => chain.on_provider_failed(),
+        Ev::Exit(code, out, err) => chain.on_process_exit(*code, out, err),
+        Ev::MfaCode(c) => chain.on_mfa_code(c),
+        Ev::MfaUnavailable => chain.on_mfa_unavailable(),
+        Ev::MfaFailed => chain.on_mfa_failed(),
+        Ev::Written => chain.on_written(),
     }
 }
 
@@ -424,6 +460,7 @@ fn default_plan() -> Plan<'static> {
     Plan::Default {
         custom_provider: false,
         fresh_cache: false,
+        profile: None,
     }
 }
 
@@ -542,7 +579,7 @@ fn env_snapshot_api() {
         assert!(VARS.contains(&name), "{name} is not snapshotted");
     }
     let mut e = Env::new();
-    assert!(!e.set("HOME", Some("/root")));
+    assert!(!e.set("PATH", Some("/usr/bin")));
     assert!(e.set("AWS_REGION", Some("eu-west-1")));
     assert_eq!(e.get(Var::Region), Some("eu-west-1"));
     assert!(e.set("AWS_REGION", Some("")));
@@ -575,6 +612,7 @@ fn custom_provider_comes_first_and_is_not_cached() {
         let plan = Plan::Default {
             custom_provider: true,
             fresh_cache,
+            profile: None,
         };
         let mut c = new_chain(env(EVERYTHING), plan, NOW);
         let (seen, end) = drive(
@@ -601,6 +639,7 @@ fn custom_provider_comes_first_and_is_not_cached() {
     let plan = Plan::Default {
         custom_provider: true,
         fresh_cache: false,
+        profile: None,
     };
     let mut c = new_chain(Env::new(), plan, NOW);
     let (_, end) = drive(
@@ -621,6 +660,7 @@ fn custom_provider_failures() {
     let plan = Plan::Default {
         custom_provider: true,
         fresh_cache: false,
+        profile: None,
     };
     let mut c = new_chain(Env::new(), plan, NOW);
     let f = failed(drive(&mut c, &[Ev::ProviderFailed]).1);
@@ -659,6 +699,7 @@ fn fresh_cache_comes_before_the_environment() {
     let plan = Plan::Default {
         custom_provider: false,
         fresh_cache: true,
+        profile: None,
     };
     let mut c = new_chain(env(EVERYTHING), plan, NOW);
     let (seen, end) = drive(&mut c, &[]);
@@ -1585,6 +1626,9 @@ fn attempts_and_waits(seen: &[Seen]) -> Vec<String> {
             Seen::Wait(ms) => format!("wait {ms}"),
             Seen::File { .. } => "file".into(),
             Seen::CallProvider => "provider".into(),
+            Seen::Process { .. } => "process".into(),
+            Seen::Mfa { .. } => "mfa".into(),
+            Seen::Write { .. } => "write".into(),
         })
         .collect()
 }
@@ -2279,6 +2323,10 @@ fn unexpected_in(make: &dyn Fn() -> Box<Chain<'static>>, prefix: &[Ev], accepted
             Ev::Wake => "wake",
             Ev::Provided { .. } => "provided",
             Ev::ProviderFailed => "provider-failed",
+            Ev::Exit(..) => "exit",
+            Ev::MfaCode(_) => "mfa-code",
+            Ev::MfaUnavailable | Ev::MfaFailed => "mfa-unavailable",
+            Ev::Written => "written",
         };
         let mut c = make();
         for p in prefix {
@@ -2341,6 +2389,7 @@ fn unexpected_events() {
                 Plan::Default {
                     custom_provider: true,
                     fresh_cache: false,
+                    profile: None,
                 },
                 NOW,
             )
@@ -2356,6 +2405,7 @@ fn unexpected_events() {
                 Plan::Default {
                     custom_provider: false,
                     fresh_cache: true,
+                    profile: None,
                 },
                 NOW,
             )
@@ -2421,6 +2471,21 @@ mod robustness {
     fn pool(v: Var) -> &'static [Option<&'static str>] {
         match v {
             Var::AccessKeyId | Var::SecretAccessKey | Var::SessionToken => &[None],
+            // The shared files: no home, no file variables (profiles have their own tests).
+            Var::ConfigFile
+            | Var::SharedCredentialsFile
+            | Var::Home
+            | Var::UserProfile
+            | Var::Profile
+            | Var::DefaultProfile
+            | Var::DefaultRegion
+            | Var::EndpointUrlSts
+            | Var::EndpointUrl
+            | Var::EndpointUrlSso
+            | Var::EndpointUrlSsoOidc
+            | Var::IgnoreConfiguredEndpointUrls
+            | Var::SsoEndpointOverride
+            | Var::SsoOidcEndpointOverride => &[None],
             Var::WebIdentityTokenFile => {
                 &[N, N, N, N, Some(""), Some("/t/token"), Some("/t/token")]
             }
@@ -2760,6 +2825,9 @@ mod robustness {
             },
             Obs::Seen(Seen::Wait(_)) => Ev::Wake,
             Obs::Seen(Seen::CallProvider) => a.provided.clone(),
+            Obs::Seen(Seen::Process { .. }) => Ev::Exit(Some(1), vec![], vec![]),
+            Obs::Seen(Seen::Mfa { .. }) => Ev::MfaUnavailable,
+            Obs::Seen(Seen::Write { .. }) => Ev::Written,
             Obs::End(_) => unreachable!(),
         }
     }
@@ -2771,6 +2839,9 @@ mod robustness {
             Obs::Seen(Seen::Http(_)) => Ev::Io(IoError::Refused),
             Obs::Seen(Seen::Wait(_)) => Ev::Wake,
             Obs::Seen(Seen::CallProvider) => Ev::ProviderFailed,
+            Obs::Seen(Seen::Process { .. }) => Ev::Io(IoError::NotFound),
+            Obs::Seen(Seen::Mfa { .. }) => Ev::MfaUnavailable,
+            Obs::Seen(Seen::Write { .. }) => Ev::Io(IoError::Unreadable),
             Obs::End(_) => unreachable!(),
         }
     }
@@ -2780,6 +2851,7 @@ mod robustness {
             0..=3 => Plan::Default {
                 custom_provider: custom,
                 fresh_cache: cache,
+                profile: None,
             },
             4 => Plan::AssumeRole {
                 base: Credentials::new("AKIDEXAMPLE", "base-secret", Some("base-token")).unwrap(),
@@ -2850,7 +2922,7 @@ mod robustness {
                     }
                     Obs::End(End::UseCache) => {
                         prop_assert!(
-                            matches!(plan, Plan::Default { custom_provider: false, fresh_cache: true }),
+                            matches!(plan, Plan::Default { custom_provider: false, fresh_cache: true, .. }),
                             "UseCache for another plan"
                         );
                         ended = true;
@@ -2892,9 +2964,24 @@ fn trace_lines(c: &Chain<'_>) -> Vec<String> {
             if let Some(io) = e.io {
                 s.push_str(&format!(" -> {io:?}"));
             }
+            if let Some((kind, line)) = e.file {
+                s.push_str(&format!(" @{kind:?}:{line}"));
+            }
             s
         })
         .collect()
+}
+
+/// Whether a trace entry is one of the five profile candidates skipped (these tests of the
+/// environment sources run without shared files; `profile_tests` checks those entries).
+fn is_profile_candidate(e: &TraceEntry) -> bool {
+    e.decision == Decision::Skipped
+        && matches!(
+            e.subject,
+            Subject::Source(
+                Source::AssumeRole | Source::Profile | Source::Sso | Source::CredentialProcess
+            )
+        )
 }
 
 fn traced(
@@ -2905,7 +2992,13 @@ fn traced(
     let mut c = new_chain(env(vars), plan, NOW);
     let (_, end) = drive(&mut c, script);
     assert_eq!(c.trace_dropped(), 0);
-    (trace_lines(&c), end)
+    let lines = trace_lines(&c)
+        .into_iter()
+        .zip(c.trace())
+        .filter(|(_, e)| !is_profile_candidate(e))
+        .map(|(l, _)| l)
+        .collect();
+    (lines, end)
 }
 
 const NOT_PROVIDER: &str = "custom-provider skipped no custom provider is configured";
@@ -3095,6 +3188,7 @@ fn trace_provider_cache_and_explicit_plans() {
     let cached = Plan::Default {
         custom_provider: false,
         fresh_cache: true,
+        profile: None,
     };
     let (t, end) = traced(
         &[
@@ -3119,6 +3213,7 @@ fn trace_provider_cache_and_explicit_plans() {
     let provider = Plan::Default {
         custom_provider: true,
         fresh_cache: false,
+        profile: None,
     };
     let (t, _) = traced(&[], provider, &[Ev::ProviderFailed]);
     assert_eq!(
