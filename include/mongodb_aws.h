@@ -271,6 +271,21 @@
 #define MONGODB_AWS_SOURCE_SAML 8
 
 /**
+ * Credentials source: static keys of a profile in the AWS shared credentials or config file.
+ */
+#define MONGODB_AWS_SOURCE_PROFILE 9
+
+/**
+ * Credentials source: a profile's `credential_process`.
+ */
+#define MONGODB_AWS_SOURCE_CREDENTIAL_PROCESS 10
+
+/**
+ * Credentials source: IAM Identity Center (a profile's `sso_session` or `sso_start_url`).
+ */
+#define MONGODB_AWS_SOURCE_SSO 11
+
+/**
  * URL scheme `http`.
  */
 #define MONGODB_AWS_SCHEME_HTTP 1
@@ -2219,13 +2234,23 @@ mongodb_aws_status mongodb_aws_chain_on_mfa_code(struct mongodb_aws_chain *chain
                                                  size_t code_len);
 
 /**
- * Answers `MONGODB_AWS_ACTION_ASK_MFA`: no code (no callback, or it failed; the chain fails with
- * `MONGODB_AWS_MFA_CODE_REQUIRED`). `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` if the action was another.
+ * Answers `MONGODB_AWS_ACTION_ASK_MFA`: no code, because the application has no MFA callback (the
+ * chain fails with `MONGODB_AWS_MFA_CODE_REQUIRED`). `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` if the action was another.
  *
  * # Safety
  * `chain` NULL or a live chain.
  */
 mongodb_aws_status mongodb_aws_chain_on_mfa_unavailable(struct mongodb_aws_chain *chain);
+
+/**
+ * Answers `MONGODB_AWS_ACTION_ASK_MFA`: the application's MFA callback failed (the chain fails
+ * with `MONGODB_AWS_MFA_CODE_UNAVAILABLE`; report the callback's own error beside it).
+ * `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` if the action was another.
+ *
+ * # Safety
+ * `chain` NULL or a live chain.
+ */
+mongodb_aws_status mongodb_aws_chain_on_mfa_failed(struct mongodb_aws_chain *chain);
 
 /**
  * Answers `MONGODB_AWS_ACTION_WRITE_FILE`: the file was replaced.

@@ -72,6 +72,9 @@ enum {
     MONGODB_AWS_SOURCE_EC2 = 6,
     MONGODB_AWS_SOURCE_ASSUME_ROLE = 7,
     MONGODB_AWS_SOURCE_SAML = 8,
+    MONGODB_AWS_SOURCE_PROFILE = 9,
+    MONGODB_AWS_SOURCE_CREDENTIAL_PROCESS = 10,
+    MONGODB_AWS_SOURCE_SSO = 11,
     MONGODB_AWS_SCHEME_HTTP = 1,
     MONGODB_AWS_SCHEME_HTTPS = 2,
     MONGODB_AWS_HTTP_MAX_HEADERS = 8,
@@ -589,6 +592,8 @@ mongodb_aws_status mongodb_aws_chain_on_mfa_code(struct mongodb_aws_chain *chain
                                                  size_t code_len);
 
 mongodb_aws_status mongodb_aws_chain_on_mfa_unavailable(struct mongodb_aws_chain *chain);
+
+mongodb_aws_status mongodb_aws_chain_on_mfa_failed(struct mongodb_aws_chain *chain);
 
 mongodb_aws_status mongodb_aws_chain_on_written(struct mongodb_aws_chain *chain);
 

@@ -563,8 +563,10 @@ static int resolve_chain(void) {
         } else if (a.kind == MONGODB_AWS_ACTION_CALL_PROVIDER) {
             mongodb_aws_chain_on_provider_failed(chain); /* this program configures no provider */
         } else if (a.kind == MONGODB_AWS_ACTION_ASK_MFA) {
+            /* No callback: unavailable (MFA_CODE_REQUIRED); the list used up: the callback failed. */
             const char *code = mfa.installed ? mfa_next(a.path, a.path_len) : NULL;
             if (code) mongodb_aws_chain_on_mfa_code(chain, code, strlen(code));
+            else if (mfa.installed) mongodb_aws_chain_on_mfa_failed(chain);
             else mongodb_aws_chain_on_mfa_unavailable(chain);
         } else if (a.kind == MONGODB_AWS_ACTION_RUN_PROCESS) {
             run_process(chain, &a);
