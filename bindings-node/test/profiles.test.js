@@ -111,7 +111,7 @@ test('MFA: the async mfaCode runs on the JavaScript thread while the runtime wai
     assert.equal(s.forms.at(-1).get('TokenCode'), '135791')
     m.setMfaCallback(null)
     m.clearCredentialCache()
-    await assert.rejects(m.getCredentials({ env, profile: 'admin' }), (e) => e.code === 'MFA_CODE_REQUIRED' && e.message.includes(SERIAL))
+    await assert.rejects(m.getCredentials({ env, profile: 'admin' }), (e) => e.code === 'MFA_CODE_REQUIRED' && e.message.includes('profile admin') && e.message.includes('mfa_serial'))
     assert.throws(() => m.setMfaCallback('123456'), TypeError)
   } finally {
     m.setMfaCallback(null)
