@@ -37,6 +37,17 @@ export declare function scratchLayout(): ScratchLayout
  */
 export declare function finishScratch(scratch: Buffer, out: Buffer): number
 /**
+ * The JavaScript side's answer to MFA request `id` (`lib/providers.js`): the code, or the text of
+ * the failure of the application's function. An unknown id (answered late, after the wait ended)
+ * is ignored.
+ */
+export declare function mfaAnswer(id: number, code?: string | undefined | null, error?: string | undefined | null): void
+/**
+ * Installs (or, with `null`, removes) the process-wide MFA callback (`set_mfa_provider`):
+ * `asker` as for `resolveCredentials`.
+ */
+export declare function setMfaCallback(asker?: (...args: any[]) => any | undefined | null): void
+/**
  * The runtime's refusal diagnosis for credentials the application built itself (no source, ARN
  * or instance role known): `mongodb_aws::refusal_hint_for`.
  */
@@ -59,11 +70,13 @@ export interface ProvidedCredentials {
 }
 /**
  * Resolves credentials with the runtime's chain (`Resolver::resolve`): the process-wide cache,
- * the variables of `vars`, and, when given, the JavaScript provider's answer as the custom
- * provider. A Promise of `{ accessKeyId, secretAccessKey, sessionToken?, expiration?, source,
- * fromCache }`.
+ * the variables of `vars`, the explicit `profile` of the AWS shared files, and, when given, the
+ * JavaScript provider's answer as the custom provider and `mfa` (a JavaScript function `(err, id,
+ * serial, profile)` answering with `mfaAnswer`) as the MFA callback. A Promise of `{ accessKeyId,
+ * secretAccessKey, sessionToken?, expiration?, source, fromCache, profile?, originFile?,
+ * originLine? }`.
  */
-export declare function resolveCredentials(vars: object, provided?: ProvidedCredentials | undefined | null): Promise<object>
+export declare function resolveCredentials(vars: object, provided?: ProvidedCredentials | undefined | null, profile?: string | undefined | null, mfa?: (...args: any[]) => any | undefined | null): Promise<object>
 /** Empties the process-wide cache (`mongodb_aws::clear_cache`). */
 export declare function clearCredentialCache(): void
 /**

@@ -91,6 +91,12 @@ export declare class Credentials {
   readonly source: CredentialSource | string | undefined
   /** True when `getCredentials()` answered from the process-wide cache (no request made); else false. */
   readonly fromCache: boolean
+  /** The profile of the AWS shared files that supplied them (for a role chain, the profile asked for). */
+  readonly profile: string | undefined
+  /** The file holding that profile. */
+  readonly originFile: string | undefined
+  /** The 1-based line of that profile's section header. */
+  readonly originLine: number | undefined
   /** `{ accessKeyId, secretAccessKey, sessionToken?, expiration? }`. */
   toAwsCredentialIdentity(): AwsCredentialIdentity
   /**
@@ -290,6 +296,9 @@ export type CredentialSource =
   | 'ec2'
   | 'assume-role'
   | 'saml'
+  | 'profile'
+  | 'credential-process'
+  | 'sso'
 
 /**
  * Options of the calls that read the environment. Deadlines, retries and the HTTP client are the
@@ -311,7 +320,27 @@ export interface GetCredentialsOptions extends FetchOptions {
    * `CUSTOM_PROVIDER_FAILED` (its error as `cause`).
    */
   provider?: () => Promise<AwsCredentialIdentity | Credentials> | AwsCredentialIdentity | Credentials
+  /**
+   * The profile of the AWS shared config and credentials files (like `AWS_PROFILE`, which it
+   * overrides); a profile in neither file rejects with `PROFILE_NOT_FOUND`.
+   */
+  profile?: string | null
+  /**
+   * The MFA code a profile's role with `mfa_serial` needs: called on the JavaScript thread with the
+   * device's serial and the profile (default: the function of `setMfaCallback`). Without one the
+   * call rejects with `MFA_CODE_REQUIRED`; a throw or rejection becomes `MFA_CODE_UNAVAILABLE`.
+   */
+  mfaCode?: MfaCodeFunction | null
 }
+
+/** Returns the current code of the MFA device `serial` that `profile`'s role needs. */
+export type MfaCodeFunction = (serial: string, profile: string) => string | Promise<string>
+
+/**
+ * Installs (or, with `null`, removes) the process-wide MFA function, used by every
+ * `getCredentials` without an `mfaCode` option (and so by `credentialProvider()`).
+ */
+export declare function setMfaCallback(fn: MfaCodeFunction | null): void
 
 /**
  * Resolves credentials in the MONGODB-AWS spec's order: custom provider; cached endpoint credentials

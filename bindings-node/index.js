@@ -357,6 +357,7 @@ module.exports = {
   userName: server.userName,
   MAX_CLOCK_SKEW_SECONDS: server.MAX_CLOCK_SKEW_SECONDS,
   getCredentials: providers.getCredentials,
+  setMfaCallback: providers.setMfaCallback,
   credentialProvider: providers.credentialProvider,
   clearCredentialCache: providers.clearCredentialCache,
   clearCacheOnAuthFailure: providers.clearCacheOnAuthFailure,

@@ -28,6 +28,7 @@ export const {
   userName,
   MAX_CLOCK_SKEW_SECONDS,
   getCredentials,
+  setMfaCallback,
   credentialProvider,
   clearCredentialCache,
   clearCacheOnAuthFailure,

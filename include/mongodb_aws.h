@@ -271,6 +271,21 @@
 #define MONGODB_AWS_SOURCE_SAML 8
 
 /**
+ * Credentials source: static keys of a profile in the AWS shared credentials or config file.
+ */
+#define MONGODB_AWS_SOURCE_PROFILE 9
+
+/**
+ * Credentials source: a profile's `credential_process`.
+ */
+#define MONGODB_AWS_SOURCE_CREDENTIAL_PROCESS 10
+
+/**
+ * Credentials source: IAM Identity Center (a profile's `sso_session` or `sso_start_url`).
+ */
+#define MONGODB_AWS_SOURCE_SSO 11
+
+/**
  * URL scheme `http`.
  */
 #define MONGODB_AWS_SCHEME_HTTP 1
@@ -986,6 +1001,13 @@ typedef struct mongodb_aws_chain mongodb_aws_chain;
 typedef struct mongodb_aws_credentials_handle mongodb_aws_credentials_handle;
 
 /**
+ * What an MFA callback hands back, filled through `mongodb_aws_mfa_result_set_code` (or
+ * `mongodb_aws_mfa_result_set_error`) during the callback; opaque, owned by the library, valid
+ * only during the callback. The code is wiped after use.
+ */
+typedef struct mongodb_aws_mfa_result mongodb_aws_mfa_result;
+
+/**
  * Credentials the library resolved: an opaque object owned by the caller.
  *
  * Made by `mongodb_aws_get_credentials`, `mongodb_aws_assume_role` and
@@ -1018,6 +1040,80 @@ typedef struct mongodb_aws_provider_result mongodb_aws_provider_result;
  * struct; its layout (date, region up to 253 bytes, service) also stays private.
  */
 typedef struct mongodb_aws_signing_key mongodb_aws_signing_key;
+
+/**
+ * An MFA callback: a profile's role has `mfa_serial`, and AssumeRole needs the device's current
+ * code. Called from the thread that called `mongodb_aws_get_credentials(_with)` with the
+ * `user_data` it was given, the device's serial (an ARN or a hardware serial number) and the
+ * profile that needs it (UTF-8, pointer + length, not NUL-terminated, valid during the call). It
+ * answers with `mongodb_aws_mfa_result_set_code` and returns 0, or returns non-zero (optionally
+ * after `mongodb_aws_mfa_result_set_error`) to fail the call with `MONGODB_AWS_MFA_CODE_UNAVAILABLE`.
+ * Without any callback such a profile fails with `MONGODB_AWS_MFA_CODE_REQUIRED`.
+ */
+typedef uint32_t (*mongodb_aws_mfa_fn)(void *user_data,
+                                       const char *serial,
+                                       size_t serial_len,
+                                       const char *profile,
+                                       size_t profile_len,
+                                       struct mongodb_aws_mfa_result *result);
+
+/**
+ * Options of `mongodb_aws_get_credentials_with`. Zero-initialize it (`= {0}`) and set what you
+ * need: NULL/0 everywhere is `mongodb_aws_get_credentials`.
+ */
+typedef struct mongodb_aws_fetch_options {
+    /**
+     * The profile of the AWS shared config and credentials files to use (like `AWS_PROFILE`, which
+     * it overrides; a profile in neither file is `MONGODB_AWS_PROFILE_NOT_FOUND`), or NULL/0 for
+     * `AWS_PROFILE` / `AWS_DEFAULT_PROFILE` / `default`.
+     */
+    const char *profile;
+    /**
+     * Length of `profile`.
+     */
+    size_t profile_len;
+    /**
+     * The MFA callback of this call, or NULL for the one installed with
+     * `mongodb_aws_set_mfa_callback` (if any).
+     */
+    mongodb_aws_mfa_fn mfa_callback;
+    /**
+     * Passed to `mfa_callback` as is.
+     */
+    void *mfa_user_data;
+} mongodb_aws_fetch_options;
+
+/**
+ * Where credentials from the AWS shared files came from: views filled by
+ * `mongodb_aws_owned_credentials_origin`, valid until the credentials are freed.
+ */
+typedef struct mongodb_aws_credentials_origin {
+    /**
+     * The profile that supplied them (for a role chain, the profile asked for); UTF-8, not
+     * NUL-terminated; NULL/0 without an origin.
+     */
+    const char *profile;
+    /**
+     * Length of `profile`.
+     */
+    size_t profile_len;
+    /**
+     * The file holding that profile (the path as used); NULL/0 without an origin.
+     */
+    const char *file;
+    /**
+     * Length of `file`.
+     */
+    size_t file_len;
+    /**
+     * The 1-based line of the profile's section header; 0 without an origin.
+     */
+    uint32_t line;
+    /**
+     * 1 when the credentials came from the shared files (the fields above are set), else 0.
+     */
+    uint8_t has_origin;
+} mongodb_aws_credentials_origin;
 
 /**
  * AWS credentials, borrowed from the caller for the duration of one call.
@@ -1797,6 +1893,28 @@ const char *mongodb_aws_status_name(uint32_t status);
 mongodb_aws_status mongodb_aws_get_credentials(struct mongodb_aws_owned_credentials **out);
 
 /**
+ * `mongodb_aws_get_credentials` with options: an explicit profile of the AWS shared files and an
+ * MFA callback for this call. `options` NULL is `mongodb_aws_get_credentials`. The chain, the
+ * cache, `*out` and the error message are as there.
+ *
+ * # Safety
+ * `options` NULL or valid (its pointers as documented; `mfa_callback` callable from this thread
+ * with `mfa_user_data` during the call); `out` NULL or writable.
+ */
+mongodb_aws_status mongodb_aws_get_credentials_with(const struct mongodb_aws_fetch_options *options,
+                                                    struct mongodb_aws_owned_credentials **out);
+
+/**
+ * Fills `*origin` with the profile, file and line that supplied `creds` (`has_origin` 0 for
+ * credentials from elsewhere: environment, endpoints, explicit STS calls). Thread-safe.
+ *
+ * # Safety
+ * `creds` NULL or from this library and not yet freed; `origin` NULL or writable.
+ */
+mongodb_aws_status mongodb_aws_owned_credentials_origin(const struct mongodb_aws_owned_credentials *creds,
+                                                        struct mongodb_aws_credentials_origin *origin);
+
+/**
  * Empties the process-wide cache, so the next `mongodb_aws_get_credentials` fetches again. Call it
  * after the server refuses a MONGODB-AWS authentication (the cached credentials may have been
  * revoked). A fetch running meanwhile does not store its answer. Objects already handed out stay
@@ -1902,6 +2020,39 @@ mongodb_aws_status mongodb_aws_provider_result_set(struct mongodb_aws_provider_r
 mongodb_aws_status mongodb_aws_provider_result_set_error(struct mongodb_aws_provider_result *result,
                                                          const char *message,
                                                          size_t message_len);
+
+/**
+ * Installs (or, with a NULL `callback`, removes) the process-wide MFA callback, used by every
+ * `mongodb_aws_get_credentials` (and `_with` without a callback of its own) from then on.
+ * Thread-safe.
+ *
+ * # Safety
+ * `callback` must be safe to call from any thread, several at once, with `user_data`, until it is
+ * replaced or removed and no call that began before is still running.
+ */
+mongodb_aws_status mongodb_aws_set_mfa_callback(mongodb_aws_mfa_fn callback, void *user_data);
+
+/**
+ * For an MFA callback: the code (UTF-8, pointer + length; copied now, wiped after use). Only
+ * during the callback.
+ *
+ * # Safety
+ * `result` NULL or the callback's argument; `code` `code_len` readable bytes.
+ */
+mongodb_aws_status mongodb_aws_mfa_result_set_code(struct mongodb_aws_mfa_result *result,
+                                                   const char *code,
+                                                   size_t code_len);
+
+/**
+ * For an MFA callback that fails: its own message (UTF-8, pointer + length; never a secret), kept
+ * in the `MONGODB_AWS_MFA_CODE_UNAVAILABLE` message. Only during the callback.
+ *
+ * # Safety
+ * `result` NULL or the callback's argument; `message` `message_len` readable bytes.
+ */
+mongodb_aws_status mongodb_aws_mfa_result_set_error(struct mongodb_aws_mfa_result *result,
+                                                    const char *message,
+                                                    size_t message_len);
 
 /**
  * Number of environment variables the chain reads (`mongodb_aws_chain_var_name` lists them).
@@ -2083,13 +2234,23 @@ mongodb_aws_status mongodb_aws_chain_on_mfa_code(struct mongodb_aws_chain *chain
                                                  size_t code_len);
 
 /**
- * Answers `MONGODB_AWS_ACTION_ASK_MFA`: no code (no callback, or it failed; the chain fails with
- * `MONGODB_AWS_MFA_CODE_REQUIRED`). `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` if the action was another.
+ * Answers `MONGODB_AWS_ACTION_ASK_MFA`: no code, because the application has no MFA callback (the
+ * chain fails with `MONGODB_AWS_MFA_CODE_REQUIRED`). `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` if the action was another.
  *
  * # Safety
  * `chain` NULL or a live chain.
  */
 mongodb_aws_status mongodb_aws_chain_on_mfa_unavailable(struct mongodb_aws_chain *chain);
+
+/**
+ * Answers `MONGODB_AWS_ACTION_ASK_MFA`: the application's MFA callback failed (the chain fails
+ * with `MONGODB_AWS_MFA_CODE_UNAVAILABLE`; report the callback's own error beside it).
+ * `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` if the action was another.
+ *
+ * # Safety
+ * `chain` NULL or a live chain.
+ */
+mongodb_aws_status mongodb_aws_chain_on_mfa_failed(struct mongodb_aws_chain *chain);
 
 /**
  * Answers `MONGODB_AWS_ACTION_WRITE_FILE`: the file was replaced.

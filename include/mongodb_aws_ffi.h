@@ -72,6 +72,9 @@ enum {
     MONGODB_AWS_SOURCE_EC2 = 6,
     MONGODB_AWS_SOURCE_ASSUME_ROLE = 7,
     MONGODB_AWS_SOURCE_SAML = 8,
+    MONGODB_AWS_SOURCE_PROFILE = 9,
+    MONGODB_AWS_SOURCE_CREDENTIAL_PROCESS = 10,
+    MONGODB_AWS_SOURCE_SSO = 11,
     MONGODB_AWS_SCHEME_HTTP = 1,
     MONGODB_AWS_SCHEME_HTTPS = 2,
     MONGODB_AWS_HTTP_MAX_HEADERS = 8,
@@ -243,11 +246,36 @@ typedef struct mongodb_aws_chain mongodb_aws_chain;
 
 typedef struct mongodb_aws_credentials_handle mongodb_aws_credentials_handle;
 
+typedef struct mongodb_aws_mfa_result mongodb_aws_mfa_result;
+
 typedef struct mongodb_aws_owned_credentials mongodb_aws_owned_credentials;
 
 typedef struct mongodb_aws_provider_result mongodb_aws_provider_result;
 
 typedef struct mongodb_aws_signing_key mongodb_aws_signing_key;
+
+typedef uint32_t (*mongodb_aws_mfa_fn)(void *user_data,
+                                       const char *serial,
+                                       size_t serial_len,
+                                       const char *profile,
+                                       size_t profile_len,
+                                       struct mongodb_aws_mfa_result *result);
+
+typedef struct mongodb_aws_fetch_options {
+    const char *profile;
+    size_t profile_len;
+    mongodb_aws_mfa_fn mfa_callback;
+    void *mfa_user_data;
+} mongodb_aws_fetch_options;
+
+typedef struct mongodb_aws_credentials_origin {
+    const char *profile;
+    size_t profile_len;
+    const char *file;
+    size_t file_len;
+    uint32_t line;
+    uint8_t has_origin;
+} mongodb_aws_credentials_origin;
 
 typedef struct mongodb_aws_credentials {
     const char *access_key_id;
@@ -458,6 +486,12 @@ const char *mongodb_aws_status_name(uint32_t status);
 
 mongodb_aws_status mongodb_aws_get_credentials(struct mongodb_aws_owned_credentials **out);
 
+mongodb_aws_status mongodb_aws_get_credentials_with(const struct mongodb_aws_fetch_options *options,
+                                                    struct mongodb_aws_owned_credentials **out);
+
+mongodb_aws_status mongodb_aws_owned_credentials_origin(const struct mongodb_aws_owned_credentials *creds,
+                                                        struct mongodb_aws_credentials_origin *origin);
+
 void mongodb_aws_clear_credential_cache(void);
 
 mongodb_aws_status mongodb_aws_last_error_message(uint8_t *out, size_t out_cap, size_t *out_len);
@@ -487,6 +521,16 @@ mongodb_aws_status mongodb_aws_provider_result_set(struct mongodb_aws_provider_r
 mongodb_aws_status mongodb_aws_provider_result_set_error(struct mongodb_aws_provider_result *result,
                                                          const char *message,
                                                          size_t message_len);
+
+mongodb_aws_status mongodb_aws_set_mfa_callback(mongodb_aws_mfa_fn callback, void *user_data);
+
+mongodb_aws_status mongodb_aws_mfa_result_set_code(struct mongodb_aws_mfa_result *result,
+                                                   const char *code,
+                                                   size_t code_len);
+
+mongodb_aws_status mongodb_aws_mfa_result_set_error(struct mongodb_aws_mfa_result *result,
+                                                    const char *message,
+                                                    size_t message_len);
 
 size_t mongodb_aws_chain_var_count(void);
 
@@ -548,6 +592,8 @@ mongodb_aws_status mongodb_aws_chain_on_mfa_code(struct mongodb_aws_chain *chain
                                                  size_t code_len);
 
 mongodb_aws_status mongodb_aws_chain_on_mfa_unavailable(struct mongodb_aws_chain *chain);
+
+mongodb_aws_status mongodb_aws_chain_on_mfa_failed(struct mongodb_aws_chain *chain);
 
 mongodb_aws_status mongodb_aws_chain_on_written(struct mongodb_aws_chain *chain);
 

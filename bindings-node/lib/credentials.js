@@ -20,6 +20,7 @@ let nativeOf
 let slotOf
 let markFromCache
 let setRefusalHint
+let setOrigin
 
 class Credentials {
   #native
@@ -28,6 +29,7 @@ class Credentials {
   #slot
   #fromCache = false
   #refusalHint
+  #origin
 
   static {
     nativeOf = (c) => c.#native
@@ -37,6 +39,9 @@ class Credentials {
     }
     setRefusalHint = (c, hint) => {
       c.#refusalHint = hint
+    }
+    setOrigin = (c, profile, file, line) => {
+      c.#origin = { profile, file, line }
     }
   }
 
@@ -129,6 +134,19 @@ class Credentials {
     return this.#fromCache
   }
 
+  /** The profile of the AWS shared files that supplied them (for a role chain, the profile asked for), or undefined. */
+  get profile() {
+    return this.#origin?.profile
+  }
+  /** The file holding that profile, or undefined. */
+  get originFile() {
+    return this.#origin?.file
+  }
+  /** The 1-based line of that profile's section header, or undefined. */
+  get originLine() {
+    return this.#origin?.line
+  }
+
   /**
    * What to add when a server refuses a MONGODB-AWS authentication with these credentials: the
    * source, the access key id, the $external user the server looks up (as far as known without
@@ -175,4 +193,5 @@ module.exports = {
   slotOf: (c) => slotOf(c),
   markFromCache: (c) => markFromCache(c),
   setRefusalHint: (c, hint) => setRefusalHint(c, hint),
+  setOrigin: (c, profile, file, line) => setOrigin(c, profile, file, line),
 }

@@ -7,7 +7,7 @@
 
 const native = require('../binding.js')
 const { convert } = require('./errors.js')
-const { Credentials, markFromCache, setRefusalHint } = require('./credentials.js')
+const { Credentials, markFromCache, setRefusalHint, setOrigin } = require('./credentials.js')
 
 /** Options of the JavaScript fetch chain this package had before the runtime; refused by name. */
 const REMOVED_OPTIONS = Object.freeze({
@@ -41,7 +41,37 @@ function credentialsOf(r) {
   })
   if (r.fromCache) markFromCache(c)
   if (typeof r.refusalHint === 'string') setRefusalHint(c, r.refusalHint)
+  if (typeof r.profile === 'string') setOrigin(c, r.profile, r.originFile, r.originLine)
   return c
+}
+
+/**
+ * The native side's asker for an application's MFA function `fn(serial, profile)` (a code, or a
+ * Promise of one): called on this thread through a threadsafe function while the runtime waits on
+ * libuv's pool, it awaits `fn` and hands the code (or the failure's text) back with mfaAnswer.
+ */
+function askerFor(fn, what) {
+  if (typeof fn !== 'function') throw new TypeError(`${what} must be a function (serial, profile) => code or Promise<code>`)
+  return (_err, id, serial, profile) => {
+    Promise.resolve()
+      .then(() => fn(serial, profile))
+      .then(
+        (code) => {
+          if (typeof code === 'string') native.mfaAnswer(id, code, null)
+          else native.mfaAnswer(id, null, `the MFA function returned ${code === null ? 'null' : typeof code}, not a string`)
+        },
+        (e) => native.mfaAnswer(id, null, e instanceof Error ? `${e.name}: ${e.message}` : String(e)),
+      )
+  }
+}
+
+/**
+ * Installs (or, with null, removes) the process-wide MFA function: `fn(serial, profile)` returns
+ * the code (or a Promise of it) a profile's role with `mfa_serial` needs, for every getCredentials
+ * without an `mfaCode` option.
+ */
+function setMfaCallback(fn) {
+  native.setMfaCallback(fn === null || fn === undefined ? null : askerFor(fn, 'setMfaCallback: the callback'))
 }
 
 /** The credentials credentialProvider() handed out last (what a refusal is about). */
@@ -95,10 +125,19 @@ async function askProvider(provider) {
  * running. The result's `source` names where the credentials came from, `fromCache` whether the
  * process-wide cache answered.
  *
- * options: { env = process.env, provider }
+ * The AWS shared config and credentials files are read (~/.aws/config, ~/.aws/credentials, or
+ * AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE): `profile` picks a profile (like AWS_PROFILE,
+ * which it overrides), `mfaCode(serial, profile)` returns the MFA code a profile's role needs
+ * (default: the function of setMfaCallback). The result's `profile`, `originFile` and `originLine`
+ * say which profile, file and section header supplied the credentials.
+ *
+ * options: { env = process.env, provider, profile, mfaCode }
  */
 async function getCredentials(options = {}) {
   const env = checkOptions('getCredentials', options)
+  const profile = options.profile ?? null
+  if (profile !== null && typeof profile !== 'string') throw new TypeError('profile must be a string')
+  const mfa = options.mfaCode === undefined || options.mfaCode === null ? null : askerFor(options.mfaCode, 'mfaCode')
   let asked = { provided: null }
   if (options.provider !== undefined && options.provider !== null) {
     if (typeof options.provider !== 'function') {
@@ -106,7 +145,7 @@ async function getCredentials(options = {}) {
     }
     asked = await askProvider(options.provider)
   }
-  return run(() => native.resolveCredentials(env, asked.provided), asked.cause)
+  return run(() => native.resolveCredentials(env, asked.provided, profile, mfa), asked.cause)
 }
 
 /** Empties the process-wide cache (call it after a MONGODB-AWS authentication failure). */
@@ -233,6 +272,7 @@ function assumeRoleWithSaml(options) {
 
 module.exports = {
   getCredentials,
+  setMfaCallback,
   credentialProvider,
   clearCredentialCache,
   clearCacheOnAuthFailure,

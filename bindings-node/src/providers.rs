@@ -10,22 +10,34 @@
 //! reads the C environment while JavaScript may be changing it.
 //!
 //! Results reach JavaScript as plain objects `{ accessKeyId, secretAccessKey, sessionToken?,
-//! expiration? (unix seconds), source, fromCache }` built from the runtime's zeroizing
-//! `Credentials`; failures reject with an `Error` whose `code` is the runtime error's stable name
-//! and whose message is the runtime's full message (`lib/errors.js` makes it a `MongoDBAWSError`).
+//! expiration? (unix seconds), source, fromCache, profile?, originFile?, originLine? }` built from
+//! the runtime's zeroizing `Credentials`; failures reject with an `Error` whose `code` is the
+//! runtime error's stable name and whose message is the runtime's full message (`lib/errors.js`
+//! makes it a `MongoDBAWSError`).
+//!
+//! MFA codes: the runtime asks its [`MfaProvider`] on the pool thread, which must not run
+//! JavaScript. The provider made here posts the request to the JavaScript thread through a napi
+//! `ThreadsafeFunction` (`lib/providers.js` wraps the application's async function: it awaits it
+//! and answers with [`mfa_answer`]) and waits on a channel for that answer.
 
 use crate::{js_err, unix_from_ms, Code, NativeCredentials};
 use mongodb_aws::{
-    AssumeRole, AssumeRoleWithSaml, Credentials, Error as RuntimeError, Provided, Provider,
-    Resolver, VARS,
+    AssumeRole, AssumeRoleWithSaml, Credentials, Error as RuntimeError, MfaProvider, MfaRequest,
+    Provided, Provider, Resolver, VARS,
 };
 use mongodb_aws_core::Error;
 use napi::bindgen_prelude::AsyncTask;
-use napi::{Env, JsObject, Status, Task};
+use napi::threadsafe_function::{
+    ThreadSafeCallContext, ThreadsafeFunction, ThreadsafeFunctionCallMode,
+};
+use napi::{Env, JsFunction, JsObject, JsUnknown, Status, Task};
 use napi_derive::napi;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc::{channel, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use zeroize::Zeroizing;
 
 type Outcome = Result<(Arc<Credentials>, bool), RuntimeError>;
@@ -84,7 +96,108 @@ fn credentials_object(env: &Env, c: &Credentials, from_cache: bool) -> napi::Res
     o.set("source", c.source().name())?;
     o.set("fromCache", from_cache)?;
     o.set("refusalHint", c.refusal_hint())?;
+    if let Some(origin) = c.origin() {
+        o.set("profile", origin.profile.as_str())?;
+        o.set("originFile", origin.file.as_str())?;
+        o.set("originLine", origin.line)?;
+    }
     Ok(o)
+}
+
+// ---------------------------------------------------------------------------------------------
+// MFA codes from JavaScript
+// ---------------------------------------------------------------------------------------------
+
+/// How long a pool thread waits for the JavaScript MFA function to settle: a person reading a
+/// code off a device, with room to spare. A Promise that never settles would otherwise hold one of
+/// libuv's few pool threads for ever.
+const MFA_WAIT: Duration = Duration::from_secs(300);
+
+type MfaAnswer = Result<Zeroizing<String>, String>;
+
+/// Requests posted to JavaScript and not answered yet, by id.
+fn pending() -> &'static Mutex<HashMap<u32, Sender<MfaAnswer>>> {
+    static PENDING: std::sync::OnceLock<Mutex<HashMap<u32, Sender<MfaAnswer>>>> =
+        std::sync::OnceLock::new();
+    PENDING.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn take_pending(id: u32) -> Option<Sender<MfaAnswer>> {
+    pending()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(&id)
+}
+
+/// The JavaScript side's answer to MFA request `id` (`lib/providers.js`): the code, or the text of
+/// the failure of the application's function. An unknown id (answered late, after the wait ended)
+/// is ignored.
+#[napi(catch_unwind)]
+pub fn mfa_answer(id: u32, code: Option<String>, error: Option<String>) {
+    let answer = match (code, error) {
+        (Some(c), None) => Ok(Zeroizing::new(c)),
+        (_, Some(e)) => Err(e),
+        (None, None) => Err("the MFA function gave no code".to_string()),
+    };
+    if let Some(tx) = take_pending(id) {
+        let _ = tx.send(answer);
+    }
+}
+
+/// `(id, serial, profile)` for the JavaScript asker.
+type MfaCall = (u32, String, String);
+
+/// A runtime MFA provider over `asker`, a JavaScript function `(err, id, serial, profile)` that
+/// answers with [`mfa_answer`]. Unreferenced: an installed callback does not keep Node running.
+fn mfa_of(env: &Env, asker: &JsFunction) -> napi::Result<MfaProvider> {
+    let mut tsfn: ThreadsafeFunction<MfaCall> =
+        env.create_threadsafe_function(asker, 0, |cx: ThreadSafeCallContext<MfaCall>| {
+            let (id, serial, profile) = cx.value;
+            Ok(vec![
+                cx.env.create_uint32(id)?.into_unknown(),
+                cx.env.create_string(&serial)?.into_unknown(),
+                cx.env.create_string(&profile)?.into_unknown(),
+            ] as Vec<JsUnknown>)
+        })?;
+    tsfn.unref(env)?;
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    Ok(Arc::new(move |r: &MfaRequest| {
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = channel();
+        pending()
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, tx);
+        let status = tsfn.call(
+            Ok((id, r.serial.clone(), r.profile.clone())),
+            ThreadsafeFunctionCallMode::Blocking,
+        );
+        if status != Status::Ok {
+            take_pending(id);
+            return Err(format!(
+                "the JavaScript MFA function could not be called ({status})"
+            ));
+        }
+        match rx.recv_timeout(MFA_WAIT) {
+            Ok(answer) => answer,
+            Err(_) => {
+                take_pending(id);
+                Err(format!(
+                    "the JavaScript MFA function did not settle within {} s",
+                    MFA_WAIT.as_secs()
+                ))
+            }
+        }
+    }))
+}
+
+/// Installs (or, with `null`, removes) the process-wide MFA callback (`set_mfa_provider`):
+/// `asker` as for `resolveCredentials`.
+#[napi(catch_unwind)]
+pub fn set_mfa_callback(env: Env, asker: Option<JsFunction>) -> napi::Result<()> {
+    let provider = asker.map(|a| mfa_of(&env, &a)).transpose()?;
+    mongodb_aws::set_mfa_provider(provider);
+    Ok(())
 }
 
 /// The runtime's refusal diagnosis for credentials the application built itself (no source, ARN
@@ -166,17 +279,27 @@ fn provider_of(p: ProvidedCredentials) -> Provider {
 }
 
 /// Resolves credentials with the runtime's chain (`Resolver::resolve`): the process-wide cache,
-/// the variables of `vars`, and, when given, the JavaScript provider's answer as the custom
-/// provider. A Promise of `{ accessKeyId, secretAccessKey, sessionToken?, expiration?, source,
-/// fromCache }`.
+/// the variables of `vars`, the explicit `profile` of the AWS shared files, and, when given, the
+/// JavaScript provider's answer as the custom provider and `mfa` (a JavaScript function `(err, id,
+/// serial, profile)` answering with `mfaAnswer`) as the MFA callback. A Promise of `{ accessKeyId,
+/// secretAccessKey, sessionToken?, expiration?, source, fromCache, profile?, originFile?,
+/// originLine? }`.
 #[napi(catch_unwind, ts_return_type = "Promise<object>")]
 pub fn resolve_credentials(
+    env: Env,
     vars: JsObject,
     provided: Option<ProvidedCredentials>,
+    profile: Option<String>,
+    mfa: Option<JsFunction>,
 ) -> napi::Result<AsyncTask<CredentialsTask>, Code> {
-    let mut resolver = Resolver::new().env(snapshot(&vars)?);
+    let mut resolver = Resolver::new().env(snapshot(&vars)?).profile(profile);
     if let Some(p) = provided {
         resolver = resolver.provider(Some(provider_of(p)));
+    }
+    if let Some(asker) = mfa {
+        let m = mfa_of(&env, &asker)
+            .map_err(|e| napi::Error::new(Code(Error::InvalidParameter.name()), e.reason))?;
+        resolver = resolver.mfa(Some(m));
     }
     Ok(CredentialsTask::new(move || {
         resolver.resolve().map(|r| (r.credentials, r.from_cache))

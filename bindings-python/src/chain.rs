@@ -1,13 +1,17 @@
 //! The credential chain for Python: `mongodb_aws::Resolver` (the runtime that drives the core's
 //! chain: every source, deadline, retry, expiry check and error mapping, and the process-wide cache)
 //! run with the GIL released, and the application's provider hook (`provider=` /
-//! `set_credential_provider`) as a runtime [`Provider`] that retakes the GIL to call Python.
+//! `set_credential_provider`) as a runtime [`Provider`] and its MFA callback (`mfa_callback=` /
+//! `set_mfa_callback`) as a runtime [`MfaProvider`], each retaking the GIL only to call Python.
 //!
 //! This module keeps no rule of its own: it converts Python values (an environment mapping, a
 //! provider's answer, the runtime's credentials and errors) and nothing else.
 
 use crate::{runtime_err, Credentials};
-use mongodb_aws::{AssumeRole, AssumeRoleWithSaml, CredentialCache, Provider, Resolver, UnixTime};
+use mongodb_aws::{
+    AssumeRole, AssumeRoleWithSaml, CredentialCache, MfaProvider, MfaRequest, Provider, Resolver,
+    UnixTime,
+};
 use pyo3::exceptions::{PyAttributeError, PyException, PyKeyError, PyTypeError};
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -18,9 +22,9 @@ use std::sync::Arc;
 use zeroize::Zeroizing;
 
 thread_local! {
-    /// The exception the provider raised during the current call on this thread (the runtime
-    /// calls the provider on the calling thread): chained as the `__cause__` of the error, or
-    /// re-raised as is when it is not an `Exception` (`KeyboardInterrupt`, `SystemExit`).
+    /// The exception the provider or the MFA callback raised during the current call on this
+    /// thread (the runtime calls them on the calling thread): chained as the `__cause__` of the
+    /// error, or re-raised as is when it is not an `Exception` (`KeyboardInterrupt`, `SystemExit`).
     static PROVIDER_EXCEPTION: RefCell<Option<PyErr>> = const { RefCell::new(None) };
 }
 
@@ -180,6 +184,40 @@ fn python_provider(callable: Bound<'_, PyAny>) -> PyResult<Provider> {
     }))
 }
 
+/// A runtime MFA callback that calls `callable(serial, profile)` with the GIL held (only for that
+/// call) and takes the `str` it returns as the code. An exception becomes the chain's
+/// `MFA_CODE_UNAVAILABLE` with the exception's text (and the exception as its `__cause__`).
+fn python_mfa(callable: Bound<'_, PyAny>) -> PyResult<MfaProvider> {
+    if !callable.is_callable() {
+        return Err(PyTypeError::new_err(format!(
+            "an MFA callback must be callable, not {}",
+            type_name(&callable)
+        )));
+    }
+    let callable = callable.unbind();
+    Ok(Arc::new(move |r: &MfaRequest| {
+        Python::attach(|py| {
+            match callable
+                .bind(py)
+                .call1((r.serial.as_str(), r.profile.as_str()))
+            {
+                Ok(code) => match code.cast::<PyString>() {
+                    Ok(s) => Ok(Zeroizing::new(s.to_string_lossy().into_owned())),
+                    Err(_) => Err(format!(
+                        "the MFA callback must return the code as a str, not {}",
+                        type_name(&code)
+                    )),
+                },
+                Err(e) => {
+                    let text = describe(py, &e);
+                    PROVIDER_EXCEPTION.with(|slot| *slot.borrow_mut() = Some(e));
+                    Err(text)
+                }
+            }
+        })
+    }))
+}
+
 /// Runs `f` (a runtime call) with the GIL released; a failure becomes the Python exception, with
 /// the provider's own exception as its cause.
 fn run<T: Send>(
@@ -239,6 +277,15 @@ fn resolver<'c>(environ: Option<&Bound<'_, PyAny>>) -> PyResult<Resolver<'c>> {
 /// EC2 IMDSv2. The result's ``source`` says where they came from, ``expiration`` when they expire
 /// (unix seconds) and ``from_cache`` whether the cache answered.
 ///
+/// The AWS shared config and credentials files are read (``~/.aws/config``, ``~/.aws/credentials``,
+/// or ``AWS_CONFIG_FILE`` / ``AWS_SHARED_CREDENTIALS_FILE``): ``profile`` names the profile (like
+/// ``AWS_PROFILE``, which it overrides; a profile in neither file raises ``PROFILE_NOT_FOUND``).
+/// A profile whose role has ``mfa_serial`` needs a code: ``mfa_callback(serial, profile)`` (else
+/// the one installed with ``set_mfa_callback``) returns it as a ``str``; without one the call
+/// raises ``MFA_CODE_REQUIRED``, and an exception it raises becomes ``MFA_CODE_UNAVAILABLE``
+/// (with the exception as ``__cause__``). The result's ``profile``, ``origin_file`` and
+/// ``origin_line`` say which profile, file and section header supplied the credentials.
+///
 /// ``environ`` replaces the process environment (only the chain's variables are read from it);
 /// ``use_cache=False`` neither reads nor fills the process-wide cache. A provider is a callable
 /// taking no argument and returning a mapping or an object with ``access_key_id``,
@@ -251,17 +298,23 @@ fn resolver<'c>(environ: Option<&Bound<'_, PyAny>>) -> PyResult<Resolver<'c>> {
 /// Raises a ``MongoDBAWSError`` subclass with the chain's ``code`` and its full message (source,
 /// step, URL or file, HTTP status, STS code and message; never a secret).
 #[pyfunction]
-#[pyo3(signature = (environ=None, *, use_cache=true, provider=None))]
+#[pyo3(signature = (environ=None, *, use_cache=true, provider=None, profile=None,
+                    mfa_callback=None))]
 fn get_credentials(
     py: Python<'_>,
     environ: Option<Bound<'_, PyAny>>,
     use_cache: bool,
     provider: Option<Bound<'_, PyAny>>,
+    profile: Option<String>,
+    mfa_callback: Option<Bound<'_, PyAny>>,
 ) -> PyResult<Credentials> {
     let private = CredentialCache::new();
-    let mut r = resolver(environ.as_ref())?;
+    let mut r = resolver(environ.as_ref())?.profile(profile);
     if let Some(p) = provider {
         r = r.provider(Some(python_provider(p)?));
+    }
+    if let Some(m) = mfa_callback {
+        r = r.mfa(Some(python_mfa(m)?));
     }
     if !use_cache {
         r = r.cache(&private);
@@ -279,6 +332,18 @@ fn get_credentials(
 fn set_credential_provider(provider: Option<Bound<'_, PyAny>>) -> PyResult<()> {
     let p = provider.map(python_provider).transpose()?;
     mongodb_aws::set_provider(p);
+    Ok(())
+}
+
+/// Installs (or, with ``None``, removes) the process-wide MFA callback: called as
+/// ``callback(serial, profile)`` by every ``get_credentials`` without an ``mfa_callback`` argument
+/// (and the PyMongo shim) when a profile's role has ``mfa_serial``; it returns the code as a
+/// ``str``. The GIL is held only while it runs.
+#[pyfunction]
+#[pyo3(signature = (callback, /))]
+fn set_mfa_callback(callback: Option<Bound<'_, PyAny>>) -> PyResult<()> {
+    let m = callback.map(python_mfa).transpose()?;
+    mongodb_aws::set_mfa_provider(m);
     Ok(())
 }
 
@@ -378,6 +443,7 @@ fn assume_role_with_saml(
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(get_credentials, m)?)?;
     m.add_function(wrap_pyfunction!(set_credential_provider, m)?)?;
+    m.add_function(wrap_pyfunction!(set_mfa_callback, m)?)?;
     m.add_function(wrap_pyfunction!(clear_credential_cache, m)?)?;
     m.add_function(wrap_pyfunction!(cached_credentials, m)?)?;
     m.add_function(wrap_pyfunction!(assume_role, m)?)?;

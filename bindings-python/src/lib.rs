@@ -148,6 +148,8 @@ pub struct Credentials {
     source: Option<&'static str>,
     /// Whether the credential chain served them from the process-wide cache.
     from_cache: bool,
+    /// The profile, file and section-header line of the AWS shared files that supplied them.
+    origin: Option<mongodb_aws::Origin>,
     /// The runtime's diagnosis for a refused authentication (source, key, `$external` user as far
     /// as the ARN or instance role tells), computed when the chain answered.
     refusal_hint: Option<String>,
@@ -164,6 +166,7 @@ impl Credentials {
             expiration: None,
             source: None,
             from_cache: false,
+            origin: None,
             refusal_hint: None,
             key: Mutex::new(None),
         }
@@ -178,6 +181,7 @@ impl Credentials {
             expiration: c.expiration().map(|t| t.0),
             source: Some(c.source().name()),
             from_cache,
+            origin: c.origin().cloned(),
             refusal_hint: Some(c.refusal_hint()),
             key: Mutex::new(None),
         }
@@ -288,6 +292,25 @@ impl Credentials {
     #[getter(from_cache)]
     fn served_from_cache(&self) -> bool {
         self.from_cache
+    }
+
+    /// The profile of the AWS shared files that supplied them (for a role chain, the profile
+    /// asked for), or `None`.
+    #[getter]
+    fn profile(&self) -> Option<&str> {
+        self.origin.as_ref().map(|o| o.profile.as_str())
+    }
+
+    /// The file that holds that profile, or `None`.
+    #[getter]
+    fn origin_file(&self) -> Option<&str> {
+        self.origin.as_ref().map(|o| o.file.as_str())
+    }
+
+    /// The 1-based line of that profile's section header, or `None`.
+    #[getter]
+    fn origin_line(&self) -> Option<u32> {
+        self.origin.as_ref().map(|o| o.line)
     }
 
     /// What to add when a server refuses a MONGODB-AWS authentication with these credentials: the

@@ -45,44 +45,49 @@ OPTIONS:
     -h, --help              this text
 ";
 
+/// The options of `mongodb-aws demo`, as clap parses them.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[arg(short, long)]
+    help: bool,
+    #[arg(long)]
+    example_credentials: bool,
+    #[arg(long, value_name = "HOST", default_value = mongodb_aws_core::sts::DEFAULT_HOST)]
+    sts_host: String,
+    #[arg(long)]
+    wrong_secret: bool,
+}
+
 struct Options {
     example: bool,
     sts_host: String,
     wrong_secret: bool,
 }
 
-fn parse(args: &[String]) -> Result<Option<Options>, String> {
-    let mut o = Options {
-        example: false,
-        sts_host: mongodb_aws_core::sts::DEFAULT_HOST.into(),
-        wrong_secret: false,
-    };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--example-credentials" => o.example = true,
-            "--wrong-secret" => o.wrong_secret = true,
-            "--sts-host" => o.sts_host = it.next().cloned().ok_or("--sts-host needs a value")?,
-            other => return Err(format!("unknown option {other} (see --help)")),
-        }
-    }
-    mongodb_aws_core::sts::region_for_host(&o.sts_host).map_err(|e| format!("--sts-host: {e}"))?;
-    Ok(Some(o))
+fn options(a: Args) -> Result<Options, String> {
+    mongodb_aws_core::sts::region_for_host(&a.sts_host).map_err(|e| format!("--sts-host: {e}"))?;
+    Ok(Options {
+        example: a.example_credentials,
+        sts_host: a.sts_host,
+        wrong_secret: a.wrong_secret,
+    })
+}
+
+/// Prints a usage error; returns the exit status (2).
+pub fn usage_error(msg: &str) -> i32 {
+    eprintln!("mongodb-aws demo: {msg}");
+    2
 }
 
 /// Runs `demo`; returns the exit code.
-pub fn main(args: &[String]) -> i32 {
-    let o = match parse(args) {
-        Ok(Some(o)) => o,
-        Ok(None) => {
-            print!("{HELP}");
-            return 0;
-        }
-        Err(e) => {
-            eprintln!("mongodb-aws demo: {e}");
-            return 2;
-        }
+pub fn main(a: Args) -> i32 {
+    if a.help {
+        print!("{HELP}");
+        return 0;
+    }
+    let o = match options(a) {
+        Ok(o) => o,
+        Err(e) => return usage_error(&e),
     };
     match run(&o) {
         Ok(true) => 0,

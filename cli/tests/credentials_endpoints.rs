@@ -86,5 +86,25 @@ fn errors_print_code_number_and_detail() {
 fn usage_errors_exit_2() {
     let (code, _, err) = cli(&[], &["--bogus"]);
     assert_eq!(code, 2);
-    assert!(err.contains("unknown argument --bogus"), "{err}");
+    assert!(
+        err.starts_with("mongodb-aws credentials: unknown option --bogus (see --help)"),
+        "{err}"
+    );
+    // A value given to the wrong place is never repeated (it may be a secret).
+    let (code, _, err) = cli(&[], &["--format", "emuSecret"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--format: expected one of env, process, json"),
+        "{err}"
+    );
+    let (code, _, err) = cli(&[], &["emuSecret"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("unexpected argument #2 (not an option"),
+        "{err}"
+    );
+    no_secrets(&err);
+    let (code, _, err) = cli(&[], &["--profile"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--profile needs a value"), "{err}");
 }

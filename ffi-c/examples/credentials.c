@@ -25,7 +25,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,15 +46,73 @@ static void put_escaped(const char *s, size_t n) {
     }
 }
 
-/* {"ok": true, ...}: what the credentials are, never the secret or the token. */
-static void print_credentials(const mongodb_aws_credentials_info *c, int from_cache) {
-    printf("{\"ok\": true, \"source\": \"%s\", \"access_key_id\": ", mongodb_aws_source_name(c->source));
+/* What this call's MFA callback was given and asked (the scenario host's per-call "mfa_codes"). */
+#define MAX_MFA 8
+static struct {
+    int installed;              /* a list was given: answer from it, then fail */
+    char *codes[MAX_MFA];       /* the codes, in order (secret: wiped and freed after the call) */
+    size_t count, next;
+    char asked[MAX_MFA][128];   /* the serials asked for, in order */
+    size_t asked_count;
+} mfa;
+
+static void mfa_reset(void) {
+    size_t i;
+    for (i = 0; i < mfa.count; i++) {
+        memset(mfa.codes[i], 0, strlen(mfa.codes[i]));
+        free(mfa.codes[i]);
+    }
+    memset(&mfa, 0, sizeof mfa);
+}
+
+/* Records that `serial` was asked for; the next code, or NULL when the list is used up. */
+static const char *mfa_next(const char *serial, size_t serial_len) {
+    if (mfa.asked_count < MAX_MFA && serial_len < sizeof mfa.asked[0]) {
+        memcpy(mfa.asked[mfa.asked_count], serial, serial_len);
+        mfa.asked[mfa.asked_count][serial_len] = 0;
+        mfa.asked_count++;
+    }
+    return mfa.next < mfa.count ? mfa.codes[mfa.next++] : NULL;
+}
+
+static void put_json_string(const char *s, size_t n) {
     putchar('"');
-    put_escaped(c->credentials.access_key_id, c->credentials.access_key_id_len);
-    printf("\", \"session_token\": %s, \"expiration\": ", c->has_session_token ? "true" : "false");
+    put_escaped(s, n);
+    putchar('"');
+}
+
+/* , "mfa_asked": [...] */
+static void print_mfa_asked(void) {
+    size_t i;
+    printf(", \"mfa_asked\": [");
+    for (i = 0; i < mfa.asked_count; i++) {
+        if (i) printf(", ");
+        put_json_string(mfa.asked[i], strlen(mfa.asked[i]));
+    }
+    putchar(']');
+}
+
+/* {"ok": true, ...}: what the credentials are and the profile, file and line that supplied them
+ * (`origin` NULL or has_origin 0: none), never the secret or the token. */
+static void print_credentials(const mongodb_aws_credentials_info *c, int from_cache,
+                              const mongodb_aws_credentials_origin *origin) {
+    printf("{\"ok\": true, \"source\": \"%s\", \"access_key_id\": ", mongodb_aws_source_name(c->source));
+    put_json_string(c->credentials.access_key_id, c->credentials.access_key_id_len);
+    printf(", \"session_token\": %s, \"expiration\": ", c->has_session_token ? "true" : "false");
     if (c->has_expiration) printf("%llu", (unsigned long long)c->expiration_unix);
     else printf("null");
-    printf(", \"from_cache\": %s}\n", from_cache ? "true" : "false");
+    printf(", \"from_cache\": %s", from_cache ? "true" : "false");
+    if (origin && origin->has_origin) {
+        printf(", \"profile\": ");
+        put_json_string(origin->profile, origin->profile_len);
+        printf(", \"origin_file\": ");
+        put_json_string(origin->file, origin->file_len);
+        printf(", \"origin_line\": %lu", (unsigned long)origin->line);
+    } else {
+        printf(", \"profile\": null, \"origin_file\": null, \"origin_line\": null");
+    }
+    print_mfa_asked();
+    printf("}\n");
 }
 
 /* {"ok": false, "error": "NAME", "message": "NAME: full message"}. */
@@ -59,16 +120,41 @@ static void print_error(uint32_t status, const char *message, size_t n) {
     printf("{\"ok\": false, \"error\": \"%s\", \"message\": \"%s: ", mongodb_aws_status_name(status),
            mongodb_aws_status_name(status));
     put_escaped(message, n);
-    printf("\"}\n");
+    putchar('"');
+    print_mfa_asked();
+    printf("}\n");
 }
 
 /* ---- the blocking call ----------------------------------------------------------------------------- */
 
-static int resolve_blocking(void) {
+/* The MFA callback of the blocking call: the next code of the list, else a failure. */
+static uint32_t answer_mfa(void *user_data, const char *serial, size_t serial_len, const char *profile,
+                           size_t profile_len, mongodb_aws_mfa_result *result) {
+    static const char none[] = "no more codes";
+    const char *code = mfa_next(serial, serial_len);
+    (void)user_data;
+    (void)profile;
+    (void)profile_len;
+    if (code == NULL) {
+        mongodb_aws_mfa_result_set_error(result, none, sizeof none - 1);
+        return 1;
+    }
+    return mongodb_aws_mfa_result_set_code(result, code, strlen(code));
+}
+
+/* `profile`: the explicit profile (NULL: AWS_PROFILE, ...); the MFA callback when a list is set. */
+static int resolve_blocking(const char *profile) {
     mongodb_aws_owned_credentials *creds = NULL;
     mongodb_aws_credentials_info info;
+    mongodb_aws_credentials_origin origin;
+    mongodb_aws_fetch_options options;
     size_t n = 0;
-    uint32_t st = mongodb_aws_get_credentials(&creds);
+    uint32_t st;
+    memset(&options, 0, sizeof options);
+    options.profile = profile;
+    options.profile_len = profile ? strlen(profile) : 0;
+    options.mfa_callback = mfa.installed ? answer_mfa : NULL;
+    st = mongodb_aws_get_credentials_with(&options, &creds);
     if (st != MONGODB_AWS_OK) { /* the status names the error; the message says everything else */
         char *message = NULL;
         if (mongodb_aws_last_error_message(NULL, 0, &n) == MONGODB_AWS_OK && (message = malloc(n + 1)) != NULL &&
@@ -79,7 +165,8 @@ static int resolve_blocking(void) {
         return 1;
     }
     mongodb_aws_owned_credentials_info(creds, &info);
-    print_credentials(&info, info.from_cache);
+    mongodb_aws_owned_credentials_origin(creds, &origin);
+    print_credentials(&info, info.from_cache, &origin);
     /* To sign: mongodb_aws_client_conversation_client_final_with_handle(&conv, ...,
      * mongodb_aws_owned_credentials_handle(creds), ...) - no copy of the secret. */
     mongodb_aws_owned_credentials_free(creds);
@@ -307,6 +394,117 @@ static void sleep_ms(uint32_t ms) {
     while (nanosleep(&t, &t) != 0 && errno == EINTR) {}
 }
 
+/* The core's bound on what a credential_process may write (MAX_PROCESS_OUTPUT) on each stream. */
+#define MAX_PROCESS_OUTPUT 65536
+
+/* Reads what is ready on `fd` into `buf` (keeping the first `cap` bytes, draining the rest): 0 at
+ * end of file, 1 otherwise. */
+static int drain(int fd, uint8_t *buf, size_t cap, size_t *len) {
+    uint8_t tmp[4096];
+    ssize_t r = read(fd, tmp, sizeof tmp);
+    size_t keep;
+    if (r <= 0) return r < 0 && errno == EINTR;
+    keep = (size_t)r < cap - *len ? (size_t)r : cap - *len;
+    memcpy(buf + *len, tmp, keep);
+    *len += keep;
+    memset(tmp, 0, sizeof tmp);
+    return 1;
+}
+
+/* RUN_PROCESS: runs the program with its arguments (no shell), stdin /dev/null, stdout and stderr
+ * captured, killed at the deadline; answers the chain. */
+static void run_process(mongodb_aws_chain *chain, const mongodb_aws_chain_action *a) {
+    static uint8_t out[MAX_PROCESS_OUTPUT], err[MAX_PROCESS_OUTPUT];
+    size_t out_len = 0, err_len = 0, i, argc = a->arg_count;
+    char **argv = calloc(argc + 2, sizeof *argv);
+    int po[2] = {-1, -1}, pe[2] = {-1, -1}, open_fds = 2, status = 0, killed = 0;
+    uint64_t deadline = now_ms() + a->timeout_ms;
+    pid_t pid;
+    uint32_t io = 0;
+    if (!argv || !(argv[0] = strndup(a->path, a->path_len))) io = MONGODB_AWS_IO_UNREADABLE;
+    for (i = 0; !io && i < argc; i++) {
+        const char *arg;
+        size_t len;
+        if (mongodb_aws_chain_process_arg(chain, i, &arg, &len) != MONGODB_AWS_OK ||
+            !(argv[i + 1] = strndup(arg, len)))
+            io = MONGODB_AWS_IO_UNREADABLE;
+    }
+    if (!io && (pipe(po) != 0 || pipe(pe) != 0)) io = MONGODB_AWS_IO_UNREADABLE;
+    if (!io && (pid = fork()) == 0) {
+        int devnull = open("/dev/null", O_RDONLY);
+        dup2(devnull, 0);
+        dup2(po[1], 1);
+        dup2(pe[1], 2);
+        close(po[0]);
+        close(pe[0]);
+        execvp(argv[0], argv);
+        _exit(127); /* not found: told apart below by the exit code 127 and no output */
+    } else if (!io && pid < 0) {
+        io = MONGODB_AWS_IO_UNREADABLE;
+    }
+    if (!io) {
+        close(po[1]);
+        close(pe[1]);
+        po[1] = pe[1] = -1;
+        while (open_fds > 0) {
+            struct pollfd p[2];
+            int timeout = (int)(deadline > now_ms() ? deadline - now_ms() : 0);
+            p[0].fd = po[0];
+            p[1].fd = pe[0];
+            p[0].events = p[1].events = POLLIN;
+            if (timeout == 0 || poll(p, 2, timeout) == 0) {
+                kill(pid, SIGKILL);
+                killed = 1;
+                break;
+            }
+            if (p[0].fd >= 0 && p[0].revents && !drain(po[0], out, sizeof out, &out_len)) {
+                close(po[0]);
+                po[0] = -1;
+                open_fds--;
+            }
+            if (p[1].fd >= 0 && p[1].revents && !drain(pe[0], err, sizeof err, &err_len)) {
+                close(pe[0]);
+                pe[0] = -1;
+                open_fds--;
+            }
+        }
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    }
+    for (i = 0; argv && i < argc + 1; i++) free(argv[i]);
+    free(argv);
+    for (i = 0; i < 2; i++) {
+        if (po[i] >= 0) close(po[i]);
+        if (pe[i] >= 0) close(pe[i]);
+    }
+    if (!io && killed) io = MONGODB_AWS_IO_TIMEOUT;
+    if (!io && WIFEXITED(status) && WEXITSTATUS(status) == 127 && out_len == 0 && err_len == 0)
+        io = MONGODB_AWS_IO_NOT_FOUND;
+    if (io) mongodb_aws_chain_on_io_error(chain, io);
+    else
+        mongodb_aws_chain_on_process_exit(chain, (uint8_t)WIFEXITED(status),
+                                          WIFEXITED(status) ? WEXITSTATUS(status) : 0, out, out_len, err, err_len);
+    memset(out, 0, out_len); /* a credential_process prints secrets */
+}
+
+/* WRITE_FILE: a temporary file beside it, readable by the user only, renamed over it. */
+static void write_file(mongodb_aws_chain *chain, const mongodb_aws_chain_action *a) {
+    char path[4096], tmp[4112];
+    int fd, ok = 0;
+    if (a->path_len < sizeof path) {
+        memcpy(path, a->path, a->path_len);
+        path[a->path_len] = 0;
+        snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, S_IRUSR | S_IWUSR);
+        if (fd >= 0) {
+            ok = write(fd, a->content, a->content_len) == (ssize_t)a->content_len;
+            ok = close(fd) == 0 && ok && rename(tmp, path) == 0;
+            if (!ok) unlink(tmp);
+        }
+    }
+    if (ok) mongodb_aws_chain_on_written(chain);
+    else mongodb_aws_chain_on_io_error(chain, MONGODB_AWS_IO_UNREADABLE);
+}
+
 static int fill_random(uint8_t *b, size_t n) {
     int fd = open("/dev/urandom", O_RDONLY);
     ssize_t r = fd < 0 ? -1 : read(fd, b, n);
@@ -364,12 +562,29 @@ static int resolve_chain(void) {
             mongodb_aws_chain_on_wake(chain);
         } else if (a.kind == MONGODB_AWS_ACTION_CALL_PROVIDER) {
             mongodb_aws_chain_on_provider_failed(chain); /* this program configures no provider */
+        } else if (a.kind == MONGODB_AWS_ACTION_ASK_MFA) {
+            /* No callback: unavailable (MFA_CODE_REQUIRED); the list used up: the callback failed. */
+            const char *code = mfa.installed ? mfa_next(a.path, a.path_len) : NULL;
+            if (code) mongodb_aws_chain_on_mfa_code(chain, code, strlen(code));
+            else if (mfa.installed) mongodb_aws_chain_on_mfa_failed(chain);
+            else mongodb_aws_chain_on_mfa_unavailable(chain);
+        } else if (a.kind == MONGODB_AWS_ACTION_RUN_PROCESS) {
+            run_process(chain, &a);
+        } else if (a.kind == MONGODB_AWS_ACTION_WRITE_FILE) {
+            write_file(chain, &a);
         } else if (a.kind == MONGODB_AWS_ACTION_USE_CACHE) {
-            print_credentials(&cache.info, 1);
+            print_credentials(&cache.info, 1, NULL);
             rc = 0;
             break;
         } else if (a.kind == MONGODB_AWS_ACTION_DONE) {
-            print_credentials(&a.credentials, 0);
+            mongodb_aws_credentials_origin origin;
+            origin.profile = a.origin_profile;
+            origin.profile_len = a.origin_profile_len;
+            origin.file = a.origin_file;
+            origin.file_len = a.origin_file_len;
+            origin.line = a.origin_line;
+            origin.has_origin = a.origin_profile != NULL;
+            print_credentials(&a.credentials, 0, &origin);
             if (a.cache) cache_store(&a.credentials);
             rc = 0;
             break;
@@ -387,7 +602,8 @@ static int resolve_chain(void) {
     return rc;
 }
 
-/* ---- the scenario host: {"calls": [{"env": {}, "unset": [], "clear_cache": b, "sleep_ms": n}]} -------- */
+/* ---- the scenario host: {"calls": [{"env": {}, "unset": [], "clear_cache": b, "sleep_ms": n,
+ *      "profile": null|"NAME", "mfa_codes": null|["CODE", ...]}]} ------------------------------------- */
 
 static const char *json;
 
@@ -499,6 +715,8 @@ static int scenario_host(int chain_mode) {
         do { /* one call */
             int clear = 0;
             unsigned long sleep_for = 0;
+            char *profile = NULL;
+            mfa_reset();
             if (!eat('{')) return 2;
             do {
                 char *k = parse_string();
@@ -514,6 +732,19 @@ static int scenario_host(int chain_mode) {
                             free(value);
                         } while (eat(','));
                         eat('}');
+                    }
+                } else if (strcmp(k, "profile") == 0 && *json == '"') {
+                    profile = parse_string();
+                } else if (strcmp(k, "mfa_codes") == 0 && *json == '[') {
+                    json++;
+                    mfa.installed = 1;
+                    if (!eat(']')) {
+                        do {
+                            char *code = parse_string();
+                            if (code && mfa.count < MAX_MFA) mfa.codes[mfa.count++] = code;
+                            else free(code);
+                        } while (eat(','));
+                        eat(']');
                     }
                 } else if (strcmp(k, "unset") == 0 && *json == '[') {
                     json++;
@@ -540,9 +771,13 @@ static int scenario_host(int chain_mode) {
             }
             printf("{\"start\": true}\n");
             fflush(stdout);
+            /* mongodb_aws_chain_new takes no explicit profile (yet): in chain mode a call's "profile"
+             * is not applied, only AWS_PROFILE / AWS_DEFAULT_PROFILE of its environment. */
             if (chain_mode) resolve_chain();
-            else resolve_blocking();
+            else resolve_blocking(profile);
             fflush(stdout);
+            free(profile);
+            mfa_reset();
         } while (eat(','));
         if (!eat(']')) return 2;
     } while (eat(','));
@@ -565,7 +800,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     if (host) return scenario_host(chain_mode);
-    rc = chain_mode ? resolve_chain() : resolve_blocking();
+    rc = chain_mode ? resolve_chain() : resolve_blocking(NULL);
     cache_clear();
     return rc;
 }

@@ -12,6 +12,7 @@ use mongodb_aws_core::providers::Source;
 use mongodb_aws_core::{Error, UnixTime};
 use std::cell::RefCell;
 use std::sync::Arc;
+use zeroize::Zeroizing;
 
 /// Credentials the library resolved: an opaque object owned by the caller.
 ///
@@ -25,6 +26,7 @@ pub struct mongodb_aws_owned_credentials {
     expiration: Option<UnixTime>,
     source: Source,
     from_cache: bool,
+    origin: Option<runtime::Origin>,
 }
 
 /// What a set of credentials is, as views: filled by `mongodb_aws_owned_credentials_info` (views
@@ -131,11 +133,13 @@ fn runtime_failure(e: runtime::Error) -> (Status, String) {
 fn own(c: Arc<runtime::Credentials>, from_cache: bool) -> R<Box<mongodb_aws_owned_credentials>> {
     let expiration = c.expiration();
     let source = c.source();
+    let origin = c.origin().cloned();
     Ok(Box::new(mongodb_aws_owned_credentials {
         handle: mongodb_aws_credentials_handle::shared(c)?,
         expiration,
         source,
         from_cache,
+        origin,
     }))
 }
 
@@ -166,13 +170,113 @@ fn own(c: Arc<runtime::Credentials>, from_cache: bool) -> R<Box<mongodb_aws_owne
 pub unsafe extern "C" fn mongodb_aws_get_credentials(
     out: *mut *mut mongodb_aws_owned_credentials,
 ) -> mongodb_aws_status {
+    // SAFETY: forwarded contract (no options).
+    unsafe { mongodb_aws_get_credentials_with(core::ptr::null(), out) }
+}
+
+/// Options of `mongodb_aws_get_credentials_with`. Zero-initialize it (`= {0}`) and set what you
+/// need: NULL/0 everywhere is `mongodb_aws_get_credentials`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct mongodb_aws_fetch_options {
+    /// The profile of the AWS shared config and credentials files to use (like `AWS_PROFILE`, which
+    /// it overrides; a profile in neither file is `MONGODB_AWS_PROFILE_NOT_FOUND`), or NULL/0 for
+    /// `AWS_PROFILE` / `AWS_DEFAULT_PROFILE` / `default`.
+    pub profile: *const c_char,
+    /// Length of `profile`.
+    pub profile_len: usize,
+    /// The MFA callback of this call, or NULL for the one installed with
+    /// `mongodb_aws_set_mfa_callback` (if any).
+    pub mfa_callback: mongodb_aws_mfa_fn,
+    /// Passed to `mfa_callback` as is.
+    pub mfa_user_data: *mut c_void,
+}
+
+/// `mongodb_aws_get_credentials` with options: an explicit profile of the AWS shared files and an
+/// MFA callback for this call. `options` NULL is `mongodb_aws_get_credentials`. The chain, the
+/// cache, `*out` and the error message are as there.
+///
+/// # Safety
+/// `options` NULL or valid (its pointers as documented; `mfa_callback` callable from this thread
+/// with `mfa_user_data` during the call); `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_get_credentials_with(
+    options: *const mongodb_aws_fetch_options,
+    out: *mut *mut mongodb_aws_owned_credentials,
+) -> mongodb_aws_status {
     blocking(|| {
         // SAFETY: forwarded contract.
-        let out = unsafe { target(out) }.map_err(refusal)?;
-        let r = runtime::Resolver::new()
-            .resolve()
-            .map_err(runtime_failure)?;
+        let (profile, mfa, out) = (|| unsafe {
+            let (profile, mfa) = match options.as_ref() {
+                None => (None, None),
+                Some(o) => (
+                    owned_string(opt_text(o.profile, o.profile_len)?),
+                    o.mfa_callback.map(|callback| MfaInstalled {
+                        callback,
+                        user_data: o.mfa_user_data,
+                    }),
+                ),
+            };
+            Ok((profile, mfa, target(out)?))
+        })()
+        .map_err(refusal)?;
+        let mut resolver = runtime::Resolver::new().profile(profile);
+        if let Some(m) = mfa {
+            let p: runtime::MfaProvider = Arc::new(move |r: &runtime::MfaRequest| m.call(r));
+            resolver = resolver.mfa(Some(p));
+        }
+        let r = resolver.resolve().map_err(runtime_failure)?;
         *out = Box::into_raw(own(r.credentials, r.from_cache).map_err(refusal)?);
+        Ok(())
+    })
+}
+
+/// Where credentials from the AWS shared files came from: views filled by
+/// `mongodb_aws_owned_credentials_origin`, valid until the credentials are freed.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct mongodb_aws_credentials_origin {
+    /// The profile that supplied them (for a role chain, the profile asked for); UTF-8, not
+    /// NUL-terminated; NULL/0 without an origin.
+    pub profile: *const c_char,
+    /// Length of `profile`.
+    pub profile_len: usize,
+    /// The file holding that profile (the path as used); NULL/0 without an origin.
+    pub file: *const c_char,
+    /// Length of `file`.
+    pub file_len: usize,
+    /// The 1-based line of the profile's section header; 0 without an origin.
+    pub line: u32,
+    /// 1 when the credentials came from the shared files (the fields above are set), else 0.
+    pub has_origin: u8,
+}
+
+/// Fills `*origin` with the profile, file and line that supplied `creds` (`has_origin` 0 for
+/// credentials from elsewhere: environment, endpoints, explicit STS calls). Thread-safe.
+///
+/// # Safety
+/// `creds` NULL or from this library and not yet freed; `origin` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_owned_credentials_origin(
+    creds: *const mongodb_aws_owned_credentials,
+    origin: *mut mongodb_aws_credentials_origin,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let (c, origin) = unsafe { (reference(creds)?, target(origin)?) };
+        let view =
+            |s: Option<&str>| s.map_or((core::ptr::null(), 0), |s| (s.as_ptr().cast(), s.len()));
+        let o = c.origin.as_ref();
+        let (profile, profile_len) = view(o.map(|o| o.profile.as_str()));
+        let (file, file_len) = view(o.map(|o| o.file.as_str()));
+        *origin = mongodb_aws_credentials_origin {
+            profile,
+            profile_len,
+            file,
+            file_len,
+            line: o.map_or(0, |o| o.line),
+            has_origin: u8::from(o.is_some()),
+        };
         Ok(())
     })
 }
@@ -518,6 +622,148 @@ pub unsafe extern "C" fn mongodb_aws_provider_result_set(
 #[no_mangle]
 pub unsafe extern "C" fn mongodb_aws_provider_result_set_error(
     result: *mut mongodb_aws_provider_result,
+    message: *const c_char,
+    message_len: usize,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let (r, m) = unsafe {
+            (
+                target(result)?,
+                crate::ffi::bytes(message.cast(), message_len)?,
+            )
+        };
+        r.error = Some(String::from_utf8_lossy(m).into_owned());
+        Ok(())
+    })
+}
+
+/// What an MFA callback hands back, filled through `mongodb_aws_mfa_result_set_code` (or
+/// `mongodb_aws_mfa_result_set_error`) during the callback; opaque, owned by the library, valid
+/// only during the callback. The code is wiped after use.
+pub struct mongodb_aws_mfa_result {
+    code: Option<Zeroizing<String>>,
+    error: Option<String>,
+}
+
+/// An MFA callback: a profile's role has `mfa_serial`, and AssumeRole needs the device's current
+/// code. Called from the thread that called `mongodb_aws_get_credentials(_with)` with the
+/// `user_data` it was given, the device's serial (an ARN or a hardware serial number) and the
+/// profile that needs it (UTF-8, pointer + length, not NUL-terminated, valid during the call). It
+/// answers with `mongodb_aws_mfa_result_set_code` and returns 0, or returns non-zero (optionally
+/// after `mongodb_aws_mfa_result_set_error`) to fail the call with `MONGODB_AWS_MFA_CODE_UNAVAILABLE`.
+/// Without any callback such a profile fails with `MONGODB_AWS_MFA_CODE_REQUIRED`.
+pub type mongodb_aws_mfa_fn = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        serial: *const c_char,
+        serial_len: usize,
+        profile: *const c_char,
+        profile_len: usize,
+        result: *mut mongodb_aws_mfa_result,
+    ) -> u32,
+>;
+
+/// An MFA callback and its user data, shared with the runtime.
+struct MfaInstalled {
+    callback: unsafe extern "C" fn(
+        *mut c_void,
+        *const c_char,
+        usize,
+        *const c_char,
+        usize,
+        *mut mongodb_aws_mfa_result,
+    ) -> u32,
+    user_data: *mut c_void,
+}
+
+// SAFETY: the caller gives a callback and user data safe to use from the threads that call the
+// library (documented contracts of `mongodb_aws_set_mfa_callback` and
+// `mongodb_aws_get_credentials_with`); the library only passes the pointer back to it.
+unsafe impl Send for MfaInstalled {}
+// SAFETY: as above.
+unsafe impl Sync for MfaInstalled {}
+
+impl MfaInstalled {
+    fn call(&self, r: &runtime::MfaRequest) -> Result<Zeroizing<String>, String> {
+        let mut result = mongodb_aws_mfa_result {
+            code: None,
+            error: None,
+        };
+        // SAFETY: the documented contract; the strings and `result` live for the whole call.
+        let rc = unsafe {
+            (self.callback)(
+                self.user_data,
+                r.serial.as_ptr().cast(),
+                r.serial.len(),
+                r.profile.as_ptr().cast(),
+                r.profile.len(),
+                &mut result,
+            )
+        };
+        match (rc, result.code) {
+            (0, Some(c)) => Ok(c),
+            (0, None) => Err("the MFA callback returned no code".to_string()),
+            (rc, _) => Err(result
+                .error
+                .unwrap_or_else(|| format!("the MFA callback returned {rc}"))),
+        }
+    }
+}
+
+/// Installs (or, with a NULL `callback`, removes) the process-wide MFA callback, used by every
+/// `mongodb_aws_get_credentials` (and `_with` without a callback of its own) from then on.
+/// Thread-safe.
+///
+/// # Safety
+/// `callback` must be safe to call from any thread, several at once, with `user_data`, until it is
+/// replaced or removed and no call that began before is still running.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_set_mfa_callback(
+    callback: mongodb_aws_mfa_fn,
+    user_data: *mut c_void,
+) -> mongodb_aws_status {
+    guard(|| {
+        let provider = callback.map(|callback| {
+            let m = MfaInstalled {
+                callback,
+                user_data,
+            };
+            let p: runtime::MfaProvider = Arc::new(move |r: &runtime::MfaRequest| m.call(r));
+            p
+        });
+        runtime::set_mfa_provider(provider);
+        Ok(())
+    })
+}
+
+/// For an MFA callback: the code (UTF-8, pointer + length; copied now, wiped after use). Only
+/// during the callback.
+///
+/// # Safety
+/// `result` NULL or the callback's argument; `code` `code_len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_mfa_result_set_code(
+    result: *mut mongodb_aws_mfa_result,
+    code: *const c_char,
+    code_len: usize,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let (r, c) = unsafe { (target(result)?, text(code, code_len)?) };
+        r.code = Some(Zeroizing::new(c.to_string()));
+        Ok(())
+    })
+}
+
+/// For an MFA callback that fails: its own message (UTF-8, pointer + length; never a secret), kept
+/// in the `MONGODB_AWS_MFA_CODE_UNAVAILABLE` message. Only during the callback.
+///
+/// # Safety
+/// `result` NULL or the callback's argument; `message` `message_len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_mfa_result_set_error(
+    result: *mut mongodb_aws_mfa_result,
     message: *const c_char,
     message_len: usize,
 ) -> mongodb_aws_status {

@@ -18,6 +18,8 @@ import {
   type PresignResult,
   type ServerFirst,
   getCredentials,
+  setMfaCallback,
+  type MfaCodeFunction,
   credentialProvider,
   clearCredentialCache,
   clearCacheOnAuthFailure,
@@ -112,6 +114,15 @@ async function providers(): Promise<void> {
   const role = await assumeRole({ roleArn: 'arn:aws:iam::1:role/r', externalId: 'x', baseCredentials: creds })()
   const saml = await assumeRoleWithSaml({ roleArn: 'r', principalArn: 'p', samlAssertion: 'a' })()
   await getCredentials({ provider: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }) })
+  // Profiles and MFA.
+  const fromProfile = await getCredentials({ profile: 'dev', mfaCode: async (serial: string, profile: string) => `${serial}${profile}` })
+  const origin: [string | undefined, string | undefined, number | undefined] = [fromProfile.profile, fromProfile.originFile, fromProfile.originLine]
+  const sync: MfaCodeFunction = () => '123456'
+  setMfaCallback(sync)
+  setMfaCallback(null)
+  // @ts-expect-error: the code is a string.
+  await getCredentials({ mfaCode: async () => 123456 })
+  void origin
   // @ts-expect-error: roleArn is required.
   assumeRole({})
   void [src, hit, id2, cached, role, saml]

@@ -20,6 +20,7 @@ __all__ = [
     "error_table",
     "get_credentials",
     "set_credential_provider",
+    "set_mfa_callback",
     "clear_credential_cache",
     "cached_credentials",
     "assume_role",
@@ -77,11 +78,22 @@ class Credentials:
     @property
     def source(self) -> Optional[str]:
         """Where they came from (``"custom-provider"``, ``"environment"``, ``"web-identity"``,
-        ``"ecs"``, ``"container-full-uri"``, ``"ec2"``, ``"assume-role"``, ``"saml"``), or
-        ``None`` when built by the caller."""
+        ``"ecs"``, ``"container-full-uri"``, ``"ec2"``, ``"assume-role"``, ``"saml"``,
+        ``"profile"``, ``"credential-process"``, ``"sso"``), or ``None`` when built by the
+        caller."""
     @property
     def from_cache(self) -> bool:
         """Whether :func:`get_credentials` answered from the process-wide cache."""
+    @property
+    def profile(self) -> Optional[str]:
+        """The profile of the AWS shared files that supplied them (for a role chain, the profile
+        asked for), or ``None``."""
+    @property
+    def origin_file(self) -> Optional[str]:
+        """The file holding that profile, or ``None``."""
+    @property
+    def origin_line(self) -> Optional[int]:
+        """The 1-based line of that profile's section header, or ``None``."""
     def refusal_hint(self) -> str:
         """What to add when a server refuses a MONGODB-AWS authentication with these credentials:
         the source, the access key id, the ``$external`` user the server looks up (as far as known
@@ -159,23 +171,32 @@ def error_table() -> list[tuple[int, str, str]]:
 
 _Environ = Mapping[str, str]
 _Provider = Callable[[], object]
+_MfaCallback = Callable[[str, str], str]
 
 def get_credentials(
     environ: Optional[_Environ] = None,
     *,
     use_cache: bool = True,
     provider: Optional[_Provider] = None,
+    profile: Optional[str] = None,
+    mfa_callback: Optional[_MfaCallback] = None,
 ) -> Credentials:
     """Resolves credentials like the drivers do (the Rust runtime's chain, GIL released).
 
     ``environ`` replaces the process environment; ``use_cache=False`` neither reads nor fills the
     process-wide cache; ``provider`` is a custom provider for this call (default: the one
-    installed with :func:`set_credential_provider`). Raises a
-    :class:`mongodb_aws.MongoDBAWSError` subclass.
+    installed with :func:`set_credential_provider`). The AWS shared config and credentials files
+    are read: ``profile`` picks a profile (like ``AWS_PROFILE``); ``mfa_callback(serial, profile)``
+    returns the MFA code a profile's role needs (default: the one installed with
+    :func:`set_mfa_callback`). Raises a :class:`mongodb_aws.MongoDBAWSError` subclass.
     """
 
 def set_credential_provider(provider: Optional[_Provider], /) -> None:
     """Installs (or, with ``None``, removes) the process-wide credential provider."""
+
+def set_mfa_callback(callback: Optional[_MfaCallback], /) -> None:
+    """Installs (or, with ``None``, removes) the process-wide MFA callback: ``callback(serial,
+    profile)`` returns the code as a ``str``."""
 
 def clear_credential_cache() -> None:
     """Empties the process-wide credential cache (do so after an authentication failure)."""

@@ -47,8 +47,10 @@ Runs the driver's credential chain for real and explains it:
 OPTIONS:
     --uri MONGODB_URI   also authenticate against this server (mongodb://HOST[:PORT]/...; the
                         first host; plain TCP: TLS and mongodb+srv:// are not supported yet)
-    --profile NAME      accepted for the AWS shared config files, which the chain does not read
-                        yet: reported as a finding
+    --profile NAME      resolve with this profile of the AWS shared config and credentials files
+                        (like AWS_PROFILE, which it overrides); the trace shows each profile step,
+                        file and line. An MFA code a profile needs is asked for on stderr and read
+                        from the terminal (or stdin)
     --json              one JSON object: trace, credentials, tokens, sts, clock, mongodb,
                         findings [{id, level, message}], ok, exit_code
     -h, --help          this text
@@ -65,6 +67,19 @@ pub const SKEW_FAIL_SECONDS: i64 = 15 * 60;
 /// A token expiring within this is about to fail (the chain's refresh window).
 const TOKEN_SOON_SECONDS: i64 = mongodb_aws_core::cache::REFRESH_WINDOW_SECONDS as i64;
 
+/// The options of `mongodb-aws doctor`, as clap parses them.
+#[derive(clap::Args, Debug, Default)]
+pub struct Args {
+    #[arg(short, long)]
+    help: bool,
+    #[arg(long, value_name = "MONGODB_URI")]
+    uri: Option<String>,
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
+    #[arg(long)]
+    json: bool,
+}
+
 #[derive(Debug, Default)]
 struct Options {
     uri: Option<String>,
@@ -72,36 +87,22 @@ struct Options {
     json: bool,
 }
 
-fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
-    let mut o = Options::default();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (a.as_str(), None),
-        };
-        let mut value = |name: &str| -> Result<String, String> {
-            match &inline {
-                Some(v) => Ok(v.clone()),
-                None => it.next().cloned().ok_or(format!("{name} needs a value")),
-            }
-        };
-        match flag {
-            "-h" | "--help" => return Ok(None),
-            "--json" if inline.is_none() => o.json = true,
-            "--uri" => o.uri = Some(value(flag)?),
-            "--profile" => o.profile = Some(value(flag)?),
-            // Never echo a value: it may be a URI with a password.
-            other if other.starts_with('-') && other.len() <= 40 => {
-                return Err(format!("unknown option {other}"))
-            }
-            _ => return Err("unexpected argument (not shown)".into()),
-        }
-    }
-    if let Some(u) = &o.uri {
+fn options(a: Args) -> Result<Options, String> {
+    // Never echo the URI: it may hold a password.
+    if let Some(u) = &a.uri {
         uri::parse(u).map_err(|e| format!("--uri: {e}"))?;
     }
-    Ok(Some(o))
+    Ok(Options {
+        uri: a.uri,
+        profile: a.profile,
+        json: a.json,
+    })
+}
+
+/// Prints a usage error; returns the exit status (2).
+pub fn usage_error(msg: &str) -> i32 {
+    eprintln!("mongodb-aws doctor: {msg}\n\n{HELP}");
+    2
 }
 
 /// How bad a finding is.
@@ -386,39 +387,6 @@ fn shadowing_variables(s: Subject) -> &'static str {
         Subject::Source(Source::ContainerFullUri) => "AWS_CONTAINER_CREDENTIALS_FULL_URI",
         Subject::Cache => "nothing (restart the application: the cache is per process)",
         _ => "the custom provider",
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Profiles (the hook for the AWS shared config files)
-// ---------------------------------------------------------------------------------------------
-
-/// The AWS shared config and credentials files are not in the chain yet. When they are, resolve
-/// with the profile here (the runtime's profile-aware resolver) and report the profile's trace;
-/// until then `--profile` and `AWS_PROFILE` are findings.
-fn profiles(r: &mut Report, profile: Option<&str>) {
-    r.json.insert("profile".into(), json!(profile));
-    if let Some(p) = profile {
-        r.add(
-            "PROFILE_UNSUPPORTED",
-            Level::Warn,
-            format!(
-                "profiles are not supported yet: the chain does not read the AWS shared config \
-                 files, so --profile {p} was ignored"
-            ),
-        );
-    }
-    for var in ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"] {
-        if env(var).is_some() {
-            r.add(
-                "PROFILE_IGNORED",
-                Level::Warn,
-                format!(
-                    "{var} is set, but profiles are not supported yet: the chain does not read \
-                     the AWS shared config files (an AWS SDK would)"
-                ),
-            );
-        }
     }
 }
 
@@ -1097,8 +1065,11 @@ fn conversation(
 
 fn run(o: &Options) -> Report {
     let mut r = Report::default();
-    profiles(&mut r, o.profile.as_deref());
-    let resolver = Resolver::new();
+    // The profile (or AWS_PROFILE, ...) is the chain's to apply: its steps are in the trace.
+    r.json.insert("profile".into(), json!(o.profile));
+    let resolver = Resolver::new()
+        .profile(o.profile.clone())
+        .mfa(Some(mongodb_aws_cli::credentials::mfa::terminal()));
     let traced = resolver.resolve_traced();
     chain(&mut r, &traced);
     tokens(&mut r, &traced);
@@ -1156,17 +1127,14 @@ fn render_text(r: &Report, code: i32) -> String {
 }
 
 /// Runs `doctor`; returns the exit status.
-pub fn main(args: &[String]) -> i32 {
-    let o = match parse_args(args) {
-        Ok(Some(o)) => o,
-        Ok(None) => {
-            println!("{HELP}");
-            return 0;
-        }
-        Err(e) => {
-            eprintln!("mongodb-aws doctor: {e}\n\n{HELP}");
-            return 2;
-        }
+pub fn main(a: Args) -> i32 {
+    if a.help {
+        println!("{HELP}");
+        return 0;
+    }
+    let o = match options(a) {
+        Ok(o) => o,
+        Err(e) => return usage_error(&e),
     };
     let mut r = run(&o);
     let code = if r.worst() == Level::Fail { 1 } else { 0 };
@@ -1194,6 +1162,14 @@ mod tests {
         v.iter().map(|x| x.to_string()).collect()
     }
 
+    fn parse_args(v: &[String]) -> Result<Option<Options>, String> {
+        let a: Args = mongodb_aws_cli::args::parse(v)?;
+        if a.help {
+            return Ok(None);
+        }
+        options(a).map(Some)
+    }
+
     #[test]
     fn args() {
         let o = parse_args(&s(&["--json", "--profile", "dev"]))
@@ -1203,6 +1179,7 @@ mod tests {
         assert_eq!(o.profile.as_deref(), Some("dev"));
         assert!(parse_args(&s(&["--help"])).unwrap().is_none());
         assert!(parse_args(&s(&["--uri"])).is_err());
+        assert!(parse_args(&s(&["--json=1"])).is_err());
         let e = parse_args(&s(&["mongodb://u:secretpw@h"])).unwrap_err();
         assert!(!e.contains("secretpw"), "{e}");
         let e = parse_args(&s(&["--uri", "http://u:secretpw@h"])).unwrap_err();

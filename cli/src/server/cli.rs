@@ -120,108 +120,96 @@ struct Options {
     limits: Limits,
 }
 
-/// How an argument that is not an option is named in an error: by position only, since it may be
-/// a secret given without its option.
-fn describe_unknown(arg: &str, position: usize) -> String {
-    let (name, has_value) = match arg.split_once('=') {
-        Some((n, _)) => (n, true),
-        None => (arg, false),
-    };
-    let plain_name = name.starts_with('-')
-        && name.len() <= 40
-        && name[1..]
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    match (plain_name, has_value) {
-        (true, false) => format!("unknown option {name}"),
-        (true, true) => format!("unknown option {name}=<redacted>"),
-        (false, _) => format!("unexpected argument #{position} (not an option; not shown)"),
+/// The options of `mongodb-aws serve`, as clap parses them. Values are checked in [`options`], whose
+/// messages never repeat one (it may be a secret).
+#[derive(clap::Args, Debug, Default)]
+pub struct Args {
+    #[arg(short, long)]
+    help: bool,
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    host: String,
+    #[arg(long, value_name = "N", default_value_t = 27017, value_parser = port)]
+    port: u16,
+    #[arg(long, value_name = "HOST", default_value = mongodb_aws_core::sts::DEFAULT_HOST)]
+    sts_host: String,
+    #[arg(long, value_name = "URL", conflicts_with = "in_process_sts")]
+    sts_endpoint: Option<String>,
+    #[arg(long)]
+    in_process_sts: bool,
+    #[arg(long, value_name = "AKID:SECRET[:TOKEN]=ARN")]
+    user: Vec<String>,
+    #[arg(long, value_name = "FILE")]
+    credentials_file: Vec<String>,
+    #[arg(long, value_name = "NAME")]
+    allow_user: Vec<String>,
+    #[arg(long)]
+    no_time_check: bool,
+    #[arg(long)]
+    quiet: bool,
+    #[arg(long, value_name = "N", value_parser = at_least_one)]
+    max_connections: Option<usize>,
+    #[arg(long, value_name = "SECS", value_parser = seconds)]
+    read_timeout: Option<Duration>,
+    #[arg(long, value_name = "SECS", value_parser = seconds)]
+    idle_timeout: Option<Duration>,
+    #[arg(long, value_name = "SECS", value_parser = seconds)]
+    unauthenticated_idle_timeout: Option<Duration>,
+    #[arg(long, value_name = "SECS", value_parser = seconds)]
+    sts_timeout: Option<Duration>,
+}
+
+fn port(v: &str) -> Result<u16, String> {
+    v.parse().map_err(|_| "expected 0..65535".to_string())
+}
+
+fn at_least_one(v: &str) -> Result<usize, String> {
+    match v.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("expected a number of at least 1".into()),
     }
 }
 
 /// A positive number of seconds (fractions allowed: `0.5`).
-fn parse_seconds(flag: &str, v: &str) -> Result<Duration, String> {
+fn seconds(v: &str) -> Result<Duration, String> {
     match v.parse::<f64>() {
         Ok(x) if x.is_finite() && x > 0.0 && x <= 1e6 => Ok(Duration::from_secs_f64(x)),
-        _ => Err(format!(
-            "{flag}: expected a number of seconds greater than 0"
-        )),
+        _ => Err("expected a number of seconds greater than 0".into()),
     }
 }
 
-fn parse(args: &[String]) -> Result<Option<Options>, String> {
+fn options(a: Args) -> Result<Options, String> {
+    let defaults = Limits::default();
     let mut o = Options {
-        host: "127.0.0.1".into(),
-        port: 27017,
-        bind: SocketAddr::from(([127, 0, 0, 1], 27017)),
-        sts_host: mongodb_aws_core::sts::DEFAULT_HOST.into(),
-        sts_endpoint: None,
-        in_process: false,
+        host: a.host,
+        port: a.port,
+        bind: SocketAddr::from(([127, 0, 0, 1], a.port)),
+        sts_host: a.sts_host,
+        sts_endpoint: a.sts_endpoint,
+        in_process: a.in_process_sts,
         users: Vec::new(),
-        user_on_command_line: false,
-        allowed: Vec::new(),
-        check_time: true,
-        quiet: false,
-        limits: Limits::default(),
+        user_on_command_line: !a.user.is_empty(),
+        allowed: a.allow_user,
+        check_time: !a.no_time_check,
+        quiet: a.quiet,
+        limits: Limits {
+            max_connections: a.max_connections.unwrap_or(defaults.max_connections),
+            read_timeout: a.read_timeout.unwrap_or(defaults.read_timeout),
+            idle_timeout: a.idle_timeout.unwrap_or(defaults.idle_timeout),
+            unauthenticated_idle_timeout: a
+                .unauthenticated_idle_timeout
+                .unwrap_or(defaults.unauthenticated_idle_timeout),
+            sts_timeout: a.sts_timeout.unwrap_or(defaults.sts_timeout),
+        },
     };
-    let mut it = args.iter().enumerate();
-    while let Some((i, a)) = it.next() {
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (a.as_str(), None),
-        };
-        let mut value = |name: &str| -> Result<String, String> {
-            match &inline {
-                Some(v) => Ok(v.clone()),
-                None => it
-                    .next()
-                    .map(|(_, v)| v.clone())
-                    .ok_or_else(|| format!("{name} needs a value")),
-            }
-        };
-        match flag {
-            "-h" | "--help" => return Ok(None),
-            "--host" => o.host = value(flag)?,
-            "--port" => {
-                o.port = value(flag)?
-                    .parse()
-                    .map_err(|_| "--port: expected 0..65535".to_string())?
-            }
-            "--sts-host" => o.sts_host = value(flag)?,
-            "--sts-endpoint" => o.sts_endpoint = Some(value(flag)?),
-            "--in-process-sts" => o.in_process = true,
-            "--user" => {
-                let spec = value(flag)?;
-                o.users
-                    .push(User::parse_spec(&spec).map_err(|e| format!("--user: {e}"))?);
-                o.user_on_command_line = true;
-            }
-            "--credentials-file" => {
-                let path = value(flag)?;
-                o.users.extend(read_credentials_file(&path)?);
-            }
-            "--allow-user" => o.allowed.push(value(flag)?),
-            "--no-time-check" => o.check_time = false,
-            "--quiet" => o.quiet = true,
-            "--max-connections" => {
-                o.limits.max_connections = match value(flag)?.parse::<usize>() {
-                    Ok(n) if n >= 1 => n,
-                    _ => return Err("--max-connections: expected a number of at least 1".into()),
-                }
-            }
-            "--read-timeout" => o.limits.read_timeout = parse_seconds(flag, &value(flag)?)?,
-            "--idle-timeout" => o.limits.idle_timeout = parse_seconds(flag, &value(flag)?)?,
-            "--unauthenticated-idle-timeout" => {
-                o.limits.unauthenticated_idle_timeout = parse_seconds(flag, &value(flag)?)?
-            }
-            "--sts-timeout" => o.limits.sts_timeout = parse_seconds(flag, &value(flag)?)?,
-            _ => return Err(format!("{} (see --help)", describe_unknown(a, i + 1))),
-        }
+    for spec in &a.user {
+        o.users
+            .push(User::parse_spec(spec).map_err(|e| format!("--user: {e}"))?);
     }
-    match (&o.sts_endpoint, o.in_process) {
-        (Some(_), true) => return Err("give --sts-endpoint or --in-process-sts, not both".into()),
-        (None, false) => return Err("give --sts-endpoint URL or --in-process-sts".into()),
-        _ => {}
+    for path in &a.credentials_file {
+        o.users.extend(read_credentials_file(path)?);
+    }
+    if o.sts_endpoint.is_none() && !o.in_process {
+        return Err("give --sts-endpoint URL or --in-process-sts".into());
     }
     if !o.users.is_empty() && !o.in_process {
         return Err("--user/--credentials-file only apply to --in-process-sts".into());
@@ -235,7 +223,13 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
         Err(_) if o.host == "localhost" => SocketAddr::from(([127, 0, 0, 1], o.port)),
         Err(_) => return Err("--host: expected an IP address (or localhost)".into()),
     };
-    Ok(Some(o))
+    Ok(o)
+}
+
+/// Prints a usage error; returns the exit status (2).
+pub fn usage_error(msg: &str) -> i32 {
+    eprintln!("mongodb-aws serve: {msg}");
+    2
 }
 
 /// Reads `--credentials-file`. Messages name the option, not the path: a value given to the
@@ -395,17 +389,14 @@ fn watch_stdin() {
 }
 
 /// Runs `serve` with its arguments; returns the exit code.
-pub fn main(args: &[String]) -> i32 {
-    let o = match parse(args) {
-        Ok(Some(o)) => o,
-        Ok(None) => {
-            print!("{HELP}");
-            return 0;
-        }
-        Err(e) => {
-            eprintln!("mongodb-aws serve: {e}");
-            return 2;
-        }
+pub fn main(a: Args) -> i32 {
+    if a.help {
+        print!("{HELP}");
+        return 0;
+    }
+    let o = match options(a) {
+        Ok(o) => o,
+        Err(e) => return usage_error(&e),
     };
     let quiet = o.quiet;
     if o.user_on_command_line {
@@ -510,6 +501,14 @@ mod tests {
 
     fn args(s: &[&str]) -> Vec<String> {
         s.iter().map(|x| x.to_string()).collect()
+    }
+
+    fn parse(v: &[String]) -> Result<Option<Options>, String> {
+        let a: Args = mongodb_aws_cli::args::parse(v)?;
+        if a.help {
+            return Ok(None);
+        }
+        options(a).map(Some)
     }
 
     #[test]
