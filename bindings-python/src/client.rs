@@ -3,50 +3,46 @@
 use crate::credentials::Credentials;
 use crate::errors::{into_vec, py_err, unix_time, utf8, IntoPy};
 use crate::DETACH_THRESHOLD;
-use mongodb_aws_core::sasl::client::{
-    ClientConversation as CoreConversation, CLIENT_NONCE_LEN, SERVER_NONCE_BASE64_LEN,
-};
-use mongodb_aws_core::time::AmzDate;
+use mongodb_aws::owned::ParsedServerFirst;
+use mongodb_aws_core::sasl::client::{ClientConversation as CoreConversation, CLIENT_NONCE_LEN};
 use mongodb_aws_core::Error;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-/// A validated server-first message.
+/// A validated server-first message (the owned layer's `ParsedServerFirst`).
 #[pyclass(frozen, module = "mongodb_aws", name = "ServerFirst")]
 pub struct ServerFirst {
-    host: String,
-    region: String,
-    server_nonce: [u8; 64],
-    server_nonce_base64: [u8; SERVER_NONCE_BASE64_LEN],
+    inner: ParsedServerFirst,
 }
 
 #[pymethods]
 impl ServerFirst {
     #[getter]
     fn host(&self) -> &str {
-        &self.host
+        self.inner.host()
     }
 
     #[getter]
     fn region(&self) -> &str {
-        &self.region
+        self.inner.region()
     }
 
     #[getter]
     fn server_nonce<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.server_nonce)
+        PyBytes::new(py, self.inner.server_nonce())
     }
 
     #[getter]
     fn server_nonce_base64(&self) -> &str {
-        std::str::from_utf8(&self.server_nonce_base64).unwrap_or("")
+        self.inner.server_nonce_base64()
     }
 
     fn __repr__(&self) -> String {
         format!(
             // Hosts and regions are host characters only: quoting them is Python's repr.
             "ServerFirst(host='{}', region='{}')",
-            self.host, self.region
+            self.inner.host(),
+            self.inner.region()
         )
     }
 }
@@ -90,13 +86,12 @@ impl ClientConversation {
     fn parse_server_first(&self, py: Python<'_>, server_first: &[u8]) -> PyResult<ServerFirst> {
         let sf = self.inner.parse_server_first(server_first).py(py)?;
         Ok(ServerFirst {
-            host: sf.host().to_owned(),
-            region: sf.region().to_owned(),
-            server_nonce: *sf.server_nonce(),
-            server_nonce_base64: sf.server_nonce_base64(),
+            inner: ParsedServerFirst::new(&sf),
         })
     }
 
+    /// Client-final: server-first parsed once, signed with the credentials' cached key (or a new
+    /// one, then cached) by the owned layer.
     fn finish<'py>(
         &self,
         py: Python<'py>,
@@ -105,21 +100,16 @@ impl ClientConversation {
         now: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyBytes>> {
         let now = unix_time(now)?;
+        let signing = credentials.signing();
         let work = || -> Result<Vec<u8>, Error> {
-            let creds = credentials.core()?;
             let sf = self.inner.parse_server_first(server_first)?;
-            let key = credentials.signing_key(&sf.scope(AmzDate::from_unix(now)?)?)?;
             let mut stack = [0u8; 1024];
-            match self
-                .inner
-                .finish(server_first, &creds, now, Some(&key), &mut stack)
-            {
+            match signing.client_final(&self.inner, &sf, now, &mut stack) {
                 Ok(n) => Ok(stack.get(..n).unwrap_or(&[]).to_vec()),
                 Err(Error::BufferTooSmall { needed }) => {
+                    // Nothing was derived or written: sign once, into the exact size.
                     let mut v = vec![0u8; needed];
-                    let n = self
-                        .inner
-                        .finish(server_first, &creds, now, Some(&key), &mut v)?;
+                    let n = signing.client_final(&self.inner, &sf, now, &mut v)?;
                     v.truncate(n);
                     Ok(v)
                 }
@@ -144,7 +134,7 @@ impl ClientConversation {
         let now = unix_time(now)?;
         let creds = credentials.core().py(py)?;
         let v = into_vec(1024, |out| {
-            self.inner.canonical_request(server_first, &creds, now, out)
+            self.inner.canonical_request(server_first, creds, now, out)
         })
         .py(py)?;
         utf8(py, v)
@@ -160,7 +150,7 @@ impl ClientConversation {
         let now = unix_time(now)?;
         let creds = credentials.core().py(py)?;
         let v = into_vec(256, |out| {
-            self.inner.string_to_sign(server_first, &creds, now, out)
+            self.inner.string_to_sign(server_first, creds, now, out)
         })
         .py(py)?;
         utf8(py, v)

@@ -3,9 +3,10 @@
 
 use crate::errors::{py_err, unix_time, IntoPy};
 use crate::DETACH_THRESHOLD;
+use mongodb_aws::owned::ForwardedStsRequest;
 use mongodb_aws_core::sasl::client::MAX_SERVER_FIRST_LEN;
 use mongodb_aws_core::sasl::server;
-use mongodb_aws_core::{sts, Error};
+use mongodb_aws_core::Error;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -21,15 +22,11 @@ pub struct ServerConversation {
     inner: server::ServerConversation,
 }
 
-/// What a server forwards to STS for a checked client-final.
+/// What a server forwards to STS for a checked client-final (the owned layer's
+/// `ForwardedStsRequest`).
 #[pyclass(frozen, module = "mongodb_aws", name = "StsRequest")]
 pub struct StsRequest {
-    host: String,
-    headers: Vec<(&'static str, String)>,
-    http: Vec<u8>,
-    access_key_id: String,
-    session_token: Option<String>,
-    amz_date: String,
+    inner: ForwardedStsRequest,
 }
 
 #[pymethods]
@@ -37,46 +34,48 @@ impl StsRequest {
     /// `POST`.
     #[getter]
     fn method(&self) -> &'static str {
-        server::StsRequest::METHOD
+        self.inner.method()
     }
     /// `/`.
     #[getter]
     fn path(&self) -> &'static str {
-        server::StsRequest::PATH
+        self.inner.path()
     }
     #[getter]
     fn host(&self) -> &str {
-        &self.host
+        self.inner.host()
     }
     #[getter]
     fn headers(&self) -> Vec<(&'static str, String)> {
-        self.headers.clone()
+        self.inner.headers().to_vec()
     }
     #[getter]
     fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, sts::GET_CALLER_IDENTITY_BODY.as_bytes())
+        PyBytes::new(py, self.inner.body())
     }
     /// The whole HTTP/1.1 request, for a raw socket.
     #[getter]
     fn http<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.http)
+        PyBytes::new(py, self.inner.http())
     }
     #[getter]
     fn access_key_id(&self) -> &str {
-        &self.access_key_id
+        self.inner.access_key_id()
     }
     #[getter]
     fn session_token(&self) -> Option<&str> {
-        self.session_token.as_deref()
+        self.inner.session_token()
     }
     #[getter]
     fn amz_date(&self) -> &str {
-        &self.amz_date
+        self.inner.amz_date()
     }
     fn __repr__(&self) -> String {
         format!(
             "StsRequest(host='{}', access_key_id='{}', amz_date='{}')",
-            self.host, self.access_key_id, self.amz_date
+            self.inner.host(),
+            self.inner.access_key_id(),
+            self.inner.amz_date()
         )
     }
 }
@@ -137,21 +136,9 @@ impl ServerConversation {
         max_skew_seconds: u64,
     ) -> PyResult<StsRequest> {
         let now = unix_time(now)?;
-        let work = || -> Result<StsRequest, Error> {
-            let cf = self.inner.client_final(client_final)?;
-            cf.check_time(now, max_skew_seconds)?;
-            let req = self.inner.sts_request(&cf);
-            let mut http = vec![0u8; req.http_len()];
-            let n = req.write_http(&mut http)?;
-            http.truncate(n);
-            Ok(StsRequest {
-                host: req.host().to_owned(),
-                headers: req.headers().map(|(k, v)| (k, v.to_owned())).collect(),
-                http,
-                access_key_id: cf.access_key_id().to_owned(),
-                session_token: cf.session_token().map(str::to_owned),
-                amz_date: cf.date().as_str().to_owned(),
-            })
+        let work = || {
+            ForwardedStsRequest::new(&self.inner, client_final, now, max_skew_seconds)
+                .map(|inner| StsRequest { inner })
         };
         if client_final.len() > DETACH_THRESHOLD {
             py.detach(work)

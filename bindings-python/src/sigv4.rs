@@ -1,4 +1,5 @@
-//! General AWS Signature Version 4: sign, presign and their diagnostics.
+//! General AWS Signature Version 4: `SigV4Request`, one request with its scope and settings, and
+//! one typed method per operation (sign, presign and their diagnostics).
 
 use crate::credentials::Credentials;
 use crate::errors::{into_vec, unix_time, IntoPy};
@@ -9,16 +10,18 @@ use mongodb_aws_core::sigv4::{
 use mongodb_aws_core::time::{AmzDate, UnixTime};
 use mongodb_aws_core::{Credentials as CoreCredentials, Error};
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
 use sha2::{Digest, Sha256};
 
-/// Arguments shared by the SigV4 functions (built by `mongodb_aws.sign_v4` and friends).
-struct SigV4Args<'a> {
+/// An HTTP request to sign with SigV4, its credential scope and the signer's settings (native part
+/// of `mongodb_aws.sign_v4` and friends, which split the URL and add the headers).
+#[pyclass(frozen, module = "mongodb_aws._mongodb_aws", name = "SigV4Request")]
+pub struct SigV4Request {
     method: String,
     path: String,
     query: String,
     headers: Vec<(String, String)>,
-    body: &'a [u8],
+    body: Vec<u8>,
+    /// The payload's hash when given, or computed here for `x-amz-content-sha256`.
     payload_hash: Option<String>,
     unsigned_payload: bool,
     region: String,
@@ -27,7 +30,7 @@ struct SigV4Args<'a> {
     settings: Settings,
 }
 
-impl SigV4Args<'_> {
+impl SigV4Request {
     fn size(&self, creds: &Credentials) -> usize {
         self.body.len()
             + creds.token_len()
@@ -38,169 +41,200 @@ impl SigV4Args<'_> {
                 .sum::<usize>()
     }
 
-    /// Calls `f` with the core request, credentials and scope.
-    fn with<R>(
+    /// Runs `f` with the core request, credentials and scope, with the GIL released when the
+    /// inputs are large.
+    fn run<R: Send>(
         &self,
+        py: Python<'_>,
         creds: &Credentials,
-        f: impl FnOnce(&Request<'_>, &CoreCredentials<'_>, &Scope<'_>) -> Result<R, Error>,
-    ) -> Result<R, Error> {
-        let headers: Vec<(&str, &str)> = self
-            .headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
-        let payload = if self.unsigned_payload {
-            Payload::Unsigned
-        } else if let Some(h) = &self.payload_hash {
-            Payload::Hash(h)
+        f: impl FnOnce(&Request<'_>, &CoreCredentials<'_>, &Scope<'_>) -> Result<R, Error> + Send,
+    ) -> PyResult<R> {
+        let work = || {
+            let headers: Vec<(&str, &str)> = self
+                .headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            let payload = if self.unsigned_payload {
+                Payload::Unsigned
+            } else if let Some(h) = &self.payload_hash {
+                Payload::Hash(h)
+            } else {
+                Payload::Bytes(&self.body)
+            };
+            let req = Request {
+                method: &self.method,
+                path: &self.path,
+                query: &self.query,
+                headers: &headers,
+                payload,
+            };
+            let c = creds.core()?;
+            let scope = Scope::new(AmzDate::from_unix(self.now)?, &self.region, &self.service)?;
+            f(&req, c, &scope)
+        };
+        if self.size(creds) > DETACH_THRESHOLD {
+            py.detach(work)
         } else {
-            Payload::Bytes(self.body)
-        };
-        let req = Request {
-            method: &self.method,
-            path: &self.path,
-            query: &self.query,
-            headers: &headers,
-            payload,
-        };
-        let c = creds.core()?;
-        let scope = Scope::new(AmzDate::from_unix(self.now)?, &self.region, &self.service)?;
-        f(&req, &c, &scope)
+            work()
+        }
+        .py(py)
     }
 }
 
-/// One private entry point for the SigV4 family; `op` is "sign", "canonical_request",
-/// "string_to_sign" or "presign". Returns, for "sign", `(signature, authorization, amz_date,
-/// payload_hash_or_None)`; for "presign", `(signature, query)`; otherwise the text.
-#[pyfunction(name = "sigv4")]
-#[pyo3(signature = (op, method, path, query, headers, body, payload_hash, unsigned_payload,
-                    credentials, region, service, now, normalize_path, double_encode_path,
-                    sign_session_token, content_sha256_header, expires))]
-#[allow(clippy::too_many_arguments)]
-fn sigv4_op<'py>(
-    py: Python<'py>,
-    op: &str,
-    method: String,
-    path: String,
-    query: String,
-    headers: Vec<(String, String)>,
-    body: &[u8],
-    payload_hash: Option<String>,
-    unsigned_payload: bool,
-    credentials: &Credentials,
-    region: String,
-    service: String,
-    now: &Bound<'py, PyAny>,
-    normalize_path: bool,
-    double_encode_path: bool,
-    sign_session_token: bool,
-    content_sha256_header: bool,
-    expires: u32,
-) -> PyResult<Bound<'py, PyTuple>> {
-    let mut args = SigV4Args {
-        method,
-        path,
-        query,
-        headers,
-        body,
-        payload_hash,
-        unsigned_payload,
-        region,
-        service,
-        now: unix_time(now)?,
-        settings: Settings {
-            normalize_path,
-            uri_encoding: if double_encode_path {
-                UriEncoding::Double
-            } else {
-                UriEncoding::Single
-            },
-            session_token: if sign_session_token {
-                SessionTokenMode::Signed
-            } else {
-                SessionTokenMode::Omitted
-            },
-            content_sha256_header,
-        },
-    };
-    enum Out {
-        Sign(String, String, String, Option<String>),
-        Text(String),
-        Presign(String, String),
-    }
-    let detach = args.size(credentials) > DETACH_THRESHOLD;
-    let op = op.to_owned();
-    let mut work = move || -> Result<Out, Error> {
+fn text(v: Vec<u8>) -> Result<String, Error> {
+    // Core output is ASCII (or the caller's own UTF-8) by construction.
+    String::from_utf8(v).map_err(|_| Error::LengthOverflow)
+}
+
+#[pymethods]
+impl SigV4Request {
+    #[new]
+    #[pyo3(signature = (method, path, query, headers, body, *, region, service, now,
+                        payload_hash=None, unsigned_payload=false, normalize_path=true,
+                        double_encode_path=true, sign_session_token=true,
+                        content_sha256_header=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        method: String,
+        path: String,
+        query: String,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+        region: String,
+        service: String,
+        now: &Bound<'_, PyAny>,
+        payload_hash: Option<String>,
+        unsigned_payload: bool,
+        normalize_path: bool,
+        double_encode_path: bool,
+        sign_session_token: bool,
+        content_sha256_header: bool,
+    ) -> PyResult<Self> {
         // With `x-amz-content-sha256`, the body is hashed once here and handed to the core as a
         // precomputed hash, so that the header value and the signed hash are the same bytes.
-        if args.settings.content_sha256_header
-            && !args.unsigned_payload
-            && args.payload_hash.is_none()
-        {
-            args.payload_hash = Some(hex::encode(Sha256::digest(args.body)));
-        }
-        let text = |v: Vec<u8>| String::from_utf8(v).map_err(|_| Error::LengthOverflow);
-        match op.as_str() {
-            "sign" => args.with(credentials, |req, c, scope| {
-                let key = credentials.signing_key(scope)?;
-                let sig = sigv4::sign(req, c, scope, &args.settings, Some(&key))?;
-                let authz = into_vec(512, |out| {
-                    sigv4::authorization(req, c, scope, &args.settings, &sig, out)
-                })?;
-                let hash = if args.unsigned_payload {
-                    Some(sigv4::UNSIGNED_PAYLOAD.to_owned())
+        let payload_hash = match payload_hash {
+            None if content_sha256_header && !unsigned_payload => {
+                let hash = |b: &[u8]| hex::encode(Sha256::digest(b));
+                Some(if body.len() > DETACH_THRESHOLD {
+                    py.detach(|| hash(&body))
                 } else {
-                    args.payload_hash.clone()
-                };
-                Ok(Out::Sign(
-                    sig.hex().as_str().to_owned(),
-                    text(authz)?,
-                    scope.time().as_str().to_owned(),
-                    hash,
-                ))
-            }),
-            "canonical_request" => args.with(credentials, |req, c, scope| {
-                let v = into_vec(2048, |out| {
-                    sigv4::canonical_request(req, c, scope, &args.settings, out)
-                })?;
-                Ok(Out::Text(text(v)?))
-            }),
-            "string_to_sign" => args.with(credentials, |req, c, scope| {
-                let v = into_vec(512, |out| {
-                    sigv4::string_to_sign(req, c, scope, &args.settings, out)
-                })?;
-                Ok(Out::Text(text(v)?))
-            }),
-            "presign" => args.with(credentials, |req, c, scope| {
-                let key = credentials.signing_key(scope)?;
-                let mut sig = None;
-                let v = into_vec(2048, |out| {
-                    let (n, s) =
-                        sigv4::presign(req, c, scope, &args.settings, expires, Some(&key), out)?;
-                    sig = Some(s);
-                    Ok(n)
-                })?;
-                let sig = sig.ok_or(Error::LengthOverflow)?;
-                Ok(Out::Presign(sig.hex().as_str().to_owned(), text(v)?))
-            }),
-            "presign_canonical_request" => args.with(credentials, |req, c, scope| {
-                let v = into_vec(2048, |out| {
-                    sigv4::presign_canonical_request(req, c, scope, &args.settings, expires, out)
-                })?;
-                Ok(Out::Text(text(v)?))
-            }),
-            _ => Err(Error::InvalidParameter),
-        }
-    };
-    let out = if detach { py.detach(work) } else { work() }.py(py)?;
-    match out {
-        Out::Sign(sig, authz, date, hash) => (sig, authz, date, hash).into_pyobject(py),
-        Out::Text(t) => (t,).into_pyobject(py),
-        Out::Presign(sig, q) => (sig, q).into_pyobject(py),
+                    hash(&body)
+                })
+            }
+            given => given,
+        };
+        Ok(SigV4Request {
+            method,
+            path,
+            query,
+            headers,
+            body,
+            payload_hash,
+            unsigned_payload,
+            region,
+            service,
+            now: unix_time(now)?,
+            settings: Settings {
+                normalize_path,
+                uri_encoding: if double_encode_path {
+                    UriEncoding::Double
+                } else {
+                    UriEncoding::Single
+                },
+                session_token: if sign_session_token {
+                    SessionTokenMode::Signed
+                } else {
+                    SessionTokenMode::Omitted
+                },
+                content_sha256_header,
+            },
+        })
+    }
+
+    /// Signs for header authentication: `(signature, authorization, amz_date, payload_hash)`,
+    /// the payload hash being the one sent in `x-amz-content-sha256` (or `UNSIGNED-PAYLOAD`), if any.
+    fn sign(
+        &self,
+        py: Python<'_>,
+        credentials: &Credentials,
+    ) -> PyResult<(String, String, String, Option<String>)> {
+        self.run(py, credentials, |req, c, scope| {
+            let key = credentials.signing().signing_key(scope)?;
+            let sig = sigv4::sign(req, c, scope, &self.settings, Some(&key))?;
+            let authz = into_vec(512, |out| {
+                sigv4::authorization(req, c, scope, &self.settings, &sig, out)
+            })?;
+            let hash = if self.unsigned_payload {
+                Some(sigv4::UNSIGNED_PAYLOAD.to_owned())
+            } else {
+                self.payload_hash.clone()
+            };
+            Ok((
+                sig.hex().as_str().to_owned(),
+                text(authz)?,
+                scope.time().as_str().to_owned(),
+                hash,
+            ))
+        })
+    }
+
+    /// Presigns for `expires` seconds: `(signature, query parameters)`.
+    fn presign(
+        &self,
+        py: Python<'_>,
+        credentials: &Credentials,
+        expires: u32,
+    ) -> PyResult<(String, String)> {
+        self.run(py, credentials, |req, c, scope| {
+            let key = credentials.signing().signing_key(scope)?;
+            let mut sig = None;
+            let v = into_vec(2048, |out| {
+                let (n, s) =
+                    sigv4::presign(req, c, scope, &self.settings, expires, Some(&key), out)?;
+                sig = Some(s);
+                Ok(n)
+            })?;
+            let sig = sig.ok_or(Error::LengthOverflow)?;
+            Ok((sig.hex().as_str().to_owned(), text(v)?))
+        })
+    }
+
+    /// The canonical request `sign` signs (diagnostics).
+    fn canonical_request(&self, py: Python<'_>, credentials: &Credentials) -> PyResult<String> {
+        self.run(py, credentials, |req, c, scope| {
+            text(into_vec(2048, |out| {
+                sigv4::canonical_request(req, c, scope, &self.settings, out)
+            })?)
+        })
+    }
+
+    /// The canonical request `presign` signs for `expires` seconds (diagnostics).
+    fn presign_canonical_request(
+        &self,
+        py: Python<'_>,
+        credentials: &Credentials,
+        expires: u32,
+    ) -> PyResult<String> {
+        self.run(py, credentials, |req, c, scope| {
+            text(into_vec(2048, |out| {
+                sigv4::presign_canonical_request(req, c, scope, &self.settings, expires, out)
+            })?)
+        })
+    }
+
+    /// The string to sign of `sign` (diagnostics).
+    fn string_to_sign(&self, py: Python<'_>, credentials: &Credentials) -> PyResult<String> {
+        self.run(py, credentials, |req, c, scope| {
+            text(into_vec(512, |out| {
+                sigv4::string_to_sign(req, c, scope, &self.settings, out)
+            })?)
+        })
     }
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(sigv4_op, m)?)?;
+    m.add_class::<SigV4Request>()?;
     Ok(())
 }

@@ -9,7 +9,8 @@
 
 use crate::Credentials;
 use mongodb_aws_core::sasl::client::{
-    ClientConversation, ServerFirst, SERVER_NONCE_BASE64_LEN, SERVER_NONCE_LEN,
+    ClientConversation, ServerFirst, CLIENT_FINAL_MAX_LEN, SERVER_NONCE_BASE64_LEN,
+    SERVER_NONCE_LEN,
 };
 use mongodb_aws_core::sasl::server::{ClientFinal, ServerConversation};
 use mongodb_aws_core::sigv4::{Scope, SigningKey};
@@ -18,13 +19,16 @@ use mongodb_aws_core::{
 };
 use std::sync::{Arc, Mutex, PoisonError};
 
+/// The core's view of credentials, or why they are not valid.
+type Validated<'a> = Result<CoreCredentials<'a>, CoreError>;
+
 self_cell::self_cell!(
-    /// Runtime credentials and the core's validated view of them, built once: signing never
-    /// validates again (a session token can be kilobytes).
+    /// Runtime credentials and the core's validation of them, done once: signing never validates
+    /// again (a session token can be kilobytes).
     struct Checked {
         owner: Arc<Credentials>,
         #[covariant]
-        dependent: CoreCredentials,
+        dependent: Validated,
     }
 );
 
@@ -57,7 +61,7 @@ impl SigningCredentials {
     ) -> Result<Self, CoreError> {
         let c = Credentials::new(access_key_id, secret_access_key, session_token, expiration)
             .map_err(|e| e.error())?;
-        Self::shared(Arc::new(c))
+        Ok(Self::shared(Arc::new(c)))
     }
 
     /// Builds them from optional parts with the spec's rule for environment variables (empty counts
@@ -76,15 +80,16 @@ impl SigningCredentials {
         )
     }
 
-    /// Credentials the runtime resolved, shared rather than copied.
-    pub fn shared(credentials: Arc<Credentials>) -> Result<Self, CoreError> {
-        let checked = Checked::try_new(credentials, |c| {
+    /// Credentials the runtime resolved, shared rather than copied. The runtime validated them
+    /// when it built them; were they invalid, every use would report the core's error.
+    pub fn shared(credentials: Arc<Credentials>) -> Self {
+        let checked = Checked::new(credentials, |c| {
             CoreCredentials::new(c.access_key_id(), c.secret_access_key(), c.session_token())
-        })?;
-        Ok(SigningCredentials {
+        });
+        SigningCredentials {
             checked,
             key: Mutex::new(None),
-        })
+        }
     }
 
     /// The runtime's credentials (expiration, source, refusal hint).
@@ -92,9 +97,9 @@ impl SigningCredentials {
         self.checked.borrow_owner()
     }
 
-    /// The core's validated view.
-    pub fn core(&self) -> &CoreCredentials<'_> {
-        self.checked.borrow_dependent()
+    /// The core's validated view (checked once, when these were made).
+    pub fn core(&self) -> Result<&CoreCredentials<'_>, CoreError> {
+        self.checked.borrow_dependent().as_ref().map_err(|e| *e)
     }
 
     /// A copy of the cached signing key (`None` when there is none yet).
@@ -121,7 +126,7 @@ impl SigningCredentials {
         if let Some(k) = self.cached().filter(|k| k.matches(scope)) {
             return Ok(k);
         }
-        let k = SigningKey::derive(self.core().secret_access_key(), scope)?;
+        let k = SigningKey::derive(self.core()?.secret_access_key(), scope)?;
         self.keep(k.clone());
         Ok(k)
     }
@@ -145,7 +150,7 @@ impl SigningCredentials {
             (Some(k), Ok(scope)) => k.matches(&scope),
             _ => false,
         };
-        let r = conversation.finish_parsed(server_first, self.core(), now, &mut slot, out);
+        let r = conversation.finish_parsed(server_first, self.core()?, now, &mut slot, out);
         if !hit {
             // The core derived a key for this scope (or found none usable): keep it.
             if let Some(k) = slot {
@@ -155,13 +160,19 @@ impl SigningCredentials {
         r
     }
 
+    /// Bytes that always hold a client-final signed with these credentials, whatever the
+    /// server-first (core [`CLIENT_FINAL_MAX_LEN`] plus the session token's length).
+    pub fn client_final_max_len(&self) -> usize {
+        CLIENT_FINAL_MAX_LEN + self.credentials().session_token().map_or(0, str::len)
+    }
+
     /// Exact client-final length for a parsed server-first.
     pub fn client_final_len(
         &self,
         conversation: &ClientConversation,
         server_first: &ServerFirst<'_>,
     ) -> Result<usize, CoreError> {
-        conversation.client_final_len_parsed(server_first, self.core())
+        conversation.client_final_len_parsed(server_first, self.core()?)
     }
 }
 
@@ -489,6 +500,7 @@ mod tests {
             .unwrap();
             let want = unhex(&vector(&format!("{dir}/client-final.bson.hex")));
             assert_eq!(creds.client_final_len(&conv, &sf).unwrap(), want.len());
+            assert!(want.len() <= creds.client_final_max_len());
             assert!(creds.cached().is_none());
             let mut out = vec![0u8; want.len()];
             for _ in 0..2 {
@@ -521,7 +533,7 @@ mod tests {
             CoreError::NoCredentials
         );
         let c = SigningCredentials::from_parts(Some("AKID"), Some("s"), Some("")).unwrap();
-        assert_eq!(c.core().session_token(), None);
+        assert_eq!(c.core().unwrap().session_token(), None);
         assert!(!format!("{c:?}").contains("\"s\""));
     }
 }

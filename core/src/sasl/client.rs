@@ -36,6 +36,10 @@ pub const MAX_SERVER_FIRST_LEN: usize = 340;
 pub const GS2_CB_FLAG: i32 = 110;
 /// Length of the base64 `x-mongodb-server-nonce` header value.
 pub const SERVER_NONCE_BASE64_LEN: usize = 88;
+/// Bound of the client-final message: `CLIENT_FINAL_MAX_LEN + session token length` bytes always
+/// hold it (any valid server-first, an access key id of up to 128 bytes; without a session token,
+/// `CLIENT_FINAL_MAX_LEN` alone). The exact size: [`ClientConversation::client_final_len`].
+pub const CLIENT_FINAL_MAX_LEN: usize = 682;
 
 /// The signed headers (the merged constants below contain them; their test checks that).
 #[cfg(test)]
