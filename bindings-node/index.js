@@ -146,21 +146,19 @@ class ClientConversation {
 
   /** The canonical request that finish() signs, for diagnostics. */
   canonicalRequest(serverFirst, credentials, options) {
-    const sf = bytes('serverFirst', serverFirst)
-    const c = Credentials._native(credentials)
-    try {
-      return this.#native.canonicalRequest(sf, c, nowMs(options?.now))
-    } catch (e) {
-      throw convert(e)
-    }
+    return this.#diagnostic((n, sf, c, now) => n.canonicalRequest(sf, c, now), serverFirst, credentials, options)
   }
 
   /** The string to sign that finish() signs, for diagnostics. */
   stringToSign(serverFirst, credentials, options) {
+    return this.#diagnostic((n, sf, c, now) => n.stringToSign(sf, c, now), serverFirst, credentials, options)
+  }
+
+  #diagnostic(f, serverFirst, credentials, options) {
     const sf = bytes('serverFirst', serverFirst)
     const c = Credentials._native(credentials)
     try {
-      return this.#native.stringToSign(sf, c, nowMs(options?.now))
+      return f(this.#native, sf, c, nowMs(options?.now))
     } catch (e) {
       throw convert(e)
     }

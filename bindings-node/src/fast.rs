@@ -67,8 +67,12 @@ const SCRATCH_LEN: usize = Field::ServerFirst.at() + MAX_SERVER_FIRST_LEN;
 const _: () = {
     assert!(Field::Now.at().is_multiple_of(8));
     assert!(Field::ServerFirstLen.at().is_multiple_of(4) && Field::ServerFirstLen.at() >= 8);
-    assert!(Field::Slot.at().is_multiple_of(4) && Field::Slot.at() >= Field::ServerFirstLen.at() + 4);
-    assert!(Field::OutOffset.at().is_multiple_of(4) && Field::OutOffset.at() >= Field::Slot.at() + 4);
+    assert!(
+        Field::Slot.at().is_multiple_of(4) && Field::Slot.at() >= Field::ServerFirstLen.at() + 4
+    );
+    assert!(
+        Field::OutOffset.at().is_multiple_of(4) && Field::OutOffset.at() >= Field::Slot.at() + 4
+    );
     assert!(Field::Nonce.at() >= Field::OutOffset.at() + 4);
     assert!(Field::ServerFirst.at() >= Field::Nonce.at() + CLIENT_NONCE_LEN);
 };

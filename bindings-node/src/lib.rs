@@ -285,15 +285,10 @@ impl NativeClientConversation {
         credentials: &NativeCredentials,
         now_ms: f64,
     ) -> napi::Result<String, Code> {
-        (|| {
-            let creds = credentials.core()?;
-            let now = unix_from_ms(now_ms)?;
-            let guess = 1024 + creds.session_token().map_or(0, str::len);
-            utf8(with_buffer(guess, |out| {
-                self.inner.canonical_request(server_first, creds, now, out)
-            })?)
-        })()
-        .map_err(js_err)
+        let guess = 1024 + credentials.kept().session_token().map_or(0, str::len);
+        diagnostic(server_first, credentials, now_ms, guess, |sf, c, t, out| {
+            self.inner.canonical_request(sf, c, t, out)
+        })
     }
 
     /// The string to sign `finish` signs (diagnostics).
@@ -304,15 +299,27 @@ impl NativeClientConversation {
         credentials: &NativeCredentials,
         now_ms: f64,
     ) -> napi::Result<String, Code> {
-        (|| {
-            let creds = credentials.core()?;
-            let now = unix_from_ms(now_ms)?;
-            utf8(with_buffer(512, |out| {
-                self.inner.string_to_sign(server_first, creds, now, out)
-            })?)
-        })()
-        .map_err(js_err)
+        diagnostic(server_first, credentials, now_ms, 512, |sf, c, t, out| {
+            self.inner.string_to_sign(sf, c, t, out)
+        })
     }
+}
+
+/// A diagnostic text of the conversation (`f` writes it), in a buffer of `guess` bytes or the size
+/// the core reports.
+fn diagnostic(
+    server_first: &[u8],
+    credentials: &NativeCredentials,
+    now_ms: f64,
+    guess: usize,
+    f: impl Fn(&[u8], &CoreCredentials<'_>, UnixTime, &mut [u8]) -> Result<usize, Error>,
+) -> napi::Result<String, Code> {
+    (|| {
+        let creds = credentials.core()?;
+        let now = unix_from_ms(now_ms)?;
+        utf8(with_buffer(guess, |out| f(server_first, creds, now, out))?)
+    })()
+    .map_err(js_err)
 }
 
 /// Validates an STS host (PROTOCOL.md A3); throws on an invalid host.

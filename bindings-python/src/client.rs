@@ -5,7 +5,7 @@ use crate::errors::{into_vec, py_err, unix_time, utf8, IntoPy};
 use crate::DETACH_THRESHOLD;
 use mongodb_aws::owned::ParsedServerFirst;
 use mongodb_aws_core::sasl::client::{ClientConversation as CoreConversation, CLIENT_NONCE_LEN};
-use mongodb_aws_core::Error;
+use mongodb_aws_core::{Credentials as CoreCredentials, Error, UnixTime};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -131,13 +131,9 @@ impl ClientConversation {
         credentials: &Credentials,
         now: &Bound<'_, PyAny>,
     ) -> PyResult<String> {
-        let now = unix_time(now)?;
-        let creds = credentials.core().py(py)?;
-        let v = into_vec(1024, |out| {
-            self.inner.canonical_request(server_first, creds, now, out)
+        diagnostic(py, server_first, credentials, now, 1024, |sf, c, t, out| {
+            self.inner.canonical_request(sf, c, t, out)
         })
-        .py(py)?;
-        utf8(py, v)
     }
 
     fn string_to_sign(
@@ -147,14 +143,26 @@ impl ClientConversation {
         credentials: &Credentials,
         now: &Bound<'_, PyAny>,
     ) -> PyResult<String> {
-        let now = unix_time(now)?;
-        let creds = credentials.core().py(py)?;
-        let v = into_vec(256, |out| {
-            self.inner.string_to_sign(server_first, creds, now, out)
+        diagnostic(py, server_first, credentials, now, 256, |sf, c, t, out| {
+            self.inner.string_to_sign(sf, c, t, out)
         })
-        .py(py)?;
-        utf8(py, v)
     }
+}
+
+/// A diagnostic text of the conversation (`f` writes it), in a buffer of `guess` bytes or the size
+/// the core reports.
+fn diagnostic(
+    py: Python<'_>,
+    server_first: &[u8],
+    credentials: &Credentials,
+    now: &Bound<'_, PyAny>,
+    guess: usize,
+    mut f: impl FnMut(&[u8], &CoreCredentials<'_>, UnixTime, &mut [u8]) -> Result<usize, Error>,
+) -> PyResult<String> {
+    let now = unix_time(now)?;
+    let creds = credentials.core().py(py)?;
+    let v = into_vec(guess, |out| f(server_first, creds, now, out)).py(py)?;
+    utf8(py, v)
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

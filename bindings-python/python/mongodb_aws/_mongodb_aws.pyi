@@ -14,7 +14,7 @@ __all__ = [
     "Credentials",
     "ServerFirst",
     "ClientConversation",
-    "sigv4",
+    "SigV4Request",
     "validate_sts_host",
     "sts_region",
     "error_table",
