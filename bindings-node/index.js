@@ -22,7 +22,7 @@ const {
   convert,
 } = require('./lib/errors.js')
 const { bytes, bytesOrString, optionalString, string, nowMs, flattenHeaders } = require('./lib/args.js')
-const { Credentials, nativeOf, slotOf } = require('./lib/credentials.js')
+const { Credentials, slotOf, maxLenOf } = require('./lib/credentials.js')
 const providers = require('./lib/providers.js')
 const server = require('./lib/server.js')
 
@@ -58,20 +58,25 @@ function newSlab(atLeast) {
 }
 
 /**
- * Inputs of the native fast path (src/fast.rs): finish() writes the clock, lengths, the
- * credentials' slot, the nonce and server-first here and passes only this and the slab, which
- * spares most of the cost of passing arguments to native code. Private to this module.
+ * Inputs of native finish() (src/fast.rs, which defines the layout): the clock, the server-first
+ * length, the credentials' slot, the output offset, the nonce and server-first go here, and only
+ * this and the slab are passed, which spares most of the cost of passing arguments to native code.
+ * One typed-array view per field, at the offsets the native module gives. Private to this module.
  */
 const L = native.scratchLayout()
-const scratch = Buffer.alloc(L.size)
-const scratchNow = new Float64Array(scratch.buffer, scratch.byteOffset + L.now, 1)
-const scratchU32 = new Uint32Array(scratch.buffer, scratch.byteOffset + L.serverFirstLen, 3)
-if (L.slot !== L.serverFirstLen + 4 || L.outOffset !== L.serverFirstLen + 8) {
-  throw new Error('mongodb-aws: unexpected scratch layout of the native module')
+class Scratch {
+  constructor(size) {
+    // Buffer.alloc never hands out a pooled slice: byteOffset 0, so every field view is aligned.
+    this.buf = Buffer.alloc(size)
+    const { buffer, byteOffset } = this.buf
+    this.now = new Float64Array(buffer, byteOffset + L.now, 1)
+    this.serverFirstLen = new Uint32Array(buffer, byteOffset + L.serverFirstLen, 1)
+    this.slot = new Uint32Array(buffer, byteOffset + L.slot, 1)
+    this.outOffset = new Uint32Array(buffer, byteOffset + L.outOffset, 1)
+  }
 }
-const NONCE_AT = L.nonce
-const SERVER_FIRST_AT = L.serverFirst
-const MAX_FAST_SERVER_FIRST = L.maxServerFirst
+const scratch = new Scratch(L.size)
+const ROOM_FOR_SERVER_FIRST = L.size - L.serverFirst
 
 /**
  * One MONGODB-AWS authentication, client side: clientFirst() is the saslStart payload,
@@ -118,26 +123,19 @@ class ClientConversation {
     const now = nowMs(options?.now)
     try {
       // The core writes straight into a slab shared by results (as Node's own Buffer pool does);
-      // the result is a view of the bytes written. When the rest of the slab is too small, the
-      // core writes nothing and reports the size needed: then a new slab.
-      let n
-      if (sf.length <= MAX_FAST_SERVER_FIRST) {
-        scratchNow[0] = now
-        scratchU32[0] = sf.length
-        scratchU32[1] = slotOf(cr)
-        scratchU32[2] = slabOffset
-        scratch.set(this.#nonce, NONCE_AT)
-        scratch.set(sf, SERVER_FIRST_AT)
-        n = native.finishScratch(scratch, slab)
-        if (n > slab.length - slabOffset) {
-          newSlab(n)
-          scratchU32[2] = 0
-          n = native.finishScratch(scratch, slab)
-        }
-      } else {
-        // Longer than any valid server-first: the general path reports the core's error.
-        n = this.#native.finishInto(sf, nativeOf(cr), now, slab, slabOffset)
-      }
+      // the result is a view of the bytes written. The slab always has room for the longest
+      // client-final these credentials can sign, so one native call suffices.
+      const room = maxLenOf(cr)
+      if (slab.length - slabOffset < room) newSlab(room)
+      // Longer than any valid server-first: a scratch of its own, and the core reports the error.
+      const s = sf.length <= ROOM_FOR_SERVER_FIRST ? scratch : new Scratch(L.serverFirst + sf.length)
+      s.now[0] = now
+      s.serverFirstLen[0] = sf.length
+      s.slot[0] = slotOf(cr)
+      s.outOffset[0] = slabOffset
+      s.buf.set(this.#nonce, L.nonce)
+      s.buf.set(sf, L.serverFirst)
+      const n = native.finish(s.buf, slab)
       const out = Buffer.from(slabBuffer, slabOffset, n)
       slabOffset = (slabOffset + n + 7) & ~7
       return out
@@ -148,21 +146,19 @@ class ClientConversation {
 
   /** The canonical request that finish() signs, for diagnostics. */
   canonicalRequest(serverFirst, credentials, options) {
-    const sf = bytes('serverFirst', serverFirst)
-    const c = Credentials._native(credentials)
-    try {
-      return this.#native.canonicalRequest(sf, c, nowMs(options?.now))
-    } catch (e) {
-      throw convert(e)
-    }
+    return this.#diagnostic((n, sf, c, now) => n.canonicalRequest(sf, c, now), serverFirst, credentials, options)
   }
 
   /** The string to sign that finish() signs, for diagnostics. */
   stringToSign(serverFirst, credentials, options) {
+    return this.#diagnostic((n, sf, c, now) => n.stringToSign(sf, c, now), serverFirst, credentials, options)
+  }
+
+  #diagnostic(f, serverFirst, credentials, options) {
     const sf = bytes('serverFirst', serverFirst)
     const c = Credentials._native(credentials)
     try {
-      return this.#native.stringToSign(sf, c, nowMs(options?.now))
+      return f(this.#native, sf, c, nowMs(options?.now))
     } catch (e) {
       throw convert(e)
     }

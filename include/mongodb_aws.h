@@ -982,14 +982,16 @@ typedef uint32_t mongodb_aws_status;
 typedef struct mongodb_aws_chain mongodb_aws_chain;
 
 /**
- * Credentials checked once and kept by the library: an opaque handle.
+ * Credentials checked once and kept by the library, with the signing key of their last signature:
+ * an opaque handle over the runtime's owned layer (`mongodb_aws::owned::SigningCredentials`).
  *
  * Created by `mongodb_aws_credentials_handle_new` from a `mongodb_aws_credentials` struct (the same
  * rules as everywhere: id + secret, optional token, empty strings count as unset), which copies the
- * three strings into one allocation; released by `mongodb_aws_credentials_handle_free`, which zeroes
- * that copy. Pass it to `mongodb_aws_client_conversation_client_final_with_handle` instead of the
- * struct to skip the per-call checks. Immutable after creation: one handle may be used by many
- * threads at once, as long as none of them frees it meanwhile.
+ * three strings; released by `mongodb_aws_credentials_handle_free`, which zeroes that copy and the
+ * cached key. Pass it to `mongodb_aws_client_conversation_client_final_with_handle` instead of the
+ * struct to skip the per-call checks, with a NULL key to sign with the handle's cached key (derived
+ * on the first call of each UTC day and region). One handle may be used by many threads at once,
+ * as long as none of them frees it meanwhile.
  *
  * `mongodb_aws_owned_credentials_handle` gives one for credentials the library resolved
  * (`mongodb_aws_get_credentials`) without copying them; that one belongs to its
@@ -2378,7 +2380,11 @@ mongodb_aws_status mongodb_aws_client_conversation_client_final(const struct mon
 
 /**
  * `mongodb_aws_client_conversation_client_final` with credentials from a handle: the same output,
- * errors and size rules, without checking the credentials again. Thread-safe; no allocation.
+ * errors and size rules, without checking the credentials again. With `key == NULL` it signs with
+ * the handle's own cached signing key, derived (and kept, zeroized on free) on the first call of
+ * each UTC day and region, so a caller needs no `mongodb_aws_signing_key` of its own; server-first
+ * is parsed once. A non-NULL `key` is used as in `mongodb_aws_client_conversation_client_final`.
+ * Thread-safe; no allocation.
  *
  * # Safety
  * `conv` must be NULL or valid; `handle` NULL or live; `server_first` must point to

@@ -18,6 +18,7 @@ const plainCache = new WeakMap()
 /** Internal accessors of Credentials' private fields (set in its static block). */
 let nativeOf
 let slotOf
+let maxLenOf
 let markFromCache
 let setRefusalHint
 let setOrigin
@@ -27,6 +28,7 @@ class Credentials {
   #expiration
   #source
   #slot
+  #maxLen
   #fromCache = false
   #refusalHint
   #origin
@@ -34,6 +36,7 @@ class Credentials {
   static {
     nativeOf = (c) => c.#native
     slotOf = (c) => c.#slot
+    maxLenOf = (c) => c.#maxLen
     markFromCache = (c) => {
       c.#fromCache = true
     }
@@ -65,6 +68,7 @@ class Credentials {
       throw convert(e)
     }
     this.#slot = this.#native.slot
+    this.#maxLen = this.#native.clientFinalMaxLen
     const exp = parts.expiration
     if (exp !== undefined && exp !== null && !(exp instanceof Date && !Number.isNaN(exp.getTime()))) {
       throw new TypeError('expiration must be a valid Date')
@@ -191,6 +195,7 @@ module.exports = {
   Credentials,
   nativeOf: (c) => nativeOf(c),
   slotOf: (c) => slotOf(c),
+  maxLenOf: (c) => maxLenOf(c),
   markFromCache: (c) => markFromCache(c),
   setRefusalHint: (c, hint) => setRefusalHint(c, hint),
   setOrigin: (c, profile, file, line) => setOrigin(c, profile, file, line),

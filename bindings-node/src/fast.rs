@@ -1,21 +1,24 @@
-//! The fast path of `ClientConversation.finish`: one native call with two Buffer arguments.
+//! `ClientConversation.finish`: one native call with two Buffer arguments.
 //!
 //! A napi call costs about 10 ns, and every argument adds to it: about 20 ns for a Buffer or a
-//! number, about 40 ns to unwrap a class instance (a private-property lookup in V8). The general
-//! `finishInto(serverFirst, credentials, now, out, offset)` therefore spends some 150 ns in argument
-//! passing around a client-final that the core computes in under 1 µs. Here `index.js` instead
-//! writes the small inputs into a module-private scratch Buffer — the clock, the server-first
-//! length, the credentials' registry slot, the output offset, the client nonce and the server-first
-//! bytes, at the offsets of [`scratch_layout`] — and passes only the scratch and the output slab.
+//! number, about 40 ns to unwrap a class instance (a private-property lookup in V8). Passing
+//! `(serverFirst, credentials, now, out, offset)` would therefore spend some 150 ns in argument
+//! passing around a client-final that the core computes in under 1 µs. `index.js` instead writes the
+//! inputs into a module-private scratch Buffer — the clock, the server-first length, the
+//! credentials' registry slot, the output offset, the client nonce and the server-first bytes, at the
+//! offsets of [`Field`] (defined here only; `index.js` reads them from [`scratch_layout`]) — and
+//! passes only the scratch and the output slab.
 //!
 //! Credentials are found by slot in a per-thread registry instead of being unwrapped: each
-//! `NativeCredentials` registers its state on construction and leaves the registry when it is
-//! garbage-collected. Each Node worker thread loads its own instance of the module, hence per thread.
+//! `NativeCredentials` registers its [`SigningCredentials`] on construction and leaves the registry
+//! when it is garbage-collected. Each Node worker thread loads its own instance of the module, hence
+//! per thread.
 //!
 //! Nothing here is `unsafe`: both Buffers are read through napi's views, and a call whose scratch
 //! and output share memory is refused before the output is borrowed mutably.
 
-use crate::{js_err, Code, CredentialsState};
+use crate::{js_err, unix_from_ms, Code};
+use mongodb_aws::owned::SigningCredentials;
 use mongodb_aws_core::sasl::client::{
     ClientConversation as CoreConversation, CLIENT_NONCE_LEN, MAX_SERVER_FIRST_LEN,
 };
@@ -25,16 +28,56 @@ use napi_derive::napi;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-const NOW_AT: usize = 0;
-const SERVER_FIRST_LEN_AT: usize = 8;
-const SLOT_AT: usize = 12;
-const OUT_OFFSET_AT: usize = 16;
-const NONCE_AT: usize = 24;
-const SERVER_FIRST_AT: usize = NONCE_AT + CLIENT_NONCE_LEN;
-const SCRATCH_LEN: usize = SERVER_FIRST_AT + MAX_SERVER_FIRST_LEN;
+/// The scratch Buffer's fields: byte offset and size, in order. Numbers are in the platform's byte
+/// order, as `Float64Array`/`Uint32Array` views write them; every offset is a multiple of its size,
+/// so that `index.js` can put one typed-array view on each.
+#[derive(Clone, Copy)]
+enum Field {
+    /// `f64`: the clock, milliseconds since the epoch.
+    Now,
+    /// `u32`: length of the server-first bytes.
+    ServerFirstLen,
+    /// `u32`: the credentials' registry slot (`NativeCredentials.slot`).
+    Slot,
+    /// `u32`: where in the output Buffer client-final starts.
+    OutOffset,
+    /// 32 bytes: the client nonce.
+    Nonce,
+    /// The server-first bytes, to the end of the scratch.
+    ServerFirst,
+}
 
-/// Byte offsets of the scratch Buffer's fields (numbers in the platform's byte order, as
-/// `Float64Array`/`Uint32Array` views write them).
+impl Field {
+    const fn at(self) -> usize {
+        match self {
+            Field::Now => 0,
+            Field::ServerFirstLen => 8,
+            Field::Slot => 12,
+            Field::OutOffset => 16,
+            Field::Nonce => 24,
+            Field::ServerFirst => 24 + CLIENT_NONCE_LEN,
+        }
+    }
+}
+
+/// Size of the module's scratch: room for the longest valid server-first. A longer one goes
+/// through a scratch made for it, and the core reports its error.
+const SCRATCH_LEN: usize = Field::ServerFirst.at() + MAX_SERVER_FIRST_LEN;
+
+const _: () = {
+    assert!(Field::Now.at().is_multiple_of(8));
+    assert!(Field::ServerFirstLen.at().is_multiple_of(4) && Field::ServerFirstLen.at() >= 8);
+    assert!(
+        Field::Slot.at().is_multiple_of(4) && Field::Slot.at() >= Field::ServerFirstLen.at() + 4
+    );
+    assert!(
+        Field::OutOffset.at().is_multiple_of(4) && Field::OutOffset.at() >= Field::Slot.at() + 4
+    );
+    assert!(Field::Nonce.at() >= Field::OutOffset.at() + 4);
+    assert!(Field::ServerFirst.at() >= Field::Nonce.at() + CLIENT_NONCE_LEN);
+};
+
+/// Byte offsets of the scratch Buffer's fields (see [`Field`]).
 #[napi(object)]
 pub struct ScratchLayout {
     /// `f64`: the clock, milliseconds since the epoch.
@@ -47,34 +90,30 @@ pub struct ScratchLayout {
     pub out_offset: u32,
     /// 32 bytes: the client nonce.
     pub nonce: u32,
-    /// The server-first bytes (at most `maxServerFirst`).
+    /// The server-first bytes, to the end of the scratch.
     pub server_first: u32,
-    /// Longest server-first the scratch holds (the core's maximum valid length); longer input
-    /// takes the general path, which reports the core's error for it.
-    pub max_server_first: u32,
-    /// Size of the scratch Buffer.
+    /// Size of the module's scratch Buffer (room for the longest valid server-first).
     pub size: u32,
 }
 
-/// The scratch layout `finishScratch` reads.
+/// The scratch layout `finish` reads.
 #[napi(catch_unwind)]
 pub fn scratch_layout() -> ScratchLayout {
     let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
     ScratchLayout {
-        now: n(NOW_AT),
-        server_first_len: n(SERVER_FIRST_LEN_AT),
-        slot: n(SLOT_AT),
-        out_offset: n(OUT_OFFSET_AT),
-        nonce: n(NONCE_AT),
-        server_first: n(SERVER_FIRST_AT),
-        max_server_first: n(MAX_SERVER_FIRST_LEN),
+        now: n(Field::Now.at()),
+        server_first_len: n(Field::ServerFirstLen.at()),
+        slot: n(Field::Slot.at()),
+        out_offset: n(Field::OutOffset.at()),
+        nonce: n(Field::Nonce.at()),
+        server_first: n(Field::ServerFirst.at()),
         size: n(SCRATCH_LEN),
     }
 }
 
 #[derive(Default)]
 struct Registry {
-    slots: Vec<Option<Rc<CredentialsState>>>,
+    slots: Vec<Option<Rc<SigningCredentials>>>,
     free: Vec<u32>,
 }
 
@@ -83,7 +122,7 @@ thread_local! {
 }
 
 /// Adds credentials to this thread's registry; returns their slot.
-pub(crate) fn register(state: &Rc<CredentialsState>) -> u32 {
+pub(crate) fn register(state: &Rc<SigningCredentials>) -> u32 {
     REGISTRY.with(|r| {
         let mut r = r.borrow_mut();
         let entry = Some(Rc::clone(state));
@@ -116,22 +155,24 @@ pub(crate) fn unregister(slot: u32) {
     });
 }
 
-fn lookup(slot: u32) -> Option<Rc<CredentialsState>> {
+fn lookup(slot: u32) -> Option<Rc<SigningCredentials>> {
     REGISTRY.with(|r| r.borrow().slots.get(slot as usize).cloned().flatten())
 }
 
-fn field<const N: usize>(scratch: &[u8], at: usize) -> Result<[u8; N], Error> {
+fn field<const N: usize>(scratch: &[u8], f: Field) -> Result<[u8; N], Error> {
     scratch
-        .get(at..at + N)
+        .get(f.at()..f.at() + N)
         .and_then(|b| b.try_into().ok())
         .ok_or(Error::InvalidParameter)
 }
 
-/// `finishInto` with its inputs in `scratch` (layout: [`scratch_layout`]): writes client-final
-/// into `out` at the scratch's offset and returns its length; a value larger than the room after the
-/// offset is the size needed, and then nothing was written. Errors as `finishInto`.
+/// Client-final with its inputs in `scratch` (layout: [`scratch_layout`]): validates server-first
+/// once and writes client-final into `out` at the scratch's offset, signed with the credentials'
+/// cached key (or a new one, then cached); returns its length. `index.js` leaves
+/// `NativeCredentials.clientFinalMaxLen` bytes of room after the offset, so the output always fits;
+/// less room is the core's `BUFFER_TOO_SMALL`.
 #[napi(catch_unwind)]
-pub fn finish_scratch(scratch: JsBuffer, out: JsBuffer) -> napi::Result<u32, Code> {
+pub fn finish(scratch: JsBuffer, out: JsBuffer) -> napi::Result<u32, Code> {
     let scratch = scratch
         .into_value()
         .map_err(|_| js_err(Error::InvalidParameter))?;
@@ -145,22 +186,27 @@ pub fn finish_scratch(scratch: JsBuffer, out: JsBuffer) -> napi::Result<u32, Cod
         return Err(js_err(Error::InvalidParameter));
     }
     let read = || -> Result<_, Error> {
-        let now_ms = f64::from_ne_bytes(field(&scratch, NOW_AT)?);
-        let sf_len = u32::from_ne_bytes(field(&scratch, SERVER_FIRST_LEN_AT)?) as usize;
-        let slot = u32::from_ne_bytes(field(&scratch, SLOT_AT)?);
-        let offset = u32::from_ne_bytes(field(&scratch, OUT_OFFSET_AT)?) as usize;
-        let nonce: [u8; CLIENT_NONCE_LEN] = field(&scratch, NONCE_AT)?;
+        let now = unix_from_ms(f64::from_ne_bytes(field(&scratch, Field::Now)?))?;
+        let sf_len = u32::from_ne_bytes(field(&scratch, Field::ServerFirstLen)?) as usize;
+        let slot = u32::from_ne_bytes(field(&scratch, Field::Slot)?);
+        let offset = u32::from_ne_bytes(field(&scratch, Field::OutOffset)?) as usize;
+        let nonce: [u8; CLIENT_NONCE_LEN] = field(&scratch, Field::Nonce)?;
+        let at = Field::ServerFirst.at();
         let server_first = scratch
-            .get(SERVER_FIRST_AT..SERVER_FIRST_AT.saturating_add(sf_len))
+            .get(at..at.saturating_add(sf_len))
             .ok_or(Error::InvalidParameter)?;
-        Ok((now_ms, slot, offset, nonce, server_first))
+        Ok((now, slot, offset, nonce, server_first))
     };
-    let (now_ms, slot, offset, nonce, server_first) = read().map_err(js_err)?;
+    let (now, slot, offset, nonce, server_first) = read().map_err(js_err)?;
     let credentials = lookup(slot).ok_or_else(|| js_err(Error::InvalidParameter))?;
     let out = out
         .get_mut(offset..)
         .ok_or_else(|| js_err(Error::InvalidParameter))?;
-    credentials
-        .finish_into(&CoreConversation::new(nonce), server_first, now_ms, out)
-        .map_err(js_err)
+    (|| {
+        let conv = CoreConversation::new(nonce);
+        let sf = conv.parse_server_first(server_first)?;
+        let n = credentials.client_final(&conv, &sf, now, out)?;
+        u32::try_from(n).map_err(|_| Error::LengthOverflow)
+    })()
+    .map_err(js_err)
 }

@@ -15,20 +15,18 @@
     clippy::indexing_slicing
 )]
 
+use mongodb_aws::owned::{ParsedServerFirst, SigningCredentials};
 use mongodb_aws_core::sasl::client::{ClientConversation as CoreConversation, CLIENT_NONCE_LEN};
+use mongodb_aws_core::sigv4::UriEncoding;
 use mongodb_aws_core::sigv4::{self, Payload, Request, Scope, SessionTokenMode, Settings};
-use mongodb_aws_core::sigv4::{SigningKey, UriEncoding};
 use mongodb_aws_core::{sts, AmzDate, Credentials as CoreCredentials, Error, UnixTime};
 use napi::bindgen_prelude::Buffer;
-use napi::JsBuffer;
 
 pub mod fast;
 pub mod providers;
 pub mod server;
 use napi_derive::napi;
-use std::cell::RefCell;
 use std::rc::Rc;
-use zeroize::Zeroizing;
 
 /// Error status of a thrown core error: the core's stable upper-case name, which napi puts in the
 /// JavaScript error's `code` property.
@@ -140,37 +138,14 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
 
-/// Validated AWS credentials held natively, plus the last signing key derived from them (reused while
-/// the date, region and service stay the same: it saves 4 HMACs per signature).
+/// Validated AWS credentials held natively, with the signing key of their last signature (the
+/// runtime's owned layer, `mongodb_aws::owned::SigningCredentials`).
 #[napi(js_name = "NativeCredentials")]
 pub struct NativeCredentials {
-    state: Rc<CredentialsState>,
-    /// This object's entry in the per-thread registry used by `finishScratch` (see `fast`).
+    state: Rc<SigningCredentials>,
+    /// This object's entry in the per-thread registry used by `finish` (see `fast`).
     slot: u32,
 }
-
-/// What a `NativeCredentials` holds; shared with the registry of the fast path.
-pub(crate) struct CredentialsState {
-    cell: CredentialsCell,
-    key: RefCell<Option<SigningKey>>,
-}
-
-/// The owned strings (the secret zeroized on drop).
-struct OwnedCredentials {
-    access_key_id: String,
-    secret_access_key: Zeroizing<String>,
-    session_token: Option<String>,
-}
-
-self_cell::self_cell!(
-    /// The strings and the core's validated view of them, built once: signing then never validates
-    /// again (the token alone can be kilobytes).
-    struct CredentialsCell {
-        owner: OwnedCredentials,
-        #[covariant]
-        dependent: CoreCredentials,
-    }
-);
 
 impl Drop for NativeCredentials {
     fn drop(&mut self) {
@@ -179,73 +154,12 @@ impl Drop for NativeCredentials {
 }
 
 impl NativeCredentials {
-    pub(crate) fn core(&self) -> Result<CoreCredentials<'_>, Error> {
+    pub(crate) fn core(&self) -> Result<&CoreCredentials<'_>, Error> {
         self.state.core()
     }
 
-    fn owned(&self) -> &OwnedCredentials {
-        self.state.cell.borrow_owner()
-    }
-
-    /// Runs `f` with a signing key for `scope`, deriving and caching it if the cached one is for
-    /// another scope.
-    fn with_key<R>(
-        &self,
-        scope: &Scope<'_>,
-        f: impl FnOnce(&SigningKey) -> Result<R, Error>,
-    ) -> Result<R, Error> {
-        let mut slot = self.state.key.borrow_mut();
-        let key = match slot.take() {
-            Some(k) if k.matches(scope) => k,
-            _ => SigningKey::derive(&self.owned().secret_access_key, scope)?,
-        };
-        let r = f(&key);
-        *slot = Some(key);
-        r
-    }
-}
-
-impl CredentialsState {
-    pub(crate) fn core(&self) -> Result<CoreCredentials<'_>, Error> {
-        Ok(*self.cell.borrow_dependent())
-    }
-
-    /// Client-final into `out` with the cached signing key when it is for this date and region
-    /// (the core checks and reports `SIGNING_KEY_MISMATCH` before writing anything), else with a
-    /// newly derived one that is then cached. Returns the length written, or the length needed when
-    /// `out` is too small (then nothing was written).
-    pub(crate) fn finish_into(
-        &self,
-        conv: &CoreConversation,
-        server_first: &[u8],
-        now_ms: f64,
-        out: &mut [u8],
-    ) -> Result<u32, Error> {
-        let creds = self.core()?;
-        let now = unix_from_ms(now_ms)?;
-        let finish = |key: &SigningKey, out: &mut [u8]| match conv.finish(
-            server_first,
-            &creds,
-            now,
-            Some(key),
-            out,
-        ) {
-            Err(Error::BufferTooSmall { needed }) => Ok(needed),
-            other => other,
-        };
-        let mut slot = self.key.borrow_mut();
-        if let Some(key) = slot.as_ref() {
-            match finish(key, out) {
-                Err(Error::SigningKeyMismatch) => {}
-                other => return u32::try_from(other?).map_err(|_| Error::LengthOverflow),
-            }
-        }
-        let sf = conv.parse_server_first(server_first)?;
-        let scope = sf.scope(AmzDate::from_unix(now)?)?;
-        let key = SigningKey::derive(&self.cell.borrow_owner().secret_access_key, &scope)?;
-        let n = finish(&key, out);
-        *slot = Some(key);
-        u32::try_from(n?).map_err(|_| Error::LengthOverflow)
+    fn kept(&self) -> &mongodb_aws::Credentials {
+        self.state.credentials()
     }
 }
 
@@ -259,57 +173,47 @@ impl NativeCredentials {
         secret_access_key: Option<String>,
         session_token: Option<String>,
     ) -> napi::Result<Self, Code> {
-        let owned = {
-            let c = CoreCredentials::from_parts(
+        let state = Rc::new(
+            SigningCredentials::from_parts(
                 access_key_id.as_deref(),
                 secret_access_key.as_deref(),
                 session_token.as_deref(),
             )
-            .map_err(js_err)?;
-            OwnedCredentials {
-                access_key_id: c.access_key_id().to_string(),
-                secret_access_key: Zeroizing::new(c.secret_access_key().to_string()),
-                session_token: c.session_token().map(str::to_string),
-            }
-        };
-        let cell = CredentialsCell::try_new(owned, |o| {
-            CoreCredentials::new(
-                &o.access_key_id,
-                &o.secret_access_key,
-                o.session_token.as_deref(),
-            )
-        })
-        .map_err(js_err)?;
-        let state = Rc::new(CredentialsState {
-            cell,
-            key: RefCell::new(None),
-        });
+            .map_err(js_err)?,
+        );
         let slot = fast::register(&state);
         Ok(NativeCredentials { state, slot })
     }
 
-    /// This object's number for `finishScratch` (written into the scratch buffer by `index.js`).
+    /// This object's number for `finish` (written into the scratch buffer by `index.js`).
     #[napi(getter, catch_unwind)]
     pub fn slot(&self) -> u32 {
         self.slot
     }
 
+    /// Bytes that always hold a client-final signed with these credentials (any valid
+    /// server-first): `index.js` makes that much room in its output slab before `finish`.
+    #[napi(getter, catch_unwind)]
+    pub fn client_final_max_len(&self) -> u32 {
+        u32::try_from(self.state.client_final_max_len()).unwrap_or(u32::MAX)
+    }
+
     /// The access key id.
     #[napi(getter, catch_unwind)]
     pub fn access_key_id(&self) -> String {
-        self.owned().access_key_id.clone()
+        self.kept().access_key_id().to_string()
     }
 
     /// The secret access key.
     #[napi(getter, catch_unwind)]
     pub fn secret_access_key(&self) -> String {
-        self.owned().secret_access_key.to_string()
+        self.kept().secret_access_key().to_string()
     }
 
     /// The session token, or null.
     #[napi(getter, catch_unwind)]
     pub fn session_token(&self) -> Option<String> {
-        self.owned().session_token.clone()
+        self.kept().session_token().map(str::to_string)
     }
 }
 
@@ -364,52 +268,13 @@ impl NativeClientConversation {
             .inner
             .parse_server_first(server_first)
             .map_err(js_err)?;
+        let sf = ParsedServerFirst::new(&sf);
         Ok(ServerFirstInfo {
             host: sf.host().to_string(),
             region: sf.region().to_string(),
             server_nonce: sf.server_nonce().to_vec().into(),
-            server_nonce_base64: String::from_utf8_lossy(&sf.server_nonce_base64()).into_owned(),
+            server_nonce_base64: sf.server_nonce_base64().to_string(),
         })
-    }
-
-    /// Validates server-first and returns the client-final payload (BSON `{a, d[, t]}`), signed at
-    /// `now_ms` (milliseconds since the epoch).
-    #[napi(catch_unwind)]
-    pub fn finish(
-        &self,
-        server_first: &[u8],
-        credentials: &NativeCredentials,
-        now_ms: f64,
-    ) -> napi::Result<Buffer, Code> {
-        self.finish_inner(server_first, credentials, now_ms)
-            .map(Buffer::from)
-            .map_err(js_err)
-    }
-
-    /// As `finish`, but writes into the caller's `out` from byte `offset` on (the core's
-    /// caller-buffer style, which spares a native allocation and an external Buffer per call).
-    /// Returns the length written; a value larger than the room after `offset` is the size
-    /// needed, and then nothing was written.
-    #[napi(catch_unwind)]
-    pub fn finish_into(
-        &self,
-        server_first: &[u8],
-        credentials: &NativeCredentials,
-        now_ms: f64,
-        out: JsBuffer,
-        offset: u32,
-    ) -> napi::Result<u32, Code> {
-        let mut out = out
-            .into_value()
-            .map_err(|_| js_err(Error::InvalidParameter))?;
-        let out: &mut [u8] = usize::try_from(offset)
-            .ok()
-            .and_then(|o| out.get_mut(o..))
-            .ok_or_else(|| js_err(Error::InvalidParameter))?;
-        credentials
-            .state
-            .finish_into(&self.inner, server_first, now_ms, out)
-            .map_err(js_err)
     }
 
     /// The canonical request `finish` signs (diagnostics).
@@ -420,15 +285,10 @@ impl NativeClientConversation {
         credentials: &NativeCredentials,
         now_ms: f64,
     ) -> napi::Result<String, Code> {
-        (|| {
-            let creds = credentials.core()?;
-            let now = unix_from_ms(now_ms)?;
-            let guess = 1024 + creds.session_token().map_or(0, str::len);
-            utf8(with_buffer(guess, |out| {
-                self.inner.canonical_request(server_first, &creds, now, out)
-            })?)
-        })()
-        .map_err(js_err)
+        let guess = 1024 + credentials.kept().session_token().map_or(0, str::len);
+        diagnostic(server_first, credentials, now_ms, guess, |sf, c, t, out| {
+            self.inner.canonical_request(sf, c, t, out)
+        })
     }
 
     /// The string to sign `finish` signs (diagnostics).
@@ -439,38 +299,27 @@ impl NativeClientConversation {
         credentials: &NativeCredentials,
         now_ms: f64,
     ) -> napi::Result<String, Code> {
-        (|| {
-            let creds = credentials.core()?;
-            let now = unix_from_ms(now_ms)?;
-            utf8(with_buffer(512, |out| {
-                self.inner.string_to_sign(server_first, &creds, now, out)
-            })?)
-        })()
-        .map_err(js_err)
+        diagnostic(server_first, credentials, now_ms, 512, |sf, c, t, out| {
+            self.inner.string_to_sign(sf, c, t, out)
+        })
     }
 }
 
-impl NativeClientConversation {
-    fn finish_inner(
-        &self,
-        server_first: &[u8],
-        credentials: &NativeCredentials,
-        now_ms: f64,
-    ) -> Result<Vec<u8>, Error> {
+/// A diagnostic text of the conversation (`f` writes it), in a buffer of `guess` bytes or the size
+/// the core reports.
+fn diagnostic(
+    server_first: &[u8],
+    credentials: &NativeCredentials,
+    now_ms: f64,
+    guess: usize,
+    f: impl Fn(&[u8], &CoreCredentials<'_>, UnixTime, &mut [u8]) -> Result<usize, Error>,
+) -> napi::Result<String, Code> {
+    (|| {
         let creds = credentials.core()?;
         let now = unix_from_ms(now_ms)?;
-        let sf = self.inner.parse_server_first(server_first)?;
-        let scope = sf.scope(AmzDate::from_unix(now)?)?;
-        let len = self.inner.client_final_len(server_first, &creds)?;
-        credentials.with_key(&scope, |key| {
-            let mut out = vec![0u8; len];
-            let n = self
-                .inner
-                .finish(server_first, &creds, now, Some(key), &mut out)?;
-            out.truncate(n);
-            Ok(out)
-        })
-    }
+        utf8(with_buffer(guess, |out| f(server_first, creds, now, out))?)
+    })()
+    .map_err(js_err)
 }
 
 /// Validates an STS host (PROTOCOL.md A3); throws on an invalid host.
@@ -616,25 +465,24 @@ pub fn sign_v4(
         };
         let (time, scope) = scope_of(&options)?;
         let st = settings(&options);
-        let sig = credentials.with_key(&scope, |key| {
-            sigv4::sign(&req, &creds, &scope, &st, Some(key))
-        })?;
-        let alen = sigv4::authorization_len(&req, &creds, &scope, &st)?;
+        let key = credentials.state.signing_key(&scope)?;
+        let sig = sigv4::sign(&req, creds, &scope, &st, Some(&key))?;
+        let alen = sigv4::authorization_len(&req, creds, &scope, &st)?;
         let authorization = utf8(with_buffer(alen, |out| {
-            sigv4::authorization(&req, &creds, &scope, &st, &sig, out)
+            sigv4::authorization(&req, creds, &scope, &st, &sig, out)
         })?)?;
         let debug = options.debug.unwrap_or(false);
         let creq = if debug || st.content_sha256_header {
-            let clen = sigv4::canonical_request_len(&req, &creds, &scope, &st)?;
+            let clen = sigv4::canonical_request_len(&req, creds, &scope, &st)?;
             Some(utf8(with_buffer(clen, |out| {
-                sigv4::canonical_request(&req, &creds, &scope, &st, out)
+                sigv4::canonical_request(&req, creds, &scope, &st, out)
             })?)?)
         } else {
             None
         };
         let sts = if debug {
             Some(utf8(with_buffer(512, |out| {
-                sigv4::string_to_sign(&req, &creds, &scope, &st, out)
+                sigv4::string_to_sign(&req, creds, &scope, &st, out)
             })?)?)
         } else {
             None
@@ -679,17 +527,15 @@ pub fn presign_v4(
         let st = settings(&options);
         let guess = 1024 + creds.session_token().map_or(0, |t| 3 * t.len());
         let mut signature = String::new();
-        let q = credentials.with_key(&scope, |key| {
-            with_buffer(guess, |out| {
-                sigv4::presign(&req, &creds, &scope, &st, expires_seconds, Some(key), out).map(
-                    |(n, sig)| {
-                        signature = sig.hex().as_str().to_string();
-                        n
-                    },
-                )
-            })
-        });
-        let q = q?;
+        let key = credentials.state.signing_key(&scope)?;
+        let q = with_buffer(guess, |out| {
+            sigv4::presign(&req, creds, &scope, &st, expires_seconds, Some(&key), out).map(
+                |(n, sig)| {
+                    signature = sig.hex().as_str().to_string();
+                    n
+                },
+            )
+        })?;
         Ok(PresignResult {
             query: utf8(q)?,
             signature,

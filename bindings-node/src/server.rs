@@ -3,9 +3,10 @@
 //! and hands STS's answer back.
 
 use crate::{js_err, unix_from_ms, Code};
+use mongodb_aws::owned::{ForwardedStsRequest, IncomingStsRequest};
 use mongodb_aws_core::caller_identity::{self, StsReply};
 use mongodb_aws_core::sasl::server::ServerConversation;
-use mongodb_aws_core::{verify, Error};
+use mongodb_aws_core::Error;
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
 use zeroize::Zeroizing;
@@ -111,86 +112,42 @@ impl NativeServerConversation {
         max_skew_seconds: u32,
     ) -> napi::Result<StsRequestJs, Code> {
         (|| {
-            let cf = self.inner.client_final(client_final)?;
-            cf.check_time(unix_from_ms(now_ms)?, u64::from(max_skew_seconds))?;
-            let req = self.inner.sts_request(&cf);
-            let mut headers = Vec::new();
-            for (n, v) in req.headers() {
-                headers.push(n.to_string());
-                headers.push(v.to_string());
-            }
-            let mut http = vec![0u8; req.http_len()];
-            let n = req.write_http(&mut http)?;
-            http.truncate(n);
+            let req = ForwardedStsRequest::new(
+                &self.inner,
+                client_final,
+                unix_from_ms(now_ms)?,
+                u64::from(max_skew_seconds),
+            )?;
             Ok(StsRequestJs {
-                method: "POST".to_string(),
-                path: "/".to_string(),
+                method: req.method().to_string(),
+                path: req.path().to_string(),
                 host: req.host().to_string(),
-                headers,
+                headers: req
+                    .headers()
+                    .iter()
+                    .flat_map(|(n, v)| [n.to_string(), v.clone()])
+                    .collect(),
                 body: req.body().to_vec().into(),
-                http: http.into(),
-                access_key_id: cf.access_key_id().to_string(),
-                session_token: cf.session_token().map(str::to_string),
-                amz_date: cf.date().as_str().to_string(),
+                http: req.http().to_vec().into(),
+                access_key_id: req.access_key_id().to_string(),
+                session_token: req.session_token().map(str::to_string),
+                amz_date: req.amz_date().to_string(),
             })
         })()
         .map_err(js_err)
     }
 }
 
-/// A GetCallerIdentity request as a stand-in for STS received it, checked by the core's `inspect`
-/// (what needs no secret); `verify` runs the secret-dependent checks.
+/// A GetCallerIdentity request as an STS stand-in received it (the runtime's owned
+/// `IncomingStsRequest`): checked on construction for what needs no secret; `verify` does the rest.
 #[napi(js_name = "NativeIncomingStsRequest")]
 pub struct NativeIncomingStsRequest {
-    method: String,
-    path: String,
-    query: String,
-    /// Flat `[name, value, ...]`.
-    headers: Vec<String>,
-    body: Vec<u8>,
-    found: Inspected,
-}
-
-/// What `inspect` found in the request, owned.
-#[derive(Default)]
-struct Inspected {
-    access_key_id: String,
-    host: String,
-    region: String,
-    session_token: Option<String>,
-    server_nonce: Option<String>,
-    amz_date: String,
-    date: f64,
-}
-
-impl NativeIncomingStsRequest {
-    /// Runs `f` on the core's view of the request (inspected again: it borrows from `self`).
-    fn inspected<T>(
-        &self,
-        f: impl FnOnce(&verify::SignedRequest<'_>) -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        let headers: Vec<(&str, &str)> = self
-            .headers
-            .chunks_exact(2)
-            .map(|p| match p {
-                [n, v] => (n.as_str(), v.as_str()),
-                _ => ("", ""),
-            })
-            .collect();
-        let signed = verify::inspect(verify::IncomingRequest {
-            method: &self.method,
-            path: &self.path,
-            query: &self.query,
-            headers: &headers,
-            body: &self.body,
-        })?;
-        f(&signed)
-    }
+    inner: IncomingStsRequest,
 }
 
 #[napi]
 impl NativeIncomingStsRequest {
-    /// Checks what needs no secret; `headers` is flat `[name, value, ...]`.
+    /// `headers` is a flat `[name, value, ...]` list.
     #[napi(constructor, catch_unwind)]
     pub fn new(
         method: String,
@@ -202,34 +159,17 @@ impl NativeIncomingStsRequest {
         if headers.len() & 1 != 0 {
             return Err(js_err(Error::InvalidParameter));
         }
-        let mut req = NativeIncomingStsRequest {
-            method,
-            path,
-            query,
-            headers,
-            body: body.to_vec(),
-            found: Inspected::default(),
-        };
-        req.found = req
-            .inspected(|s| {
-                Ok(Inspected {
-                    access_key_id: s.access_key_id().to_string(),
-                    host: s.host().to_string(),
-                    region: s.region().to_string(),
-                    session_token: s.session_token().map(str::to_string),
-                    server_nonce: s.server_nonce().map(str::to_string),
-                    amz_date: s.date().as_str().to_string(),
-                    // At most 253402300799 (9999-12-31): exact in an f64.
-                    date: s.date().to_unix().0 as f64,
-                })
-            })
-            .map_err(js_err)?;
-        Ok(req)
+        let mut pairs = Vec::with_capacity(headers.len() / 2);
+        let mut it = headers.into_iter();
+        while let (Some(n), Some(v)) = (it.next(), it.next()) {
+            pairs.push((n, v));
+        }
+        IncomingStsRequest::new(method, path, query, pairs, body.to_vec())
+            .map(|inner| NativeIncomingStsRequest { inner })
+            .map_err(js_err)
     }
 
-    /// The secret-dependent checks: the date within 15 minutes of `now_ms`, the session token equal
-    /// to `session_token` (both absent match), the signature recomputed with `secret` equal to the
-    /// request's (constant-time comparisons).
+    /// The secret-dependent checks (date within 15 minutes of `now_ms`, the token, the signature).
     #[napi(catch_unwind)]
     pub fn verify(
         &self,
@@ -239,44 +179,45 @@ impl NativeIncomingStsRequest {
     ) -> napi::Result<(), Code> {
         let secret = Zeroizing::new(secret);
         let now = unix_from_ms(now_ms).map_err(js_err)?;
-        self.inspected(|s| s.verify(&secret, session_token.as_deref(), now))
+        self.inner
+            .verify(&secret, session_token.as_deref(), now)
             .map_err(js_err)
     }
 
-    /// The access key id of the `Authorization` credential.
+    /// The access key id of the `Authorization` header.
     #[napi(getter, catch_unwind)]
     pub fn access_key_id(&self) -> String {
-        self.found.access_key_id.clone()
+        self.inner.access_key_id().to_string()
     }
     /// The `Host` header.
     #[napi(getter, catch_unwind)]
     pub fn host(&self) -> String {
-        self.found.host.clone()
+        self.inner.host().to_string()
     }
-    /// The signing region `Host` implies.
+    /// The scope's region.
     #[napi(getter, catch_unwind)]
     pub fn region(&self) -> String {
-        self.found.region.clone()
+        self.inner.region().to_string()
     }
-    /// `X-Amz-Security-Token`, if sent.
+    /// The signed session token, if any.
     #[napi(getter, catch_unwind)]
     pub fn session_token(&self) -> Option<String> {
-        self.found.session_token.clone()
+        self.inner.session_token().map(str::to_string)
     }
-    /// `X-MongoDB-Server-Nonce`, if sent.
+    /// The signed server nonce, if any.
     #[napi(getter, catch_unwind)]
     pub fn server_nonce(&self) -> Option<String> {
-        self.found.server_nonce.clone()
+        self.inner.server_nonce().map(str::to_string)
     }
-    /// `X-Amz-Date`.
+    /// `X-Amz-Date` as sent.
     #[napi(getter, catch_unwind)]
     pub fn amz_date(&self) -> String {
-        self.found.amz_date.clone()
+        self.inner.amz_date().to_string()
     }
-    /// `X-Amz-Date` in unix seconds.
+    /// `X-Amz-Date` in unix seconds (at most 253402300799, 9999-12-31: exact in an f64).
     #[napi(getter, catch_unwind)]
     pub fn date(&self) -> f64 {
-        self.found.date
+        self.inner.date().0 as f64
     }
 }
 

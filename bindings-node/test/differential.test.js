@@ -309,7 +309,7 @@ test('credentials collected by the GC free their native slot; reused slots sign 
   assert.ok(seen.size < 200, `${seen.size} slots for 200 short-lived credentials`)
 })
 
-test('finishScratch refuses a scratch that overlaps the output, an unknown slot and a short scratch', () => {
+test('native finish refuses a scratch that overlaps the output, an unknown slot, a short scratch and a short output', () => {
   const native = require('../binding.js')
   const L = native.scratchLayout()
   const code = (f) => {
@@ -324,26 +324,34 @@ test('finishScratch refuses a scratch that overlaps the output, an unknown slot 
   const c = genConversation(rng(7))
   const scratch = Buffer.alloc(L.size)
   new Float64Array(scratch.buffer, scratch.byteOffset + L.now, 1)[0] = c.now.getTime()
-  new Uint32Array(scratch.buffer, scratch.byteOffset + L.serverFirstLen, 3).set([c.serverFirst.length, creds.slot, 0])
+  new Uint32Array(scratch.buffer, scratch.byteOffset + L.serverFirstLen, 1)[0] = c.serverFirst.length
+  new Uint32Array(scratch.buffer, scratch.byteOffset + L.slot, 1)[0] = creds.slot
+  new Uint32Array(scratch.buffer, scratch.byteOffset + L.outOffset, 1)[0] = 0
   scratch.set(c.nonce, L.nonce)
   scratch.set(c.serverFirst, L.serverFirst)
   const out = Buffer.alloc(4096)
-  const n = native.finishScratch(scratch, out)
+  const n = native.finish(scratch, out)
   const plain = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' }
   assert.deepEqual(out.subarray(0, n), aws4ClientFinal({ ...c, creds: plain }))
   const big = Buffer.alloc(L.size + 4096)
   scratch.copy(big)
-  assert.equal(code(() => native.finishScratch(big, big)), 'INVALID_PARAMETER')
-  assert.equal(code(() => native.finishScratch(big.subarray(0, L.size), big.subarray(L.size))), 'no error')
-  assert.equal(code(() => native.finishScratch(scratch.subarray(0, L.serverFirst + 3), out)), 'INVALID_PARAMETER')
+  assert.equal(code(() => native.finish(big, big)), 'INVALID_PARAMETER')
+  assert.equal(code(() => native.finish(big.subarray(0, L.size), big.subarray(L.size))), 'no error')
+  assert.equal(code(() => native.finish(scratch.subarray(0, L.serverFirst + 3), out)), 'INVALID_PARAMETER')
   const bogus = Buffer.from(scratch)
   new Uint32Array(bogus.buffer, bogus.byteOffset + L.slot, 1)[0] = 0xffffffff
-  assert.equal(code(() => native.finishScratch(bogus, out)), 'INVALID_PARAMETER')
+  assert.equal(code(() => native.finish(bogus, out)), 'INVALID_PARAMETER')
+  // Less room than the client-final needs: the core's error, nothing written.
+  const short = Buffer.alloc(n - 1, 0xaa)
+  assert.equal(code(() => native.finish(scratch, short)), 'BUFFER_TOO_SMALL')
+  assert.ok(short.every((b) => b === 0xaa))
+  assert.ok(n <= creds.clientFinalMaxLen)
 })
 
-test('a server-first longer than the fast path takes is refused with the same error as parseServerFirst', () => {
+test('a server-first longer than the module scratch holds is refused with the same error as parseServerFirst', () => {
   const native = require('../binding.js')
-  const { maxServerFirst } = native.scratchLayout()
+  const L = native.scratchLayout()
+  const maxServerFirst = L.size - L.serverFirst
   const nonce = Buffer.alloc(32, 1)
   const conv = new m.ClientConversation(nonce)
   const creds = new m.Credentials('AKIDEXAMPLE', 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY')

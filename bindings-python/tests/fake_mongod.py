@@ -13,7 +13,9 @@ import os
 import socket
 import socketserver
 import struct
+import sys
 import threading
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Optional
 from unittest import mock
@@ -22,7 +24,10 @@ import bson
 import pymongo_auth_aws.auth as reference  # the real one, bound before any shim is installed
 from bson.binary import Binary
 
-OP_REPLY, OP_QUERY, OP_MSG = 1, 2004, 2013
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
+import opmsg  # noqa: E402  (tests/opmsg.py: the wire framing every Python test program shares)
+
+OP_REPLY, OP_QUERY, OP_MSG = opmsg.OP_REPLY, opmsg.OP_QUERY, opmsg.OP_MSG
 
 
 @dataclass
@@ -90,25 +95,21 @@ class FakeMongod:
     def _serve(self, sock: socket.socket) -> None:
         conv: Optional[Conversation] = None
         while True:
-            header = _recv(sock, 16)
-            if header is None:
-                return
-            length, request_id, _, opcode = struct.unpack("<iiii", header)
-            body = _recv(sock, length - 16)
-            if body is None:
+            try:
+                request_id, _, opcode, body = opmsg.read_message(sock)
+            except (OSError, ValueError):
                 return
             if opcode == OP_MSG:
-                doc = bson.decode(body[5 : 5 + struct.unpack("<i", body[5:9])[0]])
+                doc = bson.decode(opmsg.msg_document(body))
                 reply, conv = self._command(doc, conv)
-                payload = struct.pack("<I", 0) + b"\x00" + bson.encode(reply)
-                sock.sendall(struct.pack("<iiii", 16 + len(payload), 0, request_id, OP_MSG) + payload)
+                sock.sendall(opmsg.msg(bson.encode(reply), 0, request_id))
             elif opcode == OP_QUERY:
                 end = body.index(b"\x00", 4)
                 q = body[end + 9 :]
                 doc = bson.decode(q[: struct.unpack("<i", q[:4])[0]])
                 reply, conv = self._command(doc, conv)
                 payload = struct.pack("<iqii", 0, 0, 0, 1) + bson.encode(reply)
-                sock.sendall(struct.pack("<iiii", 16 + len(payload), 0, request_id, OP_REPLY) + payload)
+                sock.sendall(opmsg.frame(OP_REPLY, 0, request_id, payload))
             else:
                 return
 
@@ -171,15 +172,3 @@ class FakeMongod:
         expected = reference_authorization(account, bytes(server["s"]), server["h"], final["d"])
         return bool(expected["a"] == final["a"] and expected["d"] == final["d"])
 
-
-def _recv(sock: socket.socket, n: int) -> Optional[bytes]:
-    buf = b""
-    while len(buf) < n:
-        try:
-            chunk = sock.recv(n - len(buf))
-        except OSError:
-            return None
-        if not chunk:
-            return None
-        buf += chunk
-    return buf

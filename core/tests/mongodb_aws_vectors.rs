@@ -315,3 +315,72 @@ fn nonce_cases_through_the_conversation() {
         Err(Error::UnexpectedField)
     );
 }
+
+/// `finish_parsed` (a server-first parsed once, a key slot kept by the caller) writes the vector's
+/// client-final: with an empty slot (the key is derived and kept), with the kept key, and with a
+/// key for another day in the slot (replaced); a too-small buffer reports the size before the slot
+/// is touched; a server-first parsed by another conversation is refused.
+#[test]
+fn finish_parsed_with_a_key_slot_matches_the_vector() {
+    let inputs: Value = serde_json::from_str(&read(&format!("{GCI}/inputs.json"))).unwrap();
+    let s = |k: &str| inputs[k].as_str().unwrap().to_string();
+    let nonce: [u8; 32] = unhex(&s("client_nonce_hex")).try_into().unwrap();
+    let conv = ClientConversation::new(nonce);
+    let server_first = unhex(&read(&format!("{GCI}/server-first.bson.hex")));
+    let sf = conv.parse_server_first(&server_first).unwrap();
+    let now = AmzDate::parse(&s("amz_date")).unwrap().to_unix();
+    let (id, secret, token) = (
+        s("access_key_id"),
+        s("secret_access_key"),
+        s("session_token"),
+    );
+    let creds = Credentials::new(&id, &secret, Some(&token)).unwrap();
+    let want = unhex(&read(&format!(
+        "{GCI}/with-session-token/client-final.bson.hex"
+    )));
+    assert_eq!(
+        conv.client_final_len_parsed(&sf, &creds).unwrap(),
+        want.len()
+    );
+
+    let mut slot = None;
+    let mut short = vec![0xAA; want.len() - 1];
+    assert_eq!(
+        conv.finish_parsed(&sf, &creds, now, &mut slot, &mut short),
+        Err(Error::BufferTooSmall { needed: want.len() })
+    );
+    assert!(slot.is_none() && short.iter().all(|&b| b == 0xAA));
+
+    let mut out = vec![0u8; want.len()];
+    for _ in 0..2 {
+        let n = conv
+            .finish_parsed(&sf, &creds, now, &mut slot, &mut out)
+            .unwrap();
+        assert_eq!(out[..n], want[..]);
+        let k = slot.as_ref().unwrap();
+        assert_eq!(
+            (k.date(), k.region(), k.service()),
+            ("20150830", "us-east-1", "sts")
+        );
+    }
+
+    let day_before = Scope::new(
+        AmzDate::from_unix(UnixTime(now.0 - 86_400)).unwrap(),
+        "us-east-1",
+        "sts",
+    )
+    .unwrap();
+    let mut slot = Some(SigningKey::derive(&secret, &day_before).unwrap());
+    let n = conv
+        .finish_parsed(&sf, &creds, now, &mut slot, &mut out)
+        .unwrap();
+    assert_eq!(out[..n], want[..]);
+    assert_eq!(slot.as_ref().unwrap().date(), "20150830");
+
+    let mut other_nonce = nonce;
+    other_nonce[0] ^= 1;
+    assert_eq!(
+        ClientConversation::new(other_nonce).finish_parsed(&sf, &creds, now, &mut slot, &mut out),
+        Err(Error::ServerNonceMismatch)
+    );
+}

@@ -326,7 +326,7 @@ pub unsafe extern "C" fn mongodb_aws_owned_credentials_info(
         // SAFETY: forwarded contract.
         let (c, info) = unsafe { (reference(creds)?, target(info)?) };
         *info = mongodb_aws_credentials_info::new(
-            c.handle.credentials(),
+            c.handle.credentials()?,
             c.expiration,
             c.source,
             c.from_cache,
@@ -805,7 +805,10 @@ mod tests {
             (1, 1, 9)
         );
         let h = unsafe { mongodb_aws_owned_credentials_handle(owned) };
-        assert_eq!(unsafe { &*h }.credentials().session_token(), Some("token"));
+        assert_eq!(
+            unsafe { &*h }.credentials().unwrap().session_token(),
+            Some("token")
+        );
         assert_eq!(Arc::strong_count(&c), 2);
         unsafe { mongodb_aws_owned_credentials_free(owned) };
         // The last reference is the caller's here (in the library, the cache's or none: then the

@@ -193,7 +193,11 @@ pub unsafe extern "C" fn mongodb_aws_client_conversation_client_final(
 }
 
 /// `mongodb_aws_client_conversation_client_final` with credentials from a handle: the same output,
-/// errors and size rules, without checking the credentials again. Thread-safe; no allocation.
+/// errors and size rules, without checking the credentials again. With `key == NULL` it signs with
+/// the handle's own cached signing key, derived (and kept, zeroized on free) on the first call of
+/// each UTC day and region, so a caller needs no `mongodb_aws_signing_key` of its own; server-first
+/// is parsed once. A non-NULL `key` is used as in `mongodb_aws_client_conversation_client_final`.
+/// Thread-safe; no allocation.
 ///
 /// # Safety
 /// `conv` must be NULL or valid; `handle` NULL or live; `server_first` must point to
@@ -211,20 +215,48 @@ pub unsafe extern "C" fn mongodb_aws_client_conversation_client_final_with_handl
     out_cap: usize,
     out_len: *mut usize,
 ) -> mongodb_aws_status {
-    // SAFETY: forwarded contract.
-    unsafe {
-        client_final(
-            conv,
-            server_first,
-            server_first_len,
-            || Ok(*reference(handle)?.credentials()),
-            now_unix,
-            key,
-            out,
-            out_cap,
-            out_len,
-        )
+    if !key.is_null() {
+        // SAFETY: forwarded contract.
+        return unsafe {
+            client_final(
+                conv,
+                server_first,
+                server_first_len,
+                || Ok(*reference(handle)?.credentials()?),
+                now_unix,
+                key,
+                out,
+                out_cap,
+                out_len,
+            )
+        };
     }
+    guard(|| {
+        // SAFETY: forwarded contract (the same checks, in the same order, as `client_final`).
+        let (conv, sf, handle, out) = unsafe {
+            (
+                reference(conv)?,
+                bytes(server_first, server_first_len)?,
+                reference(handle)?,
+                Out::new(out, out_cap, out_len)?,
+            )
+        };
+        handle.credentials()?;
+        let conv = conv.core();
+        let now = UnixTime(now_unix);
+        let signing = handle.signing();
+        let parsed = conv.parse_server_first(sf);
+        // finish_parsed checks the time and the size before it derives or writes anything, so a
+        // size query and a short buffer report what a large enough buffer would.
+        out.emit_checked(
+            || {
+                let p = parsed?;
+                AmzDate::from_unix(now)?;
+                signing.client_final_len(&conv, &p)
+            },
+            |b| signing.client_final(&conv, &parsed?, now, b),
+        )
+    })
 }
 
 /// Shared body of the two client-final exports. `creds` resolves the credentials after the
@@ -406,4 +438,5 @@ const _: () = {
     assert!(MONGODB_AWS_SERVER_NONCE_LEN == client::SERVER_NONCE_LEN);
     assert!(MONGODB_AWS_CLIENT_FIRST_LEN == client::CLIENT_FIRST_LEN);
     assert!(MONGODB_AWS_MAX_SERVER_FIRST_LEN == client::MAX_SERVER_FIRST_LEN);
+    assert!(MONGODB_AWS_CLIENT_FINAL_MAX_LEN == client::CLIENT_FINAL_MAX_LEN);
 };

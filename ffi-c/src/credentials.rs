@@ -6,23 +6,23 @@
 //! credentials until they expire; `mongodb_aws_credentials_handle` lets it pay for the checks once,
 //! as the Python and Node `Credentials` objects do.
 
-use crate::ffi::{bytes, guard, reference, target, R};
+use crate::ffi::{guard, reference, target, R};
 use crate::status::mongodb_aws_status;
 use crate::types::mongodb_aws_credentials;
-use core::ffi::c_char;
-use core::ptr::NonNull;
 use mongodb_aws_core::Credentials;
+use runtime::owned::SigningCredentials;
 use std::sync::Arc;
-use zeroize::Zeroize;
 
-/// Credentials checked once and kept by the library: an opaque handle.
+/// Credentials checked once and kept by the library, with the signing key of their last signature:
+/// an opaque handle over the runtime's owned layer (`mongodb_aws::owned::SigningCredentials`).
 ///
 /// Created by `mongodb_aws_credentials_handle_new` from a `mongodb_aws_credentials` struct (the same
 /// rules as everywhere: id + secret, optional token, empty strings count as unset), which copies the
-/// three strings into one allocation; released by `mongodb_aws_credentials_handle_free`, which zeroes
-/// that copy. Pass it to `mongodb_aws_client_conversation_client_final_with_handle` instead of the
-/// struct to skip the per-call checks. Immutable after creation: one handle may be used by many
-/// threads at once, as long as none of them frees it meanwhile.
+/// three strings; released by `mongodb_aws_credentials_handle_free`, which zeroes that copy and the
+/// cached key. Pass it to `mongodb_aws_client_conversation_client_final_with_handle` instead of the
+/// struct to skip the per-call checks, with a NULL key to sign with the handle's cached key (derived
+/// on the first call of each UTC day and region). One handle may be used by many threads at once,
+/// as long as none of them frees it meanwhile.
 ///
 /// `mongodb_aws_owned_credentials_handle` gives one for credentials the library resolved
 /// (`mongodb_aws_get_credentials`) without copying them; that one belongs to its
@@ -31,105 +31,43 @@ use zeroize::Zeroize;
 /// Opaque for the same reason as `mongodb_aws_signing_key`: it holds a secret, so the library decides
 /// where it lives and wipes it on free.
 pub struct mongodb_aws_credentials_handle {
-    /// Views into `storage`, validated when the handle was made. Never handed out with `'static`:
-    /// [`Self::credentials`] ties them to a borrow of the handle.
-    creds: Credentials<'static>,
-    /// What `creds` points into.
-    storage: Storage,
-}
-
-/// The memory a handle's views point into.
-enum Storage {
-    /// The copied id, secret and token, back to back, from `Box::into_raw` (a raw pointer rather
-    /// than a `Box`, so moving the handle does not assert unique access while `creds` points into it).
-    Copy(NonNull<[u8]>),
-    /// Credentials the runtime resolved (`mongodb_aws_get_credentials`), shared with its cache
-    /// rather than copied; their strings live in heap buffers the `Arc` keeps alive and nobody
-    /// mutates. The runtime zeroizes the secret and token when the last reference goes.
-    Shared(#[allow(dead_code)] Arc<runtime::Credentials>),
+    inner: SigningCredentials,
 }
 
 impl mongodb_aws_credentials_handle {
-    /// Copies the strings `raw` points to, then checks the copy with the rules every call applies
-    /// (`mongodb_aws_credentials::view`), so what the handle holds is exactly what was checked.
+    /// Copies the strings `raw` points to, checked with the rules every call applies
+    /// (`mongodb_aws_credentials::view`); the copy is checked again by the owned layer, so what the
+    /// handle holds is exactly what was checked.
     ///
     /// # Safety
     /// `raw`'s pointers must satisfy the struct's documented contract for this call.
     unsafe fn new(raw: &mongodb_aws_credentials) -> R<Box<Self>> {
         // SAFETY: forwarded contract.
-        let (id, secret, token) = unsafe {
-            (
-                bytes(raw.access_key_id.cast(), raw.access_key_id_len)?,
-                bytes(raw.secret_access_key.cast(), raw.secret_access_key_len)?,
-                bytes(raw.session_token.cast(), raw.session_token_len)?,
-            )
-        };
-        // The allocation has exactly its length, so `Box::from_raw` in `drop` frees what was allocated.
-        let storage = NonNull::from(Box::leak([id, secret, token].concat().into_boxed_slice()));
-        let at = storage.as_ptr().cast::<c_char>().cast_const();
-        // The same struct over the copy (an absent part is empty there, which means unset too).
-        let copy = mongodb_aws_credentials {
-            access_key_id: at,
-            secret_access_key: at.wrapping_add(id.len()),
-            session_token: at.wrapping_add(id.len() + secret.len()),
-            ..*raw
-        };
-        // SAFETY: `copy` points into `storage`, a live allocation this handle owns until `drop` and
-        // never writes; the `'static` views never outlive the handle (see `credentials`).
-        match unsafe { copy.view() } {
-            Ok(creds) => Ok(Box::new(Self {
-                creds,
-                storage: Storage::Copy(storage),
-            })),
-            Err(e) => {
-                // SAFETY: from `Box::leak` above, not shared (no handle was made).
-                unsafe { Box::from_raw(storage.as_ptr()) }.zeroize();
-                Err(e)
-            }
-        }
+        let c = unsafe { raw.view()? };
+        let inner = SigningCredentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            c.session_token(),
+            None,
+        )?;
+        Ok(Box::new(Self { inner }))
     }
 
     /// A handle over credentials the runtime resolved, without copying them.
     pub(crate) fn shared(c: Arc<runtime::Credentials>) -> R<Self> {
-        /// # Safety
-        /// `s` must stay valid and unmodified for as long as the result is used.
-        unsafe fn extend(s: &str) -> &'static str {
-            // SAFETY: forwarded contract; the bytes came from a `&str`, so they are UTF-8.
-            unsafe {
-                core::str::from_utf8_unchecked(core::slice::from_raw_parts(s.as_ptr(), s.len()))
-            }
-        }
-        // SAFETY: the strings are heap buffers owned by the `Arc`'d credentials, which the handle
-        // keeps alive in `storage` and nobody mutates (only `&` access exists to an `Arc`); the
-        // `'static` views never outlive the handle (see `credentials`).
-        let creds = unsafe {
-            Credentials::new(
-                extend(c.access_key_id()),
-                extend(c.secret_access_key()),
-                c.session_token().map(|t| extend(t)),
-            )?
-        };
-        Ok(Self {
-            creds,
-            storage: Storage::Shared(c),
-        })
+        let inner = SigningCredentials::shared(c);
+        inner.core()?;
+        Ok(Self { inner })
     }
 
     /// The validated credentials, borrowed from the handle.
-    pub(crate) fn credentials(&self) -> &Credentials<'_> {
-        &self.creds
+    pub(crate) fn credentials(&self) -> R<&Credentials<'_>> {
+        Ok(self.inner.core()?)
     }
-}
 
-impl Drop for mongodb_aws_credentials_handle {
-    fn drop(&mut self) {
-        if let Storage::Copy(p) = self.storage {
-            // SAFETY: `p` came from `Box::leak` in `new` and is freed only here; `creds` is not
-            // used after this point.
-            let mut b = unsafe { Box::from_raw(p.as_ptr()) };
-            b.zeroize();
-        }
-        // A shared `Arc` is released by the field's own drop.
+    /// The owned layer: the credentials and their signing-key cache.
+    pub(crate) fn signing(&self) -> &SigningCredentials {
+        &self.inner
     }
 }
 
@@ -167,7 +105,7 @@ pub unsafe extern "C" fn mongodb_aws_credentials_handle_free(
     let _ = guard(|| {
         if !handle.is_null() {
             // SAFETY: created by Box::into_raw in mongodb_aws_credentials_handle_new, not yet freed
-            // (documented contract). Dropping it zeroes the copied strings.
+            // (documented contract). Dropping it zeroes the copied strings and the cached key.
             drop(unsafe { Box::from_raw(handle) });
         }
         Ok(())
@@ -207,7 +145,7 @@ mod tests {
         id.clear();
         secret.clear();
         token.clear();
-        let c = unsafe { &*h }.credentials();
+        let c = unsafe { &*h }.credentials().unwrap();
         assert_eq!(c.access_key_id(), "AKIDEXAMPLE");
         assert_eq!(
             c.secret_access_key(),
@@ -220,7 +158,7 @@ mod tests {
         let mut h = core::ptr::null_mut();
         let st = unsafe { mongodb_aws_credentials_handle_new(&raw("AKID", "s", Some("")), &mut h) };
         assert_eq!(st, S::MONGODB_AWS_OK);
-        assert_eq!(unsafe { &*h }.credentials().session_token(), None);
+        assert_eq!(unsafe { &*h }.credentials().unwrap().session_token(), None);
         unsafe { mongodb_aws_credentials_handle_free(h) };
         unsafe { mongodb_aws_credentials_handle_free(core::ptr::null_mut()) };
     }

@@ -31,6 +31,7 @@ pub struct ReadmeDoctest;
 
 mod cache;
 mod http;
+pub mod owned;
 mod process;
 mod refusal;
 

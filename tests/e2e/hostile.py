@@ -5,12 +5,16 @@ middle of a message or send bad framing."""
 from __future__ import annotations
 
 import socket
-import struct
+import sys
 import threading
 import time
+from pathlib import Path
 from typing import Optional
 
 import bson
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import opmsg  # noqa: E402  (tests/opmsg.py)
 
 # Longest any stand-in holds a connection, whatever the test does.
 MAX_HOLD_SECONDS = 30.0
@@ -138,7 +142,7 @@ def idle_client(port: int) -> socket.socket:
 def cut_client(port: int) -> socket.socket:
     """Sends the header of a 1,000-byte OP_MSG and then nothing more."""
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    s.sendall(struct.pack("<iiii", 1000, 1, 0, 2013))
+    s.sendall(opmsg.header(1000, 1, 0, opmsg.OP_MSG))
     return s
 
 
@@ -148,8 +152,7 @@ class TrickleClient:
 
     def __init__(self, port: int, interval: float) -> None:
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        body = struct.pack("<IB", 0, 0) + bson.encode({"ping": 1, "$db": "admin"})
-        self.message = struct.pack("<iiii", 16 + len(body), 1, 0, 2013) + body
+        self.message = opmsg.msg(bson.encode({"ping": 1, "$db": "admin"}), 1)
         self.interval = interval
         self.stopped = threading.Event()
         self.sent = 0
@@ -175,7 +178,7 @@ class TrickleClient:
 def bad_length_client(port: int, length: int) -> socket.socket:
     """Sends a header whose messageLength is out of range."""
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    s.sendall(struct.pack("<iiii", length, 1, 0, 2013))
+    s.sendall(opmsg.header(length, 1, 0, opmsg.OP_MSG))
     return s
 
 

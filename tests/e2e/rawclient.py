@@ -7,8 +7,8 @@ from __future__ import annotations
 import base64
 import datetime
 import os
-import socket
-import struct
+import sys
+from pathlib import Path
 from typing import Optional
 from unittest import mock
 
@@ -16,6 +16,9 @@ import bson
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import opmsg  # noqa: E402  (tests/opmsg.py)
 
 BODY = "Action=GetCallerIdentity&Version=2011-06-15"
 
@@ -27,35 +30,11 @@ def region_for_host(host: str) -> str:
     return host.split(".")[1]
 
 
-class Wire:
-    """One connection speaking OP_MSG."""
+class Wire(opmsg.Wire):
+    """One connection speaking OP_MSG (tests/opmsg.py), BSON from PyMongo's `bson`."""
 
     def __init__(self, port: int) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        self.request_id = 0
-
-    def command(self, doc: dict) -> dict:
-        self.request_id += 1
-        body = struct.pack("<IB", 0, 0) + bson.encode(doc)
-        self.sock.sendall(struct.pack("<iiii", 16 + len(body), self.request_id, 0, 2013) + body)
-        header = self._read(16)
-        length, _, _, op = struct.unpack("<iiii", header)
-        assert op == 2013
-        rest = self._read(length - 16)
-        assert rest[4] == 0
-        return bson.decode(rest[5:])
-
-    def _read(self, n: int) -> bytes:
-        buf = b""
-        while len(buf) < n:
-            chunk = self.sock.recv(n - len(buf))
-            if not chunk:
-                raise ConnectionError("server closed the connection")
-            buf += chunk
-        return buf
-
-    def close(self) -> None:
-        self.sock.close()
+        super().__init__(port, encode=bson.encode, decode=bson.decode, timeout=10)
 
 
 def sign(

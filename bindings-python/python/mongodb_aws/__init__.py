@@ -58,7 +58,7 @@ from mongodb_aws._mongodb_aws import (
 # Not `typing.TYPE_CHECKING`: importing typing costs more than the rest of this module.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Optional, Union
+    from typing import Optional, Union
 
     from mongodb_aws._results import (
         CallerIdentity as CallerIdentity,
@@ -321,13 +321,11 @@ def _prepare(
     return method, path, query, pairs, _bytes(body), added_host
 
 
-def _call(
-    op: str,
+def _request(
     method: str,
     url: str,
     headers: Headers,
     body: Union[bytes, str],
-    credentials: Credentials,
     region: str,
     service: str,
     now: Optional[Timestamp],
@@ -337,29 +335,27 @@ def _call(
     double_encode_path: bool,
     sign_session_token: bool,
     content_sha256_header: bool,
-    expires: int = 0,
-) -> tuple[tuple[Any, ...], list[tuple[str, str]], Optional[str], str]:
+) -> tuple[_native.SigV4Request, list[tuple[str, str]], Optional[str], str]:
+    """The native request for ``url`` (with the clock default), the headers as listed, the host
+    added from the URL (if any) and the query."""
     method, path, query, pairs, data, added_host = _prepare(method, url, headers, body)
-    out = _native.sigv4(
-        op,
+    request = _native.SigV4Request(
         method,
         path,
         query,
         pairs,
         data,
-        payload_hash,
-        unsigned_payload,
-        credentials,
-        region,
-        service,
-        time.time() if now is None else now,
-        normalize_path,
-        double_encode_path,
-        sign_session_token,
-        content_sha256_header,
-        expires,
+        region=region,
+        service=service,
+        now=time.time() if now is None else now,
+        payload_hash=payload_hash,
+        unsigned_payload=unsigned_payload,
+        normalize_path=normalize_path,
+        double_encode_path=double_encode_path,
+        sign_session_token=sign_session_token,
+        content_sha256_header=content_sha256_header,
     )
-    return out, pairs, added_host, query
+    return request, pairs, added_host, query
 
 
 def sign_v4(
@@ -391,13 +387,11 @@ def sign_v4(
     (the header is still returned, to be added after signing). ``now`` defaults to
     :func:`time.time`.
     """
-    out, pairs, added_host, _ = _call(
-        "sign",
+    request, pairs, added_host, _ = _request(
         method,
         url,
         headers,
         body,
-        credentials,
         region,
         service,
         now,
@@ -408,7 +402,7 @@ def sign_v4(
         sign_session_token,
         content_sha256_header,
     )
-    signature, authorization, amz_date, hashed = out
+    signature, authorization, amz_date, hashed = request.sign(credentials)
     add: dict[str, str] = {}
     if added_host is not None:
         add["Host"] = added_host
@@ -447,13 +441,11 @@ def presign_v4(
     ``expires`` is the validity in seconds (1 to :data:`MAX_PRESIGN_EXPIRES`). Only the headers given
     (``Host`` at least) are signed. Other arguments as for :func:`sign_v4`.
     """
-    out, _, _, query = _call(
-        "presign",
+    request, _, _, query = _request(
         method,
         url,
         headers,
         body,
-        credentials,
         region,
         service,
         now,
@@ -463,9 +455,8 @@ def presign_v4(
         double_encode_path,
         sign_session_token,
         False,
-        expires,
     )
-    signature, params = out
+    signature, params = request.presign(credentials, expires)
     base = url.split("#", 1)[0]
     joined = base + ("&" if query else ("" if base.endswith("?") else "?")) + params
     from mongodb_aws._results import PresignedRequest
@@ -493,13 +484,11 @@ def canonical_request_v4(
 ) -> str:
     """The canonical request :func:`sign_v4` (or, with ``presign_expires``, :func:`presign_v4`)
     would sign, for diagnostics."""
-    out, _, _, _ = _call(
-        "canonical_request" if presign_expires is None else "presign_canonical_request",
+    request, _, _, _ = _request(
         method,
         url,
         headers,
         body,
-        credentials,
         region,
         service,
         now,
@@ -509,10 +498,10 @@ def canonical_request_v4(
         double_encode_path,
         sign_session_token,
         content_sha256_header,
-        presign_expires or 0,
     )
-    text: str = out[0]
-    return text
+    if presign_expires is None:
+        return request.canonical_request(credentials)
+    return request.presign_canonical_request(credentials, presign_expires)
 
 
 def string_to_sign_v4(
@@ -533,13 +522,11 @@ def string_to_sign_v4(
     content_sha256_header: bool = False,
 ) -> str:
     """The SigV4 string to sign of :func:`sign_v4`, for diagnostics."""
-    out, _, _, _ = _call(
-        "string_to_sign",
+    request, _, _, _ = _request(
         method,
         url,
         headers,
         body,
-        credentials,
         region,
         service,
         now,
@@ -550,5 +537,4 @@ def string_to_sign_v4(
         sign_session_token,
         content_sha256_header,
     )
-    text: str = out[0]
-    return text
+    return request.string_to_sign(credentials)

@@ -1,6 +1,6 @@
 """Native module (Rust, pyo3). Use the public API of :mod:`mongodb_aws` instead."""
 
-from typing import Any, Callable, Mapping, Optional, Union, final
+from typing import Callable, Mapping, Optional, Union, final
 
 from typing_extensions import Self, disjoint_base
 
@@ -14,7 +14,7 @@ __all__ = [
     "Credentials",
     "ServerFirst",
     "ClientConversation",
-    "sigv4",
+    "SigV4Request",
     "validate_sts_host",
     "sts_region",
     "error_table",
@@ -141,25 +141,37 @@ class ClientConversation:
         self, server_first: bytes, credentials: Credentials, now: Union[int, float]
     ) -> str: ...
 
-def sigv4(
-    op: str,
-    method: str,
-    path: str,
-    query: str,
-    headers: list[tuple[str, str]],
-    body: bytes,
-    payload_hash: Optional[str],
-    unsigned_payload: bool,
-    credentials: Credentials,
-    region: str,
-    service: str,
-    now: Union[int, float],
-    normalize_path: bool,
-    double_encode_path: bool,
-    sign_session_token: bool,
-    content_sha256_header: bool,
-    expires: int,
-) -> tuple[Any, ...]: ...
+@final
+class SigV4Request:
+    """An HTTP request, its credential scope and the signer's settings (native part of
+    :func:`mongodb_aws.sign_v4` and friends)."""
+
+    def __new__(
+        cls,
+        method: str,
+        path: str,
+        query: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        *,
+        region: str,
+        service: str,
+        now: Union[int, float],
+        payload_hash: Optional[str] = None,
+        unsigned_payload: bool = False,
+        normalize_path: bool = True,
+        double_encode_path: bool = True,
+        sign_session_token: bool = True,
+        content_sha256_header: bool = False,
+    ) -> SigV4Request: ...
+    def sign(self, credentials: Credentials) -> tuple[str, str, str, Optional[str]]:
+        """``(signature, authorization, amz_date, payload_hash)``."""
+    def presign(self, credentials: Credentials, expires: int) -> tuple[str, str]:
+        """``(signature, query parameters)``."""
+    def canonical_request(self, credentials: Credentials) -> str: ...
+    def presign_canonical_request(self, credentials: Credentials, expires: int) -> str: ...
+    def string_to_sign(self, credentials: Credentials) -> str: ...
+
 def validate_sts_host(host: str) -> None:
     """Raises :class:`mongodb_aws.ConversationError` unless ``host`` is a valid STS host."""
 

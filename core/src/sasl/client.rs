@@ -36,6 +36,10 @@ pub const MAX_SERVER_FIRST_LEN: usize = 340;
 pub const GS2_CB_FLAG: i32 = 110;
 /// Length of the base64 `x-mongodb-server-nonce` header value.
 pub const SERVER_NONCE_BASE64_LEN: usize = 88;
+/// Bound of the client-final message: `CLIENT_FINAL_MAX_LEN + session token length` bytes always
+/// hold it (any valid server-first, an access key id of up to 128 bytes; without a session token,
+/// `CLIENT_FINAL_MAX_LEN` alone). The exact size: [`ClientConversation::client_final_len`].
+pub const CLIENT_FINAL_MAX_LEN: usize = 682;
 
 /// The signed headers (the merged constants below contain them; their test checks that).
 #[cfg(test)]
@@ -206,9 +210,53 @@ impl ClientConversation {
             return Err(Error::BufferTooSmall { needed: lengths.1 });
         }
         let sig = sign(&sf, creds, &time, key)?;
-        let mut s = SliceSink::new(out);
-        client_final_into(&mut s, &sf, creds, &time, &sig, lengths)?;
-        s.finish()
+        write_client_final(out, &sf, creds, &time, &sig, lengths)
+    }
+
+    /// [`finish`](Self::finish) for a server-first already validated by
+    /// [`parse_server_first`](Self::parse_server_first) (nothing is parsed again), with a key slot
+    /// that the caller keeps across calls: the key in `key` is used when it is for this date and
+    /// region (`sts`); otherwise a new one is derived and stored in `key`, replacing the old one.
+    ///
+    /// A `server_first` parsed by a conversation with another nonce is
+    /// [`Error::ServerNonceMismatch`]. A too-small `out` gives [`Error::BufferTooSmall`] with the
+    /// exact size before anything is derived or written; on any error `out` is not written.
+    pub fn finish_parsed(
+        &self,
+        server_first: &ServerFirst<'_>,
+        creds: &Credentials<'_>,
+        now: UnixTime,
+        key: &mut Option<SigningKey>,
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        let prefix = server_first
+            .server_nonce
+            .get(..CLIENT_NONCE_LEN)
+            .ok_or(Error::ServerNonceLength)?;
+        if !nonce_matches(prefix, &self.nonce) {
+            return Err(Error::ServerNonceMismatch);
+        }
+        let time = AmzDate::from_unix(now)?;
+        let lengths = client_final_lengths_for(server_first, creds)?;
+        if out.len() < lengths.1 {
+            return Err(Error::BufferTooSmall { needed: lengths.1 });
+        }
+        let scope = server_first.scope(time)?;
+        if !key.as_ref().is_some_and(|k| k.matches(&scope)) {
+            *key = Some(SigningKey::derive(creds.secret_access_key(), &scope)?);
+        }
+        let sig = sign(server_first, creds, &time, key.as_ref())?;
+        write_client_final(out, server_first, creds, &time, &sig, lengths)
+    }
+
+    /// Exact length of the client-final message for a parsed server-first (the time does not
+    /// change it).
+    pub fn client_final_len_parsed(
+        &self,
+        server_first: &ServerFirst<'_>,
+        creds: &Credentials<'_>,
+    ) -> Result<usize, Error> {
+        client_final_len_for(server_first, creds)
     }
 
     /// Writes the canonical request that [`finish`](Self::finish) signs (diagnostics). Returns its length.
@@ -243,6 +291,20 @@ impl ClientConversation {
         sigv4::put_string_to_sign_for(&mut s, &scope, &h.finalize().into());
         s.finish()
     }
+}
+
+/// Writes client-final into `out` (already checked to hold `lengths.1` bytes); returns its length.
+fn write_client_final(
+    out: &mut [u8],
+    sf: &ServerFirst<'_>,
+    creds: &Credentials<'_>,
+    time: &AmzDate,
+    sig: &Signature,
+    lengths: (usize, usize),
+) -> Result<usize, Error> {
+    let mut s = SliceSink::new(out);
+    client_final_into(&mut s, sf, creds, time, sig, lengths)?;
+    s.finish()
 }
 
 /// The layout every MongoDB server sends — `{s: BinData(0, 64 bytes), h: "<host>"}`, in this

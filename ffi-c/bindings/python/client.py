@@ -24,7 +24,6 @@ import argparse
 import ctypes
 import json
 import os
-import socket
 import struct
 import sys
 import threading
@@ -33,7 +32,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tests"))
 import mongodb_aws_ctypes as m  # noqa: E402
+import opmsg  # noqa: E402  (tests/opmsg.py)
 
 results = {"passed": 0, "failed": 0}
 
@@ -89,26 +90,9 @@ def unbson(b: bytes) -> dict:
     return doc
 
 
-class Wire:
-    def __init__(self, port: int, host: str = "127.0.0.1") -> None:
-        self.sock = socket.create_connection((host, port), timeout=20)
-        self.request_id = 0
-
-    def command(self, doc: dict) -> dict:
-        self.request_id += 1
-        body = struct.pack("<IB", 0, 0) + bson(doc)
-        self.sock.sendall(struct.pack("<iiii", 16 + len(body), self.request_id, 0, 2013) + body)
-        length = struct.unpack("<i", self._read(16)[:4])[0]
-        return unbson(self._read(length - 16)[5:])
-
-    def _read(self, n: int) -> bytes:
-        buf = b""
-        while len(buf) < n:
-            chunk = self.sock.recv(n - len(buf))
-            if not chunk:
-                raise ConnectionError("server closed the connection")
-            buf += chunk
-        return buf
+def Wire(port: int, host: str = "127.0.0.1") -> opmsg.Wire:
+    """One connection speaking OP_MSG (tests/opmsg.py) with the minimal BSON above."""
+    return opmsg.Wire(port, encode=bson, decode=unbson, host=host, timeout=20)
 
 
 def authenticate(lib, port: int, sign, host: str = "127.0.0.1") -> dict:
