@@ -235,6 +235,17 @@ impl<'a> Env<'a> {
         self.values.get(v as usize).copied().flatten()
     }
 
+    /// The profile of the AWS shared files this snapshot selects, with the application's
+    /// explicit `option` ([`profile::select`]), and what named it (`None`: the implicit
+    /// `default`). Hosts key their process-wide cache by it.
+    pub fn selected_profile(&self, option: Option<&'a str>) -> (&'a str, Option<&'static str>) {
+        profile::select(
+            option,
+            self.raw(Var::DefaultProfile),
+            self.raw(Var::Profile),
+        )
+    }
+
     /// The variables that are set, with their values (for diagnostics; may include secrets).
     pub fn iter(&self) -> impl Iterator<Item = (Var, &'a str)> + '_ {
         ALL_VARS
@@ -2502,17 +2513,7 @@ impl<'a> Chain<'a> {
     fn begin_default(&mut self, custom_provider: bool, fresh_cache: bool, option: Option<&'a str>) {
         // botocore: the session's profile_name, else AWS_DEFAULT_PROFILE, else AWS_PROFILE (set,
         // even empty), else `default`; an explicit profile_name switches environment keys off.
-        let (name, by) = match option {
-            Some(n) => (n, Some(PROFILE_OPTION)),
-            None => match (
-                self.env.raw(Var::DefaultProfile),
-                self.env.raw(Var::Profile),
-            ) {
-                (Some(n), _) => (n, Some(profile::AWS_DEFAULT_PROFILE)),
-                (None, Some(n)) => (n, Some(profile::AWS_PROFILE)),
-                (None, None) => ("default", None),
-            },
-        };
+        let (name, by) = self.env.selected_profile(option);
         self.named_by = by;
         self.env_disabled = option.is_some();
         if self.selected.push_str(name).is_err() {
