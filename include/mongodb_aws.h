@@ -762,6 +762,10 @@ enum mongodb_aws_status
      */
     MONGODB_AWS_PROFILE_INVALID_VALUE = 457,
     /**
+     * source profile without credentials: the profile named by source_profile must have aws_access_key_id + aws_secret_access_key, credential_process, web_identity_token_file, SSO settings or a role_arn of its own
+     */
+    MONGODB_AWS_PROFILE_SOURCE_WITHOUT_CREDENTIALS = 468,
+    /**
      * MFA code required: the profile has mfa_serial; install an MFA callback (Resolver::mfa / set_mfa_provider, the binding's mfa option, or run the CLI on a terminal)
      */
     MONGODB_AWS_MFA_CODE_REQUIRED = 458,
@@ -2083,13 +2087,23 @@ mongodb_aws_status mongodb_aws_chain_on_mfa_code(struct mongodb_aws_chain *chain
                                                  size_t code_len);
 
 /**
- * Answers `MONGODB_AWS_ACTION_ASK_MFA`: no code (no callback, or it failed; the chain fails with
- * `MONGODB_AWS_MFA_CODE_REQUIRED`). `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` if the action was another.
+ * Answers `MONGODB_AWS_ACTION_ASK_MFA`: no code, because the application has no MFA callback (the
+ * chain fails with `MONGODB_AWS_MFA_CODE_REQUIRED`). `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` if the action was another.
  *
  * # Safety
  * `chain` NULL or a live chain.
  */
 mongodb_aws_status mongodb_aws_chain_on_mfa_unavailable(struct mongodb_aws_chain *chain);
+
+/**
+ * Answers `MONGODB_AWS_ACTION_ASK_MFA`: the application's MFA callback failed (the chain fails
+ * with `MONGODB_AWS_MFA_CODE_UNAVAILABLE`; report the callback's own error beside it).
+ * `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` if the action was another.
+ *
+ * # Safety
+ * `chain` NULL or a live chain.
+ */
+mongodb_aws_status mongodb_aws_chain_on_mfa_failed(struct mongodb_aws_chain *chain);
 
 /**
  * Answers `MONGODB_AWS_ACTION_WRITE_FILE`: the file was replaced.

@@ -188,6 +188,7 @@ enum mongodb_aws_status {
     MONGODB_AWS_PROFILE_ROLE_WITHOUT_SOURCE = 455,
     MONGODB_AWS_PROFILE_INVALID_CREDENTIAL_SOURCE = 456,
     MONGODB_AWS_PROFILE_INVALID_VALUE = 457,
+    MONGODB_AWS_PROFILE_SOURCE_WITHOUT_CREDENTIALS = 468,
     MONGODB_AWS_MFA_CODE_REQUIRED = 458,
     MONGODB_AWS_MFA_CODE_UNAVAILABLE = 459,
     MONGODB_AWS_CREDENTIAL_PROCESS_FAILED = 460,
@@ -548,6 +549,8 @@ mongodb_aws_status mongodb_aws_chain_on_mfa_code(struct mongodb_aws_chain *chain
                                                  size_t code_len);
 
 mongodb_aws_status mongodb_aws_chain_on_mfa_unavailable(struct mongodb_aws_chain *chain);
+
+mongodb_aws_status mongodb_aws_chain_on_mfa_failed(struct mongodb_aws_chain *chain);
 
 mongodb_aws_status mongodb_aws_chain_on_written(struct mongodb_aws_chain *chain);
 
