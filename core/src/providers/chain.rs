@@ -82,7 +82,8 @@
 //! expired or expires within 5 minutes is [`Error::CredentialsExpired`] (botocore would run it
 //! again); the web identity token's trailing newline is stripped (botocore sends it); an
 //! expired SSO token that cannot be refreshed fails before the portal call (botocore calls and
-//! gets `UnauthorizedException`); configured endpoint URLs in plain http must be loopback; the
+//! gets `UnauthorizedException`); configured endpoint URLs in plain http must be loopback, and
+//! with one but no region the call is signed for `us-east-1` (botocore: `NoRegionError`); the
 //! environment's web identity variables keep the MongoDB rule for their STS endpoint
 //! (`AWS_REGION` with `AWS_STS_REGIONAL_ENDPOINTS=regional`, as before) and are skipped, not an
 //! error, when only one is set; botocore 1.44's `aws login` provider is not supported.
