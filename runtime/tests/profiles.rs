@@ -298,3 +298,42 @@ fn first_request_stops_before_sending() {
         .unwrap_err();
     assert_eq!(e.code(), "PROFILE_NOT_FOUND");
 }
+
+#[test]
+fn each_named_profile_has_its_own_process_wide_cache() {
+    let config = "[profile cache-a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = base\n\
+                  [profile cache-b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = base\n";
+    let creds = "[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = baseSecret\n";
+    let dir = home("named-caches", config, Some(creds));
+    let (url, seen) = serve(vec![
+        assume_role_xml("ASIAROLEA"),
+        assume_role_xml("ASIAROLEB"),
+    ]);
+    let vars = env(&[
+        ("HOME", dir.to_str().unwrap()),
+        ("MONGODB_AWS_STS_ENDPOINT", &url),
+    ]);
+    let get = |p: &str| {
+        Resolver::new()
+            .env(vars.clone())
+            .profile(Some(p.to_string()))
+            .resolve()
+            .unwrap()
+    };
+    let a = get("cache-a");
+    assert_eq!(
+        (a.credentials.access_key_id(), a.from_cache),
+        ("ASIAROLEA", false)
+    );
+    let b = get("cache-b");
+    assert_eq!(
+        (b.credentials.access_key_id(), b.from_cache),
+        ("ASIAROLEB", false)
+    );
+    let a = get("cache-a");
+    assert_eq!(
+        (a.credentials.access_key_id(), a.from_cache),
+        ("ASIAROLEA", true)
+    );
+    assert_eq!(seen.lock().unwrap().len(), 2);
+}

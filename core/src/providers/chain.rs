@@ -3,10 +3,14 @@
 //! HTTP stack through the C ABI) carries out the I/O the chain asks for.
 //!
 //! ```text
-//! let mut chain = Chain::new(env, Plan::Default { custom_provider, fresh_cache }, now, random);
+//! let mut chain = Chain::new(env, Plan::Default { custom_provider, fresh_cache, profile }, now, random);
 //! loop {
 //!     match chain.poll() {
-//!         Action::ReadFile { path }        => read it; chain.on_file(&bytes) or chain.on_io_error(IoError::NotFound)
+//!         Action::ReadFile { path, .. }    => read it; chain.on_file(&bytes) or chain.on_io_error(IoError::NotFound)
+//!         Action::RunProcess(p)            => run p.program with p.args (no shell, stdin null, killed after p.timeout_ms);
+//!                                             chain.on_process_exit(code, &stdout, &stderr) or chain.on_io_error(..)
+//!         Action::AskMfa { serial, .. }    => ask the application; chain.on_mfa_code(code), on_mfa_unavailable() or on_mfa_failed()
+//!         Action::WriteFile { path, .. }   => replace it atomically (0600); chain.on_written() or chain.on_io_error(..)
 //!         Action::Http(h)                  => send h.request with h.connect_timeout_ms / h.timeout_ms (whole request);
 //!                                             chain.on_response(status, &headers, &body) or chain.on_io_error(..)
 //!         Action::Wait { millis }          => sleep; chain.on_wake()
@@ -21,10 +25,68 @@
 //! # Rules (PROTOCOL.md A7, A8; the AWS SDKs where the MongoDB spec is silent)
 //!
 //! **Order** ([`crate::cache::consider`], the one place it is written): custom provider; fresh
-//! cached endpoint credentials;
-//! environment (any of the three variables non-empty); web identity (token file and role ARN);
-//! ECS (relative URI); container full URI; EC2 IMDSv2 unless `AWS_EC2_METADATA_DISABLED=true`
+//! cached credentials; environment (any of the three variables non-empty); then the active
+//! profile of the AWS shared files in botocore's order — its `role_arn`, web identity (the
+//! environment's token file and role ARN, or the profile's `web_identity_token_file`), IAM
+//! Identity Center, credentials-file keys, `credential_process`, config-file keys — then ECS
+//! (relative URI); container full URI; EC2 IMDSv2 unless `AWS_EC2_METADATA_DISABLED=true`
 //! ([`Error::NoCredentials`]). There is no fall-back: the chosen source's answer is the answer.
+//! Why botocore's order for the files: it is what the AWS CLI and boto3 (so PyMongo today) do
+//! with the same files, so a profile that works with `aws --profile NAME` works here; the
+//! environment first as in every SDK; the metadata services last, so that a laptop's or CI's
+//! files win over whatever endpoint the host happens to reach.
+//!
+//! **The AWS shared files** (PROTOCOL.md B): the config file is `AWS_CONFIG_FILE`, else
+//! `$HOME/.aws/config` (`USERPROFILE` when `HOME` is unset); the credentials file
+//! `AWS_SHARED_CREDENTIALS_FILE`, else `$HOME/.aws/credentials`; a leading `~` is the home
+//! directory; a variable set to the empty string means no such file; a missing file is no file
+//! ([`IoError::NotFound`]); an unreadable one is [`Error::FileUnreadable`]; a malformed one the
+//! `INI_*` error with its line ([`crate::ini`]). The profile: the host's explicit option
+//! ([`Plan::Default`]'s `profile`), else `AWS_DEFAULT_PROFILE`, else `AWS_PROFILE` (a set one
+//! counts even when empty), else `default` ([`profile::select`]). A named profile in neither
+//! file is [`Error::ProfileNotFound`] before any source (botocore raises `ProfileNotFound` even
+//! with environment keys); the explicit option also switches the environment keys and the
+//! environment's web identity variables off (botocore's `profile_name`). The files are read
+//! only when needed: not when a custom provider, the cache, or environment keys without a named
+//! profile are taken. Settings (`role_arn`, `credential_process`, `sso_*`, `region` ...) are
+//! looked up in the profile's credentials-file section first, then its config-file section
+//! (botocore's `full_config`); static keys are read per file (an id in one file and the secret
+//! in the other is [`Error::ProfilePartialCredentials`]), and `aws_security_token` comes before
+//! `aws_session_token`. Role chains follow `source_profile` up to
+//! [`profile::MAX_ROLE_HOPS`] hops ([`Error::ProfileChainTooLong`]); a source profile with static
+//! keys (or without `role_arn`) ends the chain with its own credentials (its web identity, SSO,
+//! credentials-file keys, `credential_process`, config-file keys, in that order); a profile may
+//! name itself only when it has static keys; any other repeat is [`Error::ProfileSourceCycle`]
+//! with the cycle (`a -> b -> a`). Each hop is an STS AssumeRole signed by the previous
+//! credentials, with the hop profile's `external_id`, `role_session_name`, `duration_seconds`
+//! and `mfa_serial` (the code asked with [`Action::AskMfa`]). The STS endpoint of a profile's
+//! calls: `MONGODB_AWS_STS_ENDPOINT`, else (unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` or
+//! `ignore_configured_endpoint_urls` is true) `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`, the
+//! `[services]` section's `sts.endpoint_url`, the profile's `endpoint_url`; else
+//! `sts.<region>.amazonaws.com` for the region `AWS_DEFAULT_REGION` or the active profile's
+//! `region`, unless `sts_regional_endpoints` (or `AWS_STS_REGIONAL_ENDPOINTS`) is `legacy` and
+//! the region one of [`profile::LEGACY_GLOBAL_STS_REGIONS`]; no region: `sts.amazonaws.com`.
+//! `credential_process` is split as Python's `shlex.split` ([`profile::split_command`]), run for
+//! at most [`PROCESS_TIMEOUT_MS`]; its stderr (bounded, never its stdout) is in
+//! [`Error::CredentialProcessFailed`], and the program is named with its arguments redacted. SSO
+//! is in [`super::sso`]. Credentials from the files carry their [`ProfileOrigin`]; static keys
+//! are never cached, role, web identity and SSO credentials are, and a `credential_process`
+//! answer is when it has an `Expiration`.
+//!
+//! **Deliberate differences from botocore**: a generated `role_session_name` is
+//! `mongodb-aws-<32 hex>` (botocore `botocore-session-<unix time>`); a `duration_seconds` that is
+//! not a number is [`Error::ProfileInvalidValue`] (botocore ignores it); an unreadable shared
+//! file is an error (configparser skips it); the shared files are read up to
+//! [`MAX_SHARED_FILE_LEN`] each; role chains are bounded; `credential_process` has a deadline
+//! (botocore waits forever), is split the POSIX way on every platform, and an answer that
+//! expired or expires within 5 minutes is [`Error::CredentialsExpired`] (botocore would run it
+//! again); the web identity token's trailing newline is stripped (botocore sends it); an
+//! expired SSO token that cannot be refreshed fails before the portal call (botocore calls and
+//! gets `UnauthorizedException`); configured endpoint URLs in plain http must be loopback, and
+//! with one but no region the call is signed for `us-east-1` (botocore: `NoRegionError`); the
+//! environment's web identity variables keep the MongoDB rule for their STS endpoint
+//! (`AWS_REGION` with `AWS_STS_REGIONAL_ENDPOINTS=regional`, as before) and are skipped, not an
+//! error, when only one is set; botocore 1.44's `aws login` provider is not supported.
 //!
 //! **Deadlines** (each a whole-request deadline: connect, send and the complete answer):
 //!
@@ -32,7 +94,7 @@
 //! |---|---|---|---|
 //! | EC2 IMDS, each of its 3 steps | 1 s | 1 s | `AWS_METADATA_SERVICE_NUM_ATTEMPTS` (default 1, 1..=10) on 429/5xx, timeout, refused, reset; no backoff |
 //! | ECS, container full URI | 2 s | 10 s | 3 on 429/500/502/503/504 and reset/closed; backoff 200 ms, 400 ms |
-//! | STS (web identity, AssumeRole, SAML) | 5 s | 10 s | 3 on 429/500/502/503/504, throttling codes, `IDPCommunicationError`, reset/closed; backoff 200 ms, 400 ms |
+//! | STS (web identity, AssumeRole, SAML), SSO portal and OIDC | 5 s | 10 s | 3 on 429/500/502/503/504, throttling codes, `IDPCommunicationError`, reset/closed; backoff 200 ms, 400 ms |
 //!
 //! `AWS_METADATA_SERVICE_TIMEOUT` (seconds, integer or decimal, > 0 and ≤ 3600) replaces the IMDS
 //! connect and request deadlines; as in the AWS SDKs it applies to IMDS only. An invalid value of
@@ -233,6 +295,17 @@ impl<'a> Env<'a> {
     /// `AWS_CONFIG_FILE` differently from an unset one).
     fn raw(&self, v: Var) -> Option<&'a str> {
         self.values.get(v as usize).copied().flatten()
+    }
+
+    /// The profile of the AWS shared files this snapshot selects, with the application's
+    /// explicit `option` ([`profile::select`]), and what named it (`None`: the implicit
+    /// `default`). Hosts key their process-wide cache by it.
+    pub fn selected_profile(&self, option: Option<&'a str>) -> (&'a str, Option<&'static str>) {
+        profile::select(
+            option,
+            self.raw(Var::DefaultProfile),
+            self.raw(Var::Profile),
+        )
     }
 
     /// The variables that are set, with their values (for diagnostics; may include secrets).
@@ -2502,17 +2575,7 @@ impl<'a> Chain<'a> {
     fn begin_default(&mut self, custom_provider: bool, fresh_cache: bool, option: Option<&'a str>) {
         // botocore: the session's profile_name, else AWS_DEFAULT_PROFILE, else AWS_PROFILE (set,
         // even empty), else `default`; an explicit profile_name switches environment keys off.
-        let (name, by) = match option {
-            Some(n) => (n, Some(PROFILE_OPTION)),
-            None => match (
-                self.env.raw(Var::DefaultProfile),
-                self.env.raw(Var::Profile),
-            ) {
-                (Some(n), _) => (n, Some(profile::AWS_DEFAULT_PROFILE)),
-                (None, Some(n)) => (n, Some(profile::AWS_PROFILE)),
-                (None, None) => ("default", None),
-            },
-        };
+        let (name, by) = self.env.selected_profile(option);
         self.named_by = by;
         self.env_disabled = option.is_some();
         if self.selected.push_str(name).is_err() {
