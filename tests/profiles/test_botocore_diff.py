@@ -35,7 +35,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from urllib.parse import urlsplit
@@ -372,7 +371,8 @@ def test_scenario_ours(emu, name):
 # --- moto: the role moto saw ---------------------------------------------------------------------------
 ALLOW_ALL = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"AWS": "*", "Federated": "*"}, "Action": ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity"]}]})
+    {"Effect": "Allow", "Principal": {"AWS": "*", "Federated": "*"},
+     "Action": ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity"]}]})
 ROLES = ("moto-dev", "moto-mid", "moto-top", "moto-mfa", "moto-env")
 
 
@@ -467,64 +467,74 @@ def botocore_resolve(env, profile=None, codes=None):
 
 
 def moto_setups(m):
+    """Each setup: files, the profile (AWS_PROFILE, or the explicit option), the role moto must see
+    (None: static keys, the user's own key), optional env and MFA codes."""
     keys = "aws_access_key_id = %s\naws_secret_access_key = %s\n" % (m.akid, m.secret)
+    creds = "home/.aws/credentials"
+    conf = "home/.aws/config"
+
+    def role(name, role_name, extra):
+        return "[profile %s]\nrole_arn = %s\n%s" % (name, m.roles[role_name], extra)
+
     return {
-        "static": dict(files={"home/.aws/credentials": "[dev]\n" + keys}, profile="dev", role=None),
-        "role": dict(files={"home/.aws/credentials": "[base]\n" + keys,
-                            "home/.aws/config": "[profile dev]\nrole_arn = %s\nsource_profile = base\nregion = us-east-1\n"
-                                                % m.roles["moto-dev"]}, profile="dev", role="moto-dev"),
-        "chain": dict(files={"home/.aws/credentials": "[base]\n" + keys,
-                             "home/.aws/config": ("[profile top]\nrole_arn = %s\nsource_profile = mid\n"
-                                                  "[profile mid]\nrole_arn = %s\nsource_profile = base\n")
-                                                 % (m.roles["moto-top"], m.roles["moto-mid"])}, profile="top", role="moto-top"),
-        "keys-and-role": dict(files={"home/.aws/config": ("[profile dev]\nrole_arn = %s\nsource_profile = base\n"
-                                                          "[profile base]\nrole_arn = %s\nsource_profile = nowhere\n" + keys)
-                                                         % (m.roles["moto-dev"], m.roles["moto-mid"])}, profile="dev", role="moto-dev"),
-        "options": dict(files={"home/.aws/credentials": "[base]\n" + keys,
-                               "home/.aws/config": ("[profile dev]\nrole_arn = %s\nsource_profile = base\nexternal_id = ext-123\n"
-                                                    "role_session_name = diff-session\nduration_seconds = 1800\n")
-                                                   % m.roles["moto-dev"]}, profile="dev", role="moto-dev"),
-        "mfa": dict(files={"home/.aws/credentials": "[base]\n" + keys,
-                           "home/.aws/config": "[profile dev]\nrole_arn = %s\nsource_profile = base\nmfa_serial = arn:aws:iam::%s:mfa/alice\n"
-                                               % (m.roles["moto-mfa"], m.account)}, profile="dev", role="moto-mfa",
-                    codes=["123456"]),
-        "credential-source-env": dict(files={"home/.aws/config": "[profile dev]\nrole_arn = %s\ncredential_source = Environment\n"
-                                                                 % m.roles["moto-env"]},
+        "static": dict(files={creds: "[dev]\n" + keys}, profile="dev", role=None),
+        "role": dict(files={creds: "[base]\n" + keys,
+                            conf: role("dev", "moto-dev", "source_profile = base\nregion = us-east-1\n")},
+                     profile="dev", role="moto-dev"),
+        "chain": dict(files={creds: "[base]\n" + keys,
+                             conf: role("top", "moto-top", "source_profile = mid\n")
+                             + role("mid", "moto-mid", "source_profile = base\n")},
+                      profile="top", role="moto-top"),
+        "keys-and-role": dict(files={conf: role("dev", "moto-dev", "source_profile = base\n")
+                                     + role("base", "moto-mid", "source_profile = nowhere\n" + keys)},
+                              profile="dev", role="moto-dev"),
+        "options": dict(files={creds: "[base]\n" + keys,
+                               conf: role("dev", "moto-dev", "source_profile = base\nexternal_id = ext-123\n"
+                                          "role_session_name = diff-session\nduration_seconds = 1800\n")},
+                        profile="dev", role="moto-dev"),
+        "mfa": dict(files={creds: "[base]\n" + keys,
+                           conf: role("dev", "moto-mfa", "source_profile = base\n"
+                                      "mfa_serial = arn:aws:iam::%s:mfa/alice\n" % m.account)},
+                    profile="dev", role="moto-mfa", codes=["123456"]),
+        "credential-source-env": dict(files={conf: role("dev", "moto-env", "credential_source = Environment\n")},
                                       profile="dev", explicit=True, role="moto-env",
                                       env={"AWS_ACCESS_KEY_ID": m.akid, "AWS_SECRET_ACCESS_KEY": m.secret}),
-        "in-credentials-file": dict(files={"home/.aws/credentials": "[base]\n" + keys + "[dev]\nrole_arn = %s\nsource_profile = base\n"
-                                                                    % m.roles["moto-dev"]}, profile="dev", role="moto-dev"),
+        "in-credentials-file": dict(files={creds: "[base]\n" + keys + "[dev]\nrole_arn = %s\nsource_profile = base\n"
+                                           % m.roles["moto-dev"]},
+                                    profile="dev", role="moto-dev"),
     }
 
 
-MOTO_CASES = ["static", "role", "chain", "keys-and-role", "options", "mfa", "credential-source-env", "in-credentials-file"]
+MOTO_CASES = ["static", "role", "chain", "keys-and-role", "options", "mfa", "credential-source-env",
+              "in-credentials-file"]
 
 
 def moto_side(moto, case, side, tmp_path):
-    """The role ARN moto recorded for the access key `side` got (static keys: the key itself)."""
+    """(what moto recorded for the access key `side` got: the assumed role's ARN, or for static keys the
+    key itself; what it must be)."""
     setup = moto_setups(moto)[case]
-    if True:
-        root = tmp_path / side
-        write_files(str(root), setup["files"])
-        os.makedirs(root / "home", exist_ok=True)
-        env = runner.host_environment(dict(setup.get("env") or {}, AWS_ENDPOINT_URL_STS=moto.url,
-                                           AWS_EC2_METADATA_DISABLED="true"), home=str(root / "home"))
-        explicit = setup["profile"] if setup.get("explicit") else None
-        if not explicit:
-            env["AWS_PROFILE"] = setup["profile"]
-        if side == "botocore":
-            frozen, session = botocore_resolve(env, explicit, list(setup.get("codes") or []) if "codes" in setup else None)
-            assert frozen is not None
-            akid = frozen.access_key
-            if setup["role"]:
-                with environment(env):
-                    sts = session.create_client("sts", region_name="us-east-1", endpoint_url=moto.url)
-                    arn = sts.get_caller_identity()["Arn"]
-                assert arn.startswith("arn:aws:sts::%s:assumed-role/%s/" % (moto.account, setup["role"])), arn
-        else:
-            out, stderr, code = run_ours(env, [{"profile": explicit, "mfa_codes": setup.get("codes")}])
-            assert out and out[0].get("ok"), (out, stderr[-2000:])
-            akid = out[0]["access_key_id"]
+    root = tmp_path / side
+    write_files(str(root), setup["files"])
+    os.makedirs(root / "home", exist_ok=True)
+    env = runner.host_environment(dict(setup.get("env") or {}, AWS_ENDPOINT_URL_STS=moto.url,
+                                       AWS_EC2_METADATA_DISABLED="true"), home=str(root / "home"))
+    explicit = setup["profile"] if setup.get("explicit") else None
+    if not explicit:
+        env["AWS_PROFILE"] = setup["profile"]
+    codes = setup.get("codes")
+    if side == "botocore":
+        frozen, session = botocore_resolve(env, explicit, None if codes is None else list(codes))
+        assert frozen is not None
+        akid = frozen.access_key
+        if setup["role"]:
+            with environment(env):
+                sts = session.create_client("sts", region_name="us-east-1", endpoint_url=moto.url)
+                arn = sts.get_caller_identity()["Arn"]
+            assert arn.startswith("arn:aws:sts::%s:assumed-role/%s/" % (moto.account, setup["role"])), arn
+    else:
+        out, stderr, _ = run_ours(env, [{"profile": explicit, "mfa_codes": codes}])
+        assert out and out[0].get("ok"), (out, stderr[-2000:])
+        akid = out[0]["access_key_id"]
     want = moto.roles[setup["role"]] if setup["role"] else moto.akid
     return (moto.role_of(akid) if setup["role"] else akid), want
 
@@ -588,6 +598,8 @@ def sso_role(case):
 
 
 def sso_side(portal, case, side, tmp_path):
+    """("ok", access key) or ("error", codes) of one side for an SSO case; for "refresh" it also checks
+    that the side wrote the refreshed token back to the cache file."""
     import hashlib
     role = sso_role(case)
     token = "diffAccessToken-" + case
@@ -604,29 +616,28 @@ def sso_side(portal, case, side, tmp_path):
         files[cache_rel] = sso_cache(token, -60)
     elif case != "missing":
         files[cache_rel] = sso_cache(token, 8 * 3600)
-    got = {}
-    if True:
-        root = tmp_path / side
-        write_files(str(root), files)
-        env = runner.host_environment({"AWS_PROFILE": "sso", "AWS_EC2_METADATA_DISABLED": "true",
-                                       "AWS_ENDPOINT_URL_SSO": portal.url, "AWS_ENDPOINT_URL_SSO_OIDC": portal.url,
-                                       "MONGODB_AWS_SSO_ENDPOINT": portal.url, "MONGODB_AWS_SSO_OIDC_ENDPOINT": portal.url},
-                                      home=str(root / "home"))
-        if side == "botocore":
-            try:
-                frozen, _ = botocore_resolve(env)
-                got[side] = ("ok", frozen.access_key) if frozen else ("error", {"NO_CREDENTIALS"})
-            except Exception as e:  # noqa: BLE001
-                got[side] = ("error", classify(e))
-        else:
-            out, stderr, _ = run_ours(env, [{}])
-            assert out, stderr[-2000:]
-            got[side] = ("ok", out[0]["access_key_id"]) if out[0]["ok"] else ("error", out[0]["error"])
-        if case == "refresh":
-            with open(root / cache_rel) as f:
-                written = json.load(f)
-            assert written["accessToken"] == "diffNewToken-" + case, (side, "the refreshed token is written back")
-    return got[side]
+    root = tmp_path / side
+    write_files(str(root), files)
+    env = runner.host_environment({
+        "AWS_PROFILE": "sso", "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_ENDPOINT_URL_SSO": portal.url, "AWS_ENDPOINT_URL_SSO_OIDC": portal.url,
+        "MONGODB_AWS_SSO_ENDPOINT": portal.url, "MONGODB_AWS_SSO_OIDC_ENDPOINT": portal.url,
+    }, home=str(root / "home"))
+    if side == "botocore":
+        try:
+            frozen, _ = botocore_resolve(env)
+            got = ("ok", frozen.access_key) if frozen else ("error", {"NO_CREDENTIALS"})
+        except Exception as e:  # noqa: BLE001 - every botocore failure is classified
+            got = ("error", classify(e))
+    else:
+        out, stderr, _ = run_ours(env, [{}])
+        assert out, stderr[-2000:]
+        got = ("ok", out[0]["access_key_id"]) if out[0]["ok"] else ("error", out[0]["error"])
+    if case == "refresh":
+        with open(root / cache_rel) as f:
+            written = json.load(f)
+        assert written["accessToken"] == "diffNewToken-" + case, (side, "the refreshed token is written back")
+    return got
 
 
 # --- hosts: which STS / SSO URL each side chooses ----------------------------------------------------------
@@ -657,40 +668,46 @@ KEYS = "aws_access_key_id = AKIAHOSTCHECK1\naws_secret_access_key = hostCheckSec
 ROLE_ARN = "arn:aws:iam::123456789012:role/host-check"
 
 
-def role_conf(extra_dev="", extra_file=""):
-    return "[profile dev]\nrole_arn = %s\nsource_profile = base\n%s\n[profile base]\n%s%s" % (ROLE_ARN, extra_dev, KEYS, extra_file)
+def role_conf(extra_dev=""):
+    """Profile dev assumes a role with base's static keys; extra_dev goes into dev."""
+    return "[profile dev]\nrole_arn = %s\nsource_profile = base\n%s\n[profile base]\n%s" % (ROLE_ARN, extra_dev, KEYS)
 
+
+EU = "region = eu-west-1\n"
+PROFILE_URL = "endpoint_url = https://profile.example.test\n"
+SERVICES = "\n[services corp]\nsts =\n  endpoint_url = https://services.example.test\n"
+WEB_IDENTITY = ("[profile dev]\nrole_arn = %s\nweb_identity_token_file = {HOME}/token\nregion = ca-central-1\n"
+                % ROLE_ARN)
 
 HOST_CASES = {
     "no-region-global": dict(conf=role_conf()),
-    "profile-region": dict(conf=role_conf("region = eu-west-1\n")),
+    "profile-region": dict(conf=role_conf(EU)),
     "default-region-variable": dict(conf=role_conf(), env={"AWS_DEFAULT_REGION": "ap-southeast-2"}),
-    "default-region-variable-beats-profile-region": dict(conf=role_conf("region = eu-west-1\n"),
+    "default-region-variable-beats-profile-region": dict(conf=role_conf(EU),
                                                          env={"AWS_DEFAULT_REGION": "ap-southeast-2"}),
     "aws-region-ignored": dict(conf=role_conf(), env={"AWS_REGION": "ap-south-1"}),
     "active-profile-region-not-source": dict(conf=role_conf("region = eu-north-1\n").replace(
         "[profile base]\n", "[profile base]\nregion = us-west-2\n")),
     "legacy-us-east-1": dict(conf=role_conf("region = us-east-1\nsts_regional_endpoints = legacy\n")),
-    "legacy-eu-west-1": dict(conf=role_conf("region = eu-west-1\nsts_regional_endpoints = legacy\n")),
+    "legacy-eu-west-1": dict(conf=role_conf(EU + "sts_regional_endpoints = legacy\n")),
     "legacy-new-region": dict(conf=role_conf("region = af-south-1\nsts_regional_endpoints = legacy\n")),
-    "legacy-variable": dict(conf=role_conf("region = eu-west-1\n"), env={"AWS_STS_REGIONAL_ENDPOINTS": "legacy"}),
+    "legacy-variable": dict(conf=role_conf(EU), env={"AWS_STS_REGIONAL_ENDPOINTS": "legacy"}),
     "regional-us-east-1": dict(conf=role_conf("region = us-east-1\nsts_regional_endpoints = regional\n")),
     "govcloud": dict(conf=role_conf("region = us-gov-west-1\n")),
     "china": dict(conf=role_conf("region = cn-north-1\n")),
-    "endpoint-url-in-profile": dict(conf=role_conf("region = eu-west-1\nendpoint_url = https://sts-proxy.example.test\n")),
-    "endpoint-url-sts-variable-wins": dict(conf=role_conf("region = eu-west-1\nendpoint_url = https://profile.example.test\n"),
+    "endpoint-url-in-profile": dict(conf=role_conf(EU + "endpoint_url = https://sts-proxy.example.test\n")),
+    "endpoint-url-sts-variable-wins": dict(conf=role_conf(EU + PROFILE_URL),
                                            env={"AWS_ENDPOINT_URL_STS": "https://sts-env.example.test"}),
-    "endpoint-url-variable-beats-profile": dict(conf=role_conf("region = eu-west-1\nendpoint_url = https://profile.example.test\n"),
+    "endpoint-url-variable-beats-profile": dict(conf=role_conf(EU + PROFILE_URL),
                                                 env={"AWS_ENDPOINT_URL": "https://global-env.example.test"}),
-    "services-section": dict(conf=role_conf("region = eu-west-1\nservices = corp\n") + "\n[services corp]\nsts =\n  endpoint_url = https://services.example.test\n",
+    "services-section": dict(conf=role_conf(EU + "services = corp\n") + SERVICES,
                              env={"AWS_ENDPOINT_URL": "https://global-env.example.test"}),
-    "services-section-beats-profile-endpoint-url": dict(conf=role_conf(
-        "region = eu-west-1\nendpoint_url = https://profile.example.test\nservices = corp\n")
-        + "\n[services corp]\nsts =\n  endpoint_url = https://services.example.test\n"),
-    "ignore-configured-endpoint-urls": dict(conf=role_conf("region = eu-west-1\nendpoint_url = https://profile.example.test\n"),
+    "services-section-beats-profile-endpoint-url": dict(conf=role_conf(EU + PROFILE_URL + "services = corp\n")
+                                                        + SERVICES),
+    "ignore-configured-endpoint-urls": dict(conf=role_conf(EU + PROFILE_URL),
                                             env={"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true",
                                                  "AWS_ENDPOINT_URL_STS": "https://sts-env.example.test"}),
-    "web-identity-profile-region": dict(conf="[profile dev]\nrole_arn = %s\nweb_identity_token_file = %s/token\nregion = ca-central-1\n" % (ROLE_ARN, "{HOME}"),
+    "web-identity-profile-region": dict(conf=WEB_IDENTITY,
                                         files={"home/token": "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.c2ln"}),
     "sso-portal-region": dict(conf=SSO_CONF.format(role="R"), sso="valid"),
     "sso-oidc-refresh-region": dict(conf=SSO_CONF.format(role="R"), sso="expired"),

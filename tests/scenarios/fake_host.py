@@ -23,7 +23,7 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 MAX_BODY = 65536
 MAX_HEAD = 16384
@@ -638,7 +638,8 @@ def sigv4(method, url, headers, body, creds, region, service="sts"):
     if creds.get("token"):
         h["X-Amz-Security-Token"] = creds["token"]
     names = sorted(k.lower() for k in h)
-    canon_h = "".join("%s:%s\n" % (k.lower(), str(v).strip()) for k, v in sorted(h.items(), key=lambda kv: kv[0].lower()))
+    items = sorted(h.items(), key=lambda kv: kv[0].lower())
+    canon_h = "".join("%s:%s\n" % (k.lower(), str(v).strip()) for k, v in items)
     signed = ";".join(names)
     canon = "\n".join([method, u.path or "/", u.query, canon_h, signed, hashlib.sha256(body).hexdigest()])
     scope = "%s/%s/%s/aws4_request" % (day, region, service)
@@ -685,8 +686,8 @@ class ProfileChain:
             return None
         if not prof.get("role_arn"):
             file, _ = self.f.where(name, "web_identity_token_file")
-            raise ChainError("PROFILE_ROLE_WITHOUT_SOURCE", "profile %r in %s has web_identity_token_file but no role_arn"
-                             % (name, file))
+            raise ChainError("PROFILE_ROLE_WITHOUT_SOURCE",
+                             "profile %r in %s has web_identity_token_file but no role_arn" % (name, file))
         path = expand(prof["web_identity_token_file"])
         base, _region = self.f.sts_base()
         c = from_web_identity(path, prof["role_arn"], "web_identity_token_file of profile %r" % name,
@@ -745,7 +746,8 @@ class ProfileChain:
         except ValueError:
             argv = []
         if not argv:
-            raise ChainError("PROFILE_INVALID_VALUE", "credential_process of profile %r in %s: not a command" % (name, file))
+            raise ChainError("PROFILE_INVALID_VALUE",
+                             "credential_process of profile %r in %s: not a command" % (name, file))
         prog = argv[0]
         where = "credential_process %s (arguments hidden) of profile %r in %s" % (prog, name, file)
         try:
@@ -777,7 +779,8 @@ class ProfileChain:
         if v.get("Expiration") is not None:
             exp = timestamp(v["Expiration"], where)
             if exp <= time.time() + REFRESH_S:
-                raise ChainError("CREDENTIALS_EXPIRED", "credentials from %s expired or expire within 5 minutes" % where)
+                raise ChainError("CREDENTIALS_EXPIRED",
+                                 "credentials from %s expired or expire within 5 minutes" % where)
             exp = int(exp)
         c = {"source": "credential-process", "access_key_id": v["AccessKeyId"],
              "session_token": bool(v.get("SessionToken")), "expiration": exp,
@@ -914,7 +917,8 @@ class ProfileChain:
             if self.has_static(sprof) or "role_arn" not in sprof or "web_identity_token_file" in sprof:
                 base = self.web_identity(sp, False) or self.rest(sp, False)
                 if base is None:
-                    raise ChainError("NO_CREDENTIALS", "source_profile %r of profile %r has no credentials" % (sp, name))
+                    raise ChainError("NO_CREDENTIALS",
+                                     "source_profile %r of profile %r has no credentials" % (sp, name))
             else:
                 base = self.assume_role(sp, visited, hops + 1)
         form = [("Action", "AssumeRole"), ("Version", "2011-06-15"), ("RoleArn", prof["role_arn"]),
