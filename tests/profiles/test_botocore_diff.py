@@ -167,8 +167,10 @@ def classify(e):
             return {"PROFILE_NOT_FOUND"}
         if "sso-session does not exist" in msg or "sso_session configuration does not exist" in msg:
             return {"SSO_SESSION_NOT_FOUND"}
-        if "SSO" in msg and "missing" in msg:
+        if ("SSO" in msg and "missing" in msg) or "inconsistent between profile" in msg:
             return {"SSO_INVALID_CONFIG"}
+        if "must have credentials" in msg:
+            return {"PROFILE_SOURCE_WITHOUT_CREDENTIALS"}
         return {"PROFILE_INVALID_VALUE"}
     if isinstance(e, bexc.CredentialRetrievalError):
         msg = str(e)

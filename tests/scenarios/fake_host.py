@@ -917,7 +917,7 @@ class ProfileChain:
             if self.has_static(sprof) or "role_arn" not in sprof or "web_identity_token_file" in sprof:
                 base = self.web_identity(sp, False) or self.rest(sp, False)
                 if base is None:
-                    raise ChainError("NO_CREDENTIALS",
+                    raise ChainError("PROFILE_SOURCE_WITHOUT_CREDENTIALS",
                                      "source_profile %r of profile %r has no credentials" % (sp, name))
             else:
                 base = self.assume_role(sp, visited, hops + 1)
