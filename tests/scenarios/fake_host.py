@@ -969,14 +969,28 @@ def iso_z(t):
 PUBLIC = ("source", "access_key_id", "session_token", "expiration", "profile", "origin_file", "origin_line")
 
 
+def cache_key(explicit):
+    """One cache entry per named profile (the option, AWS_DEFAULT_PROFILE, AWS_PROFILE), so switching
+    profiles never answers with another profile's credentials; without a named profile, the one entry
+    of the chain (rules C1-C3)."""
+    if explicit is not None:
+        return explicit
+    for name in ("AWS_DEFAULT_PROFILE", "AWS_PROFILE"):
+        if name in os.environ:
+            return os.environ[name]
+    return None
+
+
 class Chain:
     def __init__(self):
-        self.cache = None
+        self.caches = {}
 
     def get(self, explicit=None, mfa=None):
-        if self.cache and self.cache["expiration"] - time.time() > REFRESH_S:
-            return dict(self.cache, from_cache=True), []
-        self.cache = None
+        key = cache_key(explicit)
+        cached = self.caches.get(key)
+        if cached and cached["expiration"] - time.time() > REFRESH_S:
+            return dict(cached, from_cache=True), []
+        self.caches.pop(key, None)
         # The files are read (and a named profile checked) first: botocore reads the profile's settings
         # while building its chain, so a missing named profile fails even with environment keys.
         files = Profiles(explicit)
@@ -986,7 +1000,7 @@ class Chain:
         pc = ProfileChain(files, mfa)
         c = self.endpoint_sources(files, pc, explicit)
         if c.get("expiration") is not None:
-            self.cache = c
+            self.caches[key] = c
         return dict(c, from_cache=False), pc.asked
 
     def endpoint_sources(self, files, pc, explicit):
@@ -1020,7 +1034,7 @@ def main():
         for k in call.get("unset", []):
             os.environ.pop(k, None)
         if call.get("clear_cache"):
-            chain.cache = None
+            chain.caches.clear()
         codes = call.get("mfa_codes")
         print(json.dumps({"start": True}), flush=True)
         try:
