@@ -13,7 +13,8 @@ Rust scenario host (runtime/examples/scenario_host.rs, the runtime's public API)
   scenario's request checks (forms, headers, the signing region, counts), except where the suite pins
   a documented deliberate difference (`BOTOCORE_DIFFERS`, each with botocore's own outcome, which is
   asserted too; `BOTOCORE_REQUESTS_DIFFER`). Our host must pass the scenario, so both agree.
-* **moto** — setups against a verifying loopback STS (moto_server, signature checking on) and the SSO
+* **moto** — setups against a verifying loopback STS (moto_server, signature checking on; off only
+  around the unsigned AssumeRoleWithWebIdentity of a profile's web_identity_token_file) and the SSO
   portal / OIDC stand-in (sso_standin.py): the assumed role's ARN as moto recorded it for the access
   key each side got (and GetCallerIdentity for botocore's), the access key for SSO, the refreshed SSO
   token written back to the cache by both.
@@ -399,7 +400,7 @@ ALLOW_ALL = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"AWS": "*", "Federated": "*"},
      "Action": ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity"]}]})
-ROLES = ("moto-dev", "moto-mid", "moto-top", "moto-mfa", "moto-env")
+ROLES = ("moto-dev", "moto-mid", "moto-top", "moto-mfa", "moto-env", "moto-wi")
 
 
 class Moto:
@@ -425,10 +426,14 @@ class Moto:
             arn = iam.create_role(RoleName=r, AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
             iam.put_role_policy(RoleName=r, PolicyName="allow-all", PolicyDocument=ALLOW_ALL)
             self.roles[r] = arn
-        req = urllib.request.Request(self.url + "/moto-api/reset-auth", data=b"0", method="POST",
-                                     headers={"Content-Type": "text/plain"})
+        self.auth(True)  # signature checking on from here
+
+    def auth(self, on):
+        """Signature checking on or off (off around unsigned calls: AssumeRoleWithWebIdentity)."""
+        req = urllib.request.Request(self.url + "/moto-api/reset-auth", data=b"0" if on else b"inf",
+                                     method="POST", headers={"Content-Type": "text/plain"})
         with urllib.request.urlopen(req, timeout=10):
-            pass  # signature checking on from here
+            pass
 
     def role_of(self, akid):
         """The role ARN and session name moto recorded for temporary access key akid."""
@@ -528,11 +533,16 @@ def moto_setups(m):
         "in-credentials-file": dict(files={creds: "[base]\n" + keys + "[dev]\nrole_arn = %s\nsource_profile = base\n"
                                            % m.roles["moto-dev"]},
                                     profile="dev", role="moto-dev"),
+        # AssumeRoleWithWebIdentity is unsigned: moto checks no signature for it (auth off around it)
+        "web-identity": dict(files={conf: role("wi", "moto-wi", "web_identity_token_file = {HOME}/token\n"
+                                               "role_session_name = diff-wi\n"),
+                                    "home/token": "eyJhbGciOiJub25lIn0.eyJzdWIiOiJkaWZmIn0.c2lnbmF0dXJl"},
+                             profile="wi", role="moto-wi", unsigned=True),
     }
 
 
 MOTO_CASES = ["static", "role", "chain", "keys-and-role", "options", "mfa", "credential-source-env",
-              "in-credentials-file"]
+              "in-credentials-file", "web-identity"]
 
 
 def moto_side(moto, case, side, tmp_path):
@@ -540,8 +550,18 @@ def moto_side(moto, case, side, tmp_path):
     key itself; what it must be)."""
     setup = moto_setups(moto)[case]
     root = tmp_path / side
-    write_files(str(root), setup["files"])
+    write_files(str(root), {k: v.replace("{HOME}", str(root / "home")) for k, v in setup["files"].items()})
     os.makedirs(root / "home", exist_ok=True)
+    if setup.get("unsigned"):
+        moto.auth(False)
+    try:
+        return moto_resolve(moto, setup, side, root)
+    finally:
+        if setup.get("unsigned"):
+            moto.auth(True)
+
+
+def moto_resolve(moto, setup, side, root):
     env = runner.host_environment(dict(setup.get("env") or {}, AWS_ENDPOINT_URL_STS=moto.url,
                                        AWS_EC2_METADATA_DISABLED="true"), home=str(root / "home"))
     explicit = setup["profile"] if setup.get("explicit") else None
