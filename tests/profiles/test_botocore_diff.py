@@ -260,8 +260,6 @@ BOTOCORE_DIFFERS = {
     # botocore follows any number of source_profile hops: 9 AssumeRole calls
     "profile-role-chain-too-long": {0: {"ok": True, "access_key_id": "ASIAHOPTOP", "source": "assume-role"}},
 }
-# Scenarios botocore cannot run as written, with the reason.
-NOT_FOR_BOTOCORE = {}
 # Scenarios whose request checks botocore does not meet, for a documented difference.
 BOTOCORE_REQUESTS_DIFFER = {
     "profile-web-identity-token-file": "botocore sends the token file verbatim, its trailing newline included",
@@ -363,8 +361,6 @@ SCENARIO_NAMES = [s["name"] for s in profile_scenarios()]
 def test_scenario_botocore(emu, name):
     """botocore, on the scenario's files and emulator answers, gives the scenario's expectation."""
     scenario = for_both(next(s for s in profile_scenarios() if s["name"] == name))
-    if name in NOT_FOR_BOTOCORE:
-        pytest.skip(NOT_FOR_BOTOCORE[name])
     loaded = emu.load(scenario)
     try:
         got = botocore_calls(loaded)
