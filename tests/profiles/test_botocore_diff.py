@@ -153,7 +153,7 @@ def classify(e):
         return {"PROFILE_PARTIAL_CREDENTIALS", "PROFILE_ROLE_WITHOUT_SOURCE"}
     if isinstance(e, bexc.ConfigParseError):
         return {"INI_SYNTAX", "INI_MISSING_SECTION", "INI_DUPLICATE_SECTION", "INI_DUPLICATE_KEY",
-                "INI_NESTED_SYNTAX", "INI_NOT_UTF8"}
+                "INI_NESTED_SYNTAX", "INI_NOT_UTF8", "INI_BYTE_ORDER_MARK"}
     if isinstance(e, bexc.SSOTokenLoadError):
         return {"SSO_TOKEN_MISSING"}
     if isinstance(e, (bexc.UnauthorizedSSOTokenError, bexc.TokenRetrievalError)):

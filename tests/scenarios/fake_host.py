@@ -490,6 +490,8 @@ class IniFile:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise ChainError("INI_NOT_UTF8", "%s: not UTF-8 text" % path)
+        if text.startswith("\ufeff"):
+            raise ChainError("INI_BYTE_ORDER_MARK", "%s line 1: starts with a byte order mark" % path)
         cp = configparser.RawConfigParser()
         try:
             cp.read_string(text, source=path)
