@@ -8,11 +8,13 @@ Rust scenario host (runtime/examples/scenario_host.rs, the runtime's public API)
 
 * **scenarios** — every `profile-*` scenario of testdata/credential-scenarios, served by the scenario
   emulator (tests/emulators/scenarios.py; its STS answers are given in XML, as STS answers botocore's
-  query protocol). botocore's outcome of each call (access key id, session token, source, or the
-  error's class) must be the scenario's expectation, except where the suite pins a documented
-  deliberate difference (`BOTOCORE_DIFFERS`, each with botocore's own outcome, which is asserted too).
-  Our host must pass the scenario, so both agree.
-* **moto** — setups against a verifying loopback STS (moto_server, signature checking on) and the SSO
+  query protocol). botocore's outcome of each call (access key id, session token, source, MFA prompts,
+  or the error's class) must be the scenario's expectation, and what botocore sent must pass the
+  scenario's request checks (forms, headers, the signing region, counts), except where the suite pins
+  a documented deliberate difference (`BOTOCORE_DIFFERS`, each with botocore's own outcome, which is
+  asserted too; `BOTOCORE_REQUESTS_DIFFER`). Our host must pass the scenario, so both agree.
+* **moto** — setups against a verifying loopback STS (moto_server, signature checking on; off only
+  around the unsigned AssumeRoleWithWebIdentity of a profile's web_identity_token_file) and the SSO
   portal / OIDC stand-in (sso_standin.py): the assumed role's ARN as moto recorded it for the access
   key each side got (and GetCallerIdentity for botocore's), the access key for SSO, the refreshed SSO
   token written back to the cache by both.
@@ -35,7 +37,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from urllib.parse import urlsplit
@@ -152,7 +153,7 @@ def classify(e):
         return {"PROFILE_PARTIAL_CREDENTIALS", "PROFILE_ROLE_WITHOUT_SOURCE"}
     if isinstance(e, bexc.ConfigParseError):
         return {"INI_SYNTAX", "INI_MISSING_SECTION", "INI_DUPLICATE_SECTION", "INI_DUPLICATE_KEY",
-                "INI_NESTED_SYNTAX", "INI_NOT_UTF8"}
+                "INI_NESTED_SYNTAX", "INI_NOT_UTF8", "INI_BYTE_ORDER_MARK"}
     if isinstance(e, bexc.SSOTokenLoadError):
         return {"SSO_TOKEN_MISSING"}
     if isinstance(e, (bexc.UnauthorizedSSOTokenError, bexc.TokenRetrievalError)):
@@ -167,8 +168,10 @@ def classify(e):
             return {"PROFILE_NOT_FOUND"}
         if "sso-session does not exist" in msg or "sso_session configuration does not exist" in msg:
             return {"SSO_SESSION_NOT_FOUND"}
-        if "SSO" in msg and "missing" in msg:
+        if ("SSO" in msg and "missing" in msg) or "inconsistent between profile" in msg:
             return {"SSO_INVALID_CONFIG"}
+        if "must have credentials" in msg:
+            return {"PROFILE_SOURCE_WITHOUT_CREDENTIALS"}
         return {"PROFILE_INVALID_VALUE"}
     if isinstance(e, bexc.CredentialRetrievalError):
         msg = str(e)
@@ -257,8 +260,22 @@ BOTOCORE_DIFFERS = {
     # botocore follows any number of source_profile hops: 9 AssumeRole calls
     "profile-role-chain-too-long": {0: {"ok": True, "access_key_id": "ASIAHOPTOP", "source": "assume-role"}},
 }
-# Scenarios botocore cannot run as written, with the reason.
-NOT_FOR_BOTOCORE = {}
+# Scenarios whose request checks botocore does not meet, for a documented difference.
+BOTOCORE_REQUESTS_DIFFER = {
+    "profile-web-identity-token-file": "botocore sends the token file verbatim, its trailing newline included",
+}
+
+
+def strip_ours_only(spec):
+    """A request check without what only the project pins: its random RoleSessionName format (botocore:
+    botocore-session-<unix time>)."""
+    spec = dict(spec)
+    fm = {k: v for k, v in (spec.get("form_match") or {}).items() if k != "RoleSessionName"}
+    if fm:
+        spec["form_match"] = fm
+    else:
+        spec.pop("form_match", None)
+    return spec
 
 
 def profile_scenarios():
@@ -344,14 +361,19 @@ SCENARIO_NAMES = [s["name"] for s in profile_scenarios()]
 def test_scenario_botocore(emu, name):
     """botocore, on the scenario's files and emulator answers, gives the scenario's expectation."""
     scenario = for_both(next(s for s in profile_scenarios() if s["name"] == name))
-    if name in NOT_FOR_BOTOCORE:
-        pytest.skip(NOT_FOR_BOTOCORE[name])
     loaded = emu.load(scenario)
     try:
         got = botocore_calls(loaded)
+        recorded = emu.requests(loaded["id"])
     finally:
         emu.close(loaded["id"])
     assert len(got) == len(scenario["calls"])
+    # What botocore sent must pass the scenario's request checks too (forms, headers, signing region,
+    # counts), except where the suite pins a difference.
+    if name not in BOTOCORE_DIFFERS and name not in BOTOCORE_REQUESTS_DIFFER:
+        specs = [strip_ours_only(r) for r in loaded["requests"]]
+        problems = runner.check_requests(specs, recorded)
+        assert not problems, "botocore's requests:\n" + "\n".join(problems)
     problems = []
     for i, (call, g) in enumerate(zip(scenario["calls"], got)):
         want = expected_of(name, i, call["expect"])
@@ -372,8 +394,9 @@ def test_scenario_ours(emu, name):
 # --- moto: the role moto saw ---------------------------------------------------------------------------
 ALLOW_ALL = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"AWS": "*", "Federated": "*"}, "Action": ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity"]}]})
-ROLES = ("moto-dev", "moto-mid", "moto-top", "moto-mfa", "moto-env")
+    {"Effect": "Allow", "Principal": {"AWS": "*", "Federated": "*"},
+     "Action": ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity"]}]})
+ROLES = ("moto-dev", "moto-mid", "moto-top", "moto-mfa", "moto-env", "moto-wi")
 
 
 class Moto:
@@ -399,10 +422,14 @@ class Moto:
             arn = iam.create_role(RoleName=r, AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
             iam.put_role_policy(RoleName=r, PolicyName="allow-all", PolicyDocument=ALLOW_ALL)
             self.roles[r] = arn
-        req = urllib.request.Request(self.url + "/moto-api/reset-auth", data=b"0", method="POST",
-                                     headers={"Content-Type": "text/plain"})
+        self.auth(True)  # signature checking on from here
+
+    def auth(self, on):
+        """Signature checking on or off (off around unsigned calls: AssumeRoleWithWebIdentity)."""
+        req = urllib.request.Request(self.url + "/moto-api/reset-auth", data=b"0" if on else b"inf",
+                                     method="POST", headers={"Content-Type": "text/plain"})
         with urllib.request.urlopen(req, timeout=10):
-            pass  # signature checking on from here
+            pass
 
     def role_of(self, akid):
         """The role ARN and session name moto recorded for temporary access key akid."""
@@ -467,64 +494,89 @@ def botocore_resolve(env, profile=None, codes=None):
 
 
 def moto_setups(m):
+    """Each setup: files, the profile (AWS_PROFILE, or the explicit option), the role moto must see
+    (None: static keys, the user's own key), optional env and MFA codes."""
     keys = "aws_access_key_id = %s\naws_secret_access_key = %s\n" % (m.akid, m.secret)
+    creds = "home/.aws/credentials"
+    conf = "home/.aws/config"
+
+    def role(name, role_name, extra):
+        return "[profile %s]\nrole_arn = %s\n%s" % (name, m.roles[role_name], extra)
+
     return {
-        "static": dict(files={"home/.aws/credentials": "[dev]\n" + keys}, profile="dev", role=None),
-        "role": dict(files={"home/.aws/credentials": "[base]\n" + keys,
-                            "home/.aws/config": "[profile dev]\nrole_arn = %s\nsource_profile = base\nregion = us-east-1\n"
-                                                % m.roles["moto-dev"]}, profile="dev", role="moto-dev"),
-        "chain": dict(files={"home/.aws/credentials": "[base]\n" + keys,
-                             "home/.aws/config": ("[profile top]\nrole_arn = %s\nsource_profile = mid\n"
-                                                  "[profile mid]\nrole_arn = %s\nsource_profile = base\n")
-                                                 % (m.roles["moto-top"], m.roles["moto-mid"])}, profile="top", role="moto-top"),
-        "keys-and-role": dict(files={"home/.aws/config": ("[profile dev]\nrole_arn = %s\nsource_profile = base\n"
-                                                          "[profile base]\nrole_arn = %s\nsource_profile = nowhere\n" + keys)
-                                                         % (m.roles["moto-dev"], m.roles["moto-mid"])}, profile="dev", role="moto-dev"),
-        "options": dict(files={"home/.aws/credentials": "[base]\n" + keys,
-                               "home/.aws/config": ("[profile dev]\nrole_arn = %s\nsource_profile = base\nexternal_id = ext-123\n"
-                                                    "role_session_name = diff-session\nduration_seconds = 1800\n")
-                                                   % m.roles["moto-dev"]}, profile="dev", role="moto-dev"),
-        "mfa": dict(files={"home/.aws/credentials": "[base]\n" + keys,
-                           "home/.aws/config": "[profile dev]\nrole_arn = %s\nsource_profile = base\nmfa_serial = arn:aws:iam::%s:mfa/alice\n"
-                                               % (m.roles["moto-mfa"], m.account)}, profile="dev", role="moto-mfa",
-                    codes=["123456"]),
-        "credential-source-env": dict(files={"home/.aws/config": "[profile dev]\nrole_arn = %s\ncredential_source = Environment\n"
-                                                                 % m.roles["moto-env"]},
+        "static": dict(files={creds: "[dev]\n" + keys}, profile="dev", role=None),
+        "role": dict(files={creds: "[base]\n" + keys,
+                            conf: role("dev", "moto-dev", "source_profile = base\nregion = us-east-1\n")},
+                     profile="dev", role="moto-dev"),
+        "chain": dict(files={creds: "[base]\n" + keys,
+                             conf: role("top", "moto-top", "source_profile = mid\n")
+                             + role("mid", "moto-mid", "source_profile = base\n")},
+                      profile="top", role="moto-top"),
+        "keys-and-role": dict(files={conf: role("dev", "moto-dev", "source_profile = base\n")
+                                     + role("base", "moto-mid", "source_profile = nowhere\n" + keys)},
+                              profile="dev", role="moto-dev"),
+        "options": dict(files={creds: "[base]\n" + keys,
+                               conf: role("dev", "moto-dev", "source_profile = base\nexternal_id = ext-123\n"
+                                          "role_session_name = diff-session\nduration_seconds = 1800\n")},
+                        profile="dev", role="moto-dev"),
+        "mfa": dict(files={creds: "[base]\n" + keys,
+                           conf: role("dev", "moto-mfa", "source_profile = base\n"
+                                      "mfa_serial = arn:aws:iam::%s:mfa/alice\n" % m.account)},
+                    profile="dev", role="moto-mfa", codes=["123456"]),
+        "credential-source-env": dict(files={conf: role("dev", "moto-env", "credential_source = Environment\n")},
                                       profile="dev", explicit=True, role="moto-env",
                                       env={"AWS_ACCESS_KEY_ID": m.akid, "AWS_SECRET_ACCESS_KEY": m.secret}),
-        "in-credentials-file": dict(files={"home/.aws/credentials": "[base]\n" + keys + "[dev]\nrole_arn = %s\nsource_profile = base\n"
-                                                                    % m.roles["moto-dev"]}, profile="dev", role="moto-dev"),
+        "in-credentials-file": dict(files={creds: "[base]\n" + keys + "[dev]\nrole_arn = %s\nsource_profile = base\n"
+                                           % m.roles["moto-dev"]},
+                                    profile="dev", role="moto-dev"),
+        # AssumeRoleWithWebIdentity is unsigned: moto checks no signature for it (auth off around it)
+        "web-identity": dict(files={conf: role("wi", "moto-wi", "web_identity_token_file = {HOME}/token\n"
+                                               "role_session_name = diff-wi\n"),
+                                    "home/token": "eyJhbGciOiJub25lIn0.eyJzdWIiOiJkaWZmIn0.c2lnbmF0dXJl"},
+                             profile="wi", role="moto-wi", unsigned=True),
     }
 
 
-MOTO_CASES = ["static", "role", "chain", "keys-and-role", "options", "mfa", "credential-source-env", "in-credentials-file"]
+MOTO_CASES = ["static", "role", "chain", "keys-and-role", "options", "mfa", "credential-source-env",
+              "in-credentials-file", "web-identity"]
 
 
 def moto_side(moto, case, side, tmp_path):
-    """The role ARN moto recorded for the access key `side` got (static keys: the key itself)."""
+    """(what moto recorded for the access key `side` got: the assumed role's ARN, or for static keys the
+    key itself; what it must be)."""
     setup = moto_setups(moto)[case]
-    if True:
-        root = tmp_path / side
-        write_files(str(root), setup["files"])
-        os.makedirs(root / "home", exist_ok=True)
-        env = runner.host_environment(dict(setup.get("env") or {}, AWS_ENDPOINT_URL_STS=moto.url,
-                                           AWS_EC2_METADATA_DISABLED="true"), home=str(root / "home"))
-        explicit = setup["profile"] if setup.get("explicit") else None
-        if not explicit:
-            env["AWS_PROFILE"] = setup["profile"]
-        if side == "botocore":
-            frozen, session = botocore_resolve(env, explicit, list(setup.get("codes") or []) if "codes" in setup else None)
-            assert frozen is not None
-            akid = frozen.access_key
-            if setup["role"]:
-                with environment(env):
-                    sts = session.create_client("sts", region_name="us-east-1", endpoint_url=moto.url)
-                    arn = sts.get_caller_identity()["Arn"]
-                assert arn.startswith("arn:aws:sts::%s:assumed-role/%s/" % (moto.account, setup["role"])), arn
-        else:
-            out, stderr, code = run_ours(env, [{"profile": explicit, "mfa_codes": setup.get("codes")}])
-            assert out and out[0].get("ok"), (out, stderr[-2000:])
-            akid = out[0]["access_key_id"]
+    root = tmp_path / side
+    write_files(str(root), {k: v.replace("{HOME}", str(root / "home")) for k, v in setup["files"].items()})
+    os.makedirs(root / "home", exist_ok=True)
+    if setup.get("unsigned"):
+        moto.auth(False)
+    try:
+        return moto_resolve(moto, setup, side, root)
+    finally:
+        if setup.get("unsigned"):
+            moto.auth(True)
+
+
+def moto_resolve(moto, setup, side, root):
+    env = runner.host_environment(dict(setup.get("env") or {}, AWS_ENDPOINT_URL_STS=moto.url,
+                                       AWS_EC2_METADATA_DISABLED="true"), home=str(root / "home"))
+    explicit = setup["profile"] if setup.get("explicit") else None
+    if not explicit:
+        env["AWS_PROFILE"] = setup["profile"]
+    codes = setup.get("codes")
+    if side == "botocore":
+        frozen, session = botocore_resolve(env, explicit, None if codes is None else list(codes))
+        assert frozen is not None
+        akid = frozen.access_key
+        if setup["role"]:
+            with environment(env):
+                sts = session.create_client("sts", region_name="us-east-1", endpoint_url=moto.url)
+                arn = sts.get_caller_identity()["Arn"]
+            assert arn.startswith("arn:aws:sts::%s:assumed-role/%s/" % (moto.account, setup["role"])), arn
+    else:
+        out, stderr, _ = run_ours(env, [{"profile": explicit, "mfa_codes": codes}])
+        assert out and out[0].get("ok"), (out, stderr[-2000:])
+        akid = out[0]["access_key_id"]
     want = moto.roles[setup["role"]] if setup["role"] else moto.akid
     return (moto.role_of(akid) if setup["role"] else akid), want
 
@@ -588,6 +640,8 @@ def sso_role(case):
 
 
 def sso_side(portal, case, side, tmp_path):
+    """("ok", access key) or ("error", codes) of one side for an SSO case; for "refresh" it also checks
+    that the side wrote the refreshed token back to the cache file."""
     import hashlib
     role = sso_role(case)
     token = "diffAccessToken-" + case
@@ -604,29 +658,28 @@ def sso_side(portal, case, side, tmp_path):
         files[cache_rel] = sso_cache(token, -60)
     elif case != "missing":
         files[cache_rel] = sso_cache(token, 8 * 3600)
-    got = {}
-    if True:
-        root = tmp_path / side
-        write_files(str(root), files)
-        env = runner.host_environment({"AWS_PROFILE": "sso", "AWS_EC2_METADATA_DISABLED": "true",
-                                       "AWS_ENDPOINT_URL_SSO": portal.url, "AWS_ENDPOINT_URL_SSO_OIDC": portal.url,
-                                       "MONGODB_AWS_SSO_ENDPOINT": portal.url, "MONGODB_AWS_SSO_OIDC_ENDPOINT": portal.url},
-                                      home=str(root / "home"))
-        if side == "botocore":
-            try:
-                frozen, _ = botocore_resolve(env)
-                got[side] = ("ok", frozen.access_key) if frozen else ("error", {"NO_CREDENTIALS"})
-            except Exception as e:  # noqa: BLE001
-                got[side] = ("error", classify(e))
-        else:
-            out, stderr, _ = run_ours(env, [{}])
-            assert out, stderr[-2000:]
-            got[side] = ("ok", out[0]["access_key_id"]) if out[0]["ok"] else ("error", out[0]["error"])
-        if case == "refresh":
-            with open(root / cache_rel) as f:
-                written = json.load(f)
-            assert written["accessToken"] == "diffNewToken-" + case, (side, "the refreshed token is written back")
-    return got[side]
+    root = tmp_path / side
+    write_files(str(root), files)
+    env = runner.host_environment({
+        "AWS_PROFILE": "sso", "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_ENDPOINT_URL_SSO": portal.url, "AWS_ENDPOINT_URL_SSO_OIDC": portal.url,
+        "MONGODB_AWS_SSO_ENDPOINT": portal.url, "MONGODB_AWS_SSO_OIDC_ENDPOINT": portal.url,
+    }, home=str(root / "home"))
+    if side == "botocore":
+        try:
+            frozen, _ = botocore_resolve(env)
+            got = ("ok", frozen.access_key) if frozen else ("error", {"NO_CREDENTIALS"})
+        except Exception as e:  # noqa: BLE001 - every botocore failure is classified
+            got = ("error", classify(e))
+    else:
+        out, stderr, _ = run_ours(env, [{}])
+        assert out, stderr[-2000:]
+        got = ("ok", out[0]["access_key_id"]) if out[0]["ok"] else ("error", out[0]["error"])
+    if case == "refresh":
+        with open(root / cache_rel) as f:
+            written = json.load(f)
+        assert written["accessToken"] == "diffNewToken-" + case, (side, "the refreshed token is written back")
+    return got
 
 
 # --- hosts: which STS / SSO URL each side chooses ----------------------------------------------------------
@@ -657,40 +710,46 @@ KEYS = "aws_access_key_id = AKIAHOSTCHECK1\naws_secret_access_key = hostCheckSec
 ROLE_ARN = "arn:aws:iam::123456789012:role/host-check"
 
 
-def role_conf(extra_dev="", extra_file=""):
-    return "[profile dev]\nrole_arn = %s\nsource_profile = base\n%s\n[profile base]\n%s%s" % (ROLE_ARN, extra_dev, KEYS, extra_file)
+def role_conf(extra_dev=""):
+    """Profile dev assumes a role with base's static keys; extra_dev goes into dev."""
+    return "[profile dev]\nrole_arn = %s\nsource_profile = base\n%s\n[profile base]\n%s" % (ROLE_ARN, extra_dev, KEYS)
 
+
+EU = "region = eu-west-1\n"
+PROFILE_URL = "endpoint_url = https://profile.example.test\n"
+SERVICES = "\n[services corp]\nsts =\n  endpoint_url = https://services.example.test\n"
+WEB_IDENTITY = ("[profile dev]\nrole_arn = %s\nweb_identity_token_file = {HOME}/token\nregion = ca-central-1\n"
+                % ROLE_ARN)
 
 HOST_CASES = {
     "no-region-global": dict(conf=role_conf()),
-    "profile-region": dict(conf=role_conf("region = eu-west-1\n")),
+    "profile-region": dict(conf=role_conf(EU)),
     "default-region-variable": dict(conf=role_conf(), env={"AWS_DEFAULT_REGION": "ap-southeast-2"}),
-    "default-region-variable-beats-profile-region": dict(conf=role_conf("region = eu-west-1\n"),
+    "default-region-variable-beats-profile-region": dict(conf=role_conf(EU),
                                                          env={"AWS_DEFAULT_REGION": "ap-southeast-2"}),
     "aws-region-ignored": dict(conf=role_conf(), env={"AWS_REGION": "ap-south-1"}),
     "active-profile-region-not-source": dict(conf=role_conf("region = eu-north-1\n").replace(
         "[profile base]\n", "[profile base]\nregion = us-west-2\n")),
     "legacy-us-east-1": dict(conf=role_conf("region = us-east-1\nsts_regional_endpoints = legacy\n")),
-    "legacy-eu-west-1": dict(conf=role_conf("region = eu-west-1\nsts_regional_endpoints = legacy\n")),
+    "legacy-eu-west-1": dict(conf=role_conf(EU + "sts_regional_endpoints = legacy\n")),
     "legacy-new-region": dict(conf=role_conf("region = af-south-1\nsts_regional_endpoints = legacy\n")),
-    "legacy-variable": dict(conf=role_conf("region = eu-west-1\n"), env={"AWS_STS_REGIONAL_ENDPOINTS": "legacy"}),
+    "legacy-variable": dict(conf=role_conf(EU), env={"AWS_STS_REGIONAL_ENDPOINTS": "legacy"}),
     "regional-us-east-1": dict(conf=role_conf("region = us-east-1\nsts_regional_endpoints = regional\n")),
     "govcloud": dict(conf=role_conf("region = us-gov-west-1\n")),
     "china": dict(conf=role_conf("region = cn-north-1\n")),
-    "endpoint-url-in-profile": dict(conf=role_conf("region = eu-west-1\nendpoint_url = https://sts-proxy.example.test\n")),
-    "endpoint-url-sts-variable-wins": dict(conf=role_conf("region = eu-west-1\nendpoint_url = https://profile.example.test\n"),
+    "endpoint-url-in-profile": dict(conf=role_conf(EU + "endpoint_url = https://sts-proxy.example.test\n")),
+    "endpoint-url-sts-variable-wins": dict(conf=role_conf(EU + PROFILE_URL),
                                            env={"AWS_ENDPOINT_URL_STS": "https://sts-env.example.test"}),
-    "endpoint-url-variable-beats-profile": dict(conf=role_conf("region = eu-west-1\nendpoint_url = https://profile.example.test\n"),
+    "endpoint-url-variable-beats-profile": dict(conf=role_conf(EU + PROFILE_URL),
                                                 env={"AWS_ENDPOINT_URL": "https://global-env.example.test"}),
-    "services-section": dict(conf=role_conf("region = eu-west-1\nservices = corp\n") + "\n[services corp]\nsts =\n  endpoint_url = https://services.example.test\n",
+    "services-section": dict(conf=role_conf(EU + "services = corp\n") + SERVICES,
                              env={"AWS_ENDPOINT_URL": "https://global-env.example.test"}),
-    "services-section-beats-profile-endpoint-url": dict(conf=role_conf(
-        "region = eu-west-1\nendpoint_url = https://profile.example.test\nservices = corp\n")
-        + "\n[services corp]\nsts =\n  endpoint_url = https://services.example.test\n"),
-    "ignore-configured-endpoint-urls": dict(conf=role_conf("region = eu-west-1\nendpoint_url = https://profile.example.test\n"),
+    "services-section-beats-profile-endpoint-url": dict(conf=role_conf(EU + PROFILE_URL + "services = corp\n")
+                                                        + SERVICES),
+    "ignore-configured-endpoint-urls": dict(conf=role_conf(EU + PROFILE_URL),
                                             env={"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true",
                                                  "AWS_ENDPOINT_URL_STS": "https://sts-env.example.test"}),
-    "web-identity-profile-region": dict(conf="[profile dev]\nrole_arn = %s\nweb_identity_token_file = %s/token\nregion = ca-central-1\n" % (ROLE_ARN, "{HOME}"),
+    "web-identity-profile-region": dict(conf=WEB_IDENTITY,
                                         files={"home/token": "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.c2ln"}),
     "sso-portal-region": dict(conf=SSO_CONF.format(role="R"), sso="valid"),
     "sso-oidc-refresh-region": dict(conf=SSO_CONF.format(role="R"), sso="expired"),

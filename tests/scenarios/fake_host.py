@@ -23,7 +23,7 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 MAX_BODY = 65536
 MAX_HEAD = 16384
@@ -490,6 +490,8 @@ class IniFile:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise ChainError("INI_NOT_UTF8", "%s: not UTF-8 text" % path)
+        if text.startswith("\ufeff"):
+            raise ChainError("INI_BYTE_ORDER_MARK", "%s line 1: starts with a byte order mark" % path)
         cp = configparser.RawConfigParser()
         try:
             cp.read_string(text, source=path)
@@ -638,7 +640,8 @@ def sigv4(method, url, headers, body, creds, region, service="sts"):
     if creds.get("token"):
         h["X-Amz-Security-Token"] = creds["token"]
     names = sorted(k.lower() for k in h)
-    canon_h = "".join("%s:%s\n" % (k.lower(), str(v).strip()) for k, v in sorted(h.items(), key=lambda kv: kv[0].lower()))
+    items = sorted(h.items(), key=lambda kv: kv[0].lower())
+    canon_h = "".join("%s:%s\n" % (k.lower(), str(v).strip()) for k, v in items)
     signed = ";".join(names)
     canon = "\n".join([method, u.path or "/", u.query, canon_h, signed, hashlib.sha256(body).hexdigest()])
     scope = "%s/%s/%s/aws4_request" % (day, region, service)
@@ -685,8 +688,8 @@ class ProfileChain:
             return None
         if not prof.get("role_arn"):
             file, _ = self.f.where(name, "web_identity_token_file")
-            raise ChainError("PROFILE_ROLE_WITHOUT_SOURCE", "profile %r in %s has web_identity_token_file but no role_arn"
-                             % (name, file))
+            raise ChainError("PROFILE_ROLE_WITHOUT_SOURCE",
+                             "profile %r in %s has web_identity_token_file but no role_arn" % (name, file))
         path = expand(prof["web_identity_token_file"])
         base, _region = self.f.sts_base()
         c = from_web_identity(path, prof["role_arn"], "web_identity_token_file of profile %r" % name,
@@ -745,7 +748,8 @@ class ProfileChain:
         except ValueError:
             argv = []
         if not argv:
-            raise ChainError("PROFILE_INVALID_VALUE", "credential_process of profile %r in %s: not a command" % (name, file))
+            raise ChainError("PROFILE_INVALID_VALUE",
+                             "credential_process of profile %r in %s: not a command" % (name, file))
         prog = argv[0]
         where = "credential_process %s (arguments hidden) of profile %r in %s" % (prog, name, file)
         try:
@@ -777,7 +781,8 @@ class ProfileChain:
         if v.get("Expiration") is not None:
             exp = timestamp(v["Expiration"], where)
             if exp <= time.time() + REFRESH_S:
-                raise ChainError("CREDENTIALS_EXPIRED", "credentials from %s expired or expire within 5 minutes" % where)
+                raise ChainError("CREDENTIALS_EXPIRED",
+                                 "credentials from %s expired or expire within 5 minutes" % where)
             exp = int(exp)
         c = {"source": "credential-process", "access_key_id": v["AccessKeyId"],
              "session_token": bool(v.get("SessionToken")), "expiration": exp,
@@ -914,7 +919,8 @@ class ProfileChain:
             if self.has_static(sprof) or "role_arn" not in sprof or "web_identity_token_file" in sprof:
                 base = self.web_identity(sp, False) or self.rest(sp, False)
                 if base is None:
-                    raise ChainError("NO_CREDENTIALS", "source_profile %r of profile %r has no credentials" % (sp, name))
+                    raise ChainError("PROFILE_SOURCE_WITHOUT_CREDENTIALS",
+                                     "source_profile %r of profile %r has no credentials" % (sp, name))
             else:
                 base = self.assume_role(sp, visited, hops + 1)
         form = [("Action", "AssumeRole"), ("Version", "2011-06-15"), ("RoleArn", prof["role_arn"]),
@@ -965,14 +971,28 @@ def iso_z(t):
 PUBLIC = ("source", "access_key_id", "session_token", "expiration", "profile", "origin_file", "origin_line")
 
 
+def cache_key(explicit):
+    """One cache entry per named profile (the option, AWS_DEFAULT_PROFILE, AWS_PROFILE), so switching
+    profiles never answers with another profile's credentials; without a named profile, the one entry
+    of the chain (rules C1-C3)."""
+    if explicit is not None:
+        return explicit
+    for name in ("AWS_DEFAULT_PROFILE", "AWS_PROFILE"):
+        if name in os.environ:
+            return os.environ[name]
+    return None
+
+
 class Chain:
     def __init__(self):
-        self.cache = None
+        self.caches = {}
 
     def get(self, explicit=None, mfa=None):
-        if self.cache and self.cache["expiration"] - time.time() > REFRESH_S:
-            return dict(self.cache, from_cache=True), []
-        self.cache = None
+        key = cache_key(explicit)
+        cached = self.caches.get(key)
+        if cached and cached["expiration"] - time.time() > REFRESH_S:
+            return dict(cached, from_cache=True), []
+        self.caches.pop(key, None)
         # The files are read (and a named profile checked) first: botocore reads the profile's settings
         # while building its chain, so a missing named profile fails even with environment keys.
         files = Profiles(explicit)
@@ -982,7 +1002,7 @@ class Chain:
         pc = ProfileChain(files, mfa)
         c = self.endpoint_sources(files, pc, explicit)
         if c.get("expiration") is not None:
-            self.cache = c
+            self.caches[key] = c
         return dict(c, from_cache=False), pc.asked
 
     def endpoint_sources(self, files, pc, explicit):
@@ -1016,7 +1036,7 @@ def main():
         for k in call.get("unset", []):
             os.environ.pop(k, None)
         if call.get("clear_cache"):
-            chain.cache = None
+            chain.caches.clear()
         codes = call.get("mfa_codes")
         print(json.dumps({"start": True}), flush=True)
         try:
