@@ -519,6 +519,7 @@ static int resolve_chain(void) {
     mongodb_aws_chain *chain = NULL;
     mongodb_aws_chain_action a;
     uint8_t random[16];
+    const char *mfa_failed = NULL;
     size_t i, nvars = mongodb_aws_chain_var_count(), n;
     int rc = 1;
     uint32_t st;
@@ -566,7 +567,10 @@ static int resolve_chain(void) {
             /* No callback: unavailable (MFA_CODE_REQUIRED); the list used up: the callback failed. */
             const char *code = mfa.installed ? mfa_next(a.path, a.path_len) : NULL;
             if (code) mongodb_aws_chain_on_mfa_code(chain, code, strlen(code));
-            else if (mfa.installed) mongodb_aws_chain_on_mfa_failed(chain);
+            else if (mfa.installed) {
+                mongodb_aws_chain_on_mfa_failed(chain);
+                mfa_failed = "no more codes"; /* the callback's own error, reported beside the chain's */
+            }
             else mongodb_aws_chain_on_mfa_unavailable(chain);
         } else if (a.kind == MONGODB_AWS_ACTION_RUN_PROCESS) {
             run_process(chain, &a);
@@ -593,6 +597,13 @@ static int resolve_chain(void) {
             if (!message ||
                 mongodb_aws_chain_error_message(chain, (uint8_t *)message, a.message_len, &n) != MONGODB_AWS_OK)
                 n = 0;
+            if (mfa_failed && message && n == a.message_len) { /* "MESSAGE (MFA callback: WHY)" */
+                char *longer = realloc(message, n + strlen(mfa_failed) + 20);
+                if (longer) {
+                    message = longer;
+                    n += (size_t)sprintf(message + n, " (MFA callback: %s)", mfa_failed);
+                }
+            }
             print_error(a.error, message ? message : "", n);
             free(message);
             break;

@@ -103,6 +103,10 @@ def test_environment_credentials_one_shot(builds: dict[str, Path], mode: str) ->
         "session_token": True,
         "expiration": None,
         "from_cache": False,
+        "profile": None,
+        "origin_file": None,
+        "origin_line": None,
+        "mfa_asked": [],
     }
     for secret in (SECRET, TOKEN):
         assert secret not in p.stdout + p.stderr

@@ -306,6 +306,30 @@ def test_profile_is_reported_and_usage_exits_2():
     assert p.returncode == 2 and "pa55word" not in p.stderr
 
 
+def test_profile_steps_and_origin(tmp_path):
+    """--profile goes to the chain: its trace shows the shared files read and the profile's
+    candidates, the credentials name the profile, file and section-header line; a profile in
+    neither file fails with PROFILE_NOT_FOUND (not a fall-through)."""
+    (tmp_path / "home").mkdir()
+    creds = tmp_path / "credentials"
+    creds.write_text("[default]\naws_access_key_id = AKIADEFAULTDOCTOR01\naws_secret_access_key = x\n"
+                     "\n[dev]\naws_access_key_id = AKIADOCTORPROFILE01\naws_secret_access_key = "
+                     "dOcToRpRoFiLeSeCrEt/0123456789abcdefghij\n")
+    env = {"HOME": str(tmp_path / "home"), "AWS_SHARED_CREDENTIALS_FILE": str(creds),
+           "MONGODB_AWS_STS_ENDPOINT": closed_port_url(), "AWS_EC2_METADATA_DISABLED": "true"}
+    rc, out = doctor(env, "--profile", "dev", secrets=("dOcToRpRoFiLeSeCrEt",))
+    c = out["credentials"]
+    assert (c["source"], c["access_key_id"]) == ("profile", "AKIADOCTORPROFILE01")
+    line = creds.read_text().splitlines().index("[dev]") + 1
+    assert (c["profile"], c["origin_file"], c["origin_line"]) == ("dev", str(creds), line)
+    reads = [t for t in out["trace"] if t["decision"] == "read-file"]
+    assert [t["variable"] for t in reads] == ["HOME", "AWS_SHARED_CREDENTIALS_FILE"], reads
+    assert any(t["subject"] == "profile" and t["decision"] == "taken" for t in out["trace"]), out["trace"]
+    rc, out = doctor(env, "--profile", "nope")
+    assert rc == 1 and out["credentials"] is None
+    assert out["error"]["code"] == "PROFILE_NOT_FOUND", out["error"]
+
+
 def test_pod_identity_token_about_to_expire(tmp_path):
     exp = int(time.time()) + 120
     token = jwt({"iss": "https://oidc.eks.example", "sub": "system:serviceaccount:ns:app",

@@ -2,7 +2,7 @@
 //! when stdin is not a terminal (a script pipes them in). The code is never printed.
 
 use mongodb_aws::{MfaProvider, MfaRequest};
-use std::io::{BufRead, Read, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::sync::Arc;
 use zeroize::Zeroizing;
 
@@ -38,11 +38,14 @@ pub fn read_code(
 
 /// Asks for the code of `serial` on this process's stderr and stdin.
 pub fn ask(serial: &str) -> Result<Zeroizing<String>, String> {
-    read_code(
-        serial,
-        &mut std::io::stdin().lock(),
-        &mut std::io::stderr().lock(),
-    )
+    let stdin = std::io::stdin();
+    let mut stderr = std::io::stderr().lock();
+    let code = read_code(serial, &mut stdin.lock(), &mut stderr);
+    if !stdin.is_terminal() {
+        // A terminal echoes the Enter that ends the code; a pipe does not: end the prompt's line.
+        let _ = writeln!(stderr);
+    }
+    code
 }
 
 /// The runtime's MFA callback for the CLI: [`ask`].

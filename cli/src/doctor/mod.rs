@@ -299,14 +299,21 @@ fn chain(r: &mut Report, traced: &Traced) {
                     "arn": c.arn(),
                     "instance_role": c.instance_role(),
                     "account_id": c.account_id(),
+                    "profile": c.origin().map(|o| o.profile.as_str()),
+                    "origin_file": c.origin().map(|o| o.file.as_str()),
+                    "origin_line": c.origin().map(|o| o.line),
                 }),
             );
             r.json.insert("error".into(), Value::Null);
-            let mut lines = vec![
-                format!("source             {}", c.source().name()),
-                format!("access key id      {}", c.access_key_id()),
-                "secret access key  <redacted>".to_string(),
-            ];
+            let mut lines = vec![format!("source             {}", c.source().name())];
+            if let Some(o) = c.origin() {
+                lines.push(format!(
+                    "profile            {} ({}, line {})",
+                    o.profile, o.file, o.line
+                ));
+            }
+            lines.push(format!("access key id      {}", c.access_key_id()));
+            lines.push("secret access key  <redacted>".to_string());
             if let Some(t) = c.session_token() {
                 let (n, h) = jwt::fingerprint(t.as_bytes());
                 lines.push(format!("session token      {n} characters, sha256 {h}…"));
