@@ -310,10 +310,10 @@ if (!nativeBinding) {
   throw new Error(`Failed to load native binding`)
 }
 
-const { scratchLayout, finishScratch, refusalHintFor, resolveCredentials, clearCredentialCache, cachedCredentials, assumeRole, assumeRoleWithSaml, NativeServerConversation, NativeIncomingStsRequest, parseCallerIdentity, userName, maxClockSkewSeconds, errorTable, constants, version, NativeCredentials, NativeClientConversation, validateHost, regionForHost, signV4, presignV4 } = nativeBinding
+const { scratchLayout, finish, refusalHintFor, resolveCredentials, clearCredentialCache, cachedCredentials, assumeRole, assumeRoleWithSaml, NativeServerConversation, NativeIncomingStsRequest, parseCallerIdentity, userName, maxClockSkewSeconds, errorTable, constants, version, NativeCredentials, NativeClientConversation, validateHost, regionForHost, signV4, presignV4 } = nativeBinding
 
 module.exports.scratchLayout = scratchLayout
-module.exports.finishScratch = finishScratch
+module.exports.finish = finish
 module.exports.refusalHintFor = refusalHintFor
 module.exports.resolveCredentials = resolveCredentials
 module.exports.clearCredentialCache = clearCredentialCache
