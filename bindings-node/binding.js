@@ -310,10 +310,10 @@ if (!nativeBinding) {
   throw new Error(`Failed to load native binding`)
 }
 
-const { scratchLayout, finishScratch, mfaAnswer, setMfaCallback, refusalHintFor, resolveCredentials, clearCredentialCache, cachedCredentials, assumeRole, assumeRoleWithSaml, NativeServerConversation, NativeIncomingStsRequest, parseCallerIdentity, userName, maxClockSkewSeconds, errorTable, constants, version, NativeCredentials, NativeClientConversation, validateHost, regionForHost, signV4, presignV4 } = nativeBinding
+const { scratchLayout, finish, mfaAnswer, setMfaCallback, refusalHintFor, resolveCredentials, clearCredentialCache, cachedCredentials, assumeRole, assumeRoleWithSaml, NativeServerConversation, NativeIncomingStsRequest, parseCallerIdentity, userName, maxClockSkewSeconds, errorTable, constants, version, NativeCredentials, NativeClientConversation, validateHost, regionForHost, signV4, presignV4 } = nativeBinding
 
 module.exports.scratchLayout = scratchLayout
-module.exports.finishScratch = finishScratch
+module.exports.finish = finish
 module.exports.mfaAnswer = mfaAnswer
 module.exports.setMfaCallback = setMfaCallback
 module.exports.refusalHintFor = refusalHintFor

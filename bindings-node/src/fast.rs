@@ -77,7 +77,7 @@ const _: () = {
     assert!(Field::ServerFirst.at() >= Field::Nonce.at() + CLIENT_NONCE_LEN);
 };
 
-/// Byte offsets of the scratch Buffer's fields (see [`Field`]).
+/// Byte offsets of the scratch Buffer's fields (defined once, by `Field` in `src/fast.rs`).
 #[napi(object)]
 pub struct ScratchLayout {
     /// `f64`: the clock, milliseconds since the epoch.

@@ -117,6 +117,16 @@ fn bench(c: &mut Criterion) {
                     .unwrap()
             })
         });
+        // What the hosts call (the runtime's owned layer): parse, then sign with the key slot.
+        g.bench_function(format!("ours/{label}/cached_key_slot"), |b| {
+            let mut out = [0u8; 2048];
+            let mut slot = Some(key.clone());
+            b.iter(|| {
+                let p = conv.parse_server_first(black_box(&sf)).unwrap();
+                conv.finish_parsed(&p, &creds, UnixTime(NOW), &mut slot, &mut out)
+                    .unwrap()
+            })
+        });
         g.bench_function(format!("aws-sigv4/{label}"), |b| {
             b.iter(|| aws_sigv4_authorization(black_box(token), &nonce_b64))
         });

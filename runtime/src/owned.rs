@@ -163,7 +163,7 @@ impl SigningCredentials {
     /// Bytes that always hold a client-final signed with these credentials, whatever the
     /// server-first (core [`CLIENT_FINAL_MAX_LEN`] plus the session token's length).
     pub fn client_final_max_len(&self) -> usize {
-        CLIENT_FINAL_MAX_LEN + self.credentials().session_token().map_or(0, str::len)
+        CLIENT_FINAL_MAX_LEN.saturating_add(self.credentials().session_token().map_or(0, str::len))
     }
 
     /// Exact client-final length for a parsed server-first.
