@@ -384,7 +384,6 @@ pub struct HttpAction<'c> {
 /// What the host must do next.
 // A request plan is large but lives on the stack only while the host handles it (no alloc here).
 #[allow(clippy::large_enum_variant)]
-#[derive(Debug)]
 pub enum Action<'c> {
     /// Read this file completely (at most [`MAX_FILE_LEN`] bytes are needed; report larger
     /// content as it is, the chain refuses it) and answer with [`Chain::on_file`] or
@@ -436,6 +435,36 @@ pub enum Action<'c> {
     Done(Outcome<'c>),
     /// Finished with an error.
     Failed(Failure<'c>),
+}
+
+/// `Debug` without secrets: a WriteFile's content (an SSO token cache) shows as its length.
+impl fmt::Debug for Action<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::ReadFile { path, variable } => f
+                .debug_struct("ReadFile")
+                .field("path", path)
+                .field("variable", variable)
+                .finish(),
+            Action::Http(h) => f.debug_tuple("Http").field(h).finish(),
+            Action::Wait { millis } => f.debug_struct("Wait").field("millis", millis).finish(),
+            Action::CallProvider => f.write_str("CallProvider"),
+            Action::UseCache => f.write_str("UseCache"),
+            Action::RunProcess(p) => f.debug_tuple("RunProcess").field(p).finish(),
+            Action::AskMfa { serial, profile } => f
+                .debug_struct("AskMfa")
+                .field("serial", serial)
+                .field("profile", profile)
+                .finish(),
+            Action::WriteFile { path, content } => f
+                .debug_struct("WriteFile")
+                .field("path", path)
+                .field("content_len", &content.len())
+                .finish(),
+            Action::Done(o) => f.debug_tuple("Done").field(o).finish(),
+            Action::Failed(x) => f.debug_tuple("Failed").field(x).finish(),
+        }
+    }
 }
 
 /// Credentials the chain produced.

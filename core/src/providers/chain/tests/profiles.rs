@@ -1427,3 +1427,28 @@ fn sso_endpoint_overrides_and_order() {
     let (_, end, _) = run_p(&[("AWS_PROFILE", "dev")], None, &script);
     assert_eq!(done(end).source, Source::Sso);
 }
+
+#[test]
+fn debug_output_never_shows_the_written_cache_or_process_arguments() {
+    let v = with_home(&[("AWS_PROFILE", "dev")]);
+    let mut c = new_chain(env(&v), plan(None), NOW);
+    let cache = sso_cache("2023-12-31T23:10:00Z", true);
+    let mut script = files(Some(SSO_CONFIG), None).into_iter().chain([
+        file(&cache),
+        ok(r#"{"accessToken":"ssoNEWtoken","expiresIn":3600}"#),
+    ]);
+    for _ in 0..10 {
+        if let Action::WriteFile { .. } = c.poll() {
+            let d = format!("{:?}", c.poll());
+            assert!(
+                d.contains("content_len") && !d.contains("ssoNEWtoken"),
+                "{d}"
+            );
+            assert!(!d.contains("clientSECRET"), "{d}");
+            return;
+        }
+        let _ = observe(&mut c);
+        apply(&mut c, &script.next().expect("script"));
+    }
+    panic!("no WriteFile");
+}
