@@ -1281,7 +1281,8 @@ impl FailInfo {
     }
 }
 
-/// The credential chain. Large (about 60 KiB of fixed buffers): keep it on the heap or in a
+/// The credential chain. Large (about 230 KiB of fixed buffers, two 64 KiB for the AWS shared
+/// files): keep it on the heap or in a
 /// static in hosts with small stacks. Secrets it holds are wiped when it is dropped.
 pub struct Chain<'a> {
     env: Env<'a>,

@@ -1452,3 +1452,11 @@ fn debug_output_never_shows_the_written_cache_or_process_arguments() {
     }
     panic!("no WriteFile");
 }
+
+#[test]
+fn the_chain_stays_within_its_documented_size() {
+    // Documented on `Chain` and `mongodb_aws_chain`: about 250 KiB of fixed buffers.
+    let n = core::mem::size_of::<Chain<'static>>();
+    std::println!("Chain is {n} bytes");
+    assert!(n < 256 * 1024, "{n}");
+}
