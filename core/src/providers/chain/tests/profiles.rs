@@ -1460,3 +1460,35 @@ fn the_chain_stays_within_its_documented_size() {
     std::println!("Chain is {n} bytes");
     assert!(n < 256 * 1024, "{n}");
 }
+
+#[test]
+fn sso_and_credential_process_as_the_source_of_a_role() {
+    // botocore's source profile chain: SSO (and credential_process) supply the base credentials.
+    let config = format!("[profile top]\nrole_arn = {ROLE_A}\nsource_profile = dev\n{SSO_CONFIG}");
+    let mut script = files(Some(&config), None);
+    script.push(file(&sso_cache(EXP_ISO, false)));
+    script.push(ok(&role_credentials()));
+    script.push(ok(&assume_role_xml(HOP1_ID)));
+    let (seen, end, mut c) = run_p(&[("AWS_PROFILE", "top")], None, &script);
+    let rs = requests(&seen);
+    assert_eq!(rs[0].url, PORTAL_URL);
+    assert_eq!(
+        (
+            rs[1].form_value("RoleArn").as_deref(),
+            signed_by(rs[1]).as_str()
+        ),
+        (Some(ROLE_A), KEY_ID)
+    );
+    assert_eq!(done(end).source, Source::AssumeRole);
+    assert_eq!(origin(&mut c), Some(("top".into(), CONFIG.into(), 1)));
+    let config = format!(
+        "[profile top]\nrole_arn = {ROLE_A}\nsource_profile = tool\n[profile tool]\ncredential_process = helper\n"
+    );
+    let mut script = files(Some(&config), None);
+    script.push(Ev::Exit(Some(0), process_json(""), vec![]));
+    script.push(ok(&assume_role_xml(HOP1_ID)));
+    let (seen, end, _) = run_p(&[("AWS_PROFILE", "top")], None, &script);
+    assert_eq!(signed_by(only_request(&seen[3..])), KEY_ID);
+    let g = done(end);
+    assert_eq!((g.source, g.cache), (Source::AssumeRole, true));
+}
