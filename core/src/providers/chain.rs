@@ -2650,9 +2650,10 @@ impl<'a> Chain<'a> {
             profile::USERPROFILE
         };
         let mut path = heapless::String::<MAX_PATH_LEN>::new();
-        let (named_by, ok) = match self.env.raw(var) {
+        // (what named the path, whether there is a file, whether the path fit)
+        let (named_by, ok, fits) = match self.env.raw(var) {
             // Set but empty: no file (botocore opens '' and finds nothing).
-            Some("") => (var.name(), false),
+            Some("") => (var.name(), false, true),
             Some(p) => {
                 // `~` and `~/...` are the home directory (os.path.expanduser).
                 let r = match (p.strip_prefix('~'), home) {
@@ -2661,19 +2662,17 @@ impl<'a> Chain<'a> {
                     }
                     _ => path.push_str(p),
                 };
-                (var.name(), r.is_ok())
+                (var.name(), r.is_ok(), r.is_ok())
             }
             None => match home {
-                Some(h) => (
-                    home_var,
-                    path.push_str(h)
-                        .and_then(|()| path.push_str(default))
-                        .is_ok(),
-                ),
-                None => (home_var, false),
+                Some(h) => {
+                    let r = path.push_str(h).and_then(|()| path.push_str(default));
+                    (home_var, r.is_ok(), r.is_ok())
+                }
+                None => (home_var, false, true),
             },
         };
-        if !ok && !path.is_empty() {
+        if !fits {
             let mut i = FailInfo::new(Error::InvalidEnvironmentVariable);
             i.source = Some(Source::Profile);
             i.variable = Some(named_by);

@@ -1492,3 +1492,25 @@ fn sso_and_credential_process_as_the_source_of_a_role() {
     let g = done(end);
     assert_eq!((g.source, g.cache), (Source::AssumeRole, true));
 }
+
+#[test]
+fn overlong_names_and_paths() {
+    let long: &'static str = Box::leak(
+        "p".repeat(profile::MAX_PROFILE_NAME_LEN + 1)
+            .into_boxed_str(),
+    );
+    let (seen, end, _) = run_p(&[("AWS_PROFILE", long)], None, &[]);
+    assert!(seen.is_empty());
+    let f = failed(end);
+    assert_eq!(
+        (f.error, f.variable),
+        (Error::ProfileInvalidValue, Some("AWS_PROFILE"))
+    );
+    let path: &'static str = Box::leak(format!("/{}", "d".repeat(MAX_PATH_LEN)).into_boxed_str());
+    let (_, end, _) = run_p(&[("AWS_CONFIG_FILE", path)], None, &[]);
+    let f = failed(end);
+    assert_eq!(
+        (f.error, f.variable),
+        (Error::InvalidEnvironmentVariable, Some("AWS_CONFIG_FILE"))
+    );
+}
