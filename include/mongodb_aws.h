@@ -777,6 +777,10 @@ enum mongodb_aws_status
      */
     MONGODB_AWS_PROFILE_INVALID_VALUE = 457,
     /**
+     * source profile without credentials: the profile named by source_profile must have aws_access_key_id + aws_secret_access_key, credential_process, web_identity_token_file, SSO settings or a role_arn of its own
+     */
+    MONGODB_AWS_PROFILE_SOURCE_WITHOUT_CREDENTIALS = 468,
+    /**
      * MFA code required: the profile has mfa_serial; install an MFA callback (Resolver::mfa / set_mfa_provider, the binding's mfa option, or run the CLI on a terminal)
      */
     MONGODB_AWS_MFA_CODE_REQUIRED = 458,
@@ -974,7 +978,7 @@ typedef uint32_t mongodb_aws_status;
 #endif // __cplusplus
 
 /**
- * The credential chain (opaque, about 60 KiB, on the heap): made by `mongodb_aws_chain_new`,
+ * The credential chain (opaque, about 230 KiB, on the heap): made by `mongodb_aws_chain_new`,
  * driven with `mongodb_aws_chain_poll` and the `mongodb_aws_chain_on_*` events, released by
  * `mongodb_aws_chain_free` (which wipes the secrets it holds). One chain resolves credentials
  * once. Not thread-safe: one thread at a time may use a chain (it may move between threads).

@@ -111,7 +111,7 @@ pub struct mongodb_aws_env_var {
     pub value_len: usize,
 }
 
-/// The credential chain (opaque, about 60 KiB, on the heap): made by `mongodb_aws_chain_new`,
+/// The credential chain (opaque, about 230 KiB, on the heap): made by `mongodb_aws_chain_new`,
 /// driven with `mongodb_aws_chain_poll` and the `mongodb_aws_chain_on_*` events, released by
 /// `mongodb_aws_chain_free` (which wipes the secrets it holds). One chain resolves credentials
 /// once. Not thread-safe: one thread at a time may use a chain (it may move between threads).
@@ -978,6 +978,85 @@ mod tests {
         assert_eq!(
             unsafe { mongodb_aws_chain_on_wake(c) },
             S::MONGODB_AWS_UNEXPECTED_CHAIN_EVENT
+        );
+        unsafe { mongodb_aws_chain_free(c) };
+    }
+
+    #[test]
+    fn profile_actions_process_arguments_mfa_and_origin() {
+        let c = new_chain(&[var("HOME", "/h"), var("AWS_PROFILE", "p")], 0, 0);
+        let a = poll(c);
+        assert_eq!(a.kind, MONGODB_AWS_ACTION_READ_FILE);
+        assert_eq!(view(a.path, a.path_len), "/h/.aws/config");
+        assert_eq!(view(a.variable, a.variable_len), "HOME");
+        let config = b"[profile p]\ncredential_process = /bin/helper 'a b' c\n";
+        assert_eq!(
+            unsafe { mongodb_aws_chain_on_file(c, config.as_ptr(), config.len()) },
+            S::MONGODB_AWS_OK
+        );
+        assert_eq!(poll(c).kind, MONGODB_AWS_ACTION_READ_FILE);
+        assert_eq!(
+            unsafe { mongodb_aws_chain_on_io_error(c, MONGODB_AWS_IO_NOT_FOUND) },
+            S::MONGODB_AWS_OK
+        );
+        let a = poll(c);
+        assert_eq!(a.kind, MONGODB_AWS_ACTION_RUN_PROCESS);
+        assert_eq!((view(a.path, a.path_len), a.arg_count), ("/bin/helper", 2));
+        let (mut p, mut n) = (core::ptr::null(), 0usize);
+        for (i, want) in ["a b", "c"].iter().enumerate() {
+            assert_eq!(
+                unsafe { mongodb_aws_chain_process_arg(c, i, &mut p, &mut n) },
+                S::MONGODB_AWS_OK
+            );
+            assert_eq!(view(p, n), *want);
+        }
+        assert_eq!(
+            unsafe { mongodb_aws_chain_process_arg(c, 2, &mut p, &mut n) },
+            S::MONGODB_AWS_INVALID_PARAMETER
+        );
+        let out = br#"{"Version": 1, "AccessKeyId": "AKIDPROCESS", "SecretAccessKey": "s"}"#;
+        let st = unsafe {
+            mongodb_aws_chain_on_process_exit(
+                c,
+                1,
+                0,
+                out.as_ptr(),
+                out.len(),
+                core::ptr::null(),
+                0,
+            )
+        };
+        assert_eq!(st, S::MONGODB_AWS_OK);
+        let a = poll(c);
+        assert_eq!(a.kind, MONGODB_AWS_ACTION_DONE);
+        assert_eq!((a.credentials.source, a.cache), (10, 0));
+        assert_eq!(view(a.origin_profile, a.origin_profile_len), "p");
+        assert_eq!(view(a.origin_file, a.origin_file_len), "/h/.aws/config");
+        assert_eq!(a.origin_line, 1);
+        unsafe { mongodb_aws_chain_free(c) };
+        // A role with mfa_serial: ASK_MFA names the serial and the profile.
+        let c = new_chain(&[var("HOME", "/h"), var("AWS_PROFILE", "r")], 0, 0);
+        let _ = poll(c);
+        let config = b"[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = k\nmfa_serial = SERIAL1\n\
+                       [profile k]\naws_access_key_id = AKIDK\naws_secret_access_key = s\n";
+        unsafe { mongodb_aws_chain_on_file(c, config.as_ptr(), config.len()) };
+        let _ = poll(c);
+        unsafe { mongodb_aws_chain_on_io_error(c, MONGODB_AWS_IO_NOT_FOUND) };
+        let a = poll(c);
+        assert_eq!(a.kind, MONGODB_AWS_ACTION_ASK_MFA);
+        assert_eq!(view(a.path, a.path_len), "SERIAL1");
+        assert_eq!(view(a.variable, a.variable_len), "r");
+        assert_eq!(
+            unsafe { mongodb_aws_chain_on_mfa_failed(c) },
+            S::MONGODB_AWS_OK
+        );
+        let a = poll(c);
+        assert_eq!(
+            (a.kind, a.error),
+            (
+                MONGODB_AWS_ACTION_FAILED,
+                S::MONGODB_AWS_MFA_CODE_UNAVAILABLE.code()
+            )
         );
         unsafe { mongodb_aws_chain_free(c) };
     }

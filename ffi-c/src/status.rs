@@ -232,6 +232,8 @@ pub enum mongodb_aws_status {
     MONGODB_AWS_PROFILE_INVALID_CREDENTIAL_SOURCE = 456,
     /// invalid profile value: the key's value does not follow its rule (see the key named in the detail)
     MONGODB_AWS_PROFILE_INVALID_VALUE = 457,
+    /// source profile without credentials: the profile named by source_profile must have aws_access_key_id + aws_secret_access_key, credential_process, web_identity_token_file, SSO settings or a role_arn of its own
+    MONGODB_AWS_PROFILE_SOURCE_WITHOUT_CREDENTIALS = 468,
     /// MFA code required: the profile has mfa_serial; install an MFA callback (Resolver::mfa / set_mfa_provider, the binding's mfa option, or run the CLI on a terminal)
     MONGODB_AWS_MFA_CODE_REQUIRED = 458,
     /// MFA code unavailable: the MFA callback returned an error instead of a code
@@ -431,6 +433,7 @@ const fn from_core_code(code: u32) -> Option<mongodb_aws_status> {
         455 => Some(mongodb_aws_status::MONGODB_AWS_PROFILE_ROLE_WITHOUT_SOURCE),
         456 => Some(mongodb_aws_status::MONGODB_AWS_PROFILE_INVALID_CREDENTIAL_SOURCE),
         457 => Some(mongodb_aws_status::MONGODB_AWS_PROFILE_INVALID_VALUE),
+        468 => Some(mongodb_aws_status::MONGODB_AWS_PROFILE_SOURCE_WITHOUT_CREDENTIALS),
         458 => Some(mongodb_aws_status::MONGODB_AWS_MFA_CODE_REQUIRED),
         459 => Some(mongodb_aws_status::MONGODB_AWS_MFA_CODE_UNAVAILABLE),
         460 => Some(mongodb_aws_status::MONGODB_AWS_CREDENTIAL_PROCESS_FAILED),
@@ -579,6 +582,7 @@ const fn core_strings(code: u32) -> Option<(&'static CStr, &'static CStr)> {
         455 => Some((c"PROFILE_ROLE_WITHOUT_SOURCE", c"role without a source: a profile with role_arn needs source_profile or credential_source (or web_identity_token_file)")),
         456 => Some((c"PROFILE_INVALID_CREDENTIAL_SOURCE", c"invalid credential_source: expected Environment, Ec2InstanceMetadata or EcsContainer")),
         457 => Some((c"PROFILE_INVALID_VALUE", c"invalid profile value: the key's value does not follow its rule (see the key named in the detail)")),
+        468 => Some((c"PROFILE_SOURCE_WITHOUT_CREDENTIALS", c"source profile without credentials: the profile named by source_profile must have aws_access_key_id + aws_secret_access_key, credential_process, web_identity_token_file, SSO settings or a role_arn of its own")),
         458 => Some((c"MFA_CODE_REQUIRED", c"MFA code required: the profile has mfa_serial; install an MFA callback (Resolver::mfa / set_mfa_provider, the binding's mfa option, or run the CLI on a terminal)")),
         459 => Some((c"MFA_CODE_UNAVAILABLE", c"MFA code unavailable: the MFA callback returned an error instead of a code")),
         460 => Some((c"CREDENTIAL_PROCESS_FAILED", c"credential_process failed: the program exited with a non-zero status")),

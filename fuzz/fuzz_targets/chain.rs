@@ -44,7 +44,17 @@ const BODY_TOKEN: &str = "bodyTOKENIQoJb3JpZ2luX2Vj+/=";
 const BASE_SECRET: &str = "baseSECRETvalue";
 const BASE_TOKEN: &str = "baseTOKENvalue";
 const PROVIDER_SECRET: &str = "providerSECRETvalue";
+const PROFILE_SECRET: &str = "profileSECRETvalue";
+const PROCESS_SECRET: &str = "processSECRETvalue";
+const SSO_TOKEN: &str = "ssoACCESSTOKENvalue";
+const SSO_REFRESH: &str = "ssoREFRESHvalue";
+const MFA_CODE: &str = "918273";
 const SECRETS: &[&str] = &[
+    PROFILE_SECRET,
+    PROCESS_SECRET,
+    SSO_TOKEN,
+    SSO_REFRESH,
+    MFA_CODE,
     ENV_SECRET,
     ENV_TOKEN,
     AUTH_TOKEN,
@@ -100,6 +110,13 @@ fn body_for(step: &str, variant: bool) -> Vec<u8> {
         "STS AssumeRole" => sts_xml("AssumeRole"),
         "STS AssumeRoleWithSAML" if variant => sts_json("AssumeRoleWithSAML"),
         "STS AssumeRoleWithSAML" => sts_xml("AssumeRoleWithSAML"),
+        "SSO GetRoleCredentials" => format!(
+            r#"{{"roleCredentials":{{"accessKeyId":"{KEY_ID}","secretAccessKey":"{BODY_SECRET}","sessionToken":"{BODY_TOKEN}","expiration":{}}}}}"#,
+            EXP * 1000
+        ),
+        "SSO OIDC CreateToken" => format!(
+            r#"{{"accessToken":"{SSO_TOKEN}2","expiresIn":3600,"refreshToken":"{SSO_REFRESH}2"}}"#
+        ),
         other => panic!("unknown step {other}"),
     };
     s.into_bytes()
@@ -164,7 +181,41 @@ fn candidates(v: Var) -> &'static [&'static str] {
         Var::Ec2MetadataServiceEndpoint => &["http://[fd00:ec2::254]"],
         Var::MetadataServiceTimeout => &["2.5", "0", "abc", "3600", "3601", "0.001", ".5"],
         Var::MetadataServiceNumAttempts => &["3", "10", "0", "11"],
+        Var::ConfigFile => &["~/cfg", "/h/.aws/config", ""],
+        Var::SharedCredentialsFile => &["/h/.aws/credentials", ""],
+        Var::Home | Var::UserProfile => &["/h"],
+        Var::Profile | Var::DefaultProfile => &["dev", "admin", "proc", "sso", "nope", ""],
+        Var::DefaultRegion => &["eu-west-1", "us-east-1", "bad/region"],
+        Var::EndpointUrlSts | Var::EndpointUrl | Var::EndpointUrlSso | Var::EndpointUrlSsoOidc => {
+            &["http://127.0.0.1:4000", "http://example.com", "https://h/x"]
+        }
+        Var::IgnoreConfiguredEndpointUrls => &["true", "false"],
+        Var::SsoEndpointOverride | Var::SsoOidcEndpointOverride => &["http://127.0.0.1:9000", "x"],
     }
+}
+
+/// The shared files and SSO cache of the profile scenarios (answers to ReadFile by path).
+fn profile_file(path: &str) -> String {
+    if path.ends_with("/.aws/config") {
+        format!(
+            "[default]\nregion = eu-west-1\n[profile dev]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = {PROFILE_SECRET}\n\
+             [profile admin]\nrole_arn = {ROLE_ARN}\nsource_profile = dev\nmfa_serial = arn:aws:iam::123456789012:mfa/u\nduration_seconds = 3600\n\
+             [profile proc]\ncredential_process = /bin/helper --x 'a b'\n\
+             [profile loop]\nrole_arn = {ROLE_ARN}\nsource_profile = loop2\n[profile loop2]\nrole_arn = {ROLE_ARN}\nsource_profile = loop\n\
+             [profile sso]\nsso_session = s\nsso_account_id = 123456789012\nsso_role_name = R\n\
+             [sso-session s]\nsso_start_url = https://d-1.awsapps.com/start\nsso_region = us-east-1\n"
+        )
+    } else if path.ends_with("/.aws/credentials") {
+        format!("[dev]\naws_access_key_id = AKIDCREDS\naws_secret_access_key = {PROFILE_SECRET}\n")
+    } else {
+        format!(
+            r#"{{"accessToken":"{SSO_TOKEN}","expiresAt":"2023-12-31T23:10:00Z","refreshToken":"{SSO_REFRESH}","clientId":"c","clientSecret":"cs","registrationExpiresAt":"2030-01-01T00:00:00Z"}}"#
+        )
+    }
+}
+
+fn process_output() -> Vec<u8> {
+    format!(r#"{{"Version":1,"AccessKeyId":"{KEY_ID}","SecretAccessKey":"{PROCESS_SECRET}","Expiration":"{EXP_ISO}"}}"#).into_bytes()
 }
 
 /// A scenario: variables and plan kind.
@@ -217,7 +268,7 @@ fn scenario(i: u8) -> (&'static [(Var, &'static str)], u8) {
             ],
             0,
         ),
-        _ => (
+        11 => (
             &[
                 (
                     Var::ContainerFullUri,
@@ -227,10 +278,16 @@ fn scenario(i: u8) -> (&'static [(Var, &'static str)], u8) {
             ],
             0,
         ),
+        // The shared files: static keys, a role with MFA, credential_process, SSO, a cycle.
+        12 => (&[(Var::Home, "/h"), (Var::Profile, "dev")], 0),
+        13 => (&[(Var::Home, "/h"), (Var::Profile, "admin")], 0),
+        14 => (&[(Var::Home, "/h"), (Var::Profile, "proc")], 0),
+        15 => (&[(Var::Home, "/h"), (Var::Profile, "sso")], 0),
+        _ => (&[(Var::Home, "/h"), (Var::DefaultProfile, "loop")], 0),
     }
 }
 
-const SCENARIOS: u8 = 12;
+const SCENARIOS: u8 = 17;
 
 fn var_of(i: usize) -> Var {
     // VARS and Var share their order.
@@ -254,6 +311,20 @@ fn var_of(i: usize) -> Var {
         Var::Ec2MetadataServiceEndpoint,
         Var::MetadataServiceTimeout,
         Var::MetadataServiceNumAttempts,
+        Var::ConfigFile,
+        Var::SharedCredentialsFile,
+        Var::Home,
+        Var::UserProfile,
+        Var::Profile,
+        Var::DefaultProfile,
+        Var::DefaultRegion,
+        Var::EndpointUrlSts,
+        Var::EndpointUrl,
+        Var::EndpointUrlSso,
+        Var::IgnoreConfiguredEndpointUrls,
+        Var::SsoEndpointOverride,
+        Var::SsoOidcEndpointOverride,
+        Var::EndpointUrlSsoOidc,
     ];
     assert_eq!(ALL.len(), VARS.len());
     ALL[i % ALL.len()]
@@ -290,6 +361,11 @@ enum Ev {
     Wake,
     Provided(String, String, Option<String>, Option<u64>),
     ProviderFailed,
+    Exit(Option<i32>, Vec<u8>, Vec<u8>),
+    MfaCode(String),
+    MfaUnavailable,
+    MfaFailed,
+    Written,
 }
 
 fn provided(u: &mut Unstructured<'_>) -> Result<Ev> {
@@ -315,16 +391,42 @@ fn provided(u: &mut Unstructured<'_>) -> Result<Ev> {
 fn answer(u: &mut Unstructured<'_>, kind: &Kind) -> Result<Ev> {
     if u.int_in_range(0..=15u8)? >= 14 {
         // An event that does not fit (or happens to fit) the action.
-        return Ok(match u.int_in_range(0..=5)? {
+        return Ok(match u.int_in_range(0..=9)? {
             0 => Ev::File(WEB_TOKEN.as_bytes().to_vec()),
             1 => Ev::Http(200, vec![], body_for("ECS credentials", false)),
             2 => Ev::Io(*u.choose(IO_ERRORS)?),
             3 => Ev::Wake,
             4 => provided(u)?,
+            5 => Ev::Exit(Some(0), process_output(), vec![]),
+            6 => Ev::MfaCode(MFA_CODE.into()),
+            7 => Ev::MfaUnavailable,
+            8 => Ev::Written,
             _ => Ev::ProviderFailed,
         });
     }
     Ok(match kind {
+        Kind::Shared(path) => match u.int_in_range(0..=5)? {
+            0..=2 => Ev::File(profile_file(path).into_bytes()),
+            3 => Ev::Io(*u.choose(IO_ERRORS)?),
+            4 => Ev::File(mutate(u, profile_file(path).into_bytes())?),
+            _ => Ev::File(u.arbitrary::<&[u8]>()?.to_vec()),
+        },
+        Kind::Process => match u.int_in_range(0..=5)? {
+            0..=2 => Ev::Exit(Some(0), process_output(), vec![]),
+            3 => Ev::Exit(u.arbitrary()?, mutate(u, process_output())?, b"helper: denied\n".to_vec()),
+            4 => Ev::Io(*u.choose(IO_ERRORS)?),
+            _ => Ev::Exit(Some(0), u.arbitrary::<&[u8]>()?.to_vec(), u.arbitrary::<&[u8]>()?.to_vec()),
+        },
+        Kind::Mfa => match u.int_in_range(0..=4)? {
+            0 | 1 => Ev::MfaCode(MFA_CODE.into()),
+            2 => Ev::MfaUnavailable,
+            3 => Ev::MfaFailed,
+            _ => Ev::MfaCode(gen::from_alphabet(u, b"0123456789 x", 0, 8)?),
+        },
+        Kind::Write => match u.int_in_range(0..=1)? {
+            0 => Ev::Written,
+            _ => Ev::Io(*u.choose(IO_ERRORS)?),
+        },
         Kind::File(var) => match u.int_in_range(0..=4)? {
             0 | 1 => Ev::File(
                 if *var == "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE" {
@@ -381,15 +483,25 @@ fn apply(chain: &mut Chain<'_>, ev: &Ev) {
             chain.on_provided(id, secret, token.as_deref(), exp.map(UnixTime))
         }
         Ev::ProviderFailed => chain.on_provider_failed(),
+        Ev::Exit(code, out, err) => chain.on_process_exit(*code, out, err),
+        Ev::MfaCode(c) => chain.on_mfa_code(c),
+        Ev::MfaUnavailable => chain.on_mfa_unavailable(),
+        Ev::MfaFailed => chain.on_mfa_failed(),
+        Ev::Written => chain.on_written(),
     }
 }
 
 /// The action, reduced to what the answer depends on.
 enum Kind {
     File(&'static str),
+    /// A shared file or the SSO cache, by path.
+    Shared(String),
     Http(&'static str),
     Wait,
     Provider,
+    Process,
+    Mfa,
+    Write,
 }
 
 enum Polled {
@@ -433,7 +545,19 @@ fn poll(chain: &mut Chain<'_>, x: &Expect, bodies: &[Vec<u8>]) -> Polled {
         "poll() is not idempotent"
     );
     match chain.poll() {
+        Action::ReadFile { path, variable }
+            if path.starts_with("/h") || variable == "HOME" || variable == "USERPROFILE" =>
+        {
+            Polled::Next(Kind::Shared(path.to_string()), debug)
+        }
         Action::ReadFile { variable, .. } => Polled::Next(Kind::File(variable), debug),
+        Action::RunProcess(p) => {
+            assert!(!format!("{:?}", p.args).contains("a b"), "arguments in Debug");
+            assert!(p.timeout_ms > 0);
+            Polled::Next(Kind::Process, debug)
+        }
+        Action::AskMfa { .. } => Polled::Next(Kind::Mfa, debug),
+        Action::WriteFile { .. } => Polled::Next(Kind::Write, debug),
         Action::Http(h) => {
             check_request(&h);
             Polled::Next(Kind::Http(h.step), debug)
@@ -455,13 +579,25 @@ fn poll(chain: &mut Chain<'_>, x: &Expect, bodies: &[Vec<u8>]) -> Polled {
                     .is_ok(),
                 "Done with credentials the core refuses"
             );
-            assert_eq!(o.cache, o.fetched.source.is_cacheable());
+            assert_eq!(
+                o.cache,
+                o.fetched.source.is_cacheable() && o.fetched.expiration.is_some()
+            );
             assert!(
                 is_fresh(o.fetched.expiration, UnixTime(x.now)),
                 "stale credentials"
             );
-            if o.fetched.source.is_cacheable() {
+            if o.fetched.source.is_cacheable() && o.fetched.source != Source::CredentialProcess {
                 assert!(o.fetched.expiration.is_some());
+            }
+            // Credentials from the shared files name their profile; the others never do
+            // (AssumeRole and web identity can be either).
+            match o.fetched.source {
+                Source::Profile | Source::CredentialProcess | Source::Sso => {
+                    assert!(o.origin.is_some(), "no origin")
+                }
+                Source::AssumeRole | Source::WebIdentity => {}
+                _ => assert!(o.origin.is_none(), "origin for {:?}", o.fetched.source),
             }
             if let Some(s) = x.source {
                 assert_eq!(o.fetched.source, s);
@@ -526,10 +662,12 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
         1 => Plan::Default {
             custom_provider: true,
             fresh_cache: false,
+            profile: None,
         },
         2 => Plan::Default {
             custom_provider: false,
             fresh_cache: true,
+            profile: None,
         },
         3 => Plan::AssumeRole {
             base,
@@ -548,13 +686,26 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
         _ => Plan::Default {
             custom_provider: false,
             fresh_cache: false,
+            profile: None,
         },
     };
+    // The shared files make the source depend on their content: no reference for them.
+    let files_in_play = [
+        Var::Home,
+        Var::UserProfile,
+        Var::ConfigFile,
+        Var::SharedCredentialsFile,
+        Var::Profile,
+        Var::DefaultProfile,
+    ]
+    .iter()
+    .any(|v| values[*v as usize].is_some());
     let source = match plan_kind {
         1 => Some(Source::CustomProvider),
         2 => None,
         3 => Some(Source::AssumeRole),
         4 => Some(Source::Saml),
+        _ if files_in_play => None,
         _ => {
             let get = |v: Var| env.get(v);
             let inputs = ChainInputs {
@@ -569,6 +720,7 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
                 container_full_uri: get(Var::ContainerFullUri),
                 ec2_disabled: get(Var::Ec2MetadataDisabled)
                     .is_some_and(|s| s.trim().eq_ignore_ascii_case("true")),
+                profile: Default::default(),
             };
             match select_source(&inputs) {
                 Step::Environment => Some(Source::Environment),
@@ -577,6 +729,11 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
                 Step::ContainerFullUri => Some(Source::ContainerFullUri),
                 Step::Ec2 => Some(Source::Ec2),
                 Step::None | Step::Cache | Step::CustomProvider => None,
+                Step::ProfileRole
+                | Step::Sso
+                | Step::ProfileCredentialsFile
+                | Step::CredentialProcess
+                | Step::ProfileConfigFile => unreachable!("no shared files in play"),
             }
         }
     };

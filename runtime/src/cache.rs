@@ -77,7 +77,7 @@ impl CredentialCache {
 
     /// Stores a set (only endpoint credentials are accepted; others are ignored).
     pub fn store(&self, creds: Arc<Credentials>) {
-        if creds.source().is_cacheable() {
+        if creds.cacheable {
             lock(&self.slot).creds = Some(creds);
         }
     }
@@ -181,6 +181,36 @@ impl Drop for FlightGuard<'_> {
 pub fn global() -> &'static CredentialCache {
     static CACHE: OnceLock<CredentialCache> = OnceLock::new();
     CACHE.get_or_init(CredentialCache::new)
+}
+
+/// The map of named profiles' caches.
+type Named = Mutex<std::collections::HashMap<String, &'static CredentialCache>>;
+
+/// The process-wide caches of named profiles (explicit option, `AWS_DEFAULT_PROFILE`,
+/// `AWS_PROFILE`): one per name, so that switching profiles never answers with another
+/// profile's role. The implicit `default` uses [`global`].
+fn named() -> &'static Named {
+    static NAMED: OnceLock<Named> = OnceLock::new();
+    NAMED.get_or_init(Default::default)
+}
+
+/// The process-wide cache for the profile `name` (made on first use, kept for the process).
+pub fn for_profile(name: &str) -> &'static CredentialCache {
+    let mut m = lock(named());
+    if let Some(c) = m.get(name) {
+        return c;
+    }
+    let c: &'static CredentialCache = Box::leak(Box::new(CredentialCache::new()));
+    m.insert(name.to_string(), c);
+    c
+}
+
+/// Empties every process-wide cache.
+pub fn clear_all() {
+    global().clear();
+    for c in lock(named()).values() {
+        c.clear();
+    }
 }
 
 #[cfg(test)]

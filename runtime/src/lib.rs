@@ -689,10 +689,16 @@ impl<'c> Resolver<'c> {
         self
     }
 
-    fn the_cache(&self) -> &'c CredentialCache {
+    /// The cache: the one given with [`Resolver::cache`], else the process-wide one of the
+    /// selected profile when one is named (option, `AWS_DEFAULT_PROFILE`, `AWS_PROFILE`), else
+    /// the process-wide default.
+    fn cache_for(&self, env: &Env<'_>) -> &'c CredentialCache {
         match self.cache {
             Some(c) => c,
-            None => cache::global(),
+            None => match env.selected_profile(self.profile.as_deref()) {
+                (name, Some(_)) => cache::for_profile(name),
+                (_, None) => cache::global(),
+            },
         }
     }
 
@@ -758,8 +764,8 @@ impl<'c> Resolver<'c> {
             Some(p) => p.clone(),
             None => installed_provider(),
         };
-        let cache = self.the_cache();
         let snapshot = Snapshot::take(self.env.as_ref());
+        let cache = self.cache_for(&snapshot.env());
         let fresh = cache.get_fresh(now());
         let random = match random16() {
             Ok(r) => r,
@@ -848,9 +854,10 @@ pub fn credentials() -> Result<Arc<Credentials>, Error> {
     Resolver::new().resolve().map(|r| r.credentials)
 }
 
-/// Empties the process-wide cache. Call after any MONGODB-AWS authentication failure.
+/// Empties the process-wide caches (the default one and those of named profiles). Call after
+/// any MONGODB-AWS authentication failure.
 pub fn clear_cache() {
-    cache::global().clear();
+    cache::clear_all();
 }
 
 /// The process-wide cache.

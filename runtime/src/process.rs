@@ -130,3 +130,104 @@ pub(crate) fn write_atomic(path: &str, content: &[u8]) -> Result<(), IoError> {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mongodb_aws_core::providers::chain::{Action, Chain, Env, Plan};
+    use mongodb_aws_core::UnixTime;
+
+    /// The RunProcess action of a chain whose default profile has `credential_process = cmd`,
+    /// with `dir` as HOME.
+    fn with_process<R>(
+        dir: &std::path::Path,
+        cmd: &str,
+        f: impl FnOnce(&mut ProcessAction<'_>) -> R,
+    ) -> R {
+        std::fs::create_dir_all(dir.join(".aws")).unwrap();
+        std::fs::write(
+            dir.join(".aws/config"),
+            format!("[default]\ncredential_process = {cmd}\n"),
+        )
+        .unwrap();
+        let home = dir.to_str().unwrap().to_string();
+        let mut e = Env::new();
+        e.set("HOME", Some(&home));
+        let plan = Plan::Default {
+            custom_provider: false,
+            fresh_cache: false,
+            profile: None,
+        };
+        let mut chain = Box::new(Chain::new(e, plan, UnixTime(1_700_000_000), [1; 16]));
+        for _ in 0..4 {
+            match chain.poll() {
+                Action::ReadFile { path, .. } => match std::fs::read(path) {
+                    Ok(b) => chain.on_file(&b),
+                    Err(_) => chain.on_io_error(IoError::NotFound),
+                },
+                Action::RunProcess(mut p) => return f(&mut p),
+                other => panic!("{other:?}"),
+            }
+        }
+        panic!("no RunProcess")
+    }
+
+    fn dir(name: &str) -> std::path::PathBuf {
+        let d =
+            std::env::temp_dir().join(format!("mongodb-aws-process-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        d
+    }
+
+    #[test]
+    fn a_process_past_its_deadline_is_killed_and_reaped() {
+        with_process(&dir("slow"), "/bin/sleep 30", |p| {
+            p.timeout_ms = 200;
+            let t = Instant::now();
+            assert!(matches!(run(p), Err(IoError::Timeout)));
+            assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+        });
+    }
+
+    #[test]
+    fn output_is_bounded_and_stdin_is_closed() {
+        // `cat` reads stdin (null: at once EOF) and exits 0; yes(1) writes without end until
+        // killed by head: the capture keeps at most MAX_PROCESS_OUTPUT bytes.
+        with_process(&dir("cat"), "/bin/cat", |p| {
+            let e = run(p).unwrap();
+            assert_eq!((e.code, e.stdout.len()), (Some(0), 0));
+        });
+        with_process(
+            &dir("big"),
+            "/bin/sh -c 'head -c 200000 /dev/zero; echo err >&2; exit 4'",
+            |p| {
+                let e = run(p).unwrap();
+                assert_eq!((e.code, e.stdout.len()), (Some(4), MAX_PROCESS_OUTPUT));
+                assert_eq!(e.stderr, b"err\n");
+            },
+        );
+    }
+
+    #[test]
+    fn write_atomic_replaces_the_file_user_only() {
+        let d = dir("write");
+        std::fs::create_dir_all(&d).unwrap();
+        let path = d.join("token.json");
+        std::fs::write(&path, "old").unwrap();
+        write_atomic(path.to_str().unwrap(), b"{\"accessToken\":\"new\"}").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"{\"accessToken\":\"new\"}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        // Nothing else is left in the directory.
+        assert_eq!(std::fs::read_dir(&d).unwrap().count(), 1);
+        // A missing directory is an error, not a panic.
+        assert_eq!(
+            write_atomic(d.join("no/such/dir/x.json").to_str().unwrap(), b"x"),
+            Err(IoError::NotFound)
+        );
+    }
+}

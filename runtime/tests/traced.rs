@@ -85,15 +85,17 @@ fn resolve_traced_gives_the_trace_and_the_exchanges() {
         .map(|e| (e.subject, e.decision, e.attempt, e.status))
         .collect();
     let ecs = Subject::Source(Source::Ecs);
+    let skipped = |s: Source| (Subject::Source(s), Decision::Skipped, 0, None);
     assert_eq!(
         lines[3..],
         [
-            (
-                Subject::Source(Source::WebIdentity),
-                Decision::Skipped,
-                0,
-                None
-            ),
+            // No shared files: each profile candidate is skipped.
+            skipped(Source::AssumeRole),
+            skipped(Source::WebIdentity),
+            skipped(Source::Sso),
+            skipped(Source::Profile),
+            skipped(Source::CredentialProcess),
+            skipped(Source::Profile),
             (ecs, Decision::Taken, 0, None),
             (
                 Subject::Source(Source::ContainerFullUri),
@@ -107,7 +109,7 @@ fn resolve_traced_gives_the_trace_and_the_exchanges() {
             (ecs, Decision::Succeeded, 0, None),
         ]
     );
-    assert_eq!(t.trace[3].variable, Some("AWS_ROLE_ARN"));
+    assert_eq!(t.trace[4].variable, Some("AWS_ROLE_ARN"));
     assert_eq!(t.trace_dropped, 0);
     assert_eq!(t.exchanges.len(), 2);
     for (x, (attempt, status)) in t.exchanges.iter().zip([(1, 503), (2, 200)]) {

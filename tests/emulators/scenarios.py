@@ -11,7 +11,7 @@ Prints one JSON line once it listens, then serves until its stdin closes (defaul
     {"control": "http://127.0.0.1:PORT"}
 
 Control API (JSON in and out):
-  POST /load            {"scenario": {...}} -> {"id", "env", "calls", "requests", "files", "http",
+  POST /load            {"scenario": {...}, "python": PATH?} -> {"id", "env", "calls", "requests", "files", "http",
                         "blackhole", "closed", "dir", "now", "scenario"} (everything substituted)
   GET  /requests?id=ID  [{"method", "path", "query", "headers": {}, "body", "time"}] in arrival order
   POST /close?id=ID     tears the session down (hung sockets closed, temp dir removed)
@@ -22,6 +22,7 @@ testdata/credential-scenarios/README.md.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -49,7 +50,7 @@ BEHAVIOUR_KEYS = {
 TRICKLE_KEYS = {"bytes", "every_ms", "total_ms", "forever"}
 
 PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
-EPOCH_ONLY = re.compile(r"^\$\{EPOCH([+-]\d+)?\}$")
+EPOCH_ONLY = re.compile(r"^\$\{EPOCH(_MS)?([+-]\d+)?\}$")
 
 
 class ScenarioError(Exception):
@@ -61,7 +62,8 @@ def iso(t):
 
 
 class Substituter:
-    """Replaces ${HTTP}, ${BLACKHOLE}, ${CLOSED}, ${DIR}, ${NOW±N}, ${EPOCH±N}, ${REPEAT:N:TEXT}."""
+    """Replaces ${HTTP}, ${BLACKHOLE}, ${CLOSED}, ${DIR}, ${PYTHON}, ${NOW±N}, ${EPOCH±N}, ${EPOCH_MS±N},
+    ${REPEAT:N:TEXT}, ${SHA1:TEXT}."""
 
     def __init__(self, values, now):
         self.values = values
@@ -70,13 +72,18 @@ class Substituter:
     def one(self, name):
         if name in self.values:
             return self.values[name]
-        m = re.fullmatch(r"(NOW|EPOCH)([+-]\d+)?", name)
+        m = re.fullmatch(r"(NOW|EPOCH|EPOCH_MS)([+-]\d+)?", name)
         if m:
+            if m.group(1) == "EPOCH_MS":  # milliseconds (SSO roleCredentials.expiration); N is in ms too
+                return str(self.now * 1000 + int(m.group(2) or 0))
             t = self.now + int(m.group(2) or 0)
             return iso(t) if m.group(1) == "NOW" else str(t)
         m = re.fullmatch(r"REPEAT:(\d+):(.+)", name, re.S)
         if m:
             return m.group(2) * int(m.group(1))
+        m = re.fullmatch(r"SHA1:(.+)", name, re.S)
+        if m:
+            return hashlib.sha1(m.group(1).encode("utf-8")).hexdigest()
         raise ScenarioError("unknown placeholder ${%s}" % name)
 
     def text(self, s):
@@ -84,8 +91,9 @@ class Substituter:
 
     def deep(self, v, epoch_numbers=False):
         if isinstance(v, str):
-            if epoch_numbers and EPOCH_ONLY.match(v):
-                return self.now + int(EPOCH_ONLY.match(v).group(1) or 0)
+            m = EPOCH_ONLY.match(v) if epoch_numbers else None
+            if m:
+                return int(self.one(v[2:-1]))
             return self.text(v)
         if isinstance(v, list):
             return [self.deep(x, epoch_numbers) for x in v]
@@ -111,7 +119,7 @@ def check_behaviour(key, b):
 
 
 class Session:
-    def __init__(self, scenario):
+    def __init__(self, scenario, python=None):
         if not isinstance(scenario, dict) or not isinstance(scenario.get("name"), str):
             raise ScenarioError("a scenario must be an object with a name")
         self.id = uuid.uuid4().hex[:12]
@@ -131,6 +139,7 @@ class Session:
                     "BLACKHOLE": "http://127.0.0.1:%d" % self.blackhole_port,
                     "CLOSED": "http://127.0.0.1:%d" % self.closed_port,
                     "DIR": self.dir,
+                    "PYTHON": python or sys.executable,
                 },
                 self.now,
             )
@@ -167,6 +176,9 @@ class Session:
 
     def _load(self, sc):
         sub = self.sub
+        # The default HOME of the host (the runner sets HOME=${DIR}/home unless the scenario's env
+        # sets it): always there, empty unless the scenario writes files under home/.
+        os.makedirs(os.path.join(self.dir, "home"), exist_ok=True)
         self.env = {k: sub.text(str(v)) for k, v in (sc.get("env") or {}).items()}
         self.files = {}
         for rel, content in (sc.get("files") or {}).items():
@@ -174,6 +186,9 @@ class Session:
             path = os.path.join(self.dir, rel)
             self.files[rel] = path
             if content is None:
+                continue
+            if rel.endswith("/"):  # a directory where a file is expected
+                os.makedirs(path, exist_ok=True)
                 continue
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "wb") as f:
@@ -208,6 +223,8 @@ class Session:
             c.setdefault("unset", [])
             c.setdefault("clear_cache", False)
             c.setdefault("sleep_ms", 0)
+            c.setdefault("profile", None)
+            c.setdefault("mfa_codes", None)
             c["env"] = {k: str(v) for k, v in c["env"].items()}
             self.calls.append(c)
         self.expect_requests = sub.deep(sc.get("requests") or [])
@@ -552,7 +569,7 @@ class Control(BaseHTTPRequestHandler):
         if path == "/load":
             try:
                 doc = json.loads(raw or b"{}")
-                s = Session(doc.get("scenario"))
+                s = Session(doc.get("scenario"), doc.get("python"))
             except (ScenarioError, ValueError, TypeError, AttributeError) as e:
                 return self.reply(400, {"error": str(e)})
             with self.server.lock:

@@ -50,19 +50,35 @@ CHAIN_VARIABLES = [
     "AWS_EC2_METADATA_DISABLED", "AWS_EC2_METADATA_SERVICE_ENDPOINT",
     "AWS_METADATA_SERVICE_TIMEOUT", "AWS_METADATA_SERVICE_NUM_ATTEMPTS",
     "MONGODB_AWS_STS_ENDPOINT", "MONGODB_AWS_ECS_ENDPOINT", "MONGODB_AWS_EC2_METADATA_ENDPOINT",
+    # the shared config and credentials files (PROTOCOL.md B)
+    "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "HOME", "USERPROFILE",
+    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_STS_REGIONAL_ENDPOINTS",
+    "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_SSO_OIDC",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "MONGODB_AWS_SSO_ENDPOINT", "MONGODB_AWS_SSO_OIDC_ENDPOINT",
 ]
 REMOVED_PREFIXES = ("AWS_", "MONGODB_AWS_")
 PROXY_VARIABLES = ["http_proxy", "https_proxy", "all_proxy", "no_proxy",
                    "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"]
 
-SOURCES = {"environment", "web-identity", "ecs", "container-full-uri", "ec2"}
+SOURCES = {"environment", "web-identity", "ecs", "container-full-uri", "ec2",
+           "profile", "assume-role", "sso", "credential-process"}
 TOP_KEYS = {"name", "description", "env", "files", "endpoints", "calls", "requests"}
-CALL_KEYS = {"env", "unset", "clear_cache", "sleep_ms", "expect"}
+CALL_KEYS = {"env", "unset", "clear_cache", "sleep_ms", "profile", "mfa_codes", "expect"}
 EXPECT_KEYS = {"source", "access_key_id", "session_token", "expiration", "from_cache", "error",
-               "message_contains", "message_excludes", "min_seconds", "max_seconds"}
+               "message_contains", "message_excludes", "min_seconds", "max_seconds",
+               "profile", "origin_file", "origin_line", "mfa_asked"}
 REQUEST_KEYS = {"method", "path", "count", "nth", "headers", "headers_absent", "headers_match",
-                "body_contains", "body_matches", "form", "form_match", "query"}
-SECRET_FIELDS = ("SecretAccessKey", "Token", "SessionToken")
+                "body_contains", "body_matches", "form", "form_match", "form_absent", "query",
+                "query_params", "json_body"}
+SECRET_FIELDS = ("SecretAccessKey", "Token", "SessionToken", "secretAccessKey", "sessionToken",
+                 "accessToken", "refreshToken", "clientSecret")
+# Secrets written into the shared files and the credential_process scripts of a scenario.
+SECRET_IN_TEXT = [
+    re.compile(r"(?im)^[ \t]*(?:aws_secret_access_key|aws_session_token)[ \t]*[=:][ \t]*(\S+)"),
+    re.compile(r'["\'](?:%s)["\']\s*:\s*["\']([^"\']+)["\']' % "|".join(
+        ("SecretAccessKey", "SessionToken", "secretAccessKey", "sessionToken", "accessToken",
+         "refreshToken", "clientSecret"))),
+]
 SECRET_ENV = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN")
 MIN_SECRET_LEN = 8
 NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -119,6 +135,11 @@ def check_scenario(sc):
         calls = []
     for i, c in enumerate(calls):
         p += ["call %d: unknown key %r" % (i, k) for k in set(c) - CALL_KEYS]
+        if c.get("profile") is not None and not isinstance(c["profile"], str):
+            p.append("call %d: profile must be a string or null" % i)
+        codes = c.get("mfa_codes")
+        if codes is not None and not (isinstance(codes, list) and all(isinstance(x, str) for x in codes)):
+            p.append("call %d: mfa_codes must be null or a list of strings" % i)
         e = c.get("expect")
         if not isinstance(e, dict):
             p.append("call %d: expect missing" % i)
@@ -179,7 +200,7 @@ class Emulator:
 
     def load(self, scenario):
         sc = {k: v for k, v in scenario.items() if not k.startswith("_")}
-        return self._call("POST", "/load", {"scenario": sc})
+        return self._call("POST", "/load", {"scenario": sc, "python": sys.executable})
 
     def requests(self, sid):
         return self._call("GET", "/requests?id=" + sid)
@@ -222,11 +243,16 @@ class Result:
         return "\n".join([line] + ["    " + p for p in self.problems])
 
 
-def host_environment(scenario_env, base=None):
+def host_environment(scenario_env, base=None, home=None):
+    """The host's environment: base minus the chain's variables, plus the scenario's env. HOME is
+    `home` (the session's `${DIR}/home`) unless the scenario sets it, and USERPROFILE is unset unless
+    the scenario sets it, so that a developer's ~/.aws never reaches a host."""
     base = dict(os.environ if base is None else base)
     for k in list(base):
         if k in CHAIN_VARIABLES or k.startswith(REMOVED_PREFIXES) or k in PROXY_VARIABLES:
             del base[k]
+    if home is not None and "HOME" not in scenario_env:
+        base["HOME"] = home
     base.update(scenario_env)
     return base
 
@@ -263,6 +289,12 @@ def secrets_of(loaded):
     for rel, content in (sc.get("files") or {}).items():
         if isinstance(content, str):
             found.add(content.strip())
+            for rx in SECRET_IN_TEXT:
+                found.update(x.strip() for x in rx.findall(content))
+            try:
+                walk(json.loads(content))
+            except ValueError:
+                pass
     for key, behaviours in (sc.get("endpoints") or {}).items():
         for b in behaviours if isinstance(behaviours, list) else [behaviours]:
             walk(b.get("json"))
@@ -284,7 +316,8 @@ def run_host(host_cmd, env, calls, timeout=HOST_TIMEOUT_S):
     """Runs the host once; returns (lines [(monotonic time, text)], stderr, exit code or None)."""
     argv = shlex.split(host_cmd) if isinstance(host_cmd, str) else list(host_cmd)
     doc = {"calls": [{"env": c["env"], "unset": c["unset"], "clear_cache": bool(c["clear_cache"]),
-                      "sleep_ms": int(c.get("sleep_ms", 0))} for c in calls]}
+                      "sleep_ms": int(c.get("sleep_ms", 0)), "profile": c.get("profile"),
+                      "mfa_codes": c.get("mfa_codes")} for c in calls]}
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env=env)
     lines, err = [], []
@@ -354,6 +387,10 @@ def check_call(i, expect, out, elapsed):
                 elif abs(got - parse_time(want)) > EXPIRATION_TOLERANCE_S:
                     p.append("%s: expiration: expected %r (%d), got %r"
                              % (where, want, parse_time(want), got))
+    if out.get("ok") is True:
+        for k in ("profile", "origin_file", "origin_line", "mfa_asked"):
+            if k in expect and out.get(k) != expect[k]:
+                p.append("%s: %s: expected %r, got %r" % (where, k, expect[k], out.get(k)))
     if "min_seconds" in expect and elapsed < expect["min_seconds"]:
         p.append("%s: took %.2fs, expected at least %ss" % (where, elapsed, expect["min_seconds"]))
     if "max_seconds" in expect and elapsed > expect["max_seconds"]:
@@ -414,6 +451,24 @@ def check_requests(specs, recorded):
                 got = form.get(k)
                 if not got or len(got) != 1 or not re.fullmatch(rx, got[0]):
                     p.append("requests %s: form %s: expected to match %r, got %r" % (label, k, rx, got))
+            for k in spec.get("form_absent") or []:
+                if k in form:
+                    p.append("requests %s: form %s must be absent, got %r" % (label, k, form[k]))
+            query = parse_qs(r["query"], keep_blank_values=True)
+            for k, v in (spec.get("query_params") or {}).items():
+                if query.get(k) != [v]:
+                    p.append("requests %s: query parameter %s: expected %r, got %r" % (label, k, v, query.get(k)))
+            if "json_body" in spec:
+                try:
+                    doc = json.loads(r["body"])
+                except ValueError:
+                    doc = None
+                if not isinstance(doc, dict):
+                    p.append("requests %s: body is not a JSON object: %r" % (label, r["body"][:200]))
+                else:
+                    for k, v in spec["json_body"].items():
+                        if doc.get(k) != v:
+                            p.append("requests %s: JSON body %s: expected %r, got %r" % (label, k, v, doc.get(k)))
             if "query" in spec and r["query"] != spec["query"]:
                 p.append("requests %s: query: expected %r, got %r" % (label, spec["query"], r["query"]))
     return p
@@ -426,7 +481,8 @@ def run_scenario(emu, scenario, host_cmd, timeout=HOST_TIMEOUT_S):
     loaded = emu.load(scenario)
     try:
         calls = loaded["calls"]
-        lines, stderr, code = run_host(host_cmd, host_environment(loaded["env"]), calls, timeout)
+        env = host_environment(loaded["env"], home=os.path.join(loaded["dir"], "home"))
+        lines, stderr, code = run_host(host_cmd, env, calls, timeout)
         res.stderr = stderr
         res.outputs = [l for _, l in lines]
         if code is None:

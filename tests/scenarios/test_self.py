@@ -379,3 +379,151 @@ def test_fake_host_passes_a_sample(emu):
         if sc["name"] in names:
             r = runner.run_scenario(emu, sc, host)
             assert r.ok, r.report()
+
+
+# --- the shared-files additions (issue 14) -----------------------------------------------------------
+def test_python_sha1_and_epoch_ms_placeholders(emu):
+    import hashlib
+    sc = {"env": {"P": "${PYTHON}", "S": "${SHA1:corp}", "U": "${SHA1:https://x.awsapps.com/start}"},
+          "files": {"home/.aws/sso/cache/${SHA1:corp}.json": "{}"}}
+    with Loaded(emu, {"GET /ms": [{"json": {"e": "${EPOCH_MS+1500}", "t": "${EPOCH_MS}"}}]}, **sc) as L:
+        env, now = L.info["env"], L.info["now"]
+        assert env["P"] == sys.executable, "the runner's interpreter, passed with /load"
+        assert env["S"] == hashlib.sha1(b"corp").hexdigest()
+        assert env["U"] == hashlib.sha1(b"https://x.awsapps.com/start").hexdigest()
+        assert os.path.isfile(os.path.join(L.info["dir"], "home/.aws/sso/cache", env["S"] + ".json"))
+        v = json.loads(L.get("/ms")[1])
+        assert v == {"e": now * 1000 + 1500, "t": now * 1000}
+
+
+def test_home_directory_exists_empty_and_directory_files(emu):
+    with Loaded(emu, files={"a-dir/": "", "home/x/": ""}) as L:
+        d = L.info["dir"]
+        assert os.path.isdir(os.path.join(d, "home")) and os.listdir(os.path.join(d, "home")) == ["x"]
+        assert os.path.isdir(os.path.join(d, "a-dir"))
+    with Loaded(emu) as L:
+        assert os.listdir(os.path.join(L.info["dir"], "home")) == []
+
+
+def test_host_environment_home_and_userprofile():
+    base = {"PATH": "/bin", "HOME": "/root", "USERPROFILE": "C:\\Users\\me", "AWS_CONFIG_FILE": "/x",
+            "AWS_PROFILE": "p"}
+    assert runner.host_environment({}, base, home="/tmp/s/home") == {"PATH": "/bin", "HOME": "/tmp/s/home"}
+    assert runner.host_environment({"HOME": "/elsewhere"}, base, home="/tmp/s/home") == {
+        "PATH": "/bin", "HOME": "/elsewhere"}
+    assert runner.host_environment({"USERPROFILE": "/u"}, base, home="/h") == {
+        "PATH": "/bin", "HOME": "/h", "USERPROFILE": "/u"}
+    for name in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
+                 "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "MONGODB_AWS_SSO_ENDPOINT",
+                 "MONGODB_AWS_SSO_OIDC_ENDPOINT", "HOME", "USERPROFILE"):
+        assert name in runner.CHAIN_VARIABLES
+
+
+def test_profile_and_mfa_codes_reach_the_host(emu, tmp_path):
+    echo = tmp_path / "echo.py"
+    echo.write_text(
+        "import json,sys,os\n"
+        "doc=json.load(sys.stdin)\n"
+        "for c in doc['calls']:\n"
+        "    print(json.dumps({'start': True}), flush=True)\n"
+        "    print(json.dumps({'ok': False, 'error': 'ECHO', 'message': json.dumps([c['profile'], c['mfa_codes'],"
+        " os.environ.get('HOME'), os.environ.get('USERPROFILE')])}), flush=True)\n")
+    sc = {"name": "echo", "description": "echo the call", "calls": [
+        {"profile": "dev", "mfa_codes": ["123456", "654321"], "expect": {"error": "ECHO"}},
+        {"expect": {"error": "ECHO"}}]}
+    loaded = emu.load(sc)
+    try:
+        env = runner.host_environment(loaded["env"], home=os.path.join(loaded["dir"], "home"))
+        lines, _, code = runner.run_host([sys.executable, str(echo)], env, loaded["calls"])
+    finally:
+        emu.close(loaded["id"])
+    got = [json.loads(json.loads(t)["message"]) for _, t in lines if "message" in t]
+    home = os.path.join(loaded["dir"], "home")
+    assert code == 0 and got == [["dev", ["123456", "654321"], home, None], [None, None, home, None]]
+
+
+def test_check_call_profile_fields():
+    out = {"ok": True, "source": "profile", "access_key_id": "A", "session_token": False, "expiration": None,
+           "from_cache": False, "profile": "dev", "origin_file": "/h/.aws/credentials", "origin_line": 4,
+           "mfa_asked": []}
+    exp = {"source": "profile", "access_key_id": "A", "session_token": False, "expiration": None,
+           "profile": "dev", "origin_file": "/h/.aws/credentials", "origin_line": 4, "mfa_asked": []}
+    assert runner.check_call(0, exp, out, 0) == []
+    for k, v in (("profile", "ops"), ("origin_file", "/h/.aws/config"), ("origin_line", 5), ("mfa_asked", ["s"]),
+                 ("profile", None)):
+        assert runner.check_call(0, dict(exp, **{k: v}), out, 0), k
+    no_origin = {k: v for k, v in out.items() if k not in ("origin_file", "origin_line")}
+    assert runner.check_call(0, exp, no_origin, 0), "a missing origin is a difference"
+    bare = {k: v for k, v in exp.items() if k not in ("profile", "origin_file", "origin_line", "mfa_asked")}
+    assert runner.check_call(0, bare, no_origin, 0) == [], "the new keys are checked only when expected"
+
+
+def test_check_scenario_profile_and_mfa_codes():
+    base = {"name": "x-y", "description": "a description", "calls": []}
+    good = dict(base, calls=[{"profile": "dev", "mfa_codes": ["1"], "expect": {"error": "EE"}}])
+    assert runner.check_scenario(good) == []
+    assert runner.check_scenario(dict(base, calls=[{"profile": 3, "expect": {"error": "EE"}}]))
+    assert runner.check_scenario(dict(base, calls=[{"mfa_codes": "123456", "expect": {"error": "EE"}}]))
+    ok = {"source": "sso", "access_key_id": "A", "session_token": True, "expiration": None}
+    for src in ("profile", "assume-role", "sso", "credential-process"):
+        assert runner.check_scenario(dict(base, calls=[{"expect": dict(ok, source=src)}])) == [], src
+
+
+def test_check_requests_form_absent_query_params_json_body():
+    rec = [{"method": "POST", "path": "/", "query": "", "headers": {}, "body": "Action=AssumeRole&TokenCode=1"},
+           {"method": "GET", "path": "/federation/credentials", "query": "role_name=Read%2BOnly&account_id=1",
+            "headers": {}, "body": ""},
+           {"method": "POST", "path": "/token", "query": "", "headers": {},
+            "body": json.dumps({"grantType": "refresh_token", "clientId": "c"})}]
+    assert runner.check_requests([{"method": "POST", "path": "/", "form_absent": ["ExternalId"]}], rec) == []
+    assert runner.check_requests([{"method": "POST", "path": "/", "form_absent": ["TokenCode"]}], rec)
+    q = {"method": "GET", "path": "/federation/credentials"}
+    assert runner.check_requests([dict(q, query_params={"account_id": "1", "role_name": "Read+Only"})], rec) == []
+    assert runner.check_requests([dict(q, query_params={"role_name": "ReadOnly"})], rec)
+    t = {"method": "POST", "path": "/token"}
+    assert runner.check_requests([dict(t, json_body={"grantType": "refresh_token"})], rec) == []
+    assert runner.check_requests([dict(t, json_body={"clientId": "d"})], rec)
+    assert runner.check_requests([dict(t, path="/", json_body={"x": 1})], rec), "a form body is not JSON"
+
+
+def test_secrets_of_shared_files_and_scripts():
+    loaded = {"calls": [], "scenario": {"files": {
+        "home/.aws/credentials": "[default]\naws_access_key_id = AKIAX\naws_secret_access_key = secretFromIniFile1\n"
+                                 "  AWS_SESSION_TOKEN:tokenFromIniFile22\n",
+        "home/.aws/sso/cache/x.json": json.dumps({"accessToken": "ssoAccessToken333", "refreshToken": "ssoRefresh4444"}),
+        "proc.py": "print(json.dumps({'Version': 1, \"SecretAccessKey\": \"procSecret55555\"}))"}}}
+    found = runner.secrets_of(loaded)
+    for s in ("secretFromIniFile1", "tokenFromIniFile22", "ssoAccessToken333", "ssoRefresh4444", "procSecret55555"):
+        assert s in found, s
+    assert "AKIAX" not in found
+
+
+def test_fake_host_passes_a_profile_sample(emu):
+    host = [sys.executable, os.path.join(HERE, "fake_host.py")]
+    names = {"profile-role-chain-two-hops", "profile-sso-expired-token-refreshed", "profile-role-mfa-with-code",
+             "profile-process-with-expiration-is-cached", "profile-creds-file-default"}
+    seen = set()
+    for sc in runner.load_scenarios():
+        if sc["name"] in names:
+            seen.add(sc["name"])
+            r = runner.run_scenario(emu, sc, host)
+            assert r.ok, r.report()
+    assert seen == names
+
+
+def test_profile_scenarios_are_many_and_cover_the_contract_errors():
+    scs = [s for s in runner.load_scenarios() if s["_file"].startswith("profile-")]
+    assert len(scs) >= 60
+    codes = {c["expect"].get("error") for s in scs for c in s["calls"]}
+    contract = {"PROFILE_NOT_FOUND", "PROFILE_PARTIAL_CREDENTIALS", "PROFILE_SOURCE_CYCLE", "PROFILE_CHAIN_TOO_LONG",
+                "PROFILE_ROLE_SOURCE_CONFLICT", "PROFILE_ROLE_WITHOUT_SOURCE", "PROFILE_INVALID_CREDENTIAL_SOURCE",
+                "PROFILE_INVALID_VALUE", "MFA_CODE_REQUIRED", "MFA_CODE_UNAVAILABLE", "CREDENTIAL_PROCESS_FAILED",
+                "CREDENTIAL_PROCESS_BAD_OUTPUT", "CREDENTIAL_PROCESS_SPAWN", "SSO_TOKEN_MISSING",
+                "SSO_TOKEN_EXPIRED", "SSO_INVALID_CONFIG", "SSO_SESSION_NOT_FOUND"}
+    assert contract - codes == set()
+
+
+def test_secrets_of_python_literals_in_scripts():
+    loaded = {"calls": [], "scenario": {"files": {
+        "proc.py": "print(json.dumps({'Version': 1, 'AccessKeyId': 'AKIAX', 'SecretAccessKey': 'procSecretSingleQ1'}))"}}}
+    assert "procSecretSingleQ1" in runner.secrets_of(loaded)

@@ -3,10 +3,14 @@
 //! HTTP stack through the C ABI) carries out the I/O the chain asks for.
 //!
 //! ```text
-//! let mut chain = Chain::new(env, Plan::Default { custom_provider, fresh_cache }, now, random);
+//! let mut chain = Chain::new(env, Plan::Default { custom_provider, fresh_cache, profile }, now, random);
 //! loop {
 //!     match chain.poll() {
-//!         Action::ReadFile { path }        => read it; chain.on_file(&bytes) or chain.on_io_error(IoError::NotFound)
+//!         Action::ReadFile { path, .. }    => read it; chain.on_file(&bytes) or chain.on_io_error(IoError::NotFound)
+//!         Action::RunProcess(p)            => run p.program with p.args (no shell, stdin null, killed after p.timeout_ms);
+//!                                             chain.on_process_exit(code, &stdout, &stderr) or chain.on_io_error(..)
+//!         Action::AskMfa { serial, .. }    => ask the application; chain.on_mfa_code(code), on_mfa_unavailable() or on_mfa_failed()
+//!         Action::WriteFile { path, .. }   => replace it atomically (0600); chain.on_written() or chain.on_io_error(..)
 //!         Action::Http(h)                  => send h.request with h.connect_timeout_ms / h.timeout_ms (whole request);
 //!                                             chain.on_response(status, &headers, &body) or chain.on_io_error(..)
 //!         Action::Wait { millis }          => sleep; chain.on_wake()
@@ -21,10 +25,68 @@
 //! # Rules (PROTOCOL.md A7, A8; the AWS SDKs where the MongoDB spec is silent)
 //!
 //! **Order** ([`crate::cache::consider`], the one place it is written): custom provider; fresh
-//! cached endpoint credentials;
-//! environment (any of the three variables non-empty); web identity (token file and role ARN);
-//! ECS (relative URI); container full URI; EC2 IMDSv2 unless `AWS_EC2_METADATA_DISABLED=true`
+//! cached credentials; environment (any of the three variables non-empty); then the active
+//! profile of the AWS shared files in botocore's order — its `role_arn`, web identity (the
+//! environment's token file and role ARN, or the profile's `web_identity_token_file`), IAM
+//! Identity Center, credentials-file keys, `credential_process`, config-file keys — then ECS
+//! (relative URI); container full URI; EC2 IMDSv2 unless `AWS_EC2_METADATA_DISABLED=true`
 //! ([`Error::NoCredentials`]). There is no fall-back: the chosen source's answer is the answer.
+//! Why botocore's order for the files: it is what the AWS CLI and boto3 (so PyMongo today) do
+//! with the same files, so a profile that works with `aws --profile NAME` works here; the
+//! environment first as in every SDK; the metadata services last, so that a laptop's or CI's
+//! files win over whatever endpoint the host happens to reach.
+//!
+//! **The AWS shared files** (PROTOCOL.md B): the config file is `AWS_CONFIG_FILE`, else
+//! `$HOME/.aws/config` (`USERPROFILE` when `HOME` is unset); the credentials file
+//! `AWS_SHARED_CREDENTIALS_FILE`, else `$HOME/.aws/credentials`; a leading `~` is the home
+//! directory; a variable set to the empty string means no such file; a missing file is no file
+//! ([`IoError::NotFound`]); an unreadable one is [`Error::FileUnreadable`]; a malformed one the
+//! `INI_*` error with its line ([`crate::ini`]). The profile: the host's explicit option
+//! ([`Plan::Default`]'s `profile`), else `AWS_DEFAULT_PROFILE`, else `AWS_PROFILE` (a set one
+//! counts even when empty), else `default` ([`profile::select`]). A named profile in neither
+//! file is [`Error::ProfileNotFound`] before any source (botocore raises `ProfileNotFound` even
+//! with environment keys); the explicit option also switches the environment keys and the
+//! environment's web identity variables off (botocore's `profile_name`). The files are read
+//! only when needed: not when a custom provider, the cache, or environment keys without a named
+//! profile are taken. Settings (`role_arn`, `credential_process`, `sso_*`, `region` ...) are
+//! looked up in the profile's credentials-file section first, then its config-file section
+//! (botocore's `full_config`); static keys are read per file (an id in one file and the secret
+//! in the other is [`Error::ProfilePartialCredentials`]), and `aws_security_token` comes before
+//! `aws_session_token`. Role chains follow `source_profile` up to
+//! [`profile::MAX_ROLE_HOPS`] hops ([`Error::ProfileChainTooLong`]); a source profile with static
+//! keys (or without `role_arn`) ends the chain with its own credentials (its web identity, SSO,
+//! credentials-file keys, `credential_process`, config-file keys, in that order); a profile may
+//! name itself only when it has static keys; any other repeat is [`Error::ProfileSourceCycle`]
+//! with the cycle (`a -> b -> a`). Each hop is an STS AssumeRole signed by the previous
+//! credentials, with the hop profile's `external_id`, `role_session_name`, `duration_seconds`
+//! and `mfa_serial` (the code asked with [`Action::AskMfa`]). The STS endpoint of a profile's
+//! calls: `MONGODB_AWS_STS_ENDPOINT`, else (unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` or
+//! `ignore_configured_endpoint_urls` is true) `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`, the
+//! `[services]` section's `sts.endpoint_url`, the profile's `endpoint_url`; else
+//! `sts.<region>.amazonaws.com` for the region `AWS_DEFAULT_REGION` or the active profile's
+//! `region`, unless `sts_regional_endpoints` (or `AWS_STS_REGIONAL_ENDPOINTS`) is `legacy` and
+//! the region one of [`profile::LEGACY_GLOBAL_STS_REGIONS`]; no region: `sts.amazonaws.com`.
+//! `credential_process` is split as Python's `shlex.split` ([`profile::split_command`]), run for
+//! at most [`PROCESS_TIMEOUT_MS`]; its stderr (bounded, never its stdout) is in
+//! [`Error::CredentialProcessFailed`], and the program is named with its arguments redacted. SSO
+//! is in [`super::sso`]. Credentials from the files carry their [`ProfileOrigin`]; static keys
+//! are never cached, role, web identity and SSO credentials are, and a `credential_process`
+//! answer is when it has an `Expiration`.
+//!
+//! **Deliberate differences from botocore**: a generated `role_session_name` is
+//! `mongodb-aws-<32 hex>` (botocore `botocore-session-<unix time>`); a `duration_seconds` that is
+//! not a number is [`Error::ProfileInvalidValue`] (botocore ignores it); an unreadable shared
+//! file is an error (configparser skips it); the shared files are read up to
+//! [`MAX_SHARED_FILE_LEN`] each; role chains are bounded; `credential_process` has a deadline
+//! (botocore waits forever), is split the POSIX way on every platform, and an answer that
+//! expired or expires within 5 minutes is [`Error::CredentialsExpired`] (botocore would run it
+//! again); the web identity token's trailing newline is stripped (botocore sends it); an
+//! expired SSO token that cannot be refreshed fails before the portal call (botocore calls and
+//! gets `UnauthorizedException`); configured endpoint URLs in plain http must be loopback, and
+//! with one but no region the call is signed for `us-east-1` (botocore: `NoRegionError`); the
+//! environment's web identity variables keep the MongoDB rule for their STS endpoint
+//! (`AWS_REGION` with `AWS_STS_REGIONAL_ENDPOINTS=regional`, as before) and are skipped, not an
+//! error, when only one is set; botocore 1.44's `aws login` provider is not supported.
 //!
 //! **Deadlines** (each a whole-request deadline: connect, send and the complete answer):
 //!
@@ -32,7 +94,7 @@
 //! |---|---|---|---|
 //! | EC2 IMDS, each of its 3 steps | 1 s | 1 s | `AWS_METADATA_SERVICE_NUM_ATTEMPTS` (default 1, 1..=10) on 429/5xx, timeout, refused, reset; no backoff |
 //! | ECS, container full URI | 2 s | 10 s | 3 on 429/500/502/503/504 and reset/closed; backoff 200 ms, 400 ms |
-//! | STS (web identity, AssumeRole, SAML) | 5 s | 10 s | 3 on 429/500/502/503/504, throttling codes, `IDPCommunicationError`, reset/closed; backoff 200 ms, 400 ms |
+//! | STS (web identity, AssumeRole, SAML), SSO portal and OIDC | 5 s | 10 s | 3 on 429/500/502/503/504, throttling codes, `IDPCommunicationError`, reset/closed; backoff 200 ms, 400 ms |
 //!
 //! `AWS_METADATA_SERVICE_TIMEOUT` (seconds, integer or decimal, > 0 and ≤ 3600) replaces the IMDS
 //! connect and request deadlines; as in the AWS SDKs it applies to IMDS only. An invalid value of
@@ -62,8 +124,8 @@
 //! [`MAX_SESSION_TOKEN_LEN`], ARN 2048, IMDS token [`imds::MAX_TOKEN_LEN`], role name 64.
 
 use super::{
-    assume_role, container, ecs, env as env_src, imds, profile, saml, sts_response, web_identity,
-    FetchedCredentials, RandomSessionName, RequestPlan, Source, StsEndpoint,
+    assume_role, container, ecs, env as env_src, imds, profile, saml, sso, sts_response,
+    web_identity, FetchedCredentials, RandomSessionName, RequestPlan, Source, StsEndpoint,
 };
 use crate::cache::{consider, is_fresh, ChainInputs, ProfileInputs, Step, REFRESH_WINDOW_SECONDS};
 use crate::credentials::{MAX_ACCESS_KEY_ID_LEN, MAX_SECRET_LEN};
@@ -85,6 +147,10 @@ pub const MAX_READ_LEN: usize = MAX_SHARED_FILE_LEN + 1;
 pub const MAX_PATH_LEN: usize = 1024;
 /// Longest `credential_process` command, split.
 pub const MAX_COMMAND_LEN: usize = 4096;
+/// Longest SSO access token kept.
+const SSO_TOKEN_LEN: usize = 8 * 1024;
+/// Room for the SSO OIDC CreateToken body.
+const SSO_BODY_LEN: usize = 12 * 1024;
 /// Longest session token the chain keeps (AWS: "make no assumption"; STS tokens are 1–2 KB,
 /// larger with session policies and tags).
 pub const MAX_SESSION_TOKEN_LEN: usize = 16 * 1024;
@@ -231,6 +297,17 @@ impl<'a> Env<'a> {
         self.values.get(v as usize).copied().flatten()
     }
 
+    /// The profile of the AWS shared files this snapshot selects, with the application's
+    /// explicit `option` ([`profile::select`]), and what named it (`None`: the implicit
+    /// `default`). Hosts key their process-wide cache by it.
+    pub fn selected_profile(&self, option: Option<&'a str>) -> (&'a str, Option<&'static str>) {
+        profile::select(
+            option,
+            self.raw(Var::DefaultProfile),
+            self.raw(Var::Profile),
+        )
+    }
+
     /// The variables that are set, with their values (for diagnostics; may include secrets).
     pub fn iter(&self) -> impl Iterator<Item = (Var, &'a str)> + '_ {
         ALL_VARS
@@ -307,7 +384,6 @@ pub struct HttpAction<'c> {
 /// What the host must do next.
 // A request plan is large but lives on the stack only while the host handles it (no alloc here).
 #[allow(clippy::large_enum_variant)]
-#[derive(Debug)]
 pub enum Action<'c> {
     /// Read this file completely (at most [`MAX_FILE_LEN`] bytes are needed; report larger
     /// content as it is, the chain refuses it) and answer with [`Chain::on_file`] or
@@ -359,6 +435,36 @@ pub enum Action<'c> {
     Done(Outcome<'c>),
     /// Finished with an error.
     Failed(Failure<'c>),
+}
+
+/// `Debug` without secrets: a WriteFile's content (an SSO token cache) shows as its length.
+impl fmt::Debug for Action<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::ReadFile { path, variable } => f
+                .debug_struct("ReadFile")
+                .field("path", path)
+                .field("variable", variable)
+                .finish(),
+            Action::Http(h) => f.debug_tuple("Http").field(h).finish(),
+            Action::Wait { millis } => f.debug_struct("Wait").field("millis", millis).finish(),
+            Action::CallProvider => f.write_str("CallProvider"),
+            Action::UseCache => f.write_str("UseCache"),
+            Action::RunProcess(p) => f.debug_tuple("RunProcess").field(p).finish(),
+            Action::AskMfa { serial, profile } => f
+                .debug_struct("AskMfa")
+                .field("serial", serial)
+                .field("profile", profile)
+                .finish(),
+            Action::WriteFile { path, content } => f
+                .debug_struct("WriteFile")
+                .field("path", path)
+                .field("content_len", &content.len())
+                .finish(),
+            Action::Done(o) => f.debug_tuple("Done").field(o).finish(),
+            Action::Failed(x) => f.debug_tuple("Failed").field(x).finish(),
+        }
+    }
 }
 
 /// Credentials the chain produced.
@@ -957,6 +1063,8 @@ enum HttpStep {
     WebIdentity,
     AssumeRole,
     Saml,
+    SsoOidc,
+    SsoPortal,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -971,7 +1079,12 @@ impl HttpStep {
         match self {
             HttpStep::ImdsToken | HttpStep::ImdsRole | HttpStep::ImdsCredentials => Family::Imds,
             HttpStep::Ecs | HttpStep::Container => Family::Container,
-            HttpStep::WebIdentity | HttpStep::AssumeRole | HttpStep::Saml => Family::Sts,
+            // SSO and SSO OIDC: AWS JSON services, with STS's deadlines and retries.
+            HttpStep::WebIdentity
+            | HttpStep::AssumeRole
+            | HttpStep::Saml
+            | HttpStep::SsoOidc
+            | HttpStep::SsoPortal => Family::Sts,
         }
     }
 
@@ -983,6 +1096,7 @@ impl HttpStep {
             HttpStep::WebIdentity => Source::WebIdentity,
             HttpStep::AssumeRole => Source::AssumeRole,
             HttpStep::Saml => Source::Saml,
+            HttpStep::SsoOidc | HttpStep::SsoPortal => Source::Sso,
         }
     }
 
@@ -1009,6 +1123,8 @@ impl HttpStep {
             HttpStep::WebIdentity => "STS AssumeRoleWithWebIdentity",
             HttpStep::AssumeRole => "STS AssumeRole",
             HttpStep::Saml => "STS AssumeRoleWithSAML",
+            HttpStep::SsoOidc => "SSO OIDC CreateToken",
+            HttpStep::SsoPortal => "SSO GetRoleCredentials",
         }
     }
 }
@@ -1020,6 +1136,8 @@ enum FilePurpose {
     ContainerAuthToken,
     /// A profile's `web_identity_token_file` (path in `aux_path`).
     ProfileWebIdentityToken,
+    /// The SSO token cache file (path in `aux_path`).
+    SsoCache,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1034,6 +1152,8 @@ enum State {
     ReadShared(FileKind),
     AskMfa,
     RunProcess,
+    /// Writing the refreshed SSO token cache (`file`).
+    WriteSsoCache,
     Done,
     Failed,
 }
@@ -1071,6 +1191,17 @@ impl ProfileRun {
     fn name(&self, i: usize) -> &str {
         self.names.get(i).map_or("", |n| n.as_str())
     }
+}
+
+/// A profile's IAM Identity Center settings (see `Chain::sso_config`).
+struct SsoConfig<'x> {
+    top: &'x str,
+    name: &'x str,
+    session: Option<&'x str>,
+    start_url: &'x str,
+    region: &'x str,
+    account_id: &'x str,
+    role_name: &'x str,
 }
 
 /// Parses the shared files kept in the chain (checked when they were read).
@@ -1150,7 +1281,8 @@ impl FailInfo {
     }
 }
 
-/// The credential chain. Large (about 60 KiB of fixed buffers): keep it on the heap or in a
+/// The credential chain. Large (about 230 KiB of fixed buffers, two 64 KiB for the AWS shared
+/// files): keep it on the heap or in a
 /// static in hosts with small stacks. Secrets it holds are wiped when it is dropped.
 pub struct Chain<'a> {
     env: Env<'a>,
@@ -1196,6 +1328,10 @@ pub struct Chain<'a> {
     argv: Buf<MAX_COMMAND_LEN>,
     argc: usize,
     detail: Text<768>,
+    /// SSO: the access token in use, the portal request's target, the refresh body.
+    sso_token: Buf<SSO_TOKEN_LEN>,
+    sso_target: heapless::String<512>,
+    sso_body: Buf<SSO_BODY_LEN>,
     /// The profile key a request could not be built from (set by `request`).
     bad_key: core::cell::Cell<Option<&'static str>>,
 }
@@ -1281,6 +1417,9 @@ impl<'a> Chain<'a> {
             argv: Buf::new(),
             argc: 0,
             detail: Text::new(),
+            sso_token: Buf::new(),
+            sso_target: heapless::String::new(),
+            sso_body: Buf::new(),
             bad_key: core::cell::Cell::new(None),
         }
     }
@@ -1376,6 +1515,7 @@ impl<'a> Chain<'a> {
                 "web_identity_token_file",
                 "the profile's web identity token file",
             ),
+            FilePurpose::SsoCache => (Source::Sso, profile::HOME, "SSO token cache file"),
         };
         self.record(TraceEntry::new(
             Subject::Source(source),
@@ -1407,6 +1547,12 @@ impl<'a> Chain<'a> {
             HttpStep::WebIdentity | HttpStep::AssumeRole | HttpStep::Saml => {
                 set(Var::StsEndpointOverride).or(set(Var::Region))
             }
+            HttpStep::SsoPortal => set(Var::SsoEndpointOverride)
+                .or(set(Var::EndpointUrlSso))
+                .or(set(Var::EndpointUrl)),
+            HttpStep::SsoOidc => set(Var::SsoOidcEndpointOverride)
+                .or(set(Var::EndpointUrlSsoOidc))
+                .or(set(Var::EndpointUrl)),
         }
     }
 
@@ -1429,6 +1575,18 @@ impl<'a> Chain<'a> {
             State::ReadFile(FilePurpose::ProfileWebIdentityToken) => Action::ReadFile {
                 path: self.aux_path.as_str(),
                 variable: "web_identity_token_file",
+            },
+            State::ReadFile(FilePurpose::SsoCache) => Action::ReadFile {
+                path: self.aux_path.as_str(),
+                variable: if self.env.get(Var::Home).is_some() {
+                    profile::HOME
+                } else {
+                    profile::USERPROFILE
+                },
+            },
+            State::WriteSsoCache => Action::WriteFile {
+                path: self.aux_path.as_str(),
+                content: self.file.as_bytes(),
             },
             State::ReadFile(p) => {
                 let var = match p {
@@ -1555,6 +1713,8 @@ impl<'a> Chain<'a> {
         self.imds_token.clear();
         self.scratch.clear();
         self.mfa_code.clear();
+        self.sso_token.clear();
+        self.sso_body.clear();
         self.fail = Some(info);
         self.state = State::Failed;
         let subject = info.source.map(Subject::Source).or(self.running);
@@ -1886,6 +2046,34 @@ impl<'a> Chain<'a> {
                 };
                 container::request(self.env.get(Var::ContainerFullUri).unwrap_or(""), token)
             }
+            HttpStep::SsoPortal => {
+                let cfg = self.sso_config()?;
+                let ep = sso::endpoint(
+                    self.sso_override(
+                        cfg.top,
+                        Var::SsoEndpointOverride,
+                        Var::EndpointUrlSso,
+                        "sso",
+                    )?,
+                    "portal.sso",
+                    cfg.region,
+                )?;
+                sso::portal_request(ep, self.sso_target.as_str(), self.sso_token.as_str())
+            }
+            HttpStep::SsoOidc => {
+                let cfg = self.sso_config()?;
+                let ep = sso::endpoint(
+                    self.sso_override(
+                        cfg.top,
+                        Var::SsoOidcEndpointOverride,
+                        Var::EndpointUrlSsoOidc,
+                        "sso_oidc",
+                    )?,
+                    "oidc",
+                    cfg.region,
+                )?;
+                Ok(sso::refresh_request(ep, self.sso_body.as_bytes()))
+            }
             HttpStep::WebIdentity if self.run.is_some() => self.profile_web_identity_request(),
             HttpStep::AssumeRole if self.run.is_some() => self.profile_role_request(),
             HttpStep::WebIdentity => {
@@ -2016,6 +2204,9 @@ impl<'a> Chain<'a> {
         let State::ReadFile(purpose) = self.state else {
             return self.unexpected();
         };
+        if purpose == FilePurpose::SsoCache {
+            return self.on_sso_cache(content);
+        }
         if purpose == FilePurpose::ProfileWebIdentityToken {
             let check = match self.file.set(content) {
                 Ok(()) => web_identity::token_from_file(self.file.as_bytes()).map(|_| ()),
@@ -2037,7 +2228,9 @@ impl<'a> Chain<'a> {
                 HttpStep::WebIdentity,
                 Error::InvalidWebIdentityToken,
             ),
-            FilePurpose::ContainerAuthToken | FilePurpose::ProfileWebIdentityToken => (
+            FilePurpose::ContainerAuthToken
+            | FilePurpose::ProfileWebIdentityToken
+            | FilePurpose::SsoCache => (
                 Var::ContainerAuthTokenFile,
                 HttpStep::Container,
                 Error::InvalidAuthorizationToken,
@@ -2053,9 +2246,9 @@ impl<'a> Chain<'a> {
             FilePurpose::WebIdentityToken => {
                 web_identity::token_from_file(self.file.as_bytes()).map(|_| ())
             }
-            FilePurpose::ContainerAuthToken | FilePurpose::ProfileWebIdentityToken => {
-                container::token_from_file(self.file.as_bytes()).map(|_| ())
-            }
+            FilePurpose::ContainerAuthToken
+            | FilePurpose::ProfileWebIdentityToken
+            | FilePurpose::SsoCache => container::token_from_file(self.file.as_bytes()).map(|_| ()),
         };
         if let Err(e) = check {
             let mut i = FailInfo::new(e);
@@ -2076,6 +2269,19 @@ impl<'a> Chain<'a> {
         }
         match self.state {
             State::ReadShared(kind) => self.on_shared_io(kind, io),
+            // A failed write-back is not fatal: the refreshed token is used.
+            State::WriteSsoCache => self.enter(HttpStep::SsoPortal),
+            State::ReadFile(FilePurpose::SsoCache) => {
+                let at = self.run.as_ref().map_or(0, |r| r.base_at);
+                let mut i = self.profile_fail(Error::SsoTokenMissing, at, None);
+                i.source = Some(Source::Sso);
+                i.io = Some(match io {
+                    IoError::NotFound => IoError::NotFound,
+                    _ => IoError::Unreadable,
+                });
+                let d = self.sso_login_hint();
+                self.fail_detail(i, d)
+            }
             State::RunProcess => {
                 let at = self.run.as_ref().map_or(0, |r| r.base_at);
                 let (error, deadline) = match io {
@@ -2118,7 +2324,9 @@ impl<'a> Chain<'a> {
                     FilePurpose::WebIdentityToken => {
                         (Var::WebIdentityTokenFile, Source::WebIdentity)
                     }
-                    FilePurpose::ContainerAuthToken | FilePurpose::ProfileWebIdentityToken => {
+                    FilePurpose::ContainerAuthToken
+                    | FilePurpose::ProfileWebIdentityToken
+                    | FilePurpose::SsoCache => {
                         (Var::ContainerAuthTokenFile, Source::ContainerFullUri)
                     }
                 };
@@ -2140,6 +2348,9 @@ impl<'a> Chain<'a> {
                 self.retry_after_ms = None;
                 if retryable && self.retry(step) {
                     return;
+                }
+                if step == HttpStep::SsoOidc {
+                    return self.sso_refresh_failed(None);
                 }
                 let error = match io {
                     IoError::Refused => Error::EndpointUnreachable,
@@ -2201,7 +2412,8 @@ impl<'a> Chain<'a> {
             .map(|s| s.saturating_mul(1000).min(MAX_RETRY_AFTER_MS));
         let family = step.family();
         // STS: an error document is the answer at any status.
-        if family == Family::Sts {
+        let sso_step = matches!(step, HttpStep::SsoOidc | HttpStep::SsoPortal);
+        if family == Family::Sts && !sso_step {
             if let Some(retryable) = self.sts_error(body) {
                 if retryable && self.retry(step) {
                     return;
@@ -2221,6 +2433,17 @@ impl<'a> Chain<'a> {
             };
             if retryable && self.retry(step) {
                 return;
+            }
+            if step == HttpStep::SsoOidc {
+                return self.sso_refresh_failed(Some(status));
+            }
+            if step == HttpStep::SsoPortal && matches!(status, 401 | 403) {
+                // botocore: UnauthorizedException is UnauthorizedSSOTokenError.
+                let mut i = self.http_fail(step, Error::SsoTokenExpired);
+                i.status = Some(status);
+                i.profile = self.run.as_ref().map(|r| r.base_at);
+                let d = self.sso_login_hint();
+                return self.fail_detail(i, d);
             }
             let mut i = self.http_fail(step, Error::EndpointHttpStatus);
             i.status = Some(status);
@@ -2293,6 +2516,8 @@ impl<'a> Chain<'a> {
             HttpStep::WebIdentity => web_identity::parse,
             HttpStep::AssumeRole => assume_role::parse,
             HttpStep::Saml => saml::parse,
+            HttpStep::SsoPortal => sso::parse_role_credentials,
+            HttpStep::SsoOidc => return self.on_refreshed(body),
             HttpStep::ImdsToken | HttpStep::ImdsRole => return self.unexpected(),
         };
         let result = match parse(body, &mut self.scratch.bytes) {
@@ -2380,17 +2605,7 @@ impl<'a> Chain<'a> {
     fn begin_default(&mut self, custom_provider: bool, fresh_cache: bool, option: Option<&'a str>) {
         // botocore: the session's profile_name, else AWS_DEFAULT_PROFILE, else AWS_PROFILE (set,
         // even empty), else `default`; an explicit profile_name switches environment keys off.
-        let (name, by) = match option {
-            Some(n) => (n, Some(PROFILE_OPTION)),
-            None => match (
-                self.env.raw(Var::DefaultProfile),
-                self.env.raw(Var::Profile),
-            ) {
-                (Some(n), _) => (n, Some(profile::AWS_DEFAULT_PROFILE)),
-                (None, Some(n)) => (n, Some(profile::AWS_PROFILE)),
-                (None, None) => ("default", None),
-            },
-        };
+        let (name, by) = self.env.selected_profile(option);
         self.named_by = by;
         self.env_disabled = option.is_some();
         if self.selected.push_str(name).is_err() {
@@ -2435,9 +2650,10 @@ impl<'a> Chain<'a> {
             profile::USERPROFILE
         };
         let mut path = heapless::String::<MAX_PATH_LEN>::new();
-        let (named_by, ok) = match self.env.raw(var) {
+        // (what named the path, whether there is a file, whether the path fit)
+        let (named_by, ok, fits) = match self.env.raw(var) {
             // Set but empty: no file (botocore opens '' and finds nothing).
-            Some("") => (var.name(), false),
+            Some("") => (var.name(), false, true),
             Some(p) => {
                 // `~` and `~/...` are the home directory (os.path.expanduser).
                 let r = match (p.strip_prefix('~'), home) {
@@ -2446,19 +2662,17 @@ impl<'a> Chain<'a> {
                     }
                     _ => path.push_str(p),
                 };
-                (var.name(), r.is_ok())
+                (var.name(), r.is_ok(), r.is_ok())
             }
             None => match home {
-                Some(h) => (
-                    home_var,
-                    path.push_str(h)
-                        .and_then(|()| path.push_str(default))
-                        .is_ok(),
-                ),
-                None => (home_var, false),
+                Some(h) => {
+                    let r = path.push_str(h).and_then(|()| path.push_str(default));
+                    (home_var, r.is_ok(), r.is_ok())
+                }
+                None => (home_var, false, true),
             },
         };
-        if !ok && !path.is_empty() {
+        if !fits {
             let mut i = FailInfo::new(Error::InvalidEnvironmentVariable);
             i.source = Some(Source::Profile);
             i.variable = Some(named_by);
@@ -2839,10 +3053,7 @@ impl<'a> Chain<'a> {
                 }
             }
             Base::Process => self.start_process(at),
-            Base::Sso => {
-                let i = self.profile_fail(Error::SsoInvalidConfig, at, Some("sso_account_id"));
-                self.fail(i)
-            }
+            Base::Sso => self.start_sso(at),
         }
     }
 
@@ -3072,7 +3283,312 @@ impl<'a> Chain<'a> {
 
     /// The file of [`Action::WriteFile`] was written.
     pub fn on_written(&mut self) {
-        self.unexpected()
+        if self.state != State::WriteSsoCache {
+            return self.unexpected();
+        }
+        self.record_answer(None, None);
+        self.enter(HttpStep::SsoPortal)
+    }
+
+    /// The SSO settings of the run's base profile (botocore `SSOProvider._load_sso_config`):
+    /// `sso_account_id` and `sso_role_name`, and `sso_start_url` + `sso_region` from the
+    /// `[sso-session NAME]` of `sso_session` (a profile value that differs is an error) or from
+    /// the profile itself (legacy). Sets `bad_key` on error.
+    fn sso_config(&self) -> Result<SsoConfig<'_>, Error> {
+        let run = self.run.as_ref().ok_or(Error::UnexpectedChainEvent)?;
+        let files = self.files();
+        let name = run.name(run.base_at);
+        let fail = |e: Error, k: &'static str| {
+            self.bad_key.set(Some(k));
+            e
+        };
+        let get = |k: &'static str| value(&files, name, k).map_err(|e| fail(e, k));
+        let account_id = get("sso_account_id")?
+            .ok_or_else(|| fail(Error::SsoInvalidConfig, "sso_account_id"))?;
+        let role_name =
+            get("sso_role_name")?.ok_or_else(|| fail(Error::SsoInvalidConfig, "sso_role_name"))?;
+        let session = get("sso_session")?;
+        let (start_url, region) = match session {
+            Some(sname) => {
+                let section = files
+                    .config
+                    .as_ref()
+                    .and_then(|c| ini::sso_session(c, sname))
+                    .ok_or_else(|| fail(Error::SsoSessionNotFound, "sso_session"))?;
+                let pick = |k: &'static str| -> Result<&str, Error> {
+                    let v = match section.get(k) {
+                        Some(v) => profile::one_line(&v).map_err(|e| fail(e, k))?,
+                        None => return get(k)?.ok_or_else(|| fail(Error::SsoInvalidConfig, k)),
+                    };
+                    match get(k)? {
+                        Some(p) if p != v => Err(fail(Error::SsoInvalidConfig, k)),
+                        _ => Ok(v),
+                    }
+                };
+                (pick("sso_start_url")?, pick("sso_region")?)
+            }
+            None => (
+                get("sso_start_url")?
+                    .ok_or_else(|| fail(Error::SsoInvalidConfig, "sso_start_url"))?,
+                get("sso_region")?.ok_or_else(|| fail(Error::SsoInvalidConfig, "sso_region"))?,
+            ),
+        };
+        Ok(SsoConfig {
+            top: run.name(0),
+            name,
+            session,
+            start_url,
+            region,
+            account_id,
+            role_name,
+        })
+    }
+
+    /// An endpoint override: the project's variable, else (unless configured endpoints are
+    /// ignored) the SDK's service variable, `AWS_ENDPOINT_URL`, the `[services]` section's
+    /// `<service>.endpoint_url`, the active profile's `endpoint_url` (botocore's order).
+    fn sso_override(
+        &self,
+        top: &str,
+        ours: Var,
+        sdk: Var,
+        service: &'static str,
+    ) -> Result<Option<&str>, Error> {
+        if let Some(u) = self.env.get(ours) {
+            return Ok(Some(u));
+        }
+        self.configured_endpoint(top, sdk, service)
+    }
+
+    fn configured_endpoint(
+        &self,
+        top: &str,
+        sdk: Var,
+        service: &'static str,
+    ) -> Result<Option<&str>, Error> {
+        let files = self.files();
+        let get =
+            |k: &'static str| value(&files, top, k).inspect_err(|_| self.bad_key.set(Some(k)));
+        let ignore = match self.env.get(Var::IgnoreConfiguredEndpointUrls) {
+            Some(v) => profile::is_true(v),
+            None => get("ignore_configured_endpoint_urls")?.is_some_and(profile::is_true),
+        };
+        if ignore {
+            return Ok(None);
+        }
+        if let Some(u) = self.env.get(sdk).or_else(|| self.env.get(Var::EndpointUrl)) {
+            return Ok(Some(u));
+        }
+        if let Some(services) = get("services")? {
+            let section = files
+                .config
+                .as_ref()
+                .and_then(|c| ini::services(c, services));
+            let Some(section) = section else {
+                self.bad_key.set(Some("services"));
+                return Err(Error::ProfileInvalidValue);
+            };
+            if let Some(u) = section
+                .get(service)
+                .and_then(|v| v.nested())
+                .and_then(|n| n.get("endpoint_url"))
+            {
+                return Ok(Some(u));
+            }
+        }
+        get("endpoint_url")
+    }
+
+    /// "run aws sso login --sso-session NAME" (or `--profile NAME`), and the cache file.
+    fn sso_login_hint(&self) -> Text<768> {
+        let mut d = Text::new();
+        let r = match self.sso_config() {
+            Ok(c) => match c.session {
+                Some(s) => fmt::Write::write_fmt(
+                    &mut d,
+                    format_args!("run aws sso login --sso-session {s}"),
+                ),
+                None => fmt::Write::write_fmt(
+                    &mut d,
+                    format_args!("run aws sso login --profile {}", c.name),
+                ),
+            },
+            Err(_) => fmt::Write::write_str(&mut d, "run aws sso login"),
+        };
+        let _ = r;
+        if !self.aux_path.is_empty() {
+            let _ = fmt::Write::write_fmt(&mut d, format_args!(" (token cache {})", self.aux_path));
+        }
+        d
+    }
+
+    /// Finds the token cache of the run's base profile and reads it.
+    fn start_sso(&mut self, at: usize) {
+        let cfg = self.sso_config().map(|c| {
+            let key = sso::cache_key(c.session.unwrap_or(c.start_url));
+            let mut target = heapless::String::<512>::new();
+            let t = sso::portal_target(&mut target, c.account_id, c.role_name);
+            (key, target, t)
+        });
+        let (key, target) = match cfg {
+            Ok((key, target, Ok(()))) => (key, target),
+            Ok((_, _, Err(e))) | Err(e) => {
+                let k = self.bad_key.take();
+                let mut i = self.profile_fail(e, at, k);
+                i.source = Some(Source::Sso);
+                return self.fail(i);
+            }
+        };
+        self.sso_target = target;
+        self.aux_path.clear();
+        let ok = match self.home() {
+            Some(h) => [
+                h,
+                "/.aws/sso/cache/",
+                core::str::from_utf8(&key).unwrap_or(""),
+                ".json",
+            ]
+            .iter()
+            .all(|p| self.aux_path.push_str(p).is_ok()),
+            None => false,
+        };
+        if !ok {
+            let mut i = self.profile_fail(Error::SsoTokenMissing, at, None);
+            i.source = Some(Source::Sso);
+            i.variable = Some(profile::HOME);
+            return self.fail(i);
+        }
+        self.enter_read_file(FilePurpose::SsoCache)
+    }
+
+    /// The token cache was read: use its token, refresh it, or tell the user to log in.
+    fn on_sso_cache(&mut self, content: &[u8]) {
+        let at = self.run.as_ref().map_or(0, |r| r.base_at);
+        let has_session = matches!(
+            self.sso_config(),
+            Ok(SsoConfig {
+                session: Some(_),
+                ..
+            })
+        );
+        let now = self.now;
+        let decision = if self.file.set(content).is_err() {
+            Err(Error::SsoTokenMissing)
+        } else {
+            match sso::parse_cache(self.file.as_bytes(), &mut self.scratch.bytes) {
+                Ok(t) => {
+                    let left = t.expires_at.0.saturating_sub(now.0);
+                    if has_session && left < sso::REFRESH_WINDOW_SECONDS && t.refreshable(now) {
+                        sso::refresh_body(&mut self.sso_body.bytes, &t).map(|n| {
+                            self.sso_body.len = n;
+                            true
+                        })
+                    } else if t.expires_at <= now {
+                        Err(Error::SsoTokenExpired)
+                    } else {
+                        self.sso_token
+                            .set(t.access_token.as_bytes())
+                            .map(|()| false)
+                    }
+                }
+                Err(e) => Err(e),
+            }
+        };
+        self.scratch.clear();
+        match decision {
+            Ok(true) => self.enter(HttpStep::SsoOidc),
+            Ok(false) => self.enter(HttpStep::SsoPortal),
+            Err(e) => {
+                let e = match e {
+                    Error::SsoTokenExpired => e,
+                    _ => Error::SsoTokenMissing,
+                };
+                let mut i = self.profile_fail(e, at, None);
+                i.source = Some(Source::Sso);
+                let d = self.sso_login_hint();
+                self.fail_detail(i, d)
+            }
+        }
+    }
+
+    /// CreateToken answered: write the new cache file, then use the new token.
+    fn on_refreshed(&mut self, body: &[u8]) {
+        let (start, region) = match self.sso_config() {
+            Ok(c) => {
+                let mut a = heapless::String::<512>::new();
+                let mut b = heapless::String::<64>::new();
+                if a.push_str(c.start_url).is_err() || b.push_str(c.region).is_err() {
+                    return self.sso_refresh_failed(None);
+                }
+                (a, b)
+            }
+            Err(_) => return self.sso_refresh_failed(None),
+        };
+        let now = self.now;
+        let r = {
+            let (s1, s2) = self.scratch.bytes.split_at_mut(SCRATCH_LEN / 2);
+            match (
+                sso::parse_create_token(body, s1),
+                sso::parse_cache(self.file.as_bytes(), s2),
+            ) {
+                (Ok(new), Ok(old)) => {
+                    match sso::write_cache(
+                        &mut self.sso_body.bytes,
+                        &start,
+                        &region,
+                        &new,
+                        &old,
+                        now,
+                    ) {
+                        Ok(n) => self.sso_token.set(new.access_token.as_bytes()).map(|()| n),
+                        Err(e) => Err(e),
+                    }
+                }
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            }
+        };
+        self.scratch.clear();
+        match r {
+            Ok(n) => {
+                self.sso_body.len = n;
+                let copied = self.file.set(self.sso_body.as_bytes());
+                self.sso_body.clear();
+                if copied.is_err() {
+                    // Too large to write back: use the new token without saving it.
+                    return self.enter(HttpStep::SsoPortal);
+                }
+                self.state = State::WriteSsoCache;
+                self.record(TraceEntry::new(
+                    Subject::Source(Source::Sso),
+                    Decision::Request,
+                    "write the refreshed SSO token cache",
+                    None,
+                ));
+            }
+            Err(_) => self.sso_refresh_failed(None),
+        }
+    }
+
+    /// The refresh failed: botocore goes on with the cached token while it has not expired.
+    fn sso_refresh_failed(&mut self, status: Option<u16>) {
+        let now = self.now;
+        let at = self.run.as_ref().map_or(0, |r| r.base_at);
+        let r = match sso::parse_cache(self.file.as_bytes(), &mut self.scratch.bytes) {
+            Ok(t) if t.expires_at > now => self.sso_token.set(t.access_token.as_bytes()).is_ok(),
+            _ => false,
+        };
+        self.scratch.clear();
+        if r {
+            return self.enter(HttpStep::SsoPortal);
+        }
+        let mut i = self.profile_fail(Error::SsoTokenExpired, at, None);
+        i.source = Some(Source::Sso);
+        i.status = status;
+        let mut d = Text::new();
+        let _ = fmt::Write::write_str(&mut d, "the token could not be refreshed; ");
+        let hint = self.sso_login_hint();
+        let _ = fmt::Write::write_str(&mut d, &hint.0);
+        self.fail_detail(i, d)
     }
 
     /// When a profile request's value came from a variable rather than the files, that variable.
@@ -3172,36 +3688,10 @@ impl<'a> Chain<'a> {
             .map_or(self.selected.as_str(), |r| r.name(0));
         let get =
             |k: &'static str| value(&files, top, k).inspect_err(|_| self.bad_key.set(Some(k)));
-        let mut override_url = self.env.get(Var::StsEndpointOverride);
-        let ignore = match self.env.get(Var::IgnoreConfiguredEndpointUrls) {
-            Some(v) => profile::is_true(v),
-            None => get("ignore_configured_endpoint_urls")?.is_some_and(profile::is_true),
+        let override_url = match self.env.get(Var::StsEndpointOverride) {
+            Some(u) => Some(u),
+            None => self.configured_endpoint(top, Var::EndpointUrlSts, "sts")?,
         };
-        if override_url.is_none() && !ignore {
-            override_url = self
-                .env
-                .get(Var::EndpointUrlSts)
-                .or_else(|| self.env.get(Var::EndpointUrl));
-            if override_url.is_none() {
-                if let Some(services) = get("services")? {
-                    let section = files
-                        .config
-                        .as_ref()
-                        .and_then(|c| ini::services(c, services));
-                    let Some(section) = section else {
-                        self.bad_key.set(Some("services"));
-                        return Err(Error::ProfileInvalidValue);
-                    };
-                    override_url = section
-                        .get("sts")
-                        .and_then(|v| v.nested())
-                        .and_then(|n| n.get("endpoint_url"));
-                }
-            }
-            if override_url.is_none() {
-                override_url = get("endpoint_url")?;
-            }
-        }
         let region = match self.env.get(Var::DefaultRegion) {
             Some(r) => Some(r),
             None => get("region")?,

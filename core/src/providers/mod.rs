@@ -51,6 +51,7 @@ pub mod imds;
 pub mod profile;
 mod request;
 pub mod saml;
+pub mod sso;
 pub mod sts_response;
 pub mod web_identity;
 

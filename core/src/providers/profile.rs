@@ -37,6 +37,22 @@ use crate::json::{self, Scratch};
 use crate::time::parse_iso8601;
 use crate::{Credentials, Error};
 
+/// botocore's profile selection: the application's explicit option, else `AWS_DEFAULT_PROFILE`,
+/// else `AWS_PROFILE` (each counts when set, even empty), else `default`. Returns the name and
+/// what named it (`None` for the implicit `default`, which may be absent from the files).
+pub fn select<'a>(
+    option: Option<&'a str>,
+    aws_default_profile: Option<&'a str>,
+    aws_profile: Option<&'a str>,
+) -> (&'a str, Option<&'static str>) {
+    match (option, aws_default_profile, aws_profile) {
+        (Some(n), _, _) => (n, Some(super::chain::PROFILE_OPTION)),
+        (None, Some(n), _) => (n, Some(AWS_DEFAULT_PROFILE)),
+        (None, None, Some(n)) => (n, Some(AWS_PROFILE)),
+        (None, None, None) => ("default", None),
+    }
+}
+
 /// Longest profile name the chain follows (a longer one is [`Error::ProfileInvalidValue`]).
 pub const MAX_PROFILE_NAME_LEN: usize = 128;
 /// Role hops (`role_arn` profiles) followed through `source_profile` in one resolution.

@@ -394,6 +394,8 @@ pub struct RequestPlan<'a> {
     pub(crate) target: Target<'a>,
     pub(crate) headers: [Option<(&'static str, HeaderValue<'a>)>; MAX_HEADERS],
     pub(crate) form: Option<Form<'a>>,
+    /// A body sent as it is (JSON), when there is no form.
+    pub(crate) raw_body: Option<&'a [u8]>,
     pub(crate) authorization: heapless::String<MAX_AUTHORIZATION_LEN>,
 }
 
@@ -427,6 +429,7 @@ impl<'a> RequestPlan<'a> {
             target,
             headers: [None; MAX_HEADERS],
             form: None,
+            raw_body: None,
             authorization: heapless::String::new(),
         }
     }
@@ -479,7 +482,11 @@ impl<'a> RequestPlan<'a> {
 
     /// Length of the body alone.
     pub fn body_len(&self) -> usize {
-        self.form.as_ref().map_or(0, Form::len)
+        match (&self.form, self.raw_body) {
+            (Some(f), _) => f.len(),
+            (None, Some(b)) => b.len(),
+            (None, None) => 0,
+        }
     }
 
     fn put<S: Sink>(&self, s: &mut Tracked<'_, S>) -> Offsets {
@@ -528,6 +535,8 @@ impl<'a> RequestPlan<'a> {
         let b0 = s.pos;
         if let Some(f) = &self.form {
             f.put(s);
+        } else if let Some(b) = self.raw_body {
+            s.put(b);
         }
         o.body = b0..s.pos;
         o

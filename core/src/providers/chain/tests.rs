@@ -3265,3 +3265,5 @@ fn trace_capacity_keeps_the_last_entry() {
     assert_eq!(c.trace_dropped(), 6);
     assert_eq!(c.trace().last().map(|e| e.decision), Some(Decision::Failed));
 }
+
+mod profiles;
