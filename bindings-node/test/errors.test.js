@@ -192,7 +192,7 @@ test('the error table matches core/src/error.rs, and makeError-style classes fol
   // Independent reading of the core's table: the source text of the errors! macro.
   const src = read(ROOT, 'core', 'src', 'error.rs')
   const re = /^\s*(\w+)(?:\s*\{[^}]*\})?\s*=\s*(\d+),\s*"([A-Z0-9_]+)",\s*\n?\s*"((?:[^"\\]|\\.)*)";/gm
-  const fromSource = [...src.matchAll(re)].map((x) => ({ code: x[3], number: Number(x[2]), message: x[4].replace(/\\'/g, "'") }))
+  const fromSource = [...src.matchAll(re)].map((x) => ({ code: x[3], number: Number(x[2]), message: x[4].replace(/\\(['"\\])/g, '$1') }))
   assert.ok(fromSource.length >= 30, `parsed ${fromSource.length} entries`)
   assert.deepEqual([...m.errorTable()], fromSource)
   for (const e of m.errorTable()) {

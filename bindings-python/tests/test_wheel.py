@@ -103,8 +103,10 @@ def test_wheel_installs_into_fresh_venv(tmp_path: Path, interpreter: str) -> Non
 
 
 #: The native module's budget. The core alone is about 0.45 MB; the runtime's HTTP and TLS stack
-#: (ureq, rustls, ring, the webpki root certificates) makes up most of the rest.
-MAX_NATIVE_BYTES = 2_500_000
+#: (ureq, rustls, ring, the webpki root certificates) makes up most of the rest. The AWS shared
+#: config files in the chain (issue #14: profiles, role chains, credential_process, its process
+#: runner) took the module from 2,340,712 B to 2,547,128 B.
+MAX_NATIVE_BYTES = 2_700_000
 
 
 @pytest.mark.skipif(not WHEEL, reason="MONGODB_AWS_WHEEL not set (the test stage sets it)")

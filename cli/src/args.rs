@@ -79,7 +79,7 @@ pub fn message(e: &clap::Error, args: &[String]) -> String {
         },
         ErrorKind::MissingRequiredArgument => {
             let names: Vec<&str> = arg.split(", ").map(option_name).collect();
-            format!("{} also needed here", names.join(" and "))
+            format!("the options given also need {}", names.join(" and "))
         }
         ErrorKind::MissingSubcommand => "missing command".into(),
         _ => "invalid arguments".into(),
@@ -145,7 +145,7 @@ mod tests {
             ),
             (
                 &["--needs-flag", SECRET],
-                "--flag also needed here (see --help)",
+                "the options given also need --flag (see --help)",
             ),
         ];
         for (args, want) in cases {

@@ -98,19 +98,20 @@ fn main() {
             Err(e) => std::process::exit(usage_error(&e, &argv)),
         };
     let code = match cli.command {
+        _ if cli.version => {
+            println!("mongodb-aws {}", env!("CARGO_PKG_VERSION"));
+            0
+        }
+        // `mongodb-aws --help credentials` is the overview, as before any command.
+        _ if cli.help => {
+            print!("{USAGE}");
+            0
+        }
         Some(Command::Credentials(a)) => credentials::command::run(a),
         Some(Command::Demo(a)) => demo::main(a),
         Some(Command::Doctor(a)) => doctor::main(a),
         Some(Command::Serve(a)) => server::cli::main(a),
         Some(Command::Help) => {
-            print!("{USAGE}");
-            0
-        }
-        None if cli.version => {
-            println!("mongodb-aws {}", env!("CARGO_PKG_VERSION"));
-            0
-        }
-        None if cli.help => {
             print!("{USAGE}");
             0
         }

@@ -524,6 +524,88 @@ mod tests {
     }
 
     #[test]
+    fn profile_candidates_in_botocores_order() {
+        // botocore create_credential_resolver: env, assume-role, then the profile providers
+        // (web identity, SSO, shared credentials file, process, config file), then container
+        // and IMDS.
+        let at = |l: u32| Some((FileKind::Config, l));
+        let all = Facts {
+            exists: true,
+            role: at(1),
+            web_identity: at(2),
+            sso: at(3),
+            credentials_file_keys: Some(4),
+            process: at(5),
+            config_file_keys: Some(6),
+            has_static: true,
+        };
+        let mut i = ChainInputs {
+            access_key_id: Some("AKIA"),
+            ecs_relative_uri: Some("/v2"),
+            profile: ProfileInputs {
+                read: true,
+                env_disabled: false,
+                facts: all,
+            },
+            ..Default::default()
+        };
+        let order = [
+            Step::Environment,
+            Step::ProfileRole,
+            Step::WebIdentity,
+            Step::Sso,
+            Step::ProfileCredentialsFile,
+            Step::CredentialProcess,
+            Step::ProfileConfigFile,
+            Step::Ecs,
+        ];
+        for want in order {
+            assert_eq!(select_source(&i), want);
+            let f = &mut i.profile.facts;
+            match want {
+                Step::Environment => i.access_key_id = None,
+                Step::ProfileRole => f.role = None,
+                Step::WebIdentity => f.web_identity = None,
+                Step::Sso => f.sso = None,
+                Step::ProfileCredentialsFile => f.credentials_file_keys = None,
+                Step::CredentialProcess => f.process = None,
+                Step::ProfileConfigFile => f.config_file_keys = None,
+                _ => {}
+            }
+        }
+        // The explicit option switches the environment (keys and web identity variables) off.
+        let i = ChainInputs {
+            access_key_id: Some("AKIA"),
+            web_identity_token_file: Some("/t"),
+            role_arn: Some("arn:aws:iam::1:role/r"),
+            profile: ProfileInputs {
+                read: true,
+                env_disabled: true,
+                facts: Facts {
+                    config_file_keys: Some(1),
+                    ..Facts::default()
+                },
+            },
+            ..Default::default()
+        };
+        assert_eq!(select_source(&i), Step::ProfileConfigFile);
+        // The trace has the file and line of the deciding section.
+        let c = consider(&i);
+        let taken = c.iter().find(|c| c.applies).unwrap();
+        assert_eq!(taken.file, Some((FileKind::Config, 1)));
+        // Files not read: no profile candidate applies.
+        let i = ChainInputs {
+            profile: ProfileInputs {
+                read: false,
+                env_disabled: false,
+                facts: all,
+            },
+            ..Default::default()
+        };
+        assert_eq!(select_source(&i), Step::Ec2);
+    }
+
+    #[test]
     fn chain_order() {
         let all = ChainInputs {
             custom_provider: true,

@@ -111,7 +111,7 @@ pub struct mongodb_aws_env_var {
     pub value_len: usize,
 }
 
-/// The credential chain (opaque, about 60 KiB, on the heap): made by `mongodb_aws_chain_new`,
+/// The credential chain (opaque, about 230 KiB, on the heap): made by `mongodb_aws_chain_new`,
 /// driven with `mongodb_aws_chain_poll` and the `mongodb_aws_chain_on_*` events, released by
 /// `mongodb_aws_chain_free` (which wipes the secrets it holds). One chain resolves credentials
 /// once. Not thread-safe: one thread at a time may use a chain (it may move between threads).

@@ -126,9 +126,11 @@ static void variable_names(void) {
     CHECK(count >= 15);
     for (i = 0; i < count; i++) {
         const char *name = mongodb_aws_chain_var_name(i);
-        CHECK(name != NULL && strlen(name) > 4);
+        CHECK(name != NULL && strlen(name) >= 4);
         if (!name) continue;
-        CHECK(strncmp(name, "AWS_", 4) == 0 || strncmp(name, "MONGODB_AWS_", 12) == 0);
+        /* AWS_*, MONGODB_AWS_*, and the home directory of the shared files (~/.aws). */
+        CHECK(strncmp(name, "AWS_", 4) == 0 || strncmp(name, "MONGODB_AWS_", 12) == 0 ||
+              strcmp(name, "HOME") == 0 || strcmp(name, "USERPROFILE") == 0);
         id |= strcmp(name, "AWS_ACCESS_KEY_ID") == 0;
         imds |= strcmp(name, "AWS_METADATA_SERVICE_NUM_ATTEMPTS") == 0;
         for (j = 0; j < i; j++) CHECK(strcmp(name, mongodb_aws_chain_var_name(j)) != 0);
@@ -964,6 +966,69 @@ static void custom_provider(void) {
     clear_env();
 }
 
+/* ---- the AWS shared files: READ_FILE of both files, RUN_PROCESS, ASK_MFA, origin ---------------- */
+
+static void shared_files(void) {
+    static const char *const env[] = {"HOME=/h", "AWS_PROFILE=p", NULL};
+    static const char config[] = "[profile p]\ncredential_process = /bin/helper 'a b' c\n\n"
+                                 "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = p\n"
+                                 "mfa_serial = arn:aws:iam::123456789012:mfa/u\n";
+    static const char process_out[] = "{\"Version\": 1, \"AccessKeyId\": \"AKIDPROCESS\", \"SecretAccessKey\": \"s\"}";
+    const char *arg = NULL;
+    size_t arg_len = 0;
+    mongodb_aws_chain *c = chain_of(env, 0, 0);
+    mongodb_aws_chain_action a = poll_chain(c);
+    CHECK(a.kind == MONGODB_AWS_ACTION_READ_FILE && view_eq(a.path, a.path_len, "/h/.aws/config"));
+    CHECK(view_eq(a.variable, a.variable_len, "HOME"));
+    EXPECT(mongodb_aws_chain_on_file(c, (const uint8_t *)config, strlen(config)), MONGODB_AWS_OK);
+    a = poll_chain(c);
+    CHECK(a.kind == MONGODB_AWS_ACTION_READ_FILE && view_eq(a.path, a.path_len, "/h/.aws/credentials"));
+    EXPECT(mongodb_aws_chain_on_io_error(c, MONGODB_AWS_IO_NOT_FOUND), MONGODB_AWS_OK);
+    a = poll_chain(c);
+    CHECK(a.kind == MONGODB_AWS_ACTION_RUN_PROCESS && view_eq(a.path, a.path_len, "/bin/helper"));
+    CHECK(a.arg_count == 2 && a.timeout_ms > 0);
+    EXPECT(mongodb_aws_chain_process_arg(c, 0, &arg, &arg_len), MONGODB_AWS_OK);
+    CHECK(view_eq(arg, arg_len, "a b"));
+    EXPECT(mongodb_aws_chain_process_arg(c, 1, &arg, &arg_len), MONGODB_AWS_OK);
+    CHECK(view_eq(arg, arg_len, "c"));
+    EXPECT(mongodb_aws_chain_process_arg(c, 2, &arg, &arg_len), MONGODB_AWS_INVALID_PARAMETER);
+    EXPECT(mongodb_aws_chain_on_process_exit(c, 1, 0, (const uint8_t *)process_out, strlen(process_out), NULL, 0),
+           MONGODB_AWS_OK);
+    a = poll_chain(c);
+    CHECK(a.kind == MONGODB_AWS_ACTION_DONE && a.cache == 0);
+    CHECK(view_eq(a.credentials.credentials.access_key_id, a.credentials.credentials.access_key_id_len, "AKIDPROCESS"));
+    CHECK(view_eq(a.origin_profile, a.origin_profile_len, "p") && a.origin_line == 1);
+    CHECK(view_eq(a.origin_file, a.origin_file_len, "/h/.aws/config"));
+    mongodb_aws_chain_free(c);
+    /* A failing process: its stderr is in the message. */
+    c = chain_of(env, 0, 0);
+    (void)poll_chain(c);
+    EXPECT(mongodb_aws_chain_on_file(c, (const uint8_t *)config, strlen(config)), MONGODB_AWS_OK);
+    EXPECT(mongodb_aws_chain_on_io_error(c, MONGODB_AWS_IO_NOT_FOUND), MONGODB_AWS_OK);
+    EXPECT(mongodb_aws_chain_on_process_exit(c, 1, 2, NULL, 0, (const uint8_t *)"denied\n", 7), MONGODB_AWS_OK);
+    {
+        char *m = message_of(c);
+        CHECK(strstr(m, "stderr: denied") != NULL && strstr(m, "a b") == NULL);
+        free(m);
+    }
+    CHECK(failure_of(c) == MONGODB_AWS_CREDENTIAL_PROCESS_FAILED);
+    /* A role with mfa_serial under the explicit AWS_PROFILE=r: ASK_MFA, then no callback. */
+    {
+        static const char *const renv[] = {"HOME=/h", "AWS_PROFILE=r", NULL};
+        c = chain_of(renv, 0, 0);
+        (void)poll_chain(c);
+        EXPECT(mongodb_aws_chain_on_file(c, (const uint8_t *)config, strlen(config)), MONGODB_AWS_OK);
+        EXPECT(mongodb_aws_chain_on_io_error(c, MONGODB_AWS_IO_NOT_FOUND), MONGODB_AWS_OK);
+        EXPECT(mongodb_aws_chain_on_process_exit(c, 1, 0, (const uint8_t *)process_out, strlen(process_out), NULL, 0),
+               MONGODB_AWS_OK);
+        a = poll_chain(c);
+        CHECK(a.kind == MONGODB_AWS_ACTION_ASK_MFA && view_eq(a.path, a.path_len, "arn:aws:iam::123456789012:mfa/u"));
+        CHECK(view_eq(a.variable, a.variable_len, "r"));
+        EXPECT(mongodb_aws_chain_on_mfa_unavailable(c), MONGODB_AWS_OK);
+        CHECK(failure_of(c) == MONGODB_AWS_MFA_CODE_REQUIRED);
+    }
+}
+
 static void every_status_observed(void) {
     /* Not reachable through the chain: the IMDS token TTL is the chain's own constant. */
     uint32_t c;
@@ -992,6 +1057,7 @@ int main(void) {
     blocking();
     assume_role_and_saml();
     custom_provider();
+    shared_files();
     every_status_observed();
     return tl_summary("test_chain");
 }

@@ -384,7 +384,6 @@ pub struct HttpAction<'c> {
 /// What the host must do next.
 // A request plan is large but lives on the stack only while the host handles it (no alloc here).
 #[allow(clippy::large_enum_variant)]
-#[derive(Debug)]
 pub enum Action<'c> {
     /// Read this file completely (at most [`MAX_FILE_LEN`] bytes are needed; report larger
     /// content as it is, the chain refuses it) and answer with [`Chain::on_file`] or
@@ -436,6 +435,36 @@ pub enum Action<'c> {
     Done(Outcome<'c>),
     /// Finished with an error.
     Failed(Failure<'c>),
+}
+
+/// `Debug` without secrets: a WriteFile's content (an SSO token cache) shows as its length.
+impl fmt::Debug for Action<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::ReadFile { path, variable } => f
+                .debug_struct("ReadFile")
+                .field("path", path)
+                .field("variable", variable)
+                .finish(),
+            Action::Http(h) => f.debug_tuple("Http").field(h).finish(),
+            Action::Wait { millis } => f.debug_struct("Wait").field("millis", millis).finish(),
+            Action::CallProvider => f.write_str("CallProvider"),
+            Action::UseCache => f.write_str("UseCache"),
+            Action::RunProcess(p) => f.debug_tuple("RunProcess").field(p).finish(),
+            Action::AskMfa { serial, profile } => f
+                .debug_struct("AskMfa")
+                .field("serial", serial)
+                .field("profile", profile)
+                .finish(),
+            Action::WriteFile { path, content } => f
+                .debug_struct("WriteFile")
+                .field("path", path)
+                .field("content_len", &content.len())
+                .finish(),
+            Action::Done(o) => f.debug_tuple("Done").field(o).finish(),
+            Action::Failed(x) => f.debug_tuple("Failed").field(x).finish(),
+        }
+    }
 }
 
 /// Credentials the chain produced.
@@ -1252,7 +1281,8 @@ impl FailInfo {
     }
 }
 
-/// The credential chain. Large (about 60 KiB of fixed buffers): keep it on the heap or in a
+/// The credential chain. Large (about 230 KiB of fixed buffers, two 64 KiB for the AWS shared
+/// files): keep it on the heap or in a
 /// static in hosts with small stacks. Secrets it holds are wiped when it is dropped.
 pub struct Chain<'a> {
     env: Env<'a>,
@@ -2620,9 +2650,10 @@ impl<'a> Chain<'a> {
             profile::USERPROFILE
         };
         let mut path = heapless::String::<MAX_PATH_LEN>::new();
-        let (named_by, ok) = match self.env.raw(var) {
+        // (what named the path, whether there is a file, whether the path fit)
+        let (named_by, ok, fits) = match self.env.raw(var) {
             // Set but empty: no file (botocore opens '' and finds nothing).
-            Some("") => (var.name(), false),
+            Some("") => (var.name(), false, true),
             Some(p) => {
                 // `~` and `~/...` are the home directory (os.path.expanduser).
                 let r = match (p.strip_prefix('~'), home) {
@@ -2631,19 +2662,17 @@ impl<'a> Chain<'a> {
                     }
                     _ => path.push_str(p),
                 };
-                (var.name(), r.is_ok())
+                (var.name(), r.is_ok(), r.is_ok())
             }
             None => match home {
-                Some(h) => (
-                    home_var,
-                    path.push_str(h)
-                        .and_then(|()| path.push_str(default))
-                        .is_ok(),
-                ),
-                None => (home_var, false),
+                Some(h) => {
+                    let r = path.push_str(h).and_then(|()| path.push_str(default));
+                    (home_var, r.is_ok(), r.is_ok())
+                }
+                None => (home_var, false, true),
             },
         };
-        if !ok && !path.is_empty() {
+        if !fits {
             let mut i = FailInfo::new(Error::InvalidEnvironmentVariable);
             i.source = Some(Source::Profile);
             i.variable = Some(named_by);

@@ -1427,3 +1427,90 @@ fn sso_endpoint_overrides_and_order() {
     let (_, end, _) = run_p(&[("AWS_PROFILE", "dev")], None, &script);
     assert_eq!(done(end).source, Source::Sso);
 }
+
+#[test]
+fn debug_output_never_shows_the_written_cache_or_process_arguments() {
+    let v = with_home(&[("AWS_PROFILE", "dev")]);
+    let mut c = new_chain(env(&v), plan(None), NOW);
+    let cache = sso_cache("2023-12-31T23:10:00Z", true);
+    let mut script = files(Some(SSO_CONFIG), None).into_iter().chain([
+        file(&cache),
+        ok(r#"{"accessToken":"ssoNEWtoken","expiresIn":3600}"#),
+    ]);
+    for _ in 0..10 {
+        if let Action::WriteFile { .. } = c.poll() {
+            let d = format!("{:?}", c.poll());
+            assert!(
+                d.contains("content_len") && !d.contains("ssoNEWtoken"),
+                "{d}"
+            );
+            assert!(!d.contains("clientSECRET"), "{d}");
+            return;
+        }
+        let _ = observe(&mut c);
+        apply(&mut c, &script.next().expect("script"));
+    }
+    panic!("no WriteFile");
+}
+
+#[test]
+fn the_chain_stays_within_its_documented_size() {
+    // Documented on `Chain` and `mongodb_aws_chain`: about 250 KiB of fixed buffers.
+    let n = core::mem::size_of::<Chain<'static>>();
+    std::println!("Chain is {n} bytes");
+    assert!(n < 256 * 1024, "{n}");
+}
+
+#[test]
+fn sso_and_credential_process_as_the_source_of_a_role() {
+    // botocore's source profile chain: SSO (and credential_process) supply the base credentials.
+    let config = format!("[profile top]\nrole_arn = {ROLE_A}\nsource_profile = dev\n{SSO_CONFIG}");
+    let mut script = files(Some(&config), None);
+    script.push(file(&sso_cache(EXP_ISO, false)));
+    script.push(ok(&role_credentials()));
+    script.push(ok(&assume_role_xml(HOP1_ID)));
+    let (seen, end, mut c) = run_p(&[("AWS_PROFILE", "top")], None, &script);
+    let rs = requests(&seen);
+    assert_eq!(rs[0].url, PORTAL_URL);
+    assert_eq!(
+        (
+            rs[1].form_value("RoleArn").as_deref(),
+            signed_by(rs[1]).as_str()
+        ),
+        (Some(ROLE_A), KEY_ID)
+    );
+    assert_eq!(done(end).source, Source::AssumeRole);
+    assert_eq!(origin(&mut c), Some(("top".into(), CONFIG.into(), 1)));
+    let config = format!(
+        "[profile top]\nrole_arn = {ROLE_A}\nsource_profile = tool\n[profile tool]\ncredential_process = helper\n"
+    );
+    let mut script = files(Some(&config), None);
+    script.push(Ev::Exit(Some(0), process_json(""), vec![]));
+    script.push(ok(&assume_role_xml(HOP1_ID)));
+    let (seen, end, _) = run_p(&[("AWS_PROFILE", "top")], None, &script);
+    assert_eq!(signed_by(only_request(&seen[3..])), KEY_ID);
+    let g = done(end);
+    assert_eq!((g.source, g.cache), (Source::AssumeRole, true));
+}
+
+#[test]
+fn overlong_names_and_paths() {
+    let long: &'static str = Box::leak(
+        "p".repeat(profile::MAX_PROFILE_NAME_LEN + 1)
+            .into_boxed_str(),
+    );
+    let (seen, end, _) = run_p(&[("AWS_PROFILE", long)], None, &[]);
+    assert!(seen.is_empty());
+    let f = failed(end);
+    assert_eq!(
+        (f.error, f.variable),
+        (Error::ProfileInvalidValue, Some("AWS_PROFILE"))
+    );
+    let path: &'static str = Box::leak(format!("/{}", "d".repeat(MAX_PATH_LEN)).into_boxed_str());
+    let (_, end, _) = run_p(&[("AWS_CONFIG_FILE", path)], None, &[]);
+    let f = failed(end);
+    assert_eq!(
+        (f.error, f.variable),
+        (Error::InvalidEnvironmentVariable, Some("AWS_CONFIG_FILE"))
+    );
+}
