@@ -330,12 +330,42 @@ fn session_token_keys_and_multi_line_values() {
     );
     let (_, end, _) = run_p(&[], None, &files(None, Some(&creds)));
     assert_eq!(done(end).token.as_deref(), Some("securityTOKEN"));
-    // A continued value is no key.
-    let creds =
-        format!("[default]\naws_access_key_id = {BASE_ID}\naws_secret_access_key = s\n  more\n");
-    let (_, end, mut c) = run_p(&[], None, &files(None, Some(&creds)));
-    assert_eq!(failed(end).error, Error::ProfileInvalidValue);
-    assert_eq!(failure_facts(&mut c).1, Some("aws_secret_access_key"));
+    // A continued value is its lines joined by a line break (configparser, as botocore reads it:
+    // 'AKIDCONT\nEXTRA'), which PROTOCOL E3 refuses in a key, a secret and a token; each part is
+    // checked in E3's order (the id first).
+    let cases: &[(String, Error, &str)] = &[
+        (
+            "aws_access_key_id = AKIDCONT\n  EXTRA\naws_secret_access_key = s\n".into(),
+            Error::InvalidAccessKeyId,
+            "aws_access_key_id",
+        ),
+        (
+            format!("aws_access_key_id = {BASE_ID}\naws_secret_access_key = s\n  more\n"),
+            Error::InvalidSecretAccessKey,
+            "aws_secret_access_key",
+        ),
+        (
+            format!(
+                "aws_access_key_id = {BASE_ID}\naws_secret_access_key = s\n\
+                 aws_security_token = tok\n  more\n"
+            ),
+            Error::InvalidSessionToken,
+            "aws_security_token",
+        ),
+        (
+            "aws_access_key_id = AKID-BAD\naws_secret_access_key = s\n  more\n".into(),
+            Error::InvalidAccessKeyId,
+            "aws_access_key_id",
+        ),
+    ];
+    for (keys, error, key) in cases {
+        let creds = format!("[default]\n{keys}");
+        let (_, end, mut c) = run_p(&[], None, &files(None, Some(&creds)));
+        let f = failed(end);
+        assert_eq!(f.error, *error, "{creds}");
+        assert!(!f.display.contains("more") && !f.display.contains(" = s"), "{}", f.display);
+        assert_eq!(failure_facts(&mut c).1, Some(*key), "{creds}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
