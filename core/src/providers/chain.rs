@@ -2437,8 +2437,10 @@ impl<'a> Chain<'a> {
             if step == HttpStep::SsoOidc {
                 return self.sso_refresh_failed(Some(status));
             }
-            if step == HttpStep::SsoPortal && matches!(status, 401 | 403) {
-                // botocore: UnauthorizedException is UnauthorizedSSOTokenError.
+            if step == HttpStep::SsoPortal && status == 401 {
+                // botocore: only UnauthorizedException (401) is UnauthorizedSSOTokenError; a 403
+                // (ForbiddenException: a valid token without access to the role) stays an HTTP
+                // error.
                 let mut i = self.http_fail(step, Error::SsoTokenExpired);
                 i.status = Some(status);
                 i.profile = self.run.as_ref().map(|r| r.base_at);

@@ -1377,6 +1377,23 @@ fn sso_errors() {
     let (_, end, _) = run_p(&[("AWS_PROFILE", "dev")], None, &script);
     let f = failed(end);
     assert_eq!((f.error, f.status), (Error::SsoTokenExpired, Some(401)));
+    // A 403 (ForbiddenException: the token is valid, the role is not the user's) is no expired
+    // token: botocore maps only UnauthorizedException to UnauthorizedSSOTokenError.
+    let mut script = files(Some(SSO_CONFIG), None);
+    script.push(file(&sso_cache(EXP_ISO, false)));
+    script.push(answer(403, r#"{"message":"No access"}"#));
+    let (_, end, _) = run_p(&[("AWS_PROFILE", "dev")], None, &script);
+    let f = failed(end);
+    assert_eq!((f.error, f.status), (Error::EndpointHttpStatus, Some(403)));
+    let url = PORTAL_URL.split('?').next().unwrap_or("");
+    assert!(
+        f.display.contains(&format!("GET {url}"))
+            && f.display.contains("HTTP 403")
+            && !f.display.contains("ssoACCESStoken")
+            && !f.display.contains("sso login"),
+        "{}",
+        f.display
+    );
     // Configuration errors (botocore InvalidConfigError).
     let cases: &[(&str, Error, Option<&str>)] = &[
         ("[profile dev]\nsso_session = my-sso\nsso_account_id = 1\n[sso-session my-sso]\nsso_start_url = u\nsso_region = us-east-1\n", Error::SsoInvalidConfig, Some("sso_role_name")),
