@@ -178,6 +178,31 @@ pub struct Facts {
     pub has_static: bool,
 }
 
+/// Whether a failure's message may show the value of profile key `key`: settings that are never
+/// secret (names of profiles and sessions, ARNs, regions, URLs, paths, numbers). Keys, tokens,
+/// `external_id` and `credential_process` (its arguments may hold secrets) are never shown.
+pub fn shows_value(key: &str) -> bool {
+    [
+        "source_profile",
+        "credential_source",
+        "mfa_serial",
+        "role_arn",
+        "role_session_name",
+        "duration_seconds",
+        "region",
+        "sts_regional_endpoints",
+        "endpoint_url",
+        "web_identity_token_file",
+        "sso_session",
+        "sso_account_id",
+        "sso_role_name",
+        "sso_start_url",
+        "sso_region",
+    ]
+    .into_iter()
+    .any(|k| ini::key_eq(k, key))
+}
+
 /// A one-line value, or [`Error::ProfileInvalidValue`] (a continued value is not a setting the
 /// chain reads; for the static keys see [`static_keys`]).
 pub fn one_line<'a>(v: &Value<'a>) -> Result<&'a str, Error> {
@@ -436,3 +461,25 @@ pub fn parse_process_output<'a>(
     })
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_and_commands_are_never_shown() {
+        for k in [
+            "aws_access_key_id",
+            "aws_secret_access_key",
+            "aws_session_token",
+            "aws_security_token",
+            "external_id",
+            "credential_process",
+            "sso_registration_scopes",
+        ] {
+            assert!(!shows_value(k), "{k}");
+        }
+        for k in ["source_profile", "Credential_Source", "mfa_serial", "sso_session"] {
+            assert!(shows_value(k), "{k}");
+        }
+    }
+}

@@ -544,32 +544,40 @@ fn role_chains_are_bounded() {
 
 #[test]
 fn role_configuration_errors() {
-    let cases: &[(&str, Error, Option<&str>)] = &[
+    // The message names the value at fault as botocore's does ('The source_profile "ghost"
+    // referenced in the profile "x" does not exist', 'The credential source "Ec2" ...').
+    let cases: &[(&str, Error, Option<&str>, &str)] = &[
         (
             "[profile x]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = base\ncredential_source = Environment\n",
             Error::ProfileRoleSourceConflict,
             Some("credential_source"),
+            "key credential_source = Environment",
         ),
-        ("[profile x]\nrole_arn = arn:aws:iam::1:role/r\n", Error::ProfileRoleWithoutSource, Some("role_arn")),
+        ("[profile x]\nrole_arn = arn:aws:iam::1:role/r\n", Error::ProfileRoleWithoutSource, Some("role_arn"), "key role_arn = arn:aws:iam::1:role/r"),
         (
             "[profile x]\nrole_arn = arn:aws:iam::1:role/r\ncredential_source = Ec2\n",
             Error::ProfileInvalidCredentialSource,
             Some("credential_source"),
+            "key credential_source = Ec2]",
         ),
         (
             "[profile x]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = ghost\n",
             Error::ProfileNotFound,
             Some("source_profile"),
+            "key source_profile = ghost]",
         ),
         (
             "[profile x]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = empty\n[profile empty]\nregion = eu-west-1\n",
             Error::ProfileSourceWithoutCredentials,
             None,
+            "profile empty",
         ),
     ];
-    for (config, error, key) in cases {
+    for (config, error, key, shown) in cases {
         let (_, end, mut c) = run_p(&[("AWS_PROFILE", "x")], None, &files(Some(config), None));
-        assert_eq!(failed(end).error, *error, "{config}");
+        let f = failed(end);
+        assert_eq!(f.error, *error, "{config}");
+        assert!(f.display.contains(shown), "{}", f.display);
         assert_eq!(failure_facts(&mut c).1, *key, "{config}");
     }
     // duration_seconds must be a number (botocore ignores a non-number: a deliberate difference).
@@ -667,8 +675,11 @@ fn mfa_codes_are_asked_for_and_sent() {
         let (_, end, mut c) = run_p(&[("AWS_PROFILE", "admin")], None, &script);
         let f = failed(end);
         assert_eq!(f.error, error);
+        // The serial, as botocore's prompt shows it ('Enter MFA code for arn:...').
         assert!(
-            f.display.contains("profile admin") && f.display.contains("key mfa_serial"),
+            f.display.contains("profile admin")
+                && f.display
+                    .contains("key mfa_serial = arn:aws:iam::123456789012:mfa/alice"),
             "{}",
             f.display
         );
@@ -1394,16 +1405,18 @@ fn sso_errors() {
         "{}",
         f.display
     );
-    // Configuration errors (botocore InvalidConfigError).
-    let cases: &[(&str, Error, Option<&str>)] = &[
-        ("[profile dev]\nsso_session = my-sso\nsso_account_id = 1\n[sso-session my-sso]\nsso_start_url = u\nsso_region = us-east-1\n", Error::SsoInvalidConfig, Some("sso_role_name")),
-        ("[profile dev]\nsso_session = ghost\nsso_account_id = 1\nsso_role_name = r\n", Error::SsoSessionNotFound, Some("sso_session")),
-        ("[profile dev]\nsso_session = s\nsso_account_id = 1\nsso_role_name = r\nsso_start_url = other\n[sso-session s]\nsso_start_url = u\nsso_region = us-east-1\n", Error::SsoInvalidConfig, Some("sso_start_url")),
-        ("[profile dev]\nsso_account_id = 1\nsso_role_name = r\nsso_start_url = u\n", Error::SsoInvalidConfig, Some("sso_region")),
+    // Configuration errors (botocore InvalidConfigError), naming the value at fault.
+    let cases: &[(&str, Error, Option<&str>, &str)] = &[
+        ("[profile dev]\nsso_session = my-sso\nsso_account_id = 1\n[sso-session my-sso]\nsso_start_url = u\nsso_region = us-east-1\n", Error::SsoInvalidConfig, Some("sso_role_name"), "key sso_role_name]"),
+        ("[profile dev]\nsso_session = ghost\nsso_account_id = 1\nsso_role_name = r\n", Error::SsoSessionNotFound, Some("sso_session"), "key sso_session = ghost]"),
+        ("[profile dev]\nsso_session = s\nsso_account_id = 1\nsso_role_name = r\nsso_start_url = other\n[sso-session s]\nsso_start_url = u\nsso_region = us-east-1\n", Error::SsoInvalidConfig, Some("sso_start_url"), "key sso_start_url = other]"),
+        ("[profile dev]\nsso_account_id = 1\nsso_role_name = r\nsso_start_url = u\n", Error::SsoInvalidConfig, Some("sso_region"), "key sso_region]"),
     ];
-    for (config, error, key) in cases {
+    for (config, error, key, shown) in cases {
         let (_, end, mut c) = run_p(&[("AWS_PROFILE", "dev")], None, &files(Some(config), None));
-        assert_eq!(failed(end).error, *error, "{config}");
+        let f = failed(end);
+        assert_eq!(f.error, *error, "{config}");
+        assert!(f.display.contains(shown), "{}", f.display);
         assert_eq!(failure_facts(&mut c).1, *key, "{config}");
     }
 }
