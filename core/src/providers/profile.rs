@@ -478,7 +478,12 @@ mod tests {
         ] {
             assert!(!shows_value(k), "{k}");
         }
-        for k in ["source_profile", "Credential_Source", "mfa_serial", "sso_session"] {
+        for k in [
+            "source_profile",
+            "Credential_Source",
+            "mfa_serial",
+            "sso_session",
+        ] {
             assert!(shows_value(k), "{k}");
         }
     }

@@ -363,7 +363,11 @@ fn session_token_keys_and_multi_line_values() {
         let (_, end, mut c) = run_p(&[], None, &files(None, Some(&creds)));
         let f = failed(end);
         assert_eq!(f.error, *error, "{creds}");
-        assert!(!f.display.contains("more") && !f.display.contains(" = s"), "{}", f.display);
+        assert!(
+            !f.display.contains("more") && !f.display.contains(" = s"),
+            "{}",
+            f.display
+        );
         assert_eq!(failure_facts(&mut c).1, Some(*key), "{creds}");
     }
 }
