@@ -271,6 +271,21 @@
 #define MONGODB_AWS_SOURCE_SAML 8
 
 /**
+ * Credentials source: static keys of a profile in the AWS shared credentials or config file.
+ */
+#define MONGODB_AWS_SOURCE_PROFILE 9
+
+/**
+ * Credentials source: a profile's `credential_process`.
+ */
+#define MONGODB_AWS_SOURCE_CREDENTIAL_PROCESS 10
+
+/**
+ * Credentials source: IAM Identity Center (a profile's SSO settings).
+ */
+#define MONGODB_AWS_SOURCE_SSO 11
+
+/**
  * URL scheme `http`.
  */
 #define MONGODB_AWS_SCHEME_HTTP 1

@@ -900,6 +900,10 @@ pub unsafe extern "C" fn mongodb_aws_chain_on_provider_failed(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::{
+        MONGODB_AWS_SOURCE_CREDENTIAL_PROCESS, MONGODB_AWS_SOURCE_ENVIRONMENT,
+        MONGODB_AWS_SOURCE_PROFILE,
+    };
     use crate::status::mongodb_aws_status as S;
 
     fn var(name: &'static str, value: &'static str) -> mongodb_aws_env_var {
@@ -1039,12 +1043,18 @@ mod tests {
         };
         let c = new_chain(&vars, 0, 0);
         let a = after_files(c, config);
-        assert_eq!((a.kind, a.credentials.source), (MONGODB_AWS_ACTION_DONE, 2));
+        assert_eq!(
+            (a.kind, a.credentials.source),
+            (MONGODB_AWS_ACTION_DONE, MONGODB_AWS_SOURCE_ENVIRONMENT)
+        );
         assert_eq!(key(&a), "AKIDENVIRON");
         unsafe { mongodb_aws_chain_free(c) };
         let c = with_profile(&vars, Some("q"), 0, 0);
         let a = after_files(c, config);
-        assert_eq!((a.kind, a.credentials.source), (MONGODB_AWS_ACTION_DONE, 9));
+        assert_eq!(
+            (a.kind, a.credentials.source),
+            (MONGODB_AWS_ACTION_DONE, MONGODB_AWS_SOURCE_PROFILE)
+        );
         assert_eq!(key(&a), "AKIDQ");
         assert_eq!(view(a.origin_profile, a.origin_profile_len), "q");
         assert_eq!(a.origin_line, 5);
@@ -1120,7 +1130,10 @@ mod tests {
         assert_eq!(st, S::MONGODB_AWS_OK);
         let a = poll(c);
         assert_eq!(a.kind, MONGODB_AWS_ACTION_DONE);
-        assert_eq!((a.credentials.source, a.cache), (10, 0));
+        assert_eq!(
+            (a.credentials.source, a.cache),
+            (MONGODB_AWS_SOURCE_CREDENTIAL_PROCESS, 0)
+        );
         assert_eq!(view(a.origin_profile, a.origin_profile_len), "p");
         assert_eq!(view(a.origin_file, a.origin_file_len), "/h/.aws/config");
         assert_eq!(a.origin_line, 1);

@@ -28,6 +28,12 @@ pub const MONGODB_AWS_SOURCE_EC2: u32 = 6;
 pub const MONGODB_AWS_SOURCE_ASSUME_ROLE: u32 = 7;
 /// Credentials source: STS AssumeRoleWithSAML.
 pub const MONGODB_AWS_SOURCE_SAML: u32 = 8;
+/// Credentials source: static keys of a profile in the AWS shared credentials or config file.
+pub const MONGODB_AWS_SOURCE_PROFILE: u32 = 9;
+/// Credentials source: a profile's `credential_process`.
+pub const MONGODB_AWS_SOURCE_CREDENTIAL_PROCESS: u32 = 10;
+/// Credentials source: IAM Identity Center (a profile's SSO settings).
+pub const MONGODB_AWS_SOURCE_SSO: u32 = 11;
 
 /// URL scheme `http`.
 pub const MONGODB_AWS_SCHEME_HTTP: u32 = 1;
@@ -234,6 +240,9 @@ pub extern "C" fn mongodb_aws_source_name(source: u32) -> *const c_char {
             Some(Source::Ec2) => c"ec2",
             Some(Source::AssumeRole) => c"assume-role",
             Some(Source::Saml) => c"saml",
+            Some(Source::Profile) => c"profile",
+            Some(Source::CredentialProcess) => c"credential-process",
+            Some(Source::Sso) => c"sso",
             _ => c"unknown",
         };
         name.as_ptr()
@@ -249,5 +258,8 @@ const _: () = {
     assert!(MONGODB_AWS_SOURCE_EC2 == Source::Ec2 as u32);
     assert!(MONGODB_AWS_SOURCE_ASSUME_ROLE == Source::AssumeRole as u32);
     assert!(MONGODB_AWS_SOURCE_SAML == Source::Saml as u32);
+    assert!(MONGODB_AWS_SOURCE_PROFILE == Source::Profile as u32);
+    assert!(MONGODB_AWS_SOURCE_CREDENTIAL_PROCESS == Source::CredentialProcess as u32);
+    assert!(MONGODB_AWS_SOURCE_SSO == Source::Sso as u32);
     assert!(MONGODB_AWS_MAX_RESPONSE_LEN == providers::MAX_RESPONSE_LEN);
 };

@@ -1067,7 +1067,12 @@ static void explicit_profile(void) {
      * the environment's keys off, as botocore's profile_name. */
     c = chain_with(env, "qXYZ", 1, 0, 0);
     a = after_files(c, config);
-    CHECK(a.kind == MONGODB_AWS_ACTION_DONE && a.credentials.source == 9 /* profile */);
+    CHECK(a.kind == MONGODB_AWS_ACTION_DONE && a.credentials.source == MONGODB_AWS_SOURCE_PROFILE);
+    /* The contract's stable names of the sources of the shared files (issue 14). */
+    CHECK(strcmp(mongodb_aws_source_name(a.credentials.source), "profile") == 0);
+    CHECK(strcmp(mongodb_aws_source_name(MONGODB_AWS_SOURCE_CREDENTIAL_PROCESS), "credential-process") == 0);
+    CHECK(strcmp(mongodb_aws_source_name(MONGODB_AWS_SOURCE_SSO), "sso") == 0);
+    CHECK(strcmp(mongodb_aws_source_name(12), "unknown") == 0);
     CHECK(view_eq(a.credentials.credentials.access_key_id, a.credentials.credentials.access_key_id_len, "AKIDPROFILEQ"));
     CHECK(view_eq(a.origin_profile, a.origin_profile_len, "q") && a.origin_line == 5);
     CHECK(view_eq(a.origin_file, a.origin_file_len, "/h/.aws/config"));
