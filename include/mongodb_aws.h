@@ -2081,6 +2081,11 @@ const char *mongodb_aws_chain_var_name(size_t index);
  *   are not used after the call). Names the chain does not read are ignored; for a name given twice
  *   the last wins. Snapshot the names `mongodb_aws_chain_var_name` lists. A value that is not UTF-8
  *   is `MONGODB_AWS_INVALID_UTF8`.
+ * - `profile`, `profile_len`: the explicit profile of the AWS shared files (copied), or NULL with 0
+ *   for none. Like `Resolver::profile` in Rust, boto3's `Session(profile_name=)` and `aws
+ *   --profile`: it wins over `AWS_PROFILE` / `AWS_DEFAULT_PROFILE` and switches the environment's
+ *   keys and web identity variables off; a name in neither file is `MONGODB_AWS_PROFILE_NOT_FOUND`.
+ *   Not UTF-8 is `MONGODB_AWS_INVALID_UTF8`.
  * - `now_unix`: the time (seconds since 1970) for expiry checks and signatures.
  * - `random`: 16 bytes from a CSPRNG (a generated role session name).
  * - `flags`: `MONGODB_AWS_CHAIN_CUSTOM_PROVIDER`, `MONGODB_AWS_CHAIN_CACHED` (then
@@ -2093,10 +2098,13 @@ const char *mongodb_aws_chain_var_name(size_t index);
  *
  * # Safety
  * `vars` must point to `vars_len` valid entries (or be NULL with 0), their pointers as documented;
- * `random` to 16 readable bytes; `out` NULL or writable.
+ * `profile` to `profile_len` readable bytes (or be NULL with 0); `random` to 16 readable bytes;
+ * `out` NULL or writable.
  */
 mongodb_aws_status mongodb_aws_chain_new(const struct mongodb_aws_env_var *vars,
                                          size_t vars_len,
+                                         const char *profile,
+                                         size_t profile_len,
                                          uint64_t now_unix,
                                          const uint8_t *random,
                                          uint32_t flags,

@@ -539,6 +539,8 @@ const char *mongodb_aws_chain_var_name(size_t index);
 
 mongodb_aws_status mongodb_aws_chain_new(const struct mongodb_aws_env_var *vars,
                                          size_t vars_len,
+                                         const char *profile,
+                                         size_t profile_len,
                                          uint64_t now_unix,
                                          const uint8_t *random,
                                          uint32_t flags,

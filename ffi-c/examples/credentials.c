@@ -531,7 +531,7 @@ static int resolve_chain(void) {
         vars[i].value_len = value ? strlen(value) : 0;
     }
     if (!fill_random(random, sizeof random)) return 1;
-    st = mongodb_aws_chain_new(vars, i, (uint64_t)time(NULL), random, cache.handle ? MONGODB_AWS_CHAIN_CACHED : 0,
+    st = mongodb_aws_chain_new(vars, i, NULL, 0, (uint64_t)time(NULL), random, cache.handle ? MONGODB_AWS_CHAIN_CACHED : 0,
                                cache.info.expiration_unix, &chain);
     if (st != MONGODB_AWS_OK) {
         print_error(st, mongodb_aws_status_str(st), strlen(mongodb_aws_status_str(st)));

@@ -116,11 +116,13 @@ pub struct mongodb_aws_env_var {
 /// `mongodb_aws_chain_free` (which wipes the secrets it holds). One chain resolves credentials
 /// once. Not thread-safe: one thread at a time may use a chain (it may move between threads).
 pub struct mongodb_aws_chain {
-    /// Borrows `env` (declared first, so dropped first).
+    /// Borrows `_env` and `_profile` (declared first, so dropped first).
     chain: Chain<'static>,
     /// The copied values of the variables the chain reads, in `VARS` order (only kept alive: the
     /// chain reads them through its snapshot).
     _env: Box<[Option<Zeroizing<String>>]>,
+    /// The copied explicit profile name (only kept alive: the chain's plan borrows it).
+    _profile: Option<Box<str>>,
     /// The host of the current HTTP action (the request plan is a temporary: its host is copied).
     host: [u8; MAX_HOST_LEN],
     host_len: usize,
@@ -315,6 +317,11 @@ unsafe fn extend(s: &str) -> &'static str {
 ///   are not used after the call). Names the chain does not read are ignored; for a name given twice
 ///   the last wins. Snapshot the names `mongodb_aws_chain_var_name` lists. A value that is not UTF-8
 ///   is `MONGODB_AWS_INVALID_UTF8`.
+/// - `profile`, `profile_len`: the explicit profile of the AWS shared files (copied), or NULL with 0
+///   for none. Like `Resolver::profile` in Rust, boto3's `Session(profile_name=)` and `aws
+///   --profile`: it wins over `AWS_PROFILE` / `AWS_DEFAULT_PROFILE` and switches the environment's
+///   keys and web identity variables off; a name in neither file is `MONGODB_AWS_PROFILE_NOT_FOUND`.
+///   Not UTF-8 is `MONGODB_AWS_INVALID_UTF8`.
 /// - `now_unix`: the time (seconds since 1970) for expiry checks and signatures.
 /// - `random`: 16 bytes from a CSPRNG (a generated role session name).
 /// - `flags`: `MONGODB_AWS_CHAIN_CUSTOM_PROVIDER`, `MONGODB_AWS_CHAIN_CACHED` (then
@@ -327,11 +334,14 @@ unsafe fn extend(s: &str) -> &'static str {
 ///
 /// # Safety
 /// `vars` must point to `vars_len` valid entries (or be NULL with 0), their pointers as documented;
-/// `random` to 16 readable bytes; `out` NULL or writable.
+/// `profile` to `profile_len` readable bytes (or be NULL with 0); `random` to 16 readable bytes;
+/// `out` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn mongodb_aws_chain_new(
     vars: *const mongodb_aws_env_var,
     vars_len: usize,
+    profile: *const c_char,
+    profile_len: usize,
     now_unix: u64,
     random: *const u8,
     flags: u32,
@@ -340,7 +350,7 @@ pub unsafe extern "C" fn mongodb_aws_chain_new(
 ) -> mongodb_aws_status {
     guard(|| {
         // SAFETY: forwarded contract.
-        let (list, random, out) = unsafe {
+        let (list, profile, random, out) = unsafe {
             let list: &[mongodb_aws_env_var] = if vars_len == 0 {
                 &[]
             } else if vars.is_null() {
@@ -351,7 +361,8 @@ pub unsafe extern "C" fn mongodb_aws_chain_new(
             let random: [u8; 16] = bytes(random, 16)?
                 .try_into()
                 .map_err(|_| Error::InvalidParameter)?;
-            (list, random, target(out)?)
+            let profile: Option<Box<str>> = opt_text(profile, profile_len)?.map(Into::into);
+            (list, profile, random, target(out)?)
         };
         if flags & !(MONGODB_AWS_CHAIN_CUSTOM_PROVIDER | MONGODB_AWS_CHAIN_CACHED) != 0 {
             return Err(Error::InvalidParameter.into());
@@ -385,11 +396,14 @@ pub unsafe extern "C" fn mongodb_aws_chain_new(
         let plan = Plan::Default {
             custom_provider: flags & MONGODB_AWS_CHAIN_CUSTOM_PROVIDER != 0,
             fresh_cache,
-            profile: None,
+            // SAFETY: a heap buffer owned by `_profile`, which the chain object keeps (and never
+            // modifies) until after `chain` is dropped (field order).
+            profile: profile.as_deref().map(|p| unsafe { extend(p) }),
         };
         *out = Box::into_raw(Box::new(mongodb_aws_chain {
             chain: Chain::new(snapshot, plan, now, random),
             _env: env,
+            _profile: profile,
             host: [0; MAX_HOST_LEN],
             host_len: 0,
         }));
@@ -886,6 +900,10 @@ pub unsafe extern "C" fn mongodb_aws_chain_on_provider_failed(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::{
+        MONGODB_AWS_SOURCE_CREDENTIAL_PROCESS, MONGODB_AWS_SOURCE_ENVIRONMENT,
+        MONGODB_AWS_SOURCE_PROFILE,
+    };
     use crate::status::mongodb_aws_status as S;
 
     fn var(name: &'static str, value: &'static str) -> mongodb_aws_env_var {
@@ -898,12 +916,24 @@ mod tests {
     }
 
     fn new_chain(vars: &[mongodb_aws_env_var], flags: u32, cached: u64) -> *mut mongodb_aws_chain {
+        with_profile(vars, None, flags, cached)
+    }
+
+    fn with_profile(
+        vars: &[mongodb_aws_env_var],
+        profile: Option<&str>,
+        flags: u32,
+        cached: u64,
+    ) -> *mut mongodb_aws_chain {
         let mut c = core::ptr::null_mut();
         let random = [7u8; 16];
+        let (profile, profile_len) = profile.map_or((core::ptr::null(), 0), str_view);
         let st = unsafe {
             mongodb_aws_chain_new(
                 vars.as_ptr(),
                 vars.len(),
+                profile,
+                profile_len,
                 1_700_000_000,
                 random.as_ptr(),
                 flags,
@@ -982,6 +1012,77 @@ mod tests {
         unsafe { mongodb_aws_chain_free(c) };
     }
 
+    /// Answers the two READ_FILEs (`config`, then no credentials file) and polls.
+    fn after_files(c: *mut mongodb_aws_chain, config: &[u8]) -> mongodb_aws_chain_action {
+        for answer in [Some(config), None] {
+            assert_eq!(poll(c).kind, MONGODB_AWS_ACTION_READ_FILE);
+            let st = match answer {
+                Some(b) => unsafe { mongodb_aws_chain_on_file(c, b.as_ptr(), b.len()) },
+                None => unsafe { mongodb_aws_chain_on_io_error(c, MONGODB_AWS_IO_NOT_FOUND) },
+            };
+            assert_eq!(st, S::MONGODB_AWS_OK);
+        }
+        poll(c)
+    }
+
+    #[test]
+    fn an_explicit_profile_wins_over_aws_profile_and_switches_the_environment_off() {
+        // botocore: AWS_PROFILE leaves the environment's keys first; profile_name (boto3
+        // Session(profile_name=), aws --profile) turns them off and is itself the profile.
+        let vars = [
+            var("HOME", "/h"),
+            var("AWS_PROFILE", "p"),
+            var("AWS_ACCESS_KEY_ID", "AKIDENVIRON"),
+            var("AWS_SECRET_ACCESS_KEY", "envsecret"),
+        ];
+        let config = b"[profile p]\naws_access_key_id = AKIDP\naws_secret_access_key = ps\n\n\
+                       [profile q]\naws_access_key_id = AKIDQ\naws_secret_access_key = qs\n";
+        let key = |a: &mongodb_aws_chain_action| {
+            let c = &a.credentials.credentials;
+            view(c.access_key_id, c.access_key_id_len).to_string()
+        };
+        let c = new_chain(&vars, 0, 0);
+        let a = after_files(c, config);
+        assert_eq!(
+            (a.kind, a.credentials.source),
+            (MONGODB_AWS_ACTION_DONE, MONGODB_AWS_SOURCE_ENVIRONMENT)
+        );
+        assert_eq!(key(&a), "AKIDENVIRON");
+        unsafe { mongodb_aws_chain_free(c) };
+        let c = with_profile(&vars, Some("q"), 0, 0);
+        let a = after_files(c, config);
+        assert_eq!(
+            (a.kind, a.credentials.source),
+            (MONGODB_AWS_ACTION_DONE, MONGODB_AWS_SOURCE_PROFILE)
+        );
+        assert_eq!(key(&a), "AKIDQ");
+        assert_eq!(view(a.origin_profile, a.origin_profile_len), "q");
+        assert_eq!(a.origin_line, 5);
+        unsafe { mongodb_aws_chain_free(c) };
+        let c = with_profile(&vars, Some("ghost"), 0, 0);
+        let a = after_files(c, config);
+        assert_eq!(
+            (a.kind, a.error),
+            (
+                MONGODB_AWS_ACTION_FAILED,
+                S::MONGODB_AWS_PROFILE_NOT_FOUND.code()
+            )
+        );
+        unsafe { mongodb_aws_chain_free(c) };
+        // Pointer + length: a length without a pointer, and bytes that are not UTF-8.
+        let random = [7u8; 16];
+        for (p, n, want) in [
+            (core::ptr::null(), 3, S::MONGODB_AWS_NULL_ARGUMENT),
+            (b"\xff".as_ptr().cast(), 1, S::MONGODB_AWS_INVALID_UTF8),
+        ] {
+            let mut c = core::ptr::null_mut();
+            let st = unsafe {
+                mongodb_aws_chain_new(core::ptr::null(), 0, p, n, 1, random.as_ptr(), 0, 0, &mut c)
+            };
+            assert_eq!((st, c.is_null()), (want, true));
+        }
+    }
+
     #[test]
     fn profile_actions_process_arguments_mfa_and_origin() {
         let c = new_chain(&[var("HOME", "/h"), var("AWS_PROFILE", "p")], 0, 0);
@@ -1029,7 +1130,10 @@ mod tests {
         assert_eq!(st, S::MONGODB_AWS_OK);
         let a = poll(c);
         assert_eq!(a.kind, MONGODB_AWS_ACTION_DONE);
-        assert_eq!((a.credentials.source, a.cache), (10, 0));
+        assert_eq!(
+            (a.credentials.source, a.cache),
+            (MONGODB_AWS_SOURCE_CREDENTIAL_PROCESS, 0)
+        );
         assert_eq!(view(a.origin_profile, a.origin_profile_len), "p");
         assert_eq!(view(a.origin_file, a.origin_file_len), "/h/.aws/config");
         assert_eq!(a.origin_line, 1);

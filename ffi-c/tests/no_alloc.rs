@@ -314,7 +314,17 @@ fn no_export_allocates_but_the_two_handles() {
         for refused in [false, true] {
             let mut chain = null_mut();
             let (s, _) = counted(|| {
-                mongodb_aws_chain_new(vars.as_ptr(), 2, NOW, random.as_ptr(), 0, 0, &mut chain)
+                mongodb_aws_chain_new(
+                    vars.as_ptr(),
+                    2,
+                    core::ptr::null(),
+                    0,
+                    NOW,
+                    random.as_ptr(),
+                    0,
+                    0,
+                    &mut chain,
+                )
             });
             assert_eq!(s, OK);
             let mut action: mongodb_aws_chain_action = std::mem::zeroed();

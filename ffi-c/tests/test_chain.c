@@ -49,7 +49,9 @@ static int mem_has(const void *hay, size_t hay_len, const char *needle) {
 
 /* ---- helpers: a chain from "NAME=VALUE" strings, answers, the outcome ----------------------------- */
 
-static mongodb_aws_chain *chain_of(const char *const *env, uint32_t flags, uint64_t cached_expiration) {
+/* `profile`: the explicit profile (pointer + length; NULL with 0 for none). */
+static mongodb_aws_chain *chain_with(const char *const *env, const char *profile, size_t profile_len, uint32_t flags,
+                                     uint64_t cached_expiration) {
     mongodb_aws_env_var vars[32];
     size_t k = 0;
     static const uint8_t random[16] = {0xAB, 0xAB, 0xAB, 0xAB, 0xAB, 0xAB, 0xAB, 0xAB,
@@ -62,8 +64,13 @@ static mongodb_aws_chain *chain_of(const char *const *env, uint32_t flags, uint6
         vars[k].value = eq + 1;
         vars[k].value_len = strlen(eq + 1);
     }
-    EXPECT(mongodb_aws_chain_new(vars, k, NOW, random, flags, cached_expiration, &c), MONGODB_AWS_OK);
+    EXPECT(mongodb_aws_chain_new(vars, k, profile, profile_len, NOW, random, flags, cached_expiration, &c),
+           MONGODB_AWS_OK);
     return c;
+}
+
+static mongodb_aws_chain *chain_of(const char *const *env, uint32_t flags, uint64_t cached_expiration) {
+    return chain_with(env, NULL, 0, flags, cached_expiration);
 }
 
 static mongodb_aws_chain_action poll_chain(mongodb_aws_chain *c) {
@@ -160,17 +167,17 @@ static void new_and_snapshot(void) {
     vars[2].name_len = 21;
     vars[2].value = "\xff";
     vars[2].value_len = 1;
-    EXPECT(mongodb_aws_chain_new(vars, 3, NOW, random, 0, 0, NULL), MONGODB_AWS_NULL_ARGUMENT);
-    EXPECT(mongodb_aws_chain_new(vars, 3, NOW, NULL, 0, 0, &c), MONGODB_AWS_NULL_ARGUMENT);
-    EXPECT(mongodb_aws_chain_new(NULL, 3, NOW, random, 0, 0, &c), MONGODB_AWS_NULL_ARGUMENT);
-    EXPECT(mongodb_aws_chain_new(vars, 3, NOW, random, 4, 0, &c), MONGODB_AWS_INVALID_PARAMETER);
+    EXPECT(mongodb_aws_chain_new(vars, 3, NULL, 0, NOW, random, 0, 0, NULL), MONGODB_AWS_NULL_ARGUMENT);
+    EXPECT(mongodb_aws_chain_new(vars, 3, NULL, 0, NOW, NULL, 0, 0, &c), MONGODB_AWS_NULL_ARGUMENT);
+    EXPECT(mongodb_aws_chain_new(NULL, 3, NULL, 0, NOW, random, 0, 0, &c), MONGODB_AWS_NULL_ARGUMENT);
+    EXPECT(mongodb_aws_chain_new(vars, 3, NULL, 0, NOW, random, 4, 0, &c), MONGODB_AWS_INVALID_PARAMETER);
     vars[1].value = "\xff\xfe";
     vars[1].value_len = 2;
-    EXPECT(mongodb_aws_chain_new(vars, 3, NOW, random, 0, 0, &c), MONGODB_AWS_INVALID_UTF8);
+    EXPECT(mongodb_aws_chain_new(vars, 3, NULL, 0, NOW, random, 0, 0, &c), MONGODB_AWS_INVALID_UTF8);
     CHECK(c == sentinel); /* nothing written on failure */
     vars[1].value = secret;
     vars[1].value_len = strlen(secret);
-    EXPECT(mongodb_aws_chain_new(vars, 3, NOW, random, 0, 0, &c), MONGODB_AWS_OK);
+    EXPECT(mongodb_aws_chain_new(vars, 3, NULL, 0, NOW, random, 0, 0, &c), MONGODB_AWS_OK);
     /* The values were copied: the caller's buffers may change. */
     memset(id, 'X', strlen(id));
     memset(secret, 'X', strlen(secret));
@@ -1029,6 +1036,64 @@ static void shared_files(void) {
     }
 }
 
+/* ---- an explicit profile (boto3 Session(profile_name=), aws --profile) ------------------------------ */
+
+/* Answers the two READ_FILEs (config, then credentials: not found) and returns the next action. */
+static mongodb_aws_chain_action after_files(mongodb_aws_chain *c, const char *config) {
+    mongodb_aws_chain_action a = poll_chain(c);
+    CHECK(a.kind == MONGODB_AWS_ACTION_READ_FILE && view_eq(a.path, a.path_len, "/h/.aws/config"));
+    EXPECT(mongodb_aws_chain_on_file(c, (const uint8_t *)config, strlen(config)), MONGODB_AWS_OK);
+    a = poll_chain(c);
+    CHECK(a.kind == MONGODB_AWS_ACTION_READ_FILE && view_eq(a.path, a.path_len, "/h/.aws/credentials"));
+    EXPECT(mongodb_aws_chain_on_io_error(c, MONGODB_AWS_IO_NOT_FOUND), MONGODB_AWS_OK);
+    return poll_chain(c);
+}
+
+static void explicit_profile(void) {
+    static const char *const env[] = {"HOME=/h", "AWS_PROFILE=p", "AWS_ACCESS_KEY_ID=AKIDENVIRON",
+                                      "AWS_SECRET_ACCESS_KEY=envsecret", NULL};
+    static const char config[] = "[profile p]\naws_access_key_id = AKIDPROFILEP\naws_secret_access_key = ps\n\n"
+                                 "[profile q]\naws_access_key_id = AKIDPROFILEQ\naws_secret_access_key = qs\n";
+    static const uint8_t random[16] = {0};
+    mongodb_aws_chain *c = NULL;
+    mongodb_aws_chain_action a;
+    /* botocore: AWS_PROFILE keeps the environment's keys first (EnvProvider precedes the profile). */
+    c = chain_of(env, 0, 0);
+    a = after_files(c, config);
+    CHECK(a.kind == MONGODB_AWS_ACTION_DONE && a.credentials.source == MONGODB_AWS_SOURCE_ENVIRONMENT);
+    CHECK(view_eq(a.credentials.credentials.access_key_id, a.credentials.credentials.access_key_id_len, "AKIDENVIRON"));
+    mongodb_aws_chain_free(c);
+    /* The explicit profile ("q", given by length: no NUL needed) wins over AWS_PROFILE and switches
+     * the environment's keys off, as botocore's profile_name. */
+    c = chain_with(env, "qXYZ", 1, 0, 0);
+    a = after_files(c, config);
+    CHECK(a.kind == MONGODB_AWS_ACTION_DONE && a.credentials.source == MONGODB_AWS_SOURCE_PROFILE);
+    /* The contract's stable names of the sources of the shared files (issue 14). */
+    CHECK(strcmp(mongodb_aws_source_name(a.credentials.source), "profile") == 0);
+    CHECK(strcmp(mongodb_aws_source_name(MONGODB_AWS_SOURCE_CREDENTIAL_PROCESS), "credential-process") == 0);
+    CHECK(strcmp(mongodb_aws_source_name(MONGODB_AWS_SOURCE_SSO), "sso") == 0);
+    CHECK(strcmp(mongodb_aws_source_name(12), "unknown") == 0);
+    CHECK(view_eq(a.credentials.credentials.access_key_id, a.credentials.credentials.access_key_id_len, "AKIDPROFILEQ"));
+    CHECK(view_eq(a.origin_profile, a.origin_profile_len, "q") && a.origin_line == 5);
+    CHECK(view_eq(a.origin_file, a.origin_file_len, "/h/.aws/config"));
+    mongodb_aws_chain_free(c);
+    /* A name in neither file: PROFILE_NOT_FOUND naming it, though the environment has keys. */
+    c = chain_with(env, "ghost", 5, 0, 0);
+    a = after_files(c, config);
+    CHECK(a.kind == MONGODB_AWS_ACTION_FAILED && a.error == MONGODB_AWS_PROFILE_NOT_FOUND);
+    {
+        char *m = message_of(c);
+        CHECK(strstr(m, "profile ghost") != NULL && strstr(m, "envsecret") == NULL);
+        free(m);
+    }
+    CHECK(failure_of(c) == MONGODB_AWS_PROFILE_NOT_FOUND);
+    /* Input errors: a length without a pointer, not UTF-8; nothing is written. */
+    c = NULL;
+    EXPECT(mongodb_aws_chain_new(NULL, 0, NULL, 3, NOW, random, 0, 0, &c), MONGODB_AWS_NULL_ARGUMENT);
+    EXPECT(mongodb_aws_chain_new(NULL, 0, "\xff", 1, NOW, random, 0, 0, &c), MONGODB_AWS_INVALID_UTF8);
+    CHECK(c == NULL);
+}
+
 static void every_status_observed(void) {
     /* Not reachable through the chain: the IMDS token TTL is the chain's own constant. */
     uint32_t c;
@@ -1058,6 +1123,7 @@ int main(void) {
     assume_role_and_saml();
     custom_provider();
     shared_files();
+    explicit_profile();
     every_status_observed();
     return tl_summary("test_chain");
 }

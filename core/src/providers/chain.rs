@@ -766,6 +766,10 @@ pub struct Failure<'c> {
     pub profile: Option<&'c str>,
     /// The profile key involved (`role_arn`, `duration_seconds` ...).
     pub key: Option<&'static str>,
+    /// The value of [`Failure::key`] as the file has it, for a one-line value of a key that is
+    /// never secret ([`profile::shows_value`]: `source_profile`, `credential_source`,
+    /// `mfa_serial`, `sso_session` ...).
+    pub value: Option<&'c str>,
     /// The line in [`Failure::path`] (a section header, or the line an INI error is on).
     pub line: Option<u32>,
     /// More: the cycle of a `source_profile` loop, the program and stderr of a failed
@@ -800,6 +804,7 @@ impl<'c> Failure<'c> {
             deadline_ms: None,
             profile: None,
             key: None,
+            value: None,
             line: None,
             detail: None,
         }
@@ -863,6 +868,9 @@ impl fmt::Display for Failure<'_> {
         if let Some(k) = self.key {
             part(f)?;
             write!(f, "key {k}")?;
+            if let Some(v) = self.value {
+                write!(f, " = {v}")?;
+            }
         }
         if let Some(v) = self.variable {
             part(f)?;
@@ -1677,6 +1685,10 @@ impl<'a> Chain<'a> {
         let Some(i) = self.fail else {
             return Failure::bare(Error::UnexpectedChainEvent);
         };
+        let profile = i.profile.map(|n| match &self.run {
+            Some(r) => r.name(n),
+            None => self.selected.as_str(),
+        });
         Failure {
             error: i.error,
             source: i.source,
@@ -1693,11 +1705,13 @@ impl<'a> Chain<'a> {
             attempts: i.attempts,
             expiration: i.expiration,
             deadline_ms: i.deadline_ms,
-            profile: i.profile.map(|n| match &self.run {
-                Some(r) => r.name(n),
-                None => self.selected.as_str(),
-            }),
+            profile,
             key: i.key,
+            value: i
+                .key
+                .filter(|k| profile::shows_value(k))
+                .zip(profile)
+                .and_then(|(k, p)| self.files().get(p, k)?.value.as_str()),
             line: i.line,
             detail: Some(self.detail.0.as_str()).filter(|_| i.has_detail),
         }
@@ -2437,8 +2451,10 @@ impl<'a> Chain<'a> {
             if step == HttpStep::SsoOidc {
                 return self.sso_refresh_failed(Some(status));
             }
-            if step == HttpStep::SsoPortal && matches!(status, 401 | 403) {
-                // botocore: UnauthorizedException is UnauthorizedSSOTokenError.
+            if step == HttpStep::SsoPortal && status == 401 {
+                // botocore: only UnauthorizedException (401) is UnauthorizedSSOTokenError; a 403
+                // (ForbiddenException: a valid token without access to the role) stays an HTTP
+                // error.
                 let mut i = self.http_fail(step, Error::SsoTokenExpired);
                 i.status = Some(status);
                 i.profile = self.run.as_ref().map(|r| r.base_at);

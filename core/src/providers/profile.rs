@@ -178,8 +178,33 @@ pub struct Facts {
     pub has_static: bool,
 }
 
-/// A one-line value, or [`Error::ProfileInvalidValue`] (a continued value is not a credential or
-/// a setting the chain reads).
+/// Whether a failure's message may show the value of profile key `key`: settings that are never
+/// secret (names of profiles and sessions, ARNs, regions, URLs, paths, numbers). Keys, tokens,
+/// `external_id` and `credential_process` (its arguments may hold secrets) are never shown.
+pub fn shows_value(key: &str) -> bool {
+    [
+        "source_profile",
+        "credential_source",
+        "mfa_serial",
+        "role_arn",
+        "role_session_name",
+        "duration_seconds",
+        "region",
+        "sts_regional_endpoints",
+        "endpoint_url",
+        "web_identity_token_file",
+        "sso_session",
+        "sso_account_id",
+        "sso_role_name",
+        "sso_start_url",
+        "sso_region",
+    ]
+    .into_iter()
+    .any(|k| ini::key_eq(k, key))
+}
+
+/// A one-line value, or [`Error::ProfileInvalidValue`] (a continued value is not a setting the
+/// chain reads; for the static keys see [`static_keys`]).
 pub fn one_line<'a>(v: &Value<'a>) -> Result<&'a str, Error> {
     v.as_str().ok_or(Error::ProfileInvalidValue)
 }
@@ -209,12 +234,15 @@ pub fn static_keys<'a>(
             .get("aws_session_token")
             .map(|t| (t, "aws_session_token")),
     };
-    let id = one_line(&id).map_err(|e| (e, "aws_access_key_id"))?;
-    let secret = one_line(&secret).map_err(|e| (e, "aws_secret_access_key"))?;
-    let token = match token {
-        Some((t, k)) => Some(one_line(&t).map_err(|e| (e, k))?),
-        None => None,
-    };
+    // A continued value is, as botocore reads it, its lines joined by a line break (configparser),
+    // which no key, secret or token may contain: validated as CONTINUED, a stand-in that every rule
+    // of `Credentials::from_parts` refuses for the same reason (non-empty, has a line break), each
+    // part gets the error botocore's joined value would get here (INVALID_ACCESS_KEY_ID ...).
+    const CONTINUED: &str = "\n";
+    let joined = |v: &Value<'a>| v.as_str().unwrap_or(CONTINUED);
+    let (id, secret) = (joined(&id), joined(&secret));
+    let token_key = token.map_or("aws_session_token", |(_, k)| k);
+    let token = token.map(|(t, _)| joined(&t));
     let creds = Credentials::from_parts(Some(id), Some(secret), token).map_err(|e| {
         (
             e,
@@ -222,7 +250,7 @@ pub fn static_keys<'a>(
                 Error::InvalidSecretAccessKey | Error::MissingSecretAccessKey => {
                     "aws_secret_access_key"
                 }
-                Error::InvalidSessionToken => "aws_session_token",
+                Error::InvalidSessionToken => token_key,
                 _ => "aws_access_key_id",
             },
         )
@@ -431,4 +459,32 @@ pub fn parse_process_output<'a>(
         account_id: None,
         source: Source::CredentialProcess,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_and_commands_are_never_shown() {
+        for k in [
+            "aws_access_key_id",
+            "aws_secret_access_key",
+            "aws_session_token",
+            "aws_security_token",
+            "external_id",
+            "credential_process",
+            "sso_registration_scopes",
+        ] {
+            assert!(!shows_value(k), "{k}");
+        }
+        for k in [
+            "source_profile",
+            "Credential_Source",
+            "mfa_serial",
+            "sso_session",
+        ] {
+            assert!(shows_value(k), "{k}");
+        }
+    }
 }

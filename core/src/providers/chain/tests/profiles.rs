@@ -330,12 +330,46 @@ fn session_token_keys_and_multi_line_values() {
     );
     let (_, end, _) = run_p(&[], None, &files(None, Some(&creds)));
     assert_eq!(done(end).token.as_deref(), Some("securityTOKEN"));
-    // A continued value is no key.
-    let creds =
-        format!("[default]\naws_access_key_id = {BASE_ID}\naws_secret_access_key = s\n  more\n");
-    let (_, end, mut c) = run_p(&[], None, &files(None, Some(&creds)));
-    assert_eq!(failed(end).error, Error::ProfileInvalidValue);
-    assert_eq!(failure_facts(&mut c).1, Some("aws_secret_access_key"));
+    // A continued value is its lines joined by a line break (configparser, as botocore reads it:
+    // 'AKIDCONT\nEXTRA'), which PROTOCOL E3 refuses in a key, a secret and a token; each part is
+    // checked in E3's order (the id first).
+    let cases: &[(String, Error, &str)] = &[
+        (
+            "aws_access_key_id = AKIDCONT\n  EXTRA\naws_secret_access_key = s\n".into(),
+            Error::InvalidAccessKeyId,
+            "aws_access_key_id",
+        ),
+        (
+            format!("aws_access_key_id = {BASE_ID}\naws_secret_access_key = s\n  more\n"),
+            Error::InvalidSecretAccessKey,
+            "aws_secret_access_key",
+        ),
+        (
+            format!(
+                "aws_access_key_id = {BASE_ID}\naws_secret_access_key = s\n\
+                 aws_security_token = tok\n  more\n"
+            ),
+            Error::InvalidSessionToken,
+            "aws_security_token",
+        ),
+        (
+            "aws_access_key_id = AKID-BAD\naws_secret_access_key = s\n  more\n".into(),
+            Error::InvalidAccessKeyId,
+            "aws_access_key_id",
+        ),
+    ];
+    for (keys, error, key) in cases {
+        let creds = format!("[default]\n{keys}");
+        let (_, end, mut c) = run_p(&[], None, &files(None, Some(&creds)));
+        let f = failed(end);
+        assert_eq!(f.error, *error, "{creds}");
+        assert!(
+            !f.display.contains("more") && !f.display.contains(" = s"),
+            "{}",
+            f.display
+        );
+        assert_eq!(failure_facts(&mut c).1, Some(*key), "{creds}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -514,32 +548,40 @@ fn role_chains_are_bounded() {
 
 #[test]
 fn role_configuration_errors() {
-    let cases: &[(&str, Error, Option<&str>)] = &[
+    // The message names the value at fault as botocore's does ('The source_profile "ghost"
+    // referenced in the profile "x" does not exist', 'The credential source "Ec2" ...').
+    let cases: &[(&str, Error, Option<&str>, &str)] = &[
         (
             "[profile x]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = base\ncredential_source = Environment\n",
             Error::ProfileRoleSourceConflict,
             Some("credential_source"),
+            "key credential_source = Environment",
         ),
-        ("[profile x]\nrole_arn = arn:aws:iam::1:role/r\n", Error::ProfileRoleWithoutSource, Some("role_arn")),
+        ("[profile x]\nrole_arn = arn:aws:iam::1:role/r\n", Error::ProfileRoleWithoutSource, Some("role_arn"), "key role_arn = arn:aws:iam::1:role/r"),
         (
             "[profile x]\nrole_arn = arn:aws:iam::1:role/r\ncredential_source = Ec2\n",
             Error::ProfileInvalidCredentialSource,
             Some("credential_source"),
+            "key credential_source = Ec2]",
         ),
         (
             "[profile x]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = ghost\n",
             Error::ProfileNotFound,
             Some("source_profile"),
+            "key source_profile = ghost]",
         ),
         (
             "[profile x]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = empty\n[profile empty]\nregion = eu-west-1\n",
             Error::ProfileSourceWithoutCredentials,
             None,
+            "profile empty",
         ),
     ];
-    for (config, error, key) in cases {
+    for (config, error, key, shown) in cases {
         let (_, end, mut c) = run_p(&[("AWS_PROFILE", "x")], None, &files(Some(config), None));
-        assert_eq!(failed(end).error, *error, "{config}");
+        let f = failed(end);
+        assert_eq!(f.error, *error, "{config}");
+        assert!(f.display.contains(shown), "{}", f.display);
         assert_eq!(failure_facts(&mut c).1, *key, "{config}");
     }
     // duration_seconds must be a number (botocore ignores a non-number: a deliberate difference).
@@ -637,8 +679,11 @@ fn mfa_codes_are_asked_for_and_sent() {
         let (_, end, mut c) = run_p(&[("AWS_PROFILE", "admin")], None, &script);
         let f = failed(end);
         assert_eq!(f.error, error);
+        // The serial, as botocore's prompt shows it ('Enter MFA code for arn:...').
         assert!(
-            f.display.contains("profile admin") && f.display.contains("key mfa_serial"),
+            f.display.contains("profile admin")
+                && f.display
+                    .contains("key mfa_serial = arn:aws:iam::123456789012:mfa/alice"),
             "{}",
             f.display
         );
@@ -1347,16 +1392,35 @@ fn sso_errors() {
     let (_, end, _) = run_p(&[("AWS_PROFILE", "dev")], None, &script);
     let f = failed(end);
     assert_eq!((f.error, f.status), (Error::SsoTokenExpired, Some(401)));
-    // Configuration errors (botocore InvalidConfigError).
-    let cases: &[(&str, Error, Option<&str>)] = &[
-        ("[profile dev]\nsso_session = my-sso\nsso_account_id = 1\n[sso-session my-sso]\nsso_start_url = u\nsso_region = us-east-1\n", Error::SsoInvalidConfig, Some("sso_role_name")),
-        ("[profile dev]\nsso_session = ghost\nsso_account_id = 1\nsso_role_name = r\n", Error::SsoSessionNotFound, Some("sso_session")),
-        ("[profile dev]\nsso_session = s\nsso_account_id = 1\nsso_role_name = r\nsso_start_url = other\n[sso-session s]\nsso_start_url = u\nsso_region = us-east-1\n", Error::SsoInvalidConfig, Some("sso_start_url")),
-        ("[profile dev]\nsso_account_id = 1\nsso_role_name = r\nsso_start_url = u\n", Error::SsoInvalidConfig, Some("sso_region")),
+    // A 403 (ForbiddenException: the token is valid, the role is not the user's) is no expired
+    // token: botocore maps only UnauthorizedException to UnauthorizedSSOTokenError.
+    let mut script = files(Some(SSO_CONFIG), None);
+    script.push(file(&sso_cache(EXP_ISO, false)));
+    script.push(answer(403, r#"{"message":"No access"}"#));
+    let (_, end, _) = run_p(&[("AWS_PROFILE", "dev")], None, &script);
+    let f = failed(end);
+    assert_eq!((f.error, f.status), (Error::EndpointHttpStatus, Some(403)));
+    let url = PORTAL_URL.split('?').next().unwrap_or("");
+    assert!(
+        f.display.contains(&format!("GET {url}"))
+            && f.display.contains("HTTP 403")
+            && !f.display.contains("ssoACCESStoken")
+            && !f.display.contains("sso login"),
+        "{}",
+        f.display
+    );
+    // Configuration errors (botocore InvalidConfigError), naming the value at fault.
+    let cases: &[(&str, Error, Option<&str>, &str)] = &[
+        ("[profile dev]\nsso_session = my-sso\nsso_account_id = 1\n[sso-session my-sso]\nsso_start_url = u\nsso_region = us-east-1\n", Error::SsoInvalidConfig, Some("sso_role_name"), "key sso_role_name]"),
+        ("[profile dev]\nsso_session = ghost\nsso_account_id = 1\nsso_role_name = r\n", Error::SsoSessionNotFound, Some("sso_session"), "key sso_session = ghost]"),
+        ("[profile dev]\nsso_session = s\nsso_account_id = 1\nsso_role_name = r\nsso_start_url = other\n[sso-session s]\nsso_start_url = u\nsso_region = us-east-1\n", Error::SsoInvalidConfig, Some("sso_start_url"), "key sso_start_url = other]"),
+        ("[profile dev]\nsso_account_id = 1\nsso_role_name = r\nsso_start_url = u\n", Error::SsoInvalidConfig, Some("sso_region"), "key sso_region]"),
     ];
-    for (config, error, key) in cases {
+    for (config, error, key, shown) in cases {
         let (_, end, mut c) = run_p(&[("AWS_PROFILE", "dev")], None, &files(Some(config), None));
-        assert_eq!(failed(end).error, *error, "{config}");
+        let f = failed(end);
+        assert_eq!(f.error, *error, "{config}");
+        assert!(f.display.contains(shown), "{}", f.display);
         assert_eq!(failure_facts(&mut c).1, *key, "{config}");
     }
 }
