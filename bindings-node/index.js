@@ -9,18 +9,8 @@
 const crypto = require('node:crypto')
 const native = require('./binding.js')
 
-const {
-  MongoDBAWSError,
-  InvalidArgumentError,
-  CredentialsError,
-  ConversationError,
-  ResponseError,
-  ServerConversationError,
-  InternalError,
-  ERROR_TABLE,
-  makeError,
-  convert,
-} = require('./lib/errors.js')
+const errors = require('./lib/errors.js')
+const { ERROR_TABLE, makeError, convert } = errors
 const { bytes, bytesOrString, optionalString, string, nowMs, flattenHeaders } = require('./lib/args.js')
 const { Credentials, slotOf, maxLenOf } = require('./lib/credentials.js')
 const providers = require('./lib/providers.js')
@@ -359,12 +349,6 @@ module.exports = {
   cachedCredentials: providers.cachedCredentials,
   assumeRole: providers.assumeRole,
   assumeRoleWithSaml: providers.assumeRoleWithSaml,
-  MongoDBAWSError,
-  InvalidArgumentError,
-  CredentialsError,
-  ConversationError,
-  ResponseError,
-  ServerConversationError,
-  InternalError,
+  ...errors.classes,
   errorTable: () => ERROR_TABLE,
 }

@@ -73,16 +73,9 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
 
 /// Runs `demo`; returns the exit code.
 pub fn main(args: &[String]) -> i32 {
-    let o = match parse(args) {
-        Ok(Some(o)) => o,
-        Ok(None) => {
-            print!("{HELP}");
-            return 0;
-        }
-        Err(e) => {
-            eprintln!("mongodb-aws demo: {e}");
-            return 2;
-        }
+    let o = match crate::options("demo", HELP, parse(args), false) {
+        Ok(o) => o,
+        Err(code) => return code,
     };
     match run(&o) {
         Ok(true) => 0,

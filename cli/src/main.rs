@@ -24,6 +24,33 @@ COMMANDS:
 Run `mongodb-aws <COMMAND> --help` for a command's options.
 ";
 
+/// A subcommand's parsed options, or the exit code to return: `Ok(None)` from its parser is
+/// `--help` (the help on stdout, exit 0); an error is `mongodb-aws COMMAND: message` on stderr,
+/// followed by the help when `help_on_error` (exit 2).
+fn options<T>(
+    command: &str,
+    help: &str,
+    parsed: Result<Option<T>, String>,
+    help_on_error: bool,
+) -> Result<T, i32> {
+    let help = help.trim_end_matches('\n');
+    match parsed {
+        Ok(Some(o)) => Ok(o),
+        Ok(None) => {
+            println!("{help}");
+            Err(0)
+        }
+        Err(e) if help_on_error => {
+            eprintln!("mongodb-aws {command}: {e}\n\n{help}");
+            Err(2)
+        }
+        Err(e) => {
+            eprintln!("mongodb-aws {command}: {e}");
+            Err(2)
+        }
+    }
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let command = args.next();

@@ -1157,16 +1157,9 @@ fn render_text(r: &Report, code: i32) -> String {
 
 /// Runs `doctor`; returns the exit status.
 pub fn main(args: &[String]) -> i32 {
-    let o = match parse_args(args) {
-        Ok(Some(o)) => o,
-        Ok(None) => {
-            println!("{HELP}");
-            return 0;
-        }
-        Err(e) => {
-            eprintln!("mongodb-aws doctor: {e}\n\n{HELP}");
-            return 2;
-        }
+    let o = match crate::options("doctor", HELP, parse_args(args), true) {
+        Ok(o) => o,
+        Err(code) => return code,
     };
     let mut r = run(&o);
     let code = if r.worst() == Level::Fail { 1 } else { 0 };

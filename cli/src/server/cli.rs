@@ -396,16 +396,9 @@ fn watch_stdin() {
 
 /// Runs `serve` with its arguments; returns the exit code.
 pub fn main(args: &[String]) -> i32 {
-    let o = match parse(args) {
-        Ok(Some(o)) => o,
-        Ok(None) => {
-            print!("{HELP}");
-            return 0;
-        }
-        Err(e) => {
-            eprintln!("mongodb-aws serve: {e}");
-            return 2;
-        }
+    let o = match crate::options("serve", HELP, parse(args), false) {
+        Ok(o) => o,
+        Err(code) => return code,
     };
     let quiet = o.quiet;
     if o.user_on_command_line {
