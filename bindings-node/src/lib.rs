@@ -191,13 +191,6 @@ impl NativeCredentials {
         self.slot
     }
 
-    /// Bytes that always hold a client-final signed with these credentials (any valid
-    /// server-first): `index.js` makes that much room in its output slab before `finish`.
-    #[napi(getter, catch_unwind)]
-    pub fn client_final_max_len(&self) -> u32 {
-        u32::try_from(self.state.client_final_max_len()).unwrap_or(u32::MAX)
-    }
-
     /// The access key id.
     #[napi(getter, catch_unwind)]
     pub fn access_key_id(&self) -> String {
