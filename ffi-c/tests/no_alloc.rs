@@ -176,8 +176,15 @@ fn no_export_allocates_but_the_two_handles() {
         // credentials owning them, the owned layer's cell, the handle), none per call.
         let mut handle: *mut mongodb_aws_credentials_handle = null_mut();
         let (s, a) = counted(|| mongodb_aws_credentials_handle_new(&c, &mut handle));
-        assert_eq!((s, a), (OK, 6), "credentials_handle_new allocates six times");
-        for (label, k) in [("the handle's key", null()), ("cached key", key as *const _)] {
+        assert_eq!(
+            (s, a),
+            (OK, 6),
+            "credentials_handle_new allocates six times"
+        );
+        for (label, k) in [
+            ("the handle's key", null()),
+            ("cached key", key as *const _),
+        ] {
             expect(
                 &format!("client_final_with_handle ({label})"),
                 counted(|| {
