@@ -25,9 +25,10 @@ export declare function scratchLayout(): ScratchLayout
 /**
  * Client-final with its inputs in `scratch` (layout: [`scratch_layout`]): validates server-first
  * once and writes client-final into `out` at the scratch's offset, signed with the credentials'
- * cached key (or a new one, then cached); returns its length. `index.js` leaves
- * `NativeCredentials.clientFinalMaxLen` bytes of room after the offset, so the output always fits;
- * less room is the core's `BUFFER_TOO_SMALL`.
+ * cached key (or a new one, then cached); returns its length. When the room after the offset is
+ * less than the longest client-final the credentials can sign (682 bytes plus the token), it
+ * returns that room instead, larger than the room there is, having read, signed and written
+ * nothing: the caller gives it a new output Buffer.
  */
 export declare function finish(scratch: Buffer, out: Buffer): number
 /**
@@ -317,11 +318,6 @@ export declare class NativeCredentials {
   constructor(accessKeyId?: string | undefined | null, secretAccessKey?: string | undefined | null, sessionToken?: string | undefined | null)
   /** This object's number for `finish` (written into the scratch buffer by `index.js`). */
   get slot(): number
-  /**
-   * Bytes that always hold a client-final signed with these credentials (any valid
-   * server-first): `index.js` makes that much room in its output slab before `finish`.
-   */
-  get clientFinalMaxLen(): number
   /** The access key id. */
   get accessKeyId(): string
   /** The secret access key. */

@@ -9,20 +9,10 @@
 const crypto = require('node:crypto')
 const native = require('./binding.js')
 
-const {
-  MongoDBAWSError,
-  InvalidArgumentError,
-  CredentialsError,
-  ConversationError,
-  ResponseError,
-  ServerConversationError,
-  InternalError,
-  ERROR_TABLE,
-  makeError,
-  convert,
-} = require('./lib/errors.js')
+const errors = require('./lib/errors.js')
+const { ERROR_TABLE, makeError, convert } = errors
 const { bytes, bytesOrString, optionalString, string, nowMs, flattenHeaders } = require('./lib/args.js')
-const { Credentials, slotOf, maxLenOf } = require('./lib/credentials.js')
+const { Credentials, slotOf } = require('./lib/credentials.js')
 const providers = require('./lib/providers.js')
 const server = require('./lib/server.js')
 
@@ -123,10 +113,9 @@ class ClientConversation {
     const now = nowMs(options?.now)
     try {
       // The core writes straight into a slab shared by results (as Node's own Buffer pool does);
-      // the result is a view of the bytes written. The slab always has room for the longest
-      // client-final these credentials can sign, so one native call suffices.
-      const room = maxLenOf(cr)
-      if (slab.length - slabOffset < room) newSlab(room)
+      // the result is a view of the bytes written. When the rest of the slab has less room than
+      // the longest client-final these credentials can sign, the native call says how much it
+      // needs before it parses or signs anything: then a new slab.
       // Longer than any valid server-first: a scratch of its own, and the core reports the error.
       const s = sf.length <= ROOM_FOR_SERVER_FIRST ? scratch : new Scratch(L.serverFirst + sf.length)
       s.now[0] = now
@@ -135,7 +124,12 @@ class ClientConversation {
       s.outOffset[0] = slabOffset
       s.buf.set(this.#nonce, L.nonce)
       s.buf.set(sf, L.serverFirst)
-      const n = native.finish(s.buf, slab)
+      let n = native.finish(s.buf, slab)
+      if (n > slab.length - slabOffset) {
+        newSlab(n)
+        s.outOffset[0] = 0
+        n = native.finish(s.buf, slab)
+      }
       const out = Buffer.from(slabBuffer, slabOffset, n)
       slabOffset = (slabOffset + n + 7) & ~7
       return out
@@ -360,12 +354,6 @@ module.exports = {
   cachedCredentials: providers.cachedCredentials,
   assumeRole: providers.assumeRole,
   assumeRoleWithSaml: providers.assumeRoleWithSaml,
-  MongoDBAWSError,
-  InvalidArgumentError,
-  CredentialsError,
-  ConversationError,
-  ResponseError,
-  ServerConversationError,
-  InternalError,
+  ...errors.classes,
   errorTable: () => ERROR_TABLE,
 }

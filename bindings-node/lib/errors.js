@@ -63,7 +63,8 @@ function convert(err) {
   return err
 }
 
-module.exports = {
+/** The public error classes (index.js exports them as they are). */
+const classes = {
   MongoDBAWSError,
   InvalidArgumentError,
   CredentialsError,
@@ -71,7 +72,6 @@ module.exports = {
   ResponseError,
   ServerConversationError,
   InternalError,
-  ERROR_TABLE,
-  makeError,
-  convert,
 }
+
+module.exports = { classes, ERROR_TABLE, makeError, convert }

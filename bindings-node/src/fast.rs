@@ -168,9 +168,10 @@ fn field<const N: usize>(scratch: &[u8], f: Field) -> Result<[u8; N], Error> {
 
 /// Client-final with its inputs in `scratch` (layout: [`scratch_layout`]): validates server-first
 /// once and writes client-final into `out` at the scratch's offset, signed with the credentials'
-/// cached key (or a new one, then cached); returns its length. `index.js` leaves
-/// `NativeCredentials.clientFinalMaxLen` bytes of room after the offset, so the output always fits;
-/// less room is the core's `BUFFER_TOO_SMALL`.
+/// cached key (or a new one, then cached); returns its length. When the room after the offset is
+/// less than the longest client-final the credentials can sign (682 bytes plus the token), it
+/// returns that room instead, larger than the room there is, having read, signed and written
+/// nothing: the caller gives it a new output Buffer.
 #[napi(catch_unwind)]
 pub fn finish(scratch: JsBuffer, out: JsBuffer) -> napi::Result<u32, Code> {
     let scratch = scratch
@@ -202,6 +203,12 @@ pub fn finish(scratch: JsBuffer, out: JsBuffer) -> napi::Result<u32, Code> {
     let out = out
         .get_mut(offset..)
         .ok_or_else(|| js_err(Error::InvalidParameter))?;
+    // Less room than the longest client-final these credentials can sign: the room needed, before
+    // anything is parsed, signed or written (`index.js` then calls again with a new slab).
+    let room = credentials.client_final_max_len();
+    if out.len() < room {
+        return Ok(u32::try_from(room).unwrap_or(u32::MAX));
+    }
     (|| {
         let conv = CoreConversation::new(nonce);
         let sf = conv.parse_server_first(server_first)?;

@@ -191,13 +191,6 @@ impl NativeCredentials {
         self.slot
     }
 
-    /// Bytes that always hold a client-final signed with these credentials (any valid
-    /// server-first): `index.js` makes that much room in its output slab before `finish`.
-    #[napi(getter, catch_unwind)]
-    pub fn client_final_max_len(&self) -> u32 {
-        u32::try_from(self.state.client_final_max_len()).unwrap_or(u32::MAX)
-    }
-
     /// The access key id.
     #[napi(getter, catch_unwind)]
     pub fn access_key_id(&self) -> String {
@@ -439,6 +432,47 @@ fn last_line(s: &str) -> String {
     s.rsplit('\n').next().unwrap_or("").to_string()
 }
 
+/// The request arguments of `signV4` and `presignV4`.
+struct Parts<'a> {
+    method: &'a str,
+    path: &'a str,
+    query: &'a str,
+    headers: &'a [String],
+    body: Option<&'a [u8]>,
+    payload_hash: Option<&'a str>,
+}
+
+impl Parts<'_> {
+    /// Runs `f` with the core's request, the credentials, the signing time, scope and settings.
+    fn sign<R>(
+        &self,
+        credentials: &NativeCredentials,
+        options: &SignOptions,
+        f: impl FnOnce(
+            &Request<'_>,
+            &CoreCredentials<'_>,
+            AmzDate,
+            &Scope<'_>,
+            &Settings,
+        ) -> Result<R, Error>,
+    ) -> napi::Result<R, Code> {
+        (|| {
+            let creds = credentials.core()?;
+            let headers = header_pairs(self.headers)?;
+            let req = Request {
+                method: self.method,
+                path: self.path,
+                query: self.query,
+                headers: &headers,
+                payload: payload_of(self.body, self.payload_hash),
+            };
+            let (time, scope) = scope_of(options)?;
+            f(&req, creds, time, &scope, &settings(options))
+        })()
+        .map_err(js_err)
+    }
+}
+
 /// Signs an HTTP request with SigV4 (header signing). `headers` is a flat `[name, value, ...]` list;
 /// `body` is hashed unless `payload_hash` (hex or `UNSIGNED-PAYLOAD`) is given.
 #[napi(catch_unwind)]
@@ -453,36 +487,33 @@ pub fn sign_v4(
     credentials: &NativeCredentials,
     options: SignOptions,
 ) -> napi::Result<SignResult, Code> {
-    (|| {
-        let creds = credentials.core()?;
-        let headers = header_pairs(&headers)?;
-        let req = Request {
-            method: &method,
-            path: &path,
-            query: &query,
-            headers: &headers,
-            payload: payload_of(body, payload_hash.as_deref()),
-        };
-        let (time, scope) = scope_of(&options)?;
-        let st = settings(&options);
-        let key = credentials.state.signing_key(&scope)?;
-        let sig = sigv4::sign(&req, creds, &scope, &st, Some(&key))?;
-        let alen = sigv4::authorization_len(&req, creds, &scope, &st)?;
+    let parts = Parts {
+        method: &method,
+        path: &path,
+        query: &query,
+        headers: &headers,
+        body,
+        payload_hash: payload_hash.as_deref(),
+    };
+    parts.sign(credentials, &options, |req, creds, time, scope, st| {
+        let key = credentials.state.signing_key(scope)?;
+        let sig = sigv4::sign(req, creds, scope, st, Some(&key))?;
+        let alen = sigv4::authorization_len(req, creds, scope, st)?;
         let authorization = utf8(with_buffer(alen, |out| {
-            sigv4::authorization(&req, creds, &scope, &st, &sig, out)
+            sigv4::authorization(req, creds, scope, st, &sig, out)
         })?)?;
         let debug = options.debug.unwrap_or(false);
         let creq = if debug || st.content_sha256_header {
-            let clen = sigv4::canonical_request_len(&req, creds, &scope, &st)?;
+            let clen = sigv4::canonical_request_len(req, creds, scope, st)?;
             Some(utf8(with_buffer(clen, |out| {
-                sigv4::canonical_request(&req, creds, &scope, &st, out)
+                sigv4::canonical_request(req, creds, scope, st, out)
             })?)?)
         } else {
             None
         };
         let sts = if debug {
             Some(utf8(with_buffer(512, |out| {
-                sigv4::string_to_sign(&req, creds, &scope, &st, out)
+                sigv4::string_to_sign(req, creds, scope, st, out)
             })?)?)
         } else {
             None
@@ -495,8 +526,7 @@ pub fn sign_v4(
             canonical_request: creq.filter(|_| debug),
             string_to_sign: sts,
         })
-    })()
-    .map_err(js_err)
+    })
 }
 
 /// Presigns an HTTP request (query signing) valid for `expires_seconds`.
@@ -513,23 +543,20 @@ pub fn presign_v4(
     options: SignOptions,
     expires_seconds: u32,
 ) -> napi::Result<PresignResult, Code> {
-    (|| {
-        let creds = credentials.core()?;
-        let headers = header_pairs(&headers)?;
-        let req = Request {
-            method: &method,
-            path: &path,
-            query: &query,
-            headers: &headers,
-            payload: payload_of(body, payload_hash.as_deref()),
-        };
-        let (time, scope) = scope_of(&options)?;
-        let st = settings(&options);
+    let parts = Parts {
+        method: &method,
+        path: &path,
+        query: &query,
+        headers: &headers,
+        body,
+        payload_hash: payload_hash.as_deref(),
+    };
+    parts.sign(credentials, &options, |req, creds, time, scope, st| {
         let guess = 1024 + creds.session_token().map_or(0, |t| 3 * t.len());
         let mut signature = String::new();
-        let key = credentials.state.signing_key(&scope)?;
+        let key = credentials.state.signing_key(scope)?;
         let q = with_buffer(guess, |out| {
-            sigv4::presign(&req, creds, &scope, &st, expires_seconds, Some(&key), out).map(
+            sigv4::presign(req, creds, scope, st, expires_seconds, Some(&key), out).map(
                 |(n, sig)| {
                     signature = sig.hex().as_str().to_string();
                     n
@@ -541,8 +568,7 @@ pub fn presign_v4(
             signature,
             amz_date: time.as_str().to_string(),
         })
-    })()
-    .map_err(js_err)
+    })
 }
 
 #[cfg(test)]

@@ -153,19 +153,6 @@ fn xml_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn json_escape(s: &str) -> String {
-    let mut o = String::new();
-    for c in s.chars() {
-        match c {
-            '"' => o.push_str("\\\""),
-            '\\' => o.push_str("\\\\"),
-            c if (c as u32) < 0x20 => o.push_str(&format!("\\u{:04x}", c as u32)),
-            c => o.push(c),
-        }
-    }
-    o
-}
-
 impl Verifier {
     pub fn new(users: Vec<User>, clock: Clock) -> Self {
         Verifier {
@@ -207,12 +194,15 @@ impl Verifier {
             Ok(user) => {
                 let rid = request_id(body, headers);
                 let body = if json {
-                    format!(
-                        "{{\"GetCallerIdentityResponse\":{{\"GetCallerIdentityResult\":{{\"Account\":\"{}\",\"Arn\":\"{}\",\"UserId\":\"{}\"}},\"ResponseMetadata\":{{\"RequestId\":\"{rid}\"}}}}}}",
-                        json_escape(user.account()),
-                        json_escape(&user.arn),
-                        json_escape(&user.user_id())
-                    )
+                    serde_json::json!({"GetCallerIdentityResponse": {
+                        "GetCallerIdentityResult": {
+                            "Account": user.account(),
+                            "Arn": user.arn,
+                            "UserId": user.user_id(),
+                        },
+                        "ResponseMetadata": {"RequestId": rid},
+                    }})
+                    .to_string()
                 } else {
                     format!(
                         "<GetCallerIdentityResponse xmlns=\"{NS}\">\n  <GetCallerIdentityResult>\n    <Arn>{}</Arn>\n    <UserId>{}</UserId>\n    <Account>{}</Account>\n  </GetCallerIdentityResult>\n  <ResponseMetadata>\n    <RequestId>{rid}</RequestId>\n  </ResponseMetadata>\n</GetCallerIdentityResponse>\n",
@@ -231,10 +221,11 @@ impl Verifier {
             Err((status, code, message, err)) => {
                 let rid = request_id(body, headers);
                 let body = if json {
-                    format!(
-                        "{{\"Error\":{{\"Code\":\"{code}\",\"Message\":\"{}\",\"Type\":\"Sender\"}},\"RequestId\":\"{rid}\"}}",
-                        json_escape(&message)
-                    )
+                    serde_json::json!({
+                        "Error": {"Code": code, "Message": message, "Type": "Sender"},
+                        "RequestId": rid,
+                    })
+                    .to_string()
                 } else {
                     format!(
                         "<ErrorResponse xmlns=\"{NS}\">\n  <Error>\n    <Type>Sender</Type>\n    <Code>{code}</Code>\n    <Message>{}</Message>\n  </Error>\n  <RequestId>{rid}</RequestId>\n</ErrorResponse>\n",

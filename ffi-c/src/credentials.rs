@@ -73,8 +73,9 @@ impl mongodb_aws_credentials_handle {
 
 /// Checks `creds` (as `mongodb_aws_credentials_check` does) and stores a new handle holding a copy of
 /// them in `*out`; release it with `mongodb_aws_credentials_handle_free`. `*out` is written only on
-/// success; the struct's strings are not used after the call. Allocates twice (the copy and the
-/// handle); thread-safe.
+/// success; the struct's strings are not used after the call. Allocates six times with a session
+/// token, five without (the copied strings, the runtime credentials that own them, the owned layer's
+/// cell, the handle), and never again until `mongodb_aws_credentials_handle_free`; thread-safe.
 ///
 /// # Safety
 /// `creds` must be NULL or point to a valid `mongodb_aws_credentials` whose pointers satisfy its

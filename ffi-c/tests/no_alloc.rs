@@ -172,11 +172,19 @@ fn no_export_allocates_but_the_two_handles() {
             );
         }
         let client_final = out[..n].to_vec();
-        // A credentials handle: two allocations (the copied strings, the handle), none per call.
+        // A credentials handle: six allocations with a token (the three copied strings, the runtime
+        // credentials owning them, the owned layer's cell, the handle), none per call.
         let mut handle: *mut mongodb_aws_credentials_handle = null_mut();
         let (s, a) = counted(|| mongodb_aws_credentials_handle_new(&c, &mut handle));
-        assert_eq!((s, a), (OK, 2), "credentials_handle_new allocates twice");
-        for (label, k) in [("derived key", null()), ("cached key", key as *const _)] {
+        assert_eq!(
+            (s, a),
+            (OK, 6),
+            "credentials_handle_new allocates six times"
+        );
+        for (label, k) in [
+            ("the handle's key", null()),
+            ("cached key", key as *const _),
+        ] {
             expect(
                 &format!("client_final_with_handle ({label})"),
                 counted(|| {

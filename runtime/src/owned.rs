@@ -14,10 +14,8 @@ use mongodb_aws_core::sasl::client::{
 };
 use mongodb_aws_core::sasl::server::{ClientFinal, ServerConversation};
 use mongodb_aws_core::sigv4::{Scope, SigningKey};
-use mongodb_aws_core::{
-    verify, AmzDate, Credentials as CoreCredentials, Error as CoreError, UnixTime,
-};
-use std::sync::{Arc, Mutex, PoisonError};
+use mongodb_aws_core::{verify, Credentials as CoreCredentials, Error as CoreError, UnixTime};
+use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 
 /// The core's view of credentials, or why they are not valid.
 type Validated<'a> = Result<CoreCredentials<'a>, CoreError>;
@@ -135,6 +133,10 @@ impl SigningCredentials {
     /// [`ClientConversation::finish_parsed`]) with the cached key, or a new one that is then
     /// cached. Returns the length written; a too-small `out` is [`CoreError::BufferTooSmall`] with
     /// the exact size, and then nothing was written or derived.
+    ///
+    /// The key slot is used in place, locked for the call. Should another thread hold it (signing
+    /// with the same credentials at that moment), this call does not wait: it signs with a key
+    /// derived for it alone (4 more HMACs), leaving the cache to the other thread.
     pub fn client_final(
         &self,
         conversation: &ClientConversation,
@@ -142,22 +144,16 @@ impl SigningCredentials {
         now: UnixTime,
         out: &mut [u8],
     ) -> Result<usize, CoreError> {
-        let mut slot = self.cached();
-        let hit = match (
-            &slot,
-            AmzDate::from_unix(now).and_then(|t| server_first.scope(t)),
-        ) {
-            (Some(k), Ok(scope)) => k.matches(&scope),
-            _ => false,
-        };
-        let r = conversation.finish_parsed(server_first, self.core()?, now, &mut slot, out);
-        if !hit {
-            // The core derived a key for this scope (or found none usable): keep it.
-            if let Some(k) = slot {
-                self.keep(k);
+        let core = self.core()?;
+        match self.key.try_lock() {
+            Ok(mut slot) => conversation.finish_parsed(server_first, core, now, &mut slot, out),
+            Err(TryLockError::Poisoned(p)) => {
+                conversation.finish_parsed(server_first, core, now, &mut p.into_inner(), out)
+            }
+            Err(TryLockError::WouldBlock) => {
+                conversation.finish_parsed(server_first, core, now, &mut None, out)
             }
         }
-        r
     }
 
     /// Bytes that always hold a client-final signed with these credentials, whatever the
@@ -445,6 +441,7 @@ impl IncomingStsRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mongodb_aws_core::AmzDate;
     use std::path::Path;
 
     const GCI: &str = "../testdata/vectors/mongodb-aws-getcalleridentity";
@@ -508,6 +505,14 @@ mod tests {
                 assert_eq!(out[..n], want[..], "{dir}");
                 let k = creds.cached().unwrap();
                 assert_eq!((k.date(), k.region()), ("20150830", "us-east-1"));
+            }
+            // While another thread holds the slot: the same bytes, signed with a key of its own,
+            // and the cache left as it was.
+            {
+                let held = creds.key.lock().unwrap();
+                let n = creds.client_final(&conv, &sf, now, &mut out).unwrap();
+                assert_eq!(out[..n], want[..], "{dir}, slot held");
+                assert_eq!(held.as_ref().unwrap().date(), "20150830");
             }
             // The next day: a new key replaces the cached one.
             let mut short = vec![0u8; 10];

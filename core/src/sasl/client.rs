@@ -242,10 +242,11 @@ impl ClientConversation {
             return Err(Error::BufferTooSmall { needed: lengths.1 });
         }
         let scope = server_first.scope(time)?;
-        if !key.as_ref().is_some_and(|k| k.matches(&scope)) {
-            *key = Some(SigningKey::derive(creds.secret_access_key(), &scope)?);
-        }
-        let sig = sign(server_first, creds, &time, key.as_ref())?;
+        let key = match key {
+            Some(k) if k.matches(&scope) => k,
+            slot => slot.insert(SigningKey::derive(creds.secret_access_key(), &scope)?),
+        };
+        let sig = sign_with(key, &scope, server_first, creds, &time);
         write_client_final(out, server_first, creds, &time, &sig, lengths)
     }
 
@@ -406,9 +407,20 @@ fn sign(
             &derived
         }
     };
+    Ok(sign_with(key, &scope, sf, creds, time))
+}
+
+/// The signature with a key already checked for `scope`.
+fn sign_with(
+    key: &SigningKey,
+    scope: &Scope<'_>,
+    sf: &ServerFirst<'_>,
+    creds: &Credentials<'_>,
+    time: &AmzDate,
+) -> Signature {
     let mut h = sigv4::sha256::RequestHasher::new();
     put_canonical_request(&mut h, sf, time, creds.session_token());
-    Ok(sigv4::sign_hash(key, &scope, &h.finalize()))
+    sigv4::sign_hash(key, scope, &h.finalize())
 }
 
 /// The pieces of the `a` field (Authorization value, PROTOCOL.md A5), borrowed from the inputs.
