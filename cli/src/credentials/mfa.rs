@@ -1,5 +1,6 @@
-//! MFA codes for the CLI: asked for on stderr, read from the terminal, or one line each from stdin
-//! when stdin is not a terminal (a script pipes them in). The code is never printed.
+//! MFA codes for the CLI: asked for on the terminal without echo (as botocore's `getpass`), or one
+//! line each from stdin when stdin is not a terminal (a script pipes them in; the prompt goes to
+//! stderr). The code is never printed.
 
 use mongodb_aws::{MfaProvider, MfaRequest};
 use std::io::{BufRead, IsTerminal, Read, Write};
@@ -36,15 +37,29 @@ pub fn read_code(
     Ok(Zeroizing::new(code.to_string()))
 }
 
-/// Asks for the code of `serial` on this process's stderr and stdin.
+/// Asks for the code of `serial`: on the controlling terminal with echo off when stdin is one
+/// (`rpassword`, as botocore's `getpass.getpass`), else one line from stdin with the prompt on
+/// stderr.
 pub fn ask(serial: &str) -> Result<Zeroizing<String>, String> {
     let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        let line = Zeroizing::new(
+            rpassword::prompt_password(format!("Enter MFA code for {serial}: "))
+                .map_err(|e| format!("cannot read it from the terminal: {e}"))?,
+        );
+        let code = line.trim();
+        if code.is_empty() || code.len() as u64 > MAX_LINE {
+            return Err(format!(
+                "expected a code of 1 to {MAX_LINE} characters, read {} characters",
+                code.len()
+            ));
+        }
+        return Ok(Zeroizing::new(code.to_string()));
+    }
     let mut stderr = std::io::stderr().lock();
     let code = read_code(serial, &mut stdin.lock(), &mut stderr);
-    if !stdin.is_terminal() {
-        // A terminal echoes the Enter that ends the code; a pipe does not: end the prompt's line.
-        let _ = writeln!(stderr);
-    }
+    // A pipe does not echo the line's end: end the prompt's line.
+    let _ = writeln!(stderr);
     code
 }
 
