@@ -781,7 +781,7 @@ enum mongodb_aws_status
      */
     MONGODB_AWS_PROFILE_SOURCE_WITHOUT_CREDENTIALS = 468,
     /**
-     * MFA code required: the profile has mfa_serial; install an MFA callback (Resolver::mfa / set_mfa_provider, the binding's mfa option, or run the CLI on a terminal)
+     * MFA code required: the profile has mfa_serial and no MFA callback is installed; supply one: Python get_credentials(mfa_callback=...) or set_mfa_callback(), Node getCredentials({ mfaCode }) or setMfaCallback(), C mongodb_aws_get_credentials_with() or mongodb_aws_set_mfa_callback(), Rust Resolver::mfa() or set_mfa_provider(); the mongodb-aws CLI asks on the terminal, or reads stdin
      */
     MONGODB_AWS_MFA_CODE_REQUIRED = 458,
     /**
@@ -1947,6 +1947,23 @@ mongodb_aws_status mongodb_aws_last_error_message(uint8_t *out, size_t out_cap, 
  */
 mongodb_aws_status mongodb_aws_owned_credentials_info(const struct mongodb_aws_owned_credentials *creds,
                                                       struct mongodb_aws_credentials_info *info);
+
+/**
+ * Copies what to tell a user when a server refuses a MONGODB-AWS authentication with `creds`
+ * (code 18, "Authentication failed") into `(out, out_cap, out_len)` (UTF-8, not NUL-terminated;
+ * the output convention as everywhere): the credential source, the access key id, and the
+ * `$external` user the server looks up as far as the ARN or instance role tells, with the
+ * assumed-role hint for temporary keys — the runtime's one text (`Credentials::refusal_hint`,
+ * the same the Python and Node libraries add). Never contains a secret. Thread-safe.
+ *
+ * # Safety
+ * `creds` NULL or from this library and not yet freed; `out` NULL or `out_cap` writable bytes;
+ * `out_len` NULL or writable.
+ */
+mongodb_aws_status mongodb_aws_owned_credentials_refusal_hint(const struct mongodb_aws_owned_credentials *creds,
+                                                              uint8_t *out,
+                                                              size_t out_cap,
+                                                              size_t *out_len);
 
 /**
  * The credentials handle of `creds`, for `mongodb_aws_client_conversation_client_final_with_handle`

@@ -500,6 +500,11 @@ mongodb_aws_status mongodb_aws_last_error_message(uint8_t *out, size_t out_cap, 
 mongodb_aws_status mongodb_aws_owned_credentials_info(const struct mongodb_aws_owned_credentials *creds,
                                                       struct mongodb_aws_credentials_info *info);
 
+mongodb_aws_status mongodb_aws_owned_credentials_refusal_hint(const struct mongodb_aws_owned_credentials *creds,
+                                                              uint8_t *out,
+                                                              size_t out_cap,
+                                                              size_t *out_len);
+
 const struct mongodb_aws_credentials_handle *mongodb_aws_owned_credentials_handle(const struct mongodb_aws_owned_credentials *creds);
 
 void mongodb_aws_owned_credentials_free(struct mongodb_aws_owned_credentials *creds);

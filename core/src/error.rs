@@ -373,7 +373,7 @@ errors! {
         "source profile without credentials: the profile named by source_profile must have aws_access_key_id + aws_secret_access_key, credential_process, web_identity_token_file, SSO settings or a role_arn of its own";
     /// A role profile has `mfa_serial` and no MFA callback is installed.
     MfaCodeRequired = 458, "MFA_CODE_REQUIRED",
-        "MFA code required: the profile has mfa_serial; install an MFA callback (Resolver::mfa / set_mfa_provider, the binding's mfa option, or run the CLI on a terminal)";
+        "MFA code required: the profile has mfa_serial and no MFA callback is installed; supply one: Python get_credentials(mfa_callback=...) or set_mfa_callback(), Node getCredentials({ mfaCode }) or setMfaCallback(), C mongodb_aws_get_credentials_with() or mongodb_aws_set_mfa_callback(), Rust Resolver::mfa() or set_mfa_provider(); the mongodb-aws CLI asks on the terminal, or reads stdin";
     /// The MFA callback failed (its own message follows).
     MfaCodeUnavailable = 459, "MFA_CODE_UNAVAILABLE",
         "MFA code unavailable: the MFA callback returned an error instead of a code";

@@ -497,26 +497,20 @@ static int authenticate(int fd, const mongodb_aws_credentials_handle *creds) {
     return 0;
 }
 
-/* After a refusal: what the server looked up, from what the credentials say about themselves.
- * The ARN is not known here (only STS tells it: `mongodb-aws doctor` asks), so the user is named
- * by the key it maps from, with the assumed-role rule for temporary keys (the runtime's text,
- * Credentials::refusal_hint). */
+/* After a refusal: what the server looked up — the credential source, the access key id, the
+ * $external user as far as the credentials tell, the assumed-role hint — in the library's one text
+ * (the runtime's Credentials::refusal_hint, which the Python and Node libraries add too). */
 static void explain_refusal(const mongodb_aws_owned_credentials *creds) {
-    mongodb_aws_credentials_info info;
-    if (mongodb_aws_owned_credentials_info(creds, &info) != MONGODB_AWS_OK) return;
-    fprintf(stderr,
-            "MONGODB-AWS: credentials from %s (access key id %.*s%s); the server looks up the "
-            "$external user mapped from the ARN of key %.*s (STS GetCallerIdentity; `mongodb-aws "
-            "doctor` prints it)%s; run `mongodb-aws doctor --uri MONGODB_URI` for the whole "
-            "diagnosis\n",
-            mongodb_aws_source_name(info.source), (int)info.credentials.access_key_id_len,
-            info.credentials.access_key_id, info.has_session_token ? ", with a session token" : "",
-            (int)info.credentials.access_key_id_len, info.credentials.access_key_id,
-            info.has_session_token
-                ? "; sessions of an assumed role (temporary keys, ASIA...) map to the $external user "
-                  "arn:aws:sts::ACCOUNT:assumed-role/ROLE/*, not to the role's ARN "
-                  "arn:aws:iam::ACCOUNT:role/ROLE"
-                : "");
+    size_t need = 0;
+    char *text;
+    /* A size query first (out NULL, out_cap 0), then the text. */
+    if (mongodb_aws_owned_credentials_refusal_hint(creds, NULL, 0, &need) != MONGODB_AWS_OK || need == 0)
+        return;
+    text = malloc(need);
+    if (text == NULL) return;
+    if (mongodb_aws_owned_credentials_refusal_hint(creds, (uint8_t *)text, need, &need) == MONGODB_AWS_OK)
+        fprintf(stderr, "MONGODB-AWS: %.*s\n", (int)need, text);
+    free(text);
 }
 
 static int live(const char *host, const char *port) {

@@ -335,6 +335,31 @@ pub unsafe extern "C" fn mongodb_aws_owned_credentials_info(
     })
 }
 
+/// Copies what to tell a user when a server refuses a MONGODB-AWS authentication with `creds`
+/// (code 18, "Authentication failed") into `(out, out_cap, out_len)` (UTF-8, not NUL-terminated;
+/// the output convention as everywhere): the credential source, the access key id, and the
+/// `$external` user the server looks up as far as the ARN or instance role tells, with the
+/// assumed-role hint for temporary keys — the runtime's one text (`Credentials::refusal_hint`,
+/// the same the Python and Node libraries add). Never contains a secret. Thread-safe.
+///
+/// # Safety
+/// `creds` NULL or from this library and not yet freed; `out` NULL or `out_cap` writable bytes;
+/// `out_len` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_owned_credentials_refusal_hint(
+    creds: *const mongodb_aws_owned_credentials,
+    out: *mut u8,
+    out_cap: usize,
+    out_len: *mut usize,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let (c, o) = unsafe { (reference(creds)?, Out::new(out, out_cap, out_len)?) };
+        let hint = c.handle.signing().credentials().refusal_hint();
+        o.emit_bytes(hint.as_bytes())
+    })
+}
+
 /// The credentials handle of `creds`, for `mongodb_aws_client_conversation_client_final_with_handle`
 /// (the credentials are checked already and not copied). It belongs to `creds`: valid until `creds`
 /// is freed, and never passed to `mongodb_aws_credentials_handle_free`. NULL when `creds` is NULL.
@@ -814,5 +839,57 @@ mod tests {
         // The last reference is the caller's here (in the library, the cache's or none: then the
         // runtime's Zeroizing strings are wiped as they drop).
         assert_eq!(Arc::strong_count(&c), 1);
+    }
+
+    #[test]
+    fn refusal_hint_is_the_runtimes_text_with_the_output_convention() {
+        let c = Arc::new(
+            runtime::Credentials::new(
+                "ASIAREFUSED1",
+                "refused-secret",
+                Some("refused-token"),
+                None,
+            )
+            .unwrap(),
+        );
+        let owned = Box::into_raw(own(c.clone(), false).unwrap());
+        let mut need = 0usize;
+        let st = unsafe {
+            mongodb_aws_owned_credentials_refusal_hint(owned, core::ptr::null_mut(), 0, &mut need)
+        };
+        assert_eq!(st, mongodb_aws_status::MONGODB_AWS_OK);
+        let mut short = vec![0u8; need - 1];
+        let st = unsafe {
+            mongodb_aws_owned_credentials_refusal_hint(
+                owned,
+                short.as_mut_ptr(),
+                short.len(),
+                &mut need,
+            )
+        };
+        assert_eq!(st, mongodb_aws_status::MONGODB_AWS_BUFFER_TOO_SMALL);
+        let mut buf = vec![0u8; need];
+        let mut len = 0usize;
+        let st = unsafe {
+            mongodb_aws_owned_credentials_refusal_hint(owned, buf.as_mut_ptr(), buf.len(), &mut len)
+        };
+        assert_eq!(st, mongodb_aws_status::MONGODB_AWS_OK);
+        let text = std::str::from_utf8(&buf[..len]).unwrap();
+        assert_eq!(text, c.refusal_hint());
+        // Temporary keys: the key and the assumed-role rule (PROTOCOL: sessions of a role map to
+        // arn:aws:sts::ACCOUNT:assumed-role/ROLE/*); never the secret or the token.
+        assert!(text.contains("access key id ASIAREFUSED1"), "{text}");
+        assert!(text.contains("assumed-role/ROLE/*"), "{text}");
+        assert!(!text.contains("refused-secret") && !text.contains("refused-token"));
+        let st = unsafe {
+            mongodb_aws_owned_credentials_refusal_hint(
+                core::ptr::null(),
+                buf.as_mut_ptr(),
+                buf.len(),
+                &mut len,
+            )
+        };
+        assert_eq!(st, mongodb_aws_status::MONGODB_AWS_NULL_ARGUMENT);
+        unsafe { mongodb_aws_owned_credentials_free(owned) };
     }
 }

@@ -234,7 +234,7 @@ pub enum mongodb_aws_status {
     MONGODB_AWS_PROFILE_INVALID_VALUE = 457,
     /// source profile without credentials: the profile named by source_profile must have aws_access_key_id + aws_secret_access_key, credential_process, web_identity_token_file, SSO settings or a role_arn of its own
     MONGODB_AWS_PROFILE_SOURCE_WITHOUT_CREDENTIALS = 468,
-    /// MFA code required: the profile has mfa_serial; install an MFA callback (Resolver::mfa / set_mfa_provider, the binding's mfa option, or run the CLI on a terminal)
+    /// MFA code required: the profile has mfa_serial and no MFA callback is installed; supply one: Python get_credentials(mfa_callback=...) or set_mfa_callback(), Node getCredentials({ mfaCode }) or setMfaCallback(), C mongodb_aws_get_credentials_with() or mongodb_aws_set_mfa_callback(), Rust Resolver::mfa() or set_mfa_provider(); the mongodb-aws CLI asks on the terminal, or reads stdin
     MONGODB_AWS_MFA_CODE_REQUIRED = 458,
     /// MFA code unavailable: the MFA callback returned an error instead of a code
     MONGODB_AWS_MFA_CODE_UNAVAILABLE = 459,
@@ -583,7 +583,7 @@ const fn core_strings(code: u32) -> Option<(&'static CStr, &'static CStr)> {
         456 => Some((c"PROFILE_INVALID_CREDENTIAL_SOURCE", c"invalid credential_source: expected Environment, Ec2InstanceMetadata or EcsContainer")),
         457 => Some((c"PROFILE_INVALID_VALUE", c"invalid profile value: the key's value does not follow its rule (see the key named in the detail)")),
         468 => Some((c"PROFILE_SOURCE_WITHOUT_CREDENTIALS", c"source profile without credentials: the profile named by source_profile must have aws_access_key_id + aws_secret_access_key, credential_process, web_identity_token_file, SSO settings or a role_arn of its own")),
-        458 => Some((c"MFA_CODE_REQUIRED", c"MFA code required: the profile has mfa_serial; install an MFA callback (Resolver::mfa / set_mfa_provider, the binding's mfa option, or run the CLI on a terminal)")),
+        458 => Some((c"MFA_CODE_REQUIRED", c"MFA code required: the profile has mfa_serial and no MFA callback is installed; supply one: Python get_credentials(mfa_callback=...) or set_mfa_callback(), Node getCredentials({ mfaCode }) or setMfaCallback(), C mongodb_aws_get_credentials_with() or mongodb_aws_set_mfa_callback(), Rust Resolver::mfa() or set_mfa_provider(); the mongodb-aws CLI asks on the terminal, or reads stdin")),
         459 => Some((c"MFA_CODE_UNAVAILABLE", c"MFA code unavailable: the MFA callback returned an error instead of a code")),
         460 => Some((c"CREDENTIAL_PROCESS_FAILED", c"credential_process failed: the program exited with a non-zero status")),
         461 => Some((c"CREDENTIAL_PROCESS_TIMEOUT", c"credential_process timed out: the program did not exit within the deadline and was killed")),

@@ -50,3 +50,26 @@ def test_wrong_secret_fails_cleanly(client, backend, host):
         assert "SignatureDoesNotMatch" in events[-1]["error"]
     finally:
         srv.close()
+
+
+@pytest.mark.parametrize("token", [False, True], ids=["no-token", "session-token"])
+def test_c_example_tells_what_the_server_looked_up(request, backend, token):
+    """ffi-c/examples/conversation.c after a refusal: the library's one text
+    (mongodb_aws_owned_credentials_refusal_hint) on stderr — the source, the key, the $external
+    user it maps from, and for temporary keys the assumed-role rule; never the secret."""
+    argv = CLIENTS["ours-c"](request)
+    ident = backend.identity(token)
+    srv = backend.serve("sts.amazonaws.com", "--allow-user", "arn:aws:iam::123456789012:user/someone-else")
+    try:
+        rc, out, err = run_client([*argv, srv.uri()], ident.env())
+    finally:
+        srv.close()
+    assert rc == 1 and out["ok"] is False and out["code"] == 18, f"{out} {err[-2000:]}"
+    line = next(l for l in err.splitlines() if l.startswith("MONGODB-AWS: "))
+    with_token = ", with a session token" if token else ""
+    assert line.startswith(
+        f"MONGODB-AWS: credentials from environment (access key id {ident.access_key_id}{with_token}); "
+        f"the server looks up the $external user mapped from the ARN of key {ident.access_key_id}"
+    ), line
+    assert ("assumed-role/ROLE/*" in line) == token, line
+    assert ident.secret_access_key not in err
