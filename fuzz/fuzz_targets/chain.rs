@@ -191,6 +191,7 @@ fn candidates(v: Var) -> &'static [&'static str] {
         }
         Var::IgnoreConfiguredEndpointUrls => &["true", "false"],
         Var::SsoEndpointOverride | Var::SsoOidcEndpointOverride => &["http://127.0.0.1:9000", "x"],
+        Var::CredentialProcessTimeout => &["1", "0.5", "0", "3601", "x"],
     }
 }
 
@@ -325,6 +326,7 @@ fn var_of(i: usize) -> Var {
         Var::SsoEndpointOverride,
         Var::SsoOidcEndpointOverride,
         Var::EndpointUrlSsoOidc,
+        Var::CredentialProcessTimeout,
     ];
     assert_eq!(ALL.len(), VARS.len());
     ALL[i % ALL.len()]

@@ -752,11 +752,13 @@ class ProfileChain:
                              "credential_process of profile %r in %s: not a command" % (name, file))
         prog = argv[0]
         where = "credential_process %s (arguments hidden) of profile %r in %s" % (prog, name, file)
+        timeout = number_var("MONGODB_AWS_CREDENTIAL_PROCESS_TIMEOUT", PROCESS_TIMEOUT_S, parse_seconds,
+                             lambda n: 0 < n <= 3600)
         try:
             p = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               timeout=PROCESS_TIMEOUT_S)
+                               timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise ChainError("CREDENTIAL_PROCESS_TIMEOUT", "%s: ran longer than %d s" % (where, PROCESS_TIMEOUT_S))
+            raise ChainError("CREDENTIAL_PROCESS_TIMEOUT", "%s: ran longer than %g s" % (where, timeout))
         except OSError as e:
             raise ChainError("CREDENTIAL_PROCESS_SPAWN", "%s: cannot run it: %s" % (where, e.strerror))
         if p.returncode != 0:

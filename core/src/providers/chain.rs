@@ -67,7 +67,8 @@
 //! `region`, unless `sts_regional_endpoints` (or `AWS_STS_REGIONAL_ENDPOINTS`) is `legacy` and
 //! the region one of [`profile::LEGACY_GLOBAL_STS_REGIONS`]; no region: `sts.amazonaws.com`.
 //! `credential_process` is split as Python's `shlex.split` ([`profile::split_command`]), run for
-//! at most [`PROCESS_TIMEOUT_MS`]; its stderr (bounded, never its stdout) is in
+//! at most [`PROCESS_TIMEOUT_MS`] (or `MONGODB_AWS_CREDENTIAL_PROCESS_TIMEOUT` seconds,
+//! [`CREDENTIAL_PROCESS_TIMEOUT`]); its stderr (bounded, never its stdout) is in
 //! [`Error::CredentialProcessFailed`], and the program is named with its arguments redacted. SSO
 //! is in [`super::sso`]. Credentials from the files carry their [`ProfileOrigin`]; static keys
 //! are never cached, role, web identity and SSO credentials are, and a `credential_process`
@@ -224,7 +225,13 @@ vars! {
     SsoEndpointOverride = profile::SSO_ENDPOINT_OVERRIDE_VAR;
     SsoOidcEndpointOverride = profile::SSO_OIDC_ENDPOINT_OVERRIDE_VAR;
     EndpointUrlSsoOidc = profile::AWS_ENDPOINT_URL_SSO_OIDC;
+    CredentialProcessTimeout = CREDENTIAL_PROCESS_TIMEOUT;
 }
+
+/// `MONGODB_AWS_CREDENTIAL_PROCESS_TIMEOUT`: the deadline of a `credential_process` in seconds
+/// (integer or decimal, > 0 and ≤ 3600; default [`PROCESS_TIMEOUT_MS`]). The AWS SDKs have no such
+/// setting (botocore waits forever); an invalid value is [`Error::InvalidEnvironmentVariable`].
+pub const CREDENTIAL_PROCESS_TIMEOUT: &str = "MONGODB_AWS_CREDENTIAL_PROCESS_TIMEOUT";
 
 /// `AWS_METADATA_SERVICE_TIMEOUT` (AWS SDK convention, IMDS only).
 pub const METADATA_SERVICE_TIMEOUT: &str = "AWS_METADATA_SERVICE_TIMEOUT";
@@ -498,7 +505,7 @@ pub struct ProfileOrigin<'c> {
 /// Largest stdout and stderr the host needs to keep from a `credential_process` (each).
 pub const MAX_PROCESS_OUTPUT: usize = 64 * 1024;
 /// Deadline of a `credential_process` run (botocore sets none; a hung helper must not hang the
-/// authentication forever).
+/// authentication forever); [`CREDENTIAL_PROCESS_TIMEOUT`] replaces it.
 pub const PROCESS_TIMEOUT_MS: u32 = 60_000;
 
 /// A `credential_process` to run (see [`Action::RunProcess`]).
@@ -1301,6 +1308,7 @@ pub struct Chain<'a> {
     attempt: u8,
     imds_attempts: u8,
     imds_timeout_ms: u32,
+    process_timeout_ms: u32,
     file: Buf<MAX_FILE_LEN>,
     imds_token: Buf<{ imds::MAX_TOKEN_LEN }>,
     role: heapless::String<64>,
@@ -1393,6 +1401,7 @@ impl<'a> Chain<'a> {
             attempt: 0,
             imds_attempts: 1,
             imds_timeout_ms: IMDS_TIMEOUT_MS,
+            process_timeout_ms: PROCESS_TIMEOUT_MS,
             file: Buf::new(),
             imds_token: Buf::new(),
             role: heapless::String::new(),
@@ -1635,7 +1644,7 @@ impl<'a> Chain<'a> {
                 Action::RunProcess(ProcessAction {
                     program,
                     args: Args::new(rest, self.argc.saturating_sub(1)),
-                    timeout_ms: PROCESS_TIMEOUT_MS,
+                    timeout_ms: self.process_timeout_ms,
                 })
             }
             State::Http(step) => match self.request(step) {
@@ -2299,9 +2308,10 @@ impl<'a> Chain<'a> {
             State::RunProcess => {
                 let at = self.run.as_ref().map_or(0, |r| r.base_at);
                 let (error, deadline) = match io {
-                    IoError::Timeout | IoError::ConnectTimeout => {
-                        (Error::CredentialProcessTimeout, Some(PROCESS_TIMEOUT_MS))
-                    }
+                    IoError::Timeout | IoError::ConnectTimeout => (
+                        Error::CredentialProcessTimeout,
+                        Some(self.process_timeout_ms),
+                    ),
                     _ => (Error::CredentialProcessSpawn, None),
                 };
                 let mut i = self.profile_fail(error, at, Some("credential_process"));
@@ -3110,6 +3120,18 @@ impl<'a> Chain<'a> {
 
     /// Splits the profile's `credential_process` and asks the host to run it.
     fn start_process(&mut self, at: usize) {
+        if let Some(v) = self.env.get(Var::CredentialProcessTimeout) {
+            match parse_timeout_ms(v) {
+                Some(ms) => self.process_timeout_ms = ms,
+                None => {
+                    return self.fail_simple(
+                        Error::InvalidEnvironmentVariable,
+                        Some(Source::CredentialProcess),
+                        Some(CREDENTIAL_PROCESS_TIMEOUT),
+                    )
+                }
+            }
+        }
         let r = {
             let files = files(
                 &self.config,

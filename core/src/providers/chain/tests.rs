@@ -2485,7 +2485,8 @@ mod robustness {
             | Var::EndpointUrlSsoOidc
             | Var::IgnoreConfiguredEndpointUrls
             | Var::SsoEndpointOverride
-            | Var::SsoOidcEndpointOverride => &[None],
+            | Var::SsoOidcEndpointOverride
+            | Var::CredentialProcessTimeout => &[None],
             Var::WebIdentityTokenFile => {
                 &[N, N, N, N, Some(""), Some("/t/token"), Some("/t/token")]
             }

@@ -1578,3 +1578,41 @@ fn overlong_names_and_paths() {
         (Error::InvalidEnvironmentVariable, Some("AWS_CONFIG_FILE"))
     );
 }
+
+#[test]
+fn credential_process_timeout_variable() {
+    let config = "[default]\ncredential_process = helper --x\n";
+    let timeout_of = |seen: &[Seen]| {
+        seen.iter().find_map(|s| match s {
+            Seen::Process { timeout_ms, .. } => Some(*timeout_ms),
+            _ => None,
+        })
+    };
+    // Default 60 s; seconds, integer or decimal, as AWS_METADATA_SERVICE_TIMEOUT.
+    let mut script = files(Some(config), None);
+    script.push(io(IoError::Timeout));
+    let (seen, _, _) = run_p(&[], None, &script);
+    assert_eq!(timeout_of(&seen), Some(60_000));
+    for (value, ms) in [("1", 1_000), ("2.5", 2_500), ("3600", 3_600_000)] {
+        let (seen, end, _) = run_p(&[(CREDENTIAL_PROCESS_TIMEOUT, value)], None, &script);
+        assert_eq!(timeout_of(&seen), Some(ms), "{value}");
+        let f = failed(end);
+        assert_eq!(
+            (f.error, f.deadline_ms),
+            (Error::CredentialProcessTimeout, Some(ms))
+        );
+    }
+    // Out of range or not a number: the variable is named and nothing runs.
+    let files_only = files(Some(config), None);
+    for value in ["0", "3601", "-1", "soon"] {
+        let (seen, end, _) = run_p(&[(CREDENTIAL_PROCESS_TIMEOUT, value)], None, &files_only);
+        assert_eq!(timeout_of(&seen), None, "{value}");
+        let f = failed(end);
+        assert_eq!(f.error, Error::InvalidEnvironmentVariable, "{value}");
+        assert!(
+            f.display.contains(CREDENTIAL_PROCESS_TIMEOUT),
+            "{}",
+            f.display
+        );
+    }
+}
