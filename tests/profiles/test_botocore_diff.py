@@ -259,6 +259,10 @@ BOTOCORE_DIFFERS = {
     "profile-role-invalid-duration": {0: {"ok": True, "access_key_id": "ASIAROLEDURATION1"}},
     # botocore follows any number of source_profile hops: 9 AssumeRole calls
     "profile-role-chain-too-long": {0: {"ok": True, "access_key_id": "ASIAHOPTOP", "source": "assume-role"}},
+    # botocore has no credential_process deadline: it waits for the program, whose empty stdout
+    # is then not JSON
+    "profile-process-timeout": {0: {"ok": False, "codes": {"CREDENTIAL_PROCESS_BAD_OUTPUT"}}},
+    "profile-process-timeout-invalid": {0: {"ok": False, "codes": {"CREDENTIAL_PROCESS_BAD_OUTPUT"}}},
 }
 # Scenarios whose request checks botocore does not meet, for a documented difference.
 BOTOCORE_REQUESTS_DIFFER = {
