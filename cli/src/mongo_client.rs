@@ -193,18 +193,21 @@ fn handshake_error(host: &str, port: u16, trust: Option<&str>, e: &std::io::Erro
     let why = match tls {
         rustls::Error::InvalidCertificate(c) => match c {
             CertificateError::UnknownIssuer => format!(
-                "unknown issuer: the server's certificate is not signed by a CA in {};                  give its CA with tlsCAFile=PATH",
+                "unknown issuer: the server's certificate is not signed by a CA in {}; \
+                 give its CA with tlsCAFile=PATH",
                 trust.unwrap_or("no roots")
             ),
             CertificateError::NotValidForName => {
                 format!("name mismatch: the server's certificate is not valid for {host}")
             }
             CertificateError::NotValidForNameContext { presented, .. } => format!(
-                "name mismatch: the server's certificate is not valid for {host} (it names {});                  connect with a name it names",
+                "name mismatch: the server's certificate is not valid for {host} (it names {}); \
+                 connect with a name it names",
                 if presented.is_empty() {
                     "nothing".to_string()
                 } else {
-                    presented.join(", ")
+                    let names: Vec<&str> = presented.iter().map(|p| presented_name(p)).collect();
+                    names.join(", ")
                 }
             ),
             CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
@@ -221,6 +224,14 @@ fn handshake_error(host: &str, port: u16, trust: Option<&str>, e: &std::io::Erro
         other => other.to_string(),
     };
     format!("{at}: {why}")
+}
+
+/// A name from rustls' list of the names a certificate presents (`DnsName("db.example")`,
+/// `IpAddress(10.0.0.1)`) as the name alone.
+fn presented_name(p: &str) -> &str {
+    p.split_once('(')
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+        .map_or(p, |name| name.trim_matches('"'))
 }
 
 /// `tlsAllowInvalidCertificates=true`: any certificate and name, but the handshake's signatures
@@ -332,5 +343,18 @@ pub fn sasl_reply(reply: &[u8]) -> Option<(i64, Vec<u8>)> {
     match field(reply, "payload") {
         Some(Value::Binary { bytes, .. }) => Some((id, bytes.to_vec())),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn presented_names() {
+        assert_eq!(
+            super::presented_name("DnsName(\"db.example\")"),
+            "db.example"
+        );
+        assert_eq!(super::presented_name("IpAddress(10.0.0.1)"), "10.0.0.1");
+        assert_eq!(super::presented_name("DirectoryName"), "DirectoryName");
     }
 }
