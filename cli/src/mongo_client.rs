@@ -41,13 +41,6 @@ pub struct TlsInfo {
     pub trust: Option<String>,
 }
 
-/// Why connecting failed: before TLS (resolve, TCP) or in TLS (configuration, handshake).
-#[derive(Debug, Clone)]
-pub enum ConnectError {
-    Tcp(String),
-    Tls(String),
-}
-
 /// One connection to a MongoDB server.
 pub struct Client {
     s: BufReader<Box<dyn Stream>>,
@@ -56,9 +49,9 @@ pub struct Client {
 
 impl Client {
     /// A client over a connected plain TCP stream.
-    pub fn new(stream: TcpStream) -> Result<Client, String> {
+    pub fn new(stream: TcpStream) -> Client {
         stream.set_nodelay(true).ok();
-        Ok(Client::over(Box::new(stream)))
+        Client::over(Box::new(stream))
     }
 
     fn over(s: Box<dyn Stream>) -> Client {
@@ -68,43 +61,31 @@ impl Client {
         }
     }
 
-    /// Connects to `host:port` within `timeout` (each reply must come within `timeout` too), and
-    /// with `tls` completes a TLS handshake that checks the certificate for `host`.
-    pub fn connect(
+    /// A TLS client over a connected stream to `host:port`: completes the handshake, which checks
+    /// the server's certificate for `host` as `tls` says.
+    pub fn tls(
+        tcp: TcpStream,
         host: &str,
         port: u16,
-        timeout: Duration,
-        tls: Option<&Tls>,
-    ) -> Result<(Client, Option<TlsInfo>), ConnectError> {
-        let tcp = tcp(host, port, timeout).map_err(ConnectError::Tcp)?;
+        tls: &Tls,
+    ) -> Result<(Client, TlsInfo), String> {
         tcp.set_nodelay(true).ok();
-        let Some(tls) = tls else {
-            return Ok((Client::over(Box::new(tcp)), None));
-        };
-        let (config, trust) = client_config(tls).map_err(ConnectError::Tls)?;
+        let (config, trust) = client_config(tls)?;
         let name = ServerName::try_from(host.to_string())
-            .map_err(|e| ConnectError::Tls(format!("{host} is not a TLS server name: {e}")))?;
+            .map_err(|e| format!("{host} is not a TLS server name: {e}"))?;
         let mut conn = ClientConnection::new(Arc::new(config), name)
-            .map_err(|e| ConnectError::Tls(format!("TLS setup for {host}:{port}: {e}")))?;
+            .map_err(|e| format!("TLS setup for {host}:{port}: {e}"))?;
         let mut tcp = tcp;
+        // Each read and write is bounded by the stream's timeouts; an error ends the loop.
         while conn.is_handshaking() {
-            if let Err(e) = conn.complete_io(&mut tcp) {
-                return Err(ConnectError::Tls(handshake_error(
-                    host,
-                    port,
-                    trust.as_deref(),
-                    &e,
-                )));
-            }
+            conn.complete_io(&mut tcp)
+                .map_err(|e| handshake_error(host, port, trust.as_deref(), &e))?;
         }
         let version = conn
             .protocol_version()
             .map_or("TLS".to_string(), |v| format!("{v:?}"));
         let stream = rustls::StreamOwned::new(conn, tcp);
-        Ok((
-            Client::over(Box::new(stream)),
-            Some(TlsInfo { version, trust }),
-        ))
+        Ok((Client::over(Box::new(stream)), TlsInfo { version, trust }))
     }
 
     /// Sends one OP_MSG command and returns the reply document.
@@ -119,7 +100,9 @@ impl Client {
     }
 }
 
-fn tcp(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, String> {
+/// Connects to `host:port` within `timeout`; each read and write must complete within `timeout`
+/// too.
+pub fn tcp(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, String> {
     let addrs: Vec<_> = (host, port)
         .to_socket_addrs()
         .map_err(|e| format!("resolving {host}:{port}: {e}"))?

@@ -11,7 +11,7 @@
 mod jwt;
 mod uri;
 
-use crate::mongo_client::{self as mc, Client, ConnectError};
+use crate::mongo_client::{self as mc, Client};
 use mongodb_aws::{
     CallerIdentity, Credentials, Decision, Exchange, Resolver, Source, StsProbe, StsTarget,
     Subject, TraceEntry, Traced,
@@ -914,41 +914,44 @@ fn conversation(
             "no credentials: the authentication was not attempted",
         ));
     };
-    let mut client = match Client::connect(&u.host, u.port, Duration::from_secs(10), u.tls.as_ref())
-    {
-        Ok((c, tls)) => {
+    let tcp = match mc::tcp(&u.host, u.port, Duration::from_secs(10)) {
+        Ok(s) => {
             steps.push("connect", true, t, format!("{}:{}", u.host, u.port));
-            if let Some(tls) = tls {
-                steps.push(
-                    "tls",
-                    true,
-                    t,
-                    match &tls.trust {
+            s
+        }
+        Err(e) => {
+            steps.push("connect", false, t, e.clone());
+            return Err(local(format!("cannot connect: {e}")));
+        }
+    };
+    let mut client = match &u.tls {
+        None => Client::new(tcp),
+        Some(tls) => {
+            let t = Instant::now();
+            match Client::tls(tcp, &u.host, u.port, tls) {
+                Ok((c, info)) => {
+                    let detail = match &info.trust {
                         Some(trust) => format!(
                             "{}, the certificate checked for {} against {trust}",
-                            tls.version, u.host
+                            info.version, u.host
                         ),
                         None => format!(
                             "{}, the certificate not checked (tlsAllowInvalidCertificates or \
                              tlsInsecure)",
-                            tls.version
+                            info.version
                         ),
-                    },
-                );
+                    };
+                    steps.push("tls", true, t, detail);
+                    c
+                }
+                Err(e) => {
+                    steps.push("tls", false, t, e.clone());
+                    return Err(ServerError {
+                        id: "TLS_FAILED",
+                        ..local(e)
+                    });
+                }
             }
-            c
-        }
-        Err(ConnectError::Tcp(e)) => {
-            steps.push("connect", false, t, e.clone());
-            return Err(local(format!("cannot connect: {e}")));
-        }
-        Err(ConnectError::Tls(e)) => {
-            steps.push("connect", true, t, format!("{}:{}", u.host, u.port));
-            steps.push("tls", false, t, e.clone());
-            return Err(ServerError {
-                id: "TLS_FAILED",
-                ..local(e)
-            });
         }
     };
     let t = Instant::now();
