@@ -365,3 +365,206 @@ def test_pod_identity_token_about_to_expire(tmp_path):
     # The Pod Identity agent's Date measured the clock (no STS answered).
     assert out["clock"]["step"] == "container credentials"
     assert out["credentials"]["source"] == "container-full-uri"
+
+
+# --- TLS: doctor --uri with tls=true, through a TLS-terminating proxy in front of `serve` ---------
+
+
+def tls_files(tmp_path: Path, names: list) -> tuple:
+    """A self-signed CA and a server certificate it signs for `names` (DNS names or IP addresses),
+    written as PEM files: (ca.pem, server.pem, server.key)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "doctor test CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+          .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
+                                       data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                                       crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    sans = []
+    for n in names:
+        try:
+            sans.append(x509.IPAddress(ipaddress.ip_address(n)))
+        except ValueError:
+            sans.append(x509.DNSName(n))
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(sans), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    paths = (tmp_path / "ca.pem", tmp_path / "server.pem", tmp_path / "server.key")
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return paths
+
+
+class TlsProxy:
+    """Accepts TLS on 127.0.0.1 (Python's ssl module, the given certificate) and relays the
+    plaintext to 127.0.0.1:`upstream`. Records each client's SNI name and TLS version, and each
+    handshake the client aborted. Every wait is bounded."""
+
+    def __init__(self, cert: Path, key: Path, upstream: int) -> None:
+        import ssl
+        import threading
+
+        self.upstream = upstream
+        self.sni: list = []
+        self.versions: list = []
+        self.failed: list = []
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(cert, key)
+        self.ctx.sni_callback = lambda sock, name, ctx: self.sni.append(name) and None
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        import threading
+
+        deadline = time.monotonic() + 60
+        while not self.stop.is_set() and time.monotonic() < deadline:
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            threading.Thread(target=self._relay, args=(conn,), daemon=True).start()
+
+    def _relay(self, conn: socket.socket) -> None:
+        import select
+        import ssl
+
+        conn.settimeout(10)
+        try:
+            tls = self.ctx.wrap_socket(conn, server_side=True)
+        except (ssl.SSLError, OSError) as e:
+            self.failed.append(str(e))
+            conn.close()
+            return
+        self.versions.append(tls.version())
+        plain = socket.create_connection(("127.0.0.1", self.upstream), timeout=10)
+        deadline = time.monotonic() + 30
+        try:
+            while time.monotonic() < deadline and not self.stop.is_set():
+                ready = [tls] if tls.pending() else select.select([tls, plain], [], [], 0.5)[0]
+                for s in ready:
+                    data = s.recv(65536)
+                    if not data:
+                        return
+                    (plain if s is tls else tls).sendall(data)
+        except (ssl.SSLError, OSError):
+            return
+        finally:
+            plain.close()
+            tls.close()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(5)
+        self.sock.close()
+
+
+def tls_uri(port: int, *options: str) -> str:
+    return "&".join([f"mongodb://localhost:{port}/?authMechanism=MONGODB-AWS&tls=true", *options])
+
+
+@pytest.fixture
+def tls_serve(moto, tmp_path):
+    """`serve` behind a TLS proxy; yields a function (certificate names) -> (proxy, ca.pem)."""
+    srv = moto.serve("sts.amazonaws.com")
+    proxies = []
+
+    def start(names: list) -> tuple:
+        ca, cert, key = tls_files(tmp_path, names)
+        proxies.append(TlsProxy(cert, key, srv.port))
+        return proxies[-1], ca
+
+    try:
+        yield start
+    finally:
+        for p in proxies:
+            p.close()
+        srv.close()
+
+
+AUTH_FINDINGS = {
+    ("CREDENTIALS_RESOLVED", "ok"),
+    ("CALLER_IDENTITY", "ok"),
+    ("MONGODB_USER", "info"),
+    ("CLOCK_OK", "ok"),
+}
+
+
+def test_tls_with_ca_file_authenticates(moto, tls_serve):
+    proxy, ca = tls_serve(["localhost", "127.0.0.1"])
+    rc, out = doctor(moto_env(moto), "--uri", tls_uri(proxy.port, f"tlsCAFile={ca}"), secrets=secrets_of(moto))
+    assert rc == 0, out
+    assert findings(out) == AUTH_FINDINGS | {("AUTH_OK", "ok")}
+    steps = [(s["step"], s["ok"]) for s in out["mongodb"]["steps"]]
+    assert steps == [("connect", True), ("tls", True), ("hello", True), ("saslStart", True),
+                     ("server-first", True), ("sign", True), ("saslContinue", True), ("connectionStatus", True)]
+    assert out["mongodb"]["tls"] is True and out["mongodb"]["user"] == moto.permanent.user
+    # What the proxy saw: the URI's host as SNI, a TLS 1.2+ session, no aborted handshake.
+    assert proxy.sni == ["localhost"] and proxy.failed == []
+    assert proxy.versions[0] in ("TLSv1.2", "TLSv1.3")
+    assert f"checked for localhost against tlsCAFile {ca}" in out["mongodb"]["steps"][1]["detail"]
+    assert not [f for f in out["findings"] if "plain TCP" in f["message"]]
+
+
+def test_tls_without_ca_file_is_an_unknown_issuer(moto, tls_serve):
+    proxy, _ = tls_serve(["localhost", "127.0.0.1"])
+    rc, out = doctor(moto_env(moto), "--uri", tls_uri(proxy.port), secrets=secrets_of(moto))
+    assert rc == 1, out
+    assert findings(out) == AUTH_FINDINGS | {("TLS_FAILED", "fail")}
+    assert message(out, "TLS_FAILED") == (
+        f"TLS handshake with localhost:{proxy.port} failed: unknown issuer: the server's certificate is "
+        "not signed by a CA in the default roots (Mozilla's, as webpki-roots); give its CA with tlsCAFile=PATH")
+    assert [(s["step"], s["ok"]) for s in out["mongodb"]["steps"]] == [("connect", True), ("tls", False)]
+    assert out["mongodb"]["authenticated"] is False
+    # The client refused the certificate: the proxy's handshake was aborted by an alert.
+    deadline = time.monotonic() + 5
+    while not proxy.failed and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proxy.failed and "UNKNOWN_CA" in proxy.failed[0].upper(), proxy.failed
+
+
+def test_tls_certificate_for_another_name(moto, tls_serve):
+    proxy, ca = tls_serve(["db.other.example", "10.0.0.1"])
+    rc, out = doctor(moto_env(moto), "--uri", tls_uri(proxy.port, f"tlsCAFile={ca}"), secrets=secrets_of(moto))
+    assert rc == 1, out
+    assert findings(out) == AUTH_FINDINGS | {("TLS_FAILED", "fail")}
+    assert message(out, "TLS_FAILED") == (
+        f"TLS handshake with localhost:{proxy.port} failed: name mismatch: the server's certificate is not "
+        "valid for localhost (it names db.other.example, 10.0.0.1); connect with a name it names")
+    assert [(s["step"], s["ok"]) for s in out["mongodb"]["steps"]] == [("connect", True), ("tls", False)]
+
+
+def test_tls_insecure_skips_the_certificate_check(moto, tls_serve):
+    proxy, _ = tls_serve(["db.other.example"])
+    rc, out = doctor(moto_env(moto), "--uri", tls_uri(proxy.port, "tlsInsecure=true"), secrets=secrets_of(moto))
+    assert rc == 0, out
+    assert findings(out) == AUTH_FINDINGS | {("AUTH_OK", "ok"), ("URI_OPTION", "warn")}
+    assert "tlsInsecure=true: the server's certificate and name are not checked" in message(out, "URI_OPTION")
+    assert "the certificate not checked" in out["mongodb"]["steps"][1]["detail"]
+    assert proxy.versions and proxy.failed == []

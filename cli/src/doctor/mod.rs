@@ -42,11 +42,15 @@ Runs the driver's credential chain for real and explains it:
   * this machine's clock against STS's (or the credential endpoint's) Date header: a warning past
     5 minutes, a failure past 15 (STS refuses such signatures);
   * with --uri, the whole MONGODB-AWS authentication against that server: hello, saslStart,
-    server-first, the signature, saslContinue, and the server's answer or error.
+    server-first, the signature, saslContinue, and the server's answer or error; with TLS, the
+    handshake first (an unknown issuer or a certificate for another name is named as such).
 
 OPTIONS:
     --uri MONGODB_URI   also authenticate against this server (mongodb://HOST[:PORT]/...; the
-                        first host; plain TCP: TLS and mongodb+srv:// are not supported yet)
+                        first host; TLS with tls=true or ssl=true, the certificate checked for
+                        HOST against the default roots or tlsCAFile=PATH (PEM), or not at all
+                        with tlsAllowInvalidCertificates=true or tlsInsecure=true;
+                        mongodb+srv:// is not supported yet)
     --profile NAME      resolve with this profile of the AWS shared config and credentials files
                         (like AWS_PROFILE, which it overrides); the trace shows each profile step,
                         file and line. An MFA code a profile needs is asked for on stderr and read
@@ -820,7 +824,8 @@ fn mongodb(
     };
     r.json.insert(
         "mongodb".into(),
-        json!({"server": format!("{}:{}", u.host, u.port), "steps": steps.0,
+        json!({"server": format!("{}:{}", u.host, u.port), "tls": u.tls.is_some(),
+               "steps": steps.0,
                "authenticated": authenticated, "user": user,
                "error": error.as_ref().map(|e| json!({"code": e.code, "code_name": e.code_name,
                                                       "message": e.message}))}),
@@ -838,9 +843,7 @@ fn mongodb(
                     .unwrap_or("(the server did not say which user)")
             ),
         ),
-        Err(e) if e.code.is_none() && e.code_name.is_none() => {
-            r.add("AUTH_NOT_RUN", Level::Fail, e.message)
-        }
+        Err(e) if e.code.is_none() && e.code_name.is_none() => r.add(e.id, Level::Fail, e.message),
         Err(e) => {
             let who = match (identity, creds) {
                 (Some(id), _) => format!(
@@ -867,6 +870,8 @@ fn mongodb(
 
 #[derive(Clone, Debug)]
 struct ServerError {
+    /// The finding when the server did not answer with an error: AUTH_NOT_RUN or TLS_FAILED.
+    id: &'static str,
     code: Option<i64>,
     code_name: Option<String>,
     message: String,
@@ -874,6 +879,7 @@ struct ServerError {
 
 fn local(message: impl Into<String>) -> ServerError {
     ServerError {
+        id: "AUTH_NOT_RUN",
         code: None,
         code_name: None,
         message: message.into(),
@@ -883,6 +889,7 @@ fn local(message: impl Into<String>) -> ServerError {
 fn refused(reply: &[u8]) -> ServerError {
     let (code, code_name, errmsg) = mc::error(reply);
     ServerError {
+        id: "AUTH_NOT_RUN",
         code,
         code_name,
         message: errmsg.unwrap_or_else(|| "no errmsg".into()),
@@ -907,14 +914,44 @@ fn conversation(
             "no credentials: the authentication was not attempted",
         ));
     };
-    let mut client = match Client::connect(&u.host, u.port, Duration::from_secs(10)) {
-        Ok(c) => {
+    let tcp = match mc::tcp(&u.host, u.port, Duration::from_secs(10)) {
+        Ok(s) => {
             steps.push("connect", true, t, format!("{}:{}", u.host, u.port));
-            c
+            s
         }
         Err(e) => {
             steps.push("connect", false, t, e.clone());
             return Err(local(format!("cannot connect: {e}")));
+        }
+    };
+    let mut client = match &u.tls {
+        None => Client::new(tcp),
+        Some(tls) => {
+            let t = Instant::now();
+            match Client::tls(tcp, &u.host, u.port, tls) {
+                Ok((c, info)) => {
+                    let detail = match &info.trust {
+                        Some(trust) => format!(
+                            "{}, the certificate checked for {} against {trust}",
+                            info.version, u.host
+                        ),
+                        None => format!(
+                            "{}, the certificate not checked (tlsAllowInvalidCertificates or \
+                             tlsInsecure)",
+                            info.version
+                        ),
+                    };
+                    steps.push("tls", true, t, detail);
+                    c
+                }
+                Err(e) => {
+                    steps.push("tls", false, t, e.clone());
+                    return Err(ServerError {
+                        id: "TLS_FAILED",
+                        ..local(e)
+                    });
+                }
+            }
         }
     };
     let t = Instant::now();

@@ -1,12 +1,18 @@
 //! Just enough of a MongoDB connection string for `doctor --uri`: the first host and port, and the
-//! options that decide MONGODB-AWS (authMechanism, authSource, credentials in the URI, TLS).
-//! Errors and warnings never quote the user name or password.
+//! options that decide MONGODB-AWS (authMechanism, authSource, credentials in the URI) and TLS
+//! (tls/ssl, tlsCAFile, tlsAllowInvalidCertificates, tlsInsecure). Errors and warnings never quote
+//! the user name or password.
+
+use crate::mongo_client::Tls;
+use std::path::PathBuf;
 
 /// Where to connect, and what the URI says about authentication.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     pub host: String,
     pub port: u16,
+    /// TLS, when the URI asks for it (tls=true, ssl=true, or a tls* option without tls=false).
+    pub tls: Option<Tls>,
     /// Things a driver would do differently from this check, or refuse.
     pub warnings: Vec<String>,
 }
@@ -87,6 +93,14 @@ pub fn parse(uri: &str) -> Result<Target, String> {
             .ok_or("the port is not a number in 1..65535")?
     };
     let query = tail.split_once('?').map_or("", |(_, q)| q);
+    let mut tls_on: Option<bool> = None;
+    let mut tls = Tls::default();
+    let mut tls_option: Option<&str> = None;
+    let boolean = |k: &str, v: &str| match v {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(format!("{k} must be true or false")),
+    };
     for kv in query.split('&').filter(|s| !s.is_empty()) {
         let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
         let v = decode(v);
@@ -97,11 +111,40 @@ pub fn parse(uri: &str) -> Result<Target, String> {
             "authsource" if v != "$external" => warnings.push(format!(
                 "authSource is {v}: MONGODB-AWS users live in $external, drivers refuse another"
             )),
-            "tls" | "ssl" if v == "true" => warnings.push(
-                "tls=true: doctor's client speaks plain TCP only for now; the authentication \
-                 below goes without TLS and a TLS-only server (Atlas) closes the connection"
-                    .to_string(),
-            ),
+            "tls" | "ssl" => {
+                let on = boolean(k, &v)?;
+                if tls_on.is_some_and(|was| was != on) {
+                    return Err("tls and ssl disagree".into());
+                }
+                tls_on = Some(on);
+            }
+            "tlscafile" => {
+                if v.is_empty() {
+                    return Err("tlsCAFile is empty: expected the path of a PEM file".into());
+                }
+                tls.ca_file = Some(PathBuf::from(v));
+                tls_option = Some("tlsCAFile");
+            }
+            "tlsallowinvalidcertificates" | "tlsinsecure" => {
+                if boolean(k, &v)? {
+                    tls.allow_invalid_certificates = true;
+                    warnings.push(format!(
+                        "{k}=true: the server's certificate and name are not checked (anyone \
+                         on the path can pose as the server)"
+                    ));
+                }
+                tls_option = Some("tlsAllowInvalidCertificates/tlsInsecure");
+            }
+            "tlsallowinvalidhostnames"
+            | "tlsdisableocspendpointcheck"
+            | "tlsdisablecertificaterevocationcheck"
+            | "tlscertificatekeyfile"
+            | "tlscertificatekeyfilepassword" => {
+                return Err(format!(
+                    "{k} is not supported by doctor (tls=true, tlsCAFile, \
+                     tlsAllowInvalidCertificates and tlsInsecure are)"
+                ))
+            }
             "authmechanismproperties" if v.contains("AWS_SESSION_TOKEN") => warnings.push(
                 "authMechanismProperties carries AWS_SESSION_TOKEN: drivers now refuse URI \
                  credentials; doctor uses the credential chain"
@@ -110,9 +153,25 @@ pub fn parse(uri: &str) -> Result<Target, String> {
             _ => {}
         }
     }
+    let tls = match (tls_on, tls_option) {
+        (Some(false), Some(opt)) => return Err(format!("{opt} given with tls=false")),
+        (Some(true), _) | (None, Some(_)) => Some(tls),
+        _ => None,
+    };
+    if tls
+        .as_ref()
+        .is_some_and(|t| t.allow_invalid_certificates && t.ca_file.is_some())
+    {
+        return Err(
+            "tlsCAFile given with tlsAllowInvalidCertificates/tlsInsecure: no certificate \
+                    would be checked against it"
+                .into(),
+        );
+    }
     Ok(Target {
         host,
         port,
+        tls,
         warnings,
     })
 }
@@ -131,9 +190,11 @@ mod tests {
         );
         let t = parse("mongodb://h").unwrap();
         assert_eq!((t.host.as_str(), t.port), ("h", 27017));
+        assert_eq!(t.tls, None);
         let t = parse("mongodb://[::1]:27018,b:1/db?authSource=admin&tls=true").unwrap();
         assert_eq!((t.host.as_str(), t.port), ("::1", 27018));
-        assert_eq!(t.warnings.len(), 3, "{:?}", t.warnings);
+        assert_eq!(t.warnings.len(), 2, "{:?}", t.warnings);
+        assert_eq!(t.tls, Some(Tls::default()));
         let t = parse("mongodb://AKID:s3cr%2Ft@h/?authMechanism=SCRAM-SHA-256").unwrap();
         assert!(t
             .warnings
@@ -146,8 +207,31 @@ mod tests {
             "mongodb://h:0",
             "mongodb://h:x",
             "mongodb+srv://c",
+            "mongodb://h/?tls=yes",
+            "mongodb://h/?tls=true&ssl=false",
+            "mongodb://h/?tls=false&tlsCAFile=ca.pem",
+            "mongodb://h/?tlsCAFile=",
+            "mongodb://h/?tlsInsecure=true&tlsCAFile=ca.pem",
+            "mongodb://h/?tls=true&tlsAllowInvalidHostnames=true",
         ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn tls_options() {
+        let t = parse("mongodb://h/?ssl=true&tlsCAFile=%2Ftmp%2Fca%20x.pem").unwrap();
+        assert_eq!(
+            t.tls,
+            Some(Tls {
+                ca_file: Some(PathBuf::from("/tmp/ca x.pem")),
+                allow_invalid_certificates: false,
+            })
+        );
+        // A tls* option turns TLS on, as in the drivers.
+        let t = parse("mongodb://h/?tlsInsecure=true").unwrap();
+        assert!(t.tls.is_some_and(|t| t.allow_invalid_certificates));
+        assert_eq!(t.warnings.len(), 1);
+        assert_eq!(parse("mongodb://h/?tls=false").unwrap().tls, None);
     }
 }
