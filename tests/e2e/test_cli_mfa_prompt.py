@@ -9,6 +9,7 @@ import os
 import pty
 import select
 import socket
+import termios
 import time
 from pathlib import Path
 
@@ -62,6 +63,11 @@ def test_mfa_code_from_the_terminal_is_not_echoed(tmp_path: Path) -> None:
         prompt = b"Enter MFA code for arn:aws:iam::123456789012:mfa/alice: "
         out = read_until(fd, deadline, prompt)
         assert prompt in out, out
+        # The prompt comes before echo is switched off: type only once it is (the terminal's
+        # settings, shared by both ends of the pseudo-terminal), as a person would after the prompt.
+        while time.monotonic() < deadline and termios.tcgetattr(fd)[3] & termios.ECHO:
+            time.sleep(0.01)
+        assert not termios.tcgetattr(fd)[3] & termios.ECHO, "echo is still on"
         os.write(fd, CODE + b"\n")
         out += read_until(fd, deadline)
     finally:
