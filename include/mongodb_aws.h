@@ -2091,6 +2091,34 @@ size_t mongodb_aws_chain_var_count(void);
 const char *mongodb_aws_chain_var_name(size_t index);
 
 /**
+ * Writes into `(out, out_cap, out_len)` the name of the profile of the AWS shared files that a
+ * chain made by `mongodb_aws_chain_new` with the same `vars` and `profile` would use: the explicit
+ * `profile` (NULL with 0: none), else `AWS_DEFAULT_PROFILE`, else `AWS_PROFILE` (set but empty
+ * counts, as in botocore), else `default` — the library's rule. `*named` (when not NULL; written
+ * on success, size queries included) is 1 when the option or one of the variables named it, 0
+ * for the implicit `default`.
+ *
+ * A driver keys its cache with it, as the library does in `mongodb_aws_get_credentials`: one
+ * cache per named profile and one for the implicit default (keep `named` in the key), checked
+ * before `mongodb_aws_chain_new` (`MONGODB_AWS_CHAIN_CACHED`) and filled from a
+ * `MONGODB_AWS_ACTION_DONE` with `cache` 1. Not UTF-8 is `MONGODB_AWS_INVALID_UTF8`. Never
+ * allocates; thread-safe.
+ *
+ * # Safety
+ * `vars` as for `mongodb_aws_chain_new` (NULL with 0); `profile` `profile_len` readable bytes
+ * (NULL with 0); `out` NULL or `out_cap` writable bytes; `out_len` NULL or writable; `named` NULL
+ * or writable.
+ */
+mongodb_aws_status mongodb_aws_chain_selected_profile(const struct mongodb_aws_env_var *vars,
+                                                      size_t vars_len,
+                                                      const char *profile,
+                                                      size_t profile_len,
+                                                      uint8_t *out,
+                                                      size_t out_cap,
+                                                      size_t *out_len,
+                                                      uint8_t *named);
+
+/**
  * Makes a chain that resolves credentials once, as a driver does, and stores it in `*out` (release
  * it with `mongodb_aws_chain_free`).
  *

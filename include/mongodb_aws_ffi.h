@@ -542,6 +542,15 @@ size_t mongodb_aws_chain_var_count(void);
 
 const char *mongodb_aws_chain_var_name(size_t index);
 
+mongodb_aws_status mongodb_aws_chain_selected_profile(const struct mongodb_aws_env_var *vars,
+                                                      size_t vars_len,
+                                                      const char *profile,
+                                                      size_t profile_len,
+                                                      uint8_t *out,
+                                                      size_t out_cap,
+                                                      size_t *out_len,
+                                                      uint8_t *named);
+
 mongodb_aws_status mongodb_aws_chain_new(const struct mongodb_aws_env_var *vars,
                                          size_t vars_len,
                                          const char *profile,

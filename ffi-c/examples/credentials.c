@@ -6,7 +6,7 @@
  *             cache. One call.
  *   chain     the state machine (mongodb_aws_chain_*), for a driver with its own I/O: this file
  *             reads the files, speaks HTTP/1.1 over POSIX sockets (http:// only: put your TLS
- *             library where https is refused), sleeps, and keeps a one-entry cache. The library
+ *             library where https is refused), sleeps, and keeps a small cache per profile. The library
  *             still decides everything: source order, requests, deadlines, retries, errors.
  *
  * Usage:
@@ -175,30 +175,81 @@ static int resolve_blocking(const char *profile) {
 
 /* ---- the state machine: a driver's own I/O -------------------------------------------------------- */
 
-/* The driver's cache: endpoint credentials from a DONE with cache == 1, copied into a handle. */
-static struct {
+/* The driver's cache, as the library keeps it: one entry per profile the snapshot selects (the name
+ * and whether it was named: mongodb_aws_chain_selected_profile, the library's rule), each holding
+ * endpoint credentials from a DONE with cache == 1, copied into a handle. A few entries; when all are
+ * taken the oldest-stored one is replaced. */
+#define CACHE_ENTRIES 8
+#define MAX_PROFILE 129 /* the library follows profile names of at most 128 bytes */
+typedef struct {
+    int used;
+    uint8_t named;                          /* named by the option or a variable; 0: the implicit default */
+    char profile[MAX_PROFILE];
+    size_t profile_len;
     mongodb_aws_credentials_handle *handle; /* what a driver signs with */
     mongodb_aws_credentials_info info;      /* views into `id`; secret and token NULL */
     char id[256];
-} cache;
+    mongodb_aws_credentials_origin origin;  /* views into origin_profile and origin_file */
+    char origin_profile[MAX_PROFILE];
+    char origin_file[1024];
+    unsigned long stored;                   /* when it was stored (a counter), for replacement */
+} cache_entry;
+static cache_entry cache[CACHE_ENTRIES];
+static unsigned long cache_clock;
 
-static void cache_clear(void) {
-    mongodb_aws_credentials_handle_free(cache.handle);
-    memset(&cache, 0, sizeof cache);
+static void cache_entry_clear(cache_entry *e) {
+    mongodb_aws_credentials_handle_free(e->handle);
+    memset(e, 0, sizeof *e);
 }
 
-static void cache_store(const mongodb_aws_credentials_info *c) {
-    size_t n = c->credentials.access_key_id_len < sizeof cache.id ? c->credentials.access_key_id_len : 0;
-    cache_clear();
-    if (mongodb_aws_credentials_handle_new(&c->credentials, &cache.handle) != MONGODB_AWS_OK) return;
-    memcpy(cache.id, c->credentials.access_key_id, n);
-    cache.info = *c;
-    cache.info.credentials.access_key_id = cache.id;
-    cache.info.credentials.access_key_id_len = n;
-    cache.info.credentials.secret_access_key = NULL;
-    cache.info.credentials.secret_access_key_len = 0;
-    cache.info.credentials.session_token = NULL;
-    cache.info.credentials.session_token_len = 0;
+static void cache_clear(void) {
+    size_t i;
+    for (i = 0; i < CACHE_ENTRIES; i++) cache_entry_clear(&cache[i]);
+}
+
+/* The entry of this profile, or NULL. */
+static cache_entry *cache_find(uint8_t named, const char *profile, size_t len) {
+    size_t i;
+    for (i = 0; i < CACHE_ENTRIES; i++)
+        if (cache[i].used && cache[i].named == named && cache[i].profile_len == len &&
+            memcmp(cache[i].profile, profile, len) == 0)
+            return &cache[i];
+    return NULL;
+}
+
+static void cache_store(uint8_t named, const char *profile, size_t profile_len, const mongodb_aws_credentials_info *c,
+                        const mongodb_aws_credentials_origin *origin) {
+    size_t n = c->credentials.access_key_id_len < sizeof cache[0].id ? c->credentials.access_key_id_len : 0, i;
+    cache_entry *e;
+    if (profile_len >= MAX_PROFILE) return;
+    e = cache_find(named, profile, profile_len);
+    for (i = 0; !e && i < CACHE_ENTRIES; i++) /* this profile's entry, else a free one, else the oldest */
+        if (!cache[i].used) e = &cache[i];
+    if (!e)
+        for (e = &cache[0], i = 1; i < CACHE_ENTRIES; i++)
+            if (cache[i].stored < e->stored) e = &cache[i];
+    cache_entry_clear(e);
+    if (mongodb_aws_credentials_handle_new(&c->credentials, &e->handle) != MONGODB_AWS_OK) return;
+    e->used = 1;
+    e->named = named;
+    memcpy(e->profile, profile, profile_len);
+    e->profile_len = profile_len;
+    e->stored = ++cache_clock;
+    memcpy(e->id, c->credentials.access_key_id, n);
+    e->info = *c;
+    e->info.credentials.access_key_id = e->id;
+    e->info.credentials.access_key_id_len = n;
+    e->info.credentials.secret_access_key = NULL;
+    e->info.credentials.secret_access_key_len = 0;
+    e->info.credentials.session_token = NULL;
+    e->info.credentials.session_token_len = 0;
+    if (origin->has_origin && origin->profile_len < sizeof e->origin_profile && origin->file_len < sizeof e->origin_file) {
+        memcpy(e->origin_profile, origin->profile, origin->profile_len);
+        memcpy(e->origin_file, origin->file, origin->file_len);
+        e->origin = *origin;
+        e->origin.profile = e->origin_profile;
+        e->origin.file = e->origin_file;
+    }
 }
 
 static uint64_t now_ms(void) {
@@ -512,15 +563,18 @@ static int fill_random(uint8_t *b, size_t n) {
     return r == (ssize_t)n;
 }
 
-static int resolve_chain(void) {
+/* `profile`: the explicit profile (NULL: AWS_PROFILE, ...); the MFA callback when a list is set. */
+static int resolve_chain(const char *profile) {
     static response resp;      /* large: kept off the stack */
     static uint8_t file[20481]; /* the chain accepts 20 KiB; one byte more shows a longer file */
     mongodb_aws_env_var vars[64];
     mongodb_aws_chain *chain = NULL;
     mongodb_aws_chain_action a;
-    uint8_t random[16];
+    uint8_t random[16], named = 0;
     const char *mfa_failed = NULL;
-    size_t i, nvars = mongodb_aws_chain_var_count(), n;
+    char selected[MAX_PROFILE];
+    size_t i, nvars = mongodb_aws_chain_var_count(), n, selected_len = 0, profile_len = profile ? strlen(profile) : 0;
+    cache_entry *cached;
     int rc = 1;
     uint32_t st;
     for (i = 0; i < nvars && i < 64; i++) { /* the environment snapshot: exactly the chain's names */
@@ -531,8 +585,14 @@ static int resolve_chain(void) {
         vars[i].value_len = value ? strlen(value) : 0;
     }
     if (!fill_random(random, sizeof random)) return 1;
-    st = mongodb_aws_chain_new(vars, i, NULL, 0, (uint64_t)time(NULL), random, cache.handle ? MONGODB_AWS_CHAIN_CACHED : 0,
-                               cache.info.expiration_unix, &chain);
+    /* The cache of the profile this snapshot selects. A name too long for the buffer has no entry
+     * (the chain refuses it); other statuses are the chain's to report. */
+    st = mongodb_aws_chain_selected_profile(vars, i, profile, profile_len, (uint8_t *)selected, sizeof selected,
+                                            &selected_len, &named);
+    cached = st == MONGODB_AWS_OK ? cache_find(named, selected, selected_len) : NULL;
+    if (st != MONGODB_AWS_OK) selected_len = MAX_PROFILE; /* store nothing */
+    st = mongodb_aws_chain_new(vars, i, profile, profile_len, (uint64_t)time(NULL), random,
+                               cached ? MONGODB_AWS_CHAIN_CACHED : 0, cached ? cached->info.expiration_unix : 0, &chain);
     if (st != MONGODB_AWS_OK) {
         print_error(st, mongodb_aws_status_str(st), strlen(mongodb_aws_status_str(st)));
         return 1;
@@ -577,7 +637,7 @@ static int resolve_chain(void) {
         } else if (a.kind == MONGODB_AWS_ACTION_WRITE_FILE) {
             write_file(chain, &a);
         } else if (a.kind == MONGODB_AWS_ACTION_USE_CACHE) {
-            print_credentials(&cache.info, 1, NULL);
+            print_credentials(&cached->info, 1, &cached->origin);
             rc = 0;
             break;
         } else if (a.kind == MONGODB_AWS_ACTION_DONE) {
@@ -589,7 +649,7 @@ static int resolve_chain(void) {
             origin.line = a.origin_line;
             origin.has_origin = a.origin_profile != NULL;
             print_credentials(&a.credentials, 0, &origin);
-            if (a.cache) cache_store(&a.credentials);
+            if (a.cache) cache_store(named, selected, selected_len, &a.credentials, &origin);
             rc = 0;
             break;
         } else { /* FAILED: a.error names the error; the message says everything else */
@@ -782,9 +842,7 @@ static int scenario_host(int chain_mode) {
             }
             printf("{\"start\": true}\n");
             fflush(stdout);
-            /* mongodb_aws_chain_new takes no explicit profile (yet): in chain mode a call's "profile"
-             * is not applied, only AWS_PROFILE / AWS_DEFAULT_PROFILE of its environment. */
-            if (chain_mode) resolve_chain();
+            if (chain_mode) resolve_chain(profile);
             else resolve_blocking(profile);
             fflush(stdout);
             free(profile);
@@ -811,7 +869,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     if (host) return scenario_host(chain_mode);
-    rc = chain_mode ? resolve_chain() : resolve_blocking(NULL);
+    rc = chain_mode ? resolve_chain(NULL) : resolve_blocking(NULL);
     cache_clear();
     return rc;
 }

@@ -310,6 +310,102 @@ unsafe fn extend(s: &str) -> &'static str {
     unsafe { core::str::from_utf8_unchecked(core::slice::from_raw_parts(s.as_ptr(), s.len())) }
 }
 
+/// The caller's variable list (NULL with 0 is empty).
+///
+/// # Safety
+/// `vars` must point to `vars_len` valid entries (or be NULL with 0).
+unsafe fn var_list<'v>(
+    vars: *const mongodb_aws_env_var,
+    vars_len: usize,
+) -> R<&'v [mongodb_aws_env_var]> {
+    if vars_len == 0 {
+        Ok(&[])
+    } else if vars.is_null() {
+        Err(crate::ffi::NULL_ARGUMENT)
+    } else {
+        // SAFETY: forwarded contract.
+        Ok(unsafe { core::slice::from_raw_parts(vars, vars_len) })
+    }
+}
+
+/// Calls `set(index in VARS, value)` for every entry of `list` whose name the chain reads, in
+/// order (so for a name given twice the last wins). A value that is not UTF-8 is
+/// `MONGODB_AWS_INVALID_UTF8`.
+///
+/// # Safety
+/// The entries' pointers must be as `mongodb_aws_env_var` documents, valid for `'v`.
+unsafe fn each_var<'v>(
+    list: &[mongodb_aws_env_var],
+    mut set: impl FnMut(usize, Option<&'v str>),
+) -> R {
+    for v in list {
+        // SAFETY: forwarded contract.
+        let name = unsafe { bytes(v.name.cast(), v.name_len)? };
+        let Some(i) = VARS.iter().position(|n| n.as_bytes() == name) else {
+            continue;
+        };
+        // SAFETY: forwarded contract.
+        set(i, unsafe { opt_text(v.value, v.value_len)? });
+    }
+    Ok(())
+}
+
+/// Writes into `(out, out_cap, out_len)` the name of the profile of the AWS shared files that a
+/// chain made by `mongodb_aws_chain_new` with the same `vars` and `profile` would use: the explicit
+/// `profile` (NULL with 0: none), else `AWS_DEFAULT_PROFILE`, else `AWS_PROFILE` (set but empty
+/// counts, as in botocore), else `default` — the library's rule. `*named` (when not NULL; written
+/// on success, size queries included) is 1 when the option or one of the variables named it, 0
+/// for the implicit `default`.
+///
+/// A driver keys its cache with it, as the library does in `mongodb_aws_get_credentials`: one
+/// cache per named profile and one for the implicit default (keep `named` in the key), checked
+/// before `mongodb_aws_chain_new` (`MONGODB_AWS_CHAIN_CACHED`) and filled from a
+/// `MONGODB_AWS_ACTION_DONE` with `cache` 1. Not UTF-8 is `MONGODB_AWS_INVALID_UTF8`. Never
+/// allocates; thread-safe.
+///
+/// # Safety
+/// `vars` as for `mongodb_aws_chain_new` (NULL with 0); `profile` `profile_len` readable bytes
+/// (NULL with 0); `out` NULL or `out_cap` writable bytes; `out_len` NULL or writable; `named` NULL
+/// or writable.
+#[no_mangle]
+pub unsafe extern "C" fn mongodb_aws_chain_selected_profile(
+    vars: *const mongodb_aws_env_var,
+    vars_len: usize,
+    profile: *const c_char,
+    profile_len: usize,
+    out: *mut u8,
+    out_cap: usize,
+    out_len: *mut usize,
+    named: *mut u8,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let (list, option, o) = unsafe {
+            (
+                var_list(vars, vars_len)?,
+                opt_text(profile, profile_len)?,
+                Out::new(out, out_cap, out_len)?,
+            )
+        };
+        let mut env = Env::new();
+        // SAFETY: forwarded contract; the values are only read during this call.
+        unsafe {
+            each_var(list, |i, value| {
+                if let Some(name) = VARS.get(i) {
+                    env.set(name, value);
+                }
+            })?;
+        }
+        let (name, by) = env.selected_profile(option);
+        o.emit_bytes(name.as_bytes())?;
+        if !named.is_null() {
+            // SAFETY: non-null and writable per the documented contract.
+            unsafe { *named = u8::from(by.is_some()) };
+        }
+        Ok(())
+    })
+}
+
 /// Makes a chain that resolves credentials once, as a driver does, and stores it in `*out` (release
 /// it with `mongodb_aws_chain_free`).
 ///
@@ -351,34 +447,23 @@ pub unsafe extern "C" fn mongodb_aws_chain_new(
     guard(|| {
         // SAFETY: forwarded contract.
         let (list, profile, random, out) = unsafe {
-            let list: &[mongodb_aws_env_var] = if vars_len == 0 {
-                &[]
-            } else if vars.is_null() {
-                return Err(crate::ffi::NULL_ARGUMENT);
-            } else {
-                core::slice::from_raw_parts(vars, vars_len)
-            };
             let random: [u8; 16] = bytes(random, 16)?
                 .try_into()
                 .map_err(|_| Error::InvalidParameter)?;
             let profile: Option<Box<str>> = opt_text(profile, profile_len)?.map(Into::into);
-            (list, profile, random, target(out)?)
+            (var_list(vars, vars_len)?, profile, random, target(out)?)
         };
         if flags & !(MONGODB_AWS_CHAIN_CUSTOM_PROVIDER | MONGODB_AWS_CHAIN_CACHED) != 0 {
             return Err(Error::InvalidParameter.into());
         }
         let mut env: Box<[Option<Zeroizing<String>>]> = VARS.iter().map(|_| None).collect();
-        for v in list {
-            // SAFETY: forwarded contract.
-            let name = unsafe { bytes(v.name.cast(), v.name_len)? };
-            let Some(i) = VARS.iter().position(|n| n.as_bytes() == name) else {
-                continue;
-            };
-            // SAFETY: forwarded contract.
-            let value = unsafe { opt_text(v.value, v.value_len)? };
-            if let Some(slot) = env.get_mut(i) {
-                *slot = value.map(|s| Zeroizing::new(s.to_string()));
-            }
+        // SAFETY: forwarded contract.
+        unsafe {
+            each_var(list, |i, value| {
+                if let Some(slot) = env.get_mut(i) {
+                    *slot = value.map(|s| Zeroizing::new(s.to_string()));
+                }
+            })?;
         }
         let mut values = env.iter();
         let snapshot = Env::from_fn(|_| {
@@ -1163,6 +1248,87 @@ mod tests {
             )
         );
         unsafe { mongodb_aws_chain_free(c) };
+    }
+
+    fn selected(vars: &[mongodb_aws_env_var], profile: Option<&str>) -> (String, u8) {
+        let (p, pn) = profile.map_or((core::ptr::null(), 0), str_view);
+        let (mut buf, mut n, mut named) = ([0u8; 16], 0usize, 9u8);
+        let st = unsafe {
+            mongodb_aws_chain_selected_profile(
+                vars.as_ptr(),
+                vars.len(),
+                p,
+                pn,
+                buf.as_mut_ptr(),
+                buf.len(),
+                &mut n,
+                &mut named,
+            )
+        };
+        assert_eq!(st, S::MONGODB_AWS_OK);
+        (String::from_utf8(buf[..n].to_vec()).unwrap(), named)
+    }
+
+    #[test]
+    fn the_selected_profile_follows_botocores_order() {
+        // botocore (configprovider.py, BOTOCORE_DEFAULT_SESSION_VARIABLES "profile", read by
+        // Session.profile): the explicit profile, else AWS_DEFAULT_PROFILE,
+        // else AWS_PROFILE, else "default".
+        let both = [var("AWS_PROFILE", "p"), var("AWS_DEFAULT_PROFILE", "d")];
+        assert_eq!(selected(&[], None), ("default".to_string(), 0));
+        assert_eq!(selected(&both[..1], None), ("p".to_string(), 1));
+        assert_eq!(selected(&both, None), ("d".to_string(), 1));
+        assert_eq!(selected(&both, Some("x")), ("x".to_string(), 1));
+        assert_eq!(
+            selected(&[var("AWS_PROFILE", "default")], None),
+            ("default".to_string(), 1)
+        );
+        // For a name given twice the last wins; names the chain does not read are ignored.
+        let twice = [
+            var("AWS_PROFILE", "a"),
+            var("AWS_PROFILE", "b"),
+            var("PROFILE", "c"),
+        ];
+        assert_eq!(selected(&twice, None), ("b".to_string(), 1));
+        // The output convention: a size query, a short buffer (nothing written, not even `named`).
+        let (mut n, mut named) = (0usize, 9u8);
+        let v = [var("AWS_PROFILE", "longer-name")];
+        let query = |out: *mut u8, cap: usize, n: &mut usize, named: &mut u8| unsafe {
+            mongodb_aws_chain_selected_profile(
+                v.as_ptr(),
+                1,
+                core::ptr::null(),
+                0,
+                out,
+                cap,
+                n,
+                named,
+            )
+        };
+        assert_eq!(
+            query(core::ptr::null_mut(), 0, &mut n, &mut named),
+            S::MONGODB_AWS_OK
+        );
+        assert_eq!((n, named), (11, 1));
+        let (mut small, mut named) = ([0u8; 4], 9u8);
+        assert_eq!(
+            query(small.as_mut_ptr(), 4, &mut n, &mut named),
+            S::MONGODB_AWS_BUFFER_TOO_SMALL
+        );
+        assert_eq!((n, named, small), (11, 9, [0; 4]));
+        let st = unsafe {
+            mongodb_aws_chain_selected_profile(
+                core::ptr::null(),
+                0,
+                b"\xff".as_ptr().cast(),
+                1,
+                core::ptr::null_mut(),
+                0,
+                &mut n,
+                core::ptr::null_mut(),
+            )
+        };
+        assert_eq!(st, S::MONGODB_AWS_INVALID_UTF8);
     }
 
     #[test]

@@ -156,7 +156,8 @@ fn header_declares_every_export_and_only_prefixed_names() {
         "mongodb_aws_parse_credentials",
         "mongodb_aws_web_identity_request",
     ] {
-        assert!(!h.contains(gone), "{gone}");
+        // As a declared function (`mongodb_aws_chain_selected_profile` is another name).
+        assert!(!h.contains(&format!("{gone}(")), "{gone}");
     }
     // Status is passed as uint32_t (STYLE.md 3) and the enum's underlying type is fixed.
     assert!(h.contains("typedef uint32_t mongodb_aws_status;"), "{h}");

@@ -1094,6 +1094,68 @@ static void explicit_profile(void) {
     CHECK(c == NULL);
 }
 
+/* The profile a snapshot selects: name and named flag (NUL-terminated copy in `name`). */
+static uint32_t selected_of(const char *const *env, const char *profile, char *name, size_t cap, uint8_t *named) {
+    mongodb_aws_env_var vars[8];
+    size_t k = 0, len = 0;
+    uint32_t st;
+    for (; env && env[k] && k < 8; k++) {
+        const char *eq = strchr(env[k], '=');
+        vars[k].name = env[k];
+        vars[k].name_len = (size_t)(eq - env[k]);
+        vars[k].value = eq + 1;
+        vars[k].value_len = strlen(eq + 1);
+    }
+    st = mongodb_aws_chain_selected_profile(vars, k, profile, profile ? strlen(profile) : 0, (uint8_t *)name, cap - 1,
+                                            &len, named);
+    name[st == MONGODB_AWS_OK ? len : 0] = 0;
+    return st;
+}
+
+static void selected_profile(void) {
+    /* botocore's order (configprovider.py, the session variable "profile"): the explicit profile,
+     * else AWS_DEFAULT_PROFILE, else AWS_PROFILE, else "default". */
+    static const char *const none[] = {NULL};
+    static const char *const p[] = {"AWS_PROFILE=p", NULL};
+    static const char *const both[] = {"AWS_PROFILE=p", "AWS_DEFAULT_PROFILE=d", NULL};
+    static const char *const explicit_default[] = {"AWS_PROFILE=default", NULL};
+    char name[64];
+    uint8_t named = 9;
+    size_t len = 0;
+    mongodb_aws_env_var v;
+    EXPECT(selected_of(none, NULL, name, sizeof name, &named), MONGODB_AWS_OK);
+    CHECK(strcmp(name, "default") == 0 && named == 0);
+    EXPECT(selected_of(p, NULL, name, sizeof name, &named), MONGODB_AWS_OK);
+    CHECK(strcmp(name, "p") == 0 && named == 1);
+    EXPECT(selected_of(both, NULL, name, sizeof name, &named), MONGODB_AWS_OK);
+    CHECK(strcmp(name, "d") == 0 && named == 1);
+    EXPECT(selected_of(both, "x", name, sizeof name, &named), MONGODB_AWS_OK);
+    CHECK(strcmp(name, "x") == 0 && named == 1);
+    named = 9;
+    EXPECT(selected_of(explicit_default, NULL, name, sizeof name, &named), MONGODB_AWS_OK);
+    CHECK(strcmp(name, "default") == 0 && named == 1);
+    EXPECT(selected_of(none, NULL, name, sizeof name, NULL), MONGODB_AWS_OK); /* named is optional */
+    CHECK(strcmp(name, "default") == 0);
+    /* The output convention: size query, a short buffer (nothing written), NULL out_len. */
+    v.name = "AWS_PROFILE";
+    v.name_len = 11;
+    v.value = "longer-name";
+    v.value_len = 11;
+    EXPECT(mongodb_aws_chain_selected_profile(&v, 1, NULL, 0, NULL, 0, &len, &named), MONGODB_AWS_OK);
+    CHECK(len == 11);
+    memset(name, 0, sizeof name);
+    named = 9;
+    EXPECT(mongodb_aws_chain_selected_profile(&v, 1, NULL, 0, (uint8_t *)name, 4, &len, &named),
+           MONGODB_AWS_BUFFER_TOO_SMALL);
+    CHECK(len == 11 && name[0] == 0 && named == 9);
+    EXPECT(mongodb_aws_chain_selected_profile(&v, 1, NULL, 0, (uint8_t *)name, sizeof name, NULL, &named),
+           MONGODB_AWS_NULL_ARGUMENT);
+    EXPECT(mongodb_aws_chain_selected_profile(NULL, 1, NULL, 0, (uint8_t *)name, sizeof name, &len, &named),
+           MONGODB_AWS_NULL_ARGUMENT);
+    EXPECT(mongodb_aws_chain_selected_profile(NULL, 0, "\xff", 1, (uint8_t *)name, sizeof name, &len, &named),
+           MONGODB_AWS_INVALID_UTF8);
+}
+
 static void every_status_observed(void) {
     /* Not reachable through the chain: the IMDS token TTL is the chain's own constant. */
     uint32_t c;
@@ -1124,6 +1186,7 @@ int main(void) {
     custom_provider();
     shared_files();
     explicit_profile();
+    selected_profile();
     every_status_observed();
     return tl_summary("test_chain");
 }
