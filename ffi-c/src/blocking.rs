@@ -574,13 +574,24 @@ impl Installed {
         // SAFETY: the documented contract of `mongodb_aws_set_credential_provider`; `result` lives
         // for the whole call.
         let rc = unsafe { (self.callback)(self.user_data, &mut result) };
-        match (rc, result.credentials) {
-            (0, Some(c)) => Ok(runtime::Provided::from(&c)),
-            (0, None) => Err("the provider returned no credentials".to_string()),
-            (rc, _) => Err(result
-                .error
-                .unwrap_or_else(|| format!("the provider returned {rc}"))),
-        }
+        callback_answer(rc, result.credentials, result.error, "the provider", "credentials")
+            .map(|c| runtime::Provided::from(&c))
+    }
+}
+
+/// What a C callback's answer means: status 0 with a value is the value; 0 without one, or
+/// another status, is an error (the callback's own message when it set one).
+fn callback_answer<T>(
+    rc: u32,
+    value: Option<T>,
+    error: Option<String>,
+    who: &str,
+    what: &str,
+) -> Result<T, String> {
+    match (rc, value) {
+        (0, Some(v)) => Ok(v),
+        (0, None) => Err(format!("{who} returned no {what}")),
+        (rc, _) => Err(error.unwrap_or_else(|| format!("{who} returned {rc}"))),
     }
 }
 
@@ -726,13 +737,7 @@ impl MfaInstalled {
                 &mut result,
             )
         };
-        match (rc, result.code) {
-            (0, Some(c)) => Ok(c),
-            (0, None) => Err("the MFA callback returned no code".to_string()),
-            (rc, _) => Err(result
-                .error
-                .unwrap_or_else(|| format!("the MFA callback returned {rc}"))),
-        }
+        callback_answer(rc, result.code, result.error, "the MFA callback", "code")
     }
 }
 

@@ -1364,6 +1364,9 @@ impl fmt::Debug for Chain<'_> {
     }
 }
 
+/// A variable's value was refused (the chain has failed, naming it).
+struct Invalid;
+
 fn parse_timeout_ms(v: &str) -> Option<u32> {
     // Seconds, integer or decimal with up to 3 fraction digits; > 0 and ≤ 3600.
     let (int, frac) = v.trim().split_once('.').unwrap_or((v.trim(), ""));
@@ -1918,33 +1921,41 @@ impl<'a> Chain<'a> {
     }
 
     fn start_imds(&mut self) {
-        {
-            {
-                if let Some(v) = self.env.get(Var::MetadataServiceTimeout) {
-                    match parse_timeout_ms(v) {
-                        Some(ms) => self.imds_timeout_ms = ms,
-                        None => {
-                            return self.fail_simple(
-                                Error::InvalidEnvironmentVariable,
-                                Some(Source::Ec2),
-                                Some(METADATA_SERVICE_TIMEOUT),
-                            )
-                        }
-                    }
+        match self.seconds_var(Var::MetadataServiceTimeout, Source::Ec2) {
+            Ok(Some(ms)) => self.imds_timeout_ms = ms,
+            Ok(None) => {}
+            Err(Invalid) => return,
+        }
+        if let Some(v) = self.env.get(Var::MetadataServiceNumAttempts) {
+            match v.trim().parse::<u8>() {
+                Ok(n) if (1..=MAX_IMDS_ATTEMPTS).contains(&n) => self.imds_attempts = n,
+                _ => {
+                    return self.fail_simple(
+                        Error::InvalidEnvironmentVariable,
+                        Some(Source::Ec2),
+                        Some(METADATA_SERVICE_NUM_ATTEMPTS),
+                    )
                 }
-                if let Some(v) = self.env.get(Var::MetadataServiceNumAttempts) {
-                    match v.trim().parse::<u8>() {
-                        Ok(n) if (1..=MAX_IMDS_ATTEMPTS).contains(&n) => self.imds_attempts = n,
-                        _ => {
-                            return self.fail_simple(
-                                Error::InvalidEnvironmentVariable,
-                                Some(Source::Ec2),
-                                Some(METADATA_SERVICE_NUM_ATTEMPTS),
-                            )
-                        }
-                    }
-                }
-                self.enter(HttpStep::ImdsToken)
+            }
+        }
+        self.enter(HttpStep::ImdsToken)
+    }
+
+    /// A deadline in seconds from `var` ([`parse_timeout_ms`]): `Ok(None)` when unset; an invalid
+    /// value fails the chain with [`Error::InvalidEnvironmentVariable`] naming it.
+    fn seconds_var(&mut self, var: Var, source: Source) -> Result<Option<u32>, Invalid> {
+        let Some(v) = self.env.get(var) else {
+            return Ok(None);
+        };
+        match parse_timeout_ms(v) {
+            Some(ms) => Ok(Some(ms)),
+            None => {
+                self.fail_simple(
+                    Error::InvalidEnvironmentVariable,
+                    Some(source),
+                    Some(var.name()),
+                );
+                Err(Invalid)
             }
         }
     }
@@ -3120,17 +3131,10 @@ impl<'a> Chain<'a> {
 
     /// Splits the profile's `credential_process` and asks the host to run it.
     fn start_process(&mut self, at: usize) {
-        if let Some(v) = self.env.get(Var::CredentialProcessTimeout) {
-            match parse_timeout_ms(v) {
-                Some(ms) => self.process_timeout_ms = ms,
-                None => {
-                    return self.fail_simple(
-                        Error::InvalidEnvironmentVariable,
-                        Some(Source::CredentialProcess),
-                        Some(CREDENTIAL_PROCESS_TIMEOUT),
-                    )
-                }
-            }
+        match self.seconds_var(Var::CredentialProcessTimeout, Source::CredentialProcess) {
+            Ok(Some(ms)) => self.process_timeout_ms = ms,
+            Ok(None) => {}
+            Err(Invalid) => return,
         }
         let r = {
             let files = files(
