@@ -574,8 +574,14 @@ impl Installed {
         // SAFETY: the documented contract of `mongodb_aws_set_credential_provider`; `result` lives
         // for the whole call.
         let rc = unsafe { (self.callback)(self.user_data, &mut result) };
-        callback_answer(rc, result.credentials, result.error, "the provider", "credentials")
-            .map(|c| runtime::Provided::from(&c))
+        callback_answer(
+            rc,
+            result.credentials,
+            result.error,
+            "the provider",
+            "credentials",
+        )
+        .map(|c| runtime::Provided::from(&c))
     }
 }
 
