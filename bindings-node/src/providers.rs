@@ -37,7 +37,6 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::{channel, Sender};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 use zeroize::Zeroizing;
 
 type Outcome = Result<(Arc<Credentials>, bool), RuntimeError>;
@@ -108,11 +107,6 @@ fn credentials_object(env: &Env, c: &Credentials, from_cache: bool) -> napi::Res
 // MFA codes from JavaScript
 // ---------------------------------------------------------------------------------------------
 
-/// How long a pool thread waits for the JavaScript MFA function to settle: a person reading a
-/// code off a device, with room to spare. A Promise that never settles would otherwise hold one of
-/// libuv's few pool threads for ever.
-const MFA_WAIT: Duration = Duration::from_secs(300);
-
 type MfaAnswer = Result<Zeroizing<String>, String>;
 
 /// Requests posted to JavaScript and not answered yet, by id.
@@ -178,13 +172,16 @@ fn mfa_of(env: &Env, asker: &JsFunction) -> napi::Result<MfaProvider> {
                 "the JavaScript MFA function could not be called ({status})"
             ));
         }
-        match rx.recv_timeout(MFA_WAIT) {
+        // The chain's deadline (the core's MFA_TIMEOUT_MS, or MONGODB_AWS_MFA_TIMEOUT): a Promise
+        // that never settles would otherwise hold one of libuv's few pool threads for ever.
+        match rx.recv_timeout(r.timeout) {
             Ok(answer) => answer,
             Err(_) => {
                 take_pending(id);
                 Err(format!(
-                    "the JavaScript MFA function did not settle within {} s",
-                    MFA_WAIT.as_secs()
+                    "the JavaScript MFA function did not settle within {:.1} s \
+                     (MONGODB_AWS_MFA_TIMEOUT sets the deadline)",
+                    r.timeout.as_secs_f64()
                 ))
             }
         }

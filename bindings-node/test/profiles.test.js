@@ -139,6 +139,16 @@ test('MFA: a throwing or rejecting function, or one that answers no string, is M
         return true
       })
     }
+    // A Promise that never settles: the pool thread stops waiting at MONGODB_AWS_MFA_TIMEOUT.
+    m.clearCredentialCache()
+    const started = Date.now()
+    await assert.rejects(m.getCredentials({ env: { ...env, MONGODB_AWS_MFA_TIMEOUT: '0.3' }, profile: 'admin', mfaCode: () => new Promise(() => {}) }), (e) => {
+      assert.equal(e.code, 'MFA_CODE_UNAVAILABLE')
+      assert.match(e.message, /did not settle within 0\.3 s/)
+      return true
+    })
+    const took = Date.now() - started
+    assert.ok(took >= 250 && took < 5000, `waited ${took} ms for a 0.3 s deadline`)
     assert.equal(s.forms.length, 0, 'no AssumeRole without a code')
   } finally {
     m.clearCredentialCache()

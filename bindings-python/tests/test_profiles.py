@@ -6,6 +6,7 @@ mfa_callback=)``, ``set_mfa_callback`` and the origin of the credentials (``prof
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -152,3 +153,19 @@ def test_mfa_errors(mfa_files: dict[str, Any]) -> None:
 
     with pytest.raises(TypeError, match="must be callable"):
         mongodb_aws.set_mfa_callback("123456")  # type: ignore[arg-type]
+
+    # A code given after MONGODB_AWS_MFA_TIMEOUT: the call waits for the callback, then refuses it.
+    def slow(serial: str, profile: str) -> str:
+        time.sleep(0.4)
+        return "123456"
+
+    with pytest.raises(mongodb_aws.MongoDBAWSError) as e:
+        mongodb_aws.get_credentials({**env, "MONGODB_AWS_MFA_TIMEOUT": "0.2"}, profile="admin", mfa_callback=slow,
+                                    use_cache=False)
+    assert e.value.code == "MFA_CODE_UNAVAILABLE"
+    assert "later than the deadline of 0.2 s" in str(e.value)
+    with pytest.raises(mongodb_aws.MongoDBAWSError) as e:
+        mongodb_aws.get_credentials({**env, "MONGODB_AWS_MFA_TIMEOUT": "soon"}, profile="admin", mfa_callback=slow,
+                                    use_cache=False)
+    assert e.value.code == "INVALID_ENVIRONMENT_VARIABLE"
+    assert "MONGODB_AWS_MFA_TIMEOUT" in str(e.value)

@@ -50,8 +50,10 @@ pub const MONGODB_AWS_ACTION_FAILED: u32 = 7;
 /// started) or `MONGODB_AWS_IO_TIMEOUT` (killed at the deadline).
 pub const MONGODB_AWS_ACTION_RUN_PROCESS: u32 = 8;
 /// Action: ask the application for the current code of the MFA device `path` (a profile's
-/// `mfa_serial`), needed by the role of the profile `variable`. Answer with
-/// `mongodb_aws_chain_on_mfa_code` or `mongodb_aws_chain_on_mfa_unavailable`.
+/// `mfa_serial`), needed by the role of the profile `variable`, within `timeout_ms` (300 s, or
+/// `MONGODB_AWS_MFA_TIMEOUT` seconds). Answer with `mongodb_aws_chain_on_mfa_code`,
+/// `mongodb_aws_chain_on_mfa_unavailable` (no callback), or `mongodb_aws_chain_on_mfa_failed`
+/// (the callback failed, or gave its code after `timeout_ms`).
 pub const MONGODB_AWS_ACTION_ASK_MFA: u32 = 9;
 /// Action: replace the file `path` with `content` (`content_len` bytes; the SSO token cache after a
 /// refresh, secret): write a temporary file beside it readable by the user only, then rename it.
@@ -155,7 +157,8 @@ pub struct mongodb_aws_chain_action {
     pub request_len: usize,
     /// HTTP: deadline to connect, in milliseconds.
     pub connect_timeout_ms: u32,
-    /// HTTP: deadline for the whole exchange from its start, in milliseconds.
+    /// HTTP: deadline for the whole exchange from its start, in milliseconds. RUN_PROCESS: when to
+    /// kill the program. ASK_MFA: how long the application's callback may take.
     pub timeout_ms: u32,
     /// HTTP: which attempt this is (1-based).
     pub attempt: u32,
@@ -566,10 +569,15 @@ pub unsafe extern "C" fn mongodb_aws_chain_poll(
                 a.arg_count = p.args.count();
                 a.timeout_ms = p.timeout_ms;
             }
-            Action::AskMfa { serial, profile } => {
+            Action::AskMfa {
+                serial,
+                profile,
+                timeout_ms,
+            } => {
                 a.kind = MONGODB_AWS_ACTION_ASK_MFA;
                 (a.path, a.path_len) = str_view(serial);
                 (a.variable, a.variable_len) = str_view(profile);
+                a.timeout_ms = timeout_ms;
             }
             Action::WriteFile { path, content } => {
                 a.kind = MONGODB_AWS_ACTION_WRITE_FILE;

@@ -1031,8 +1031,23 @@ static void shared_files(void) {
         a = poll_chain(c);
         CHECK(a.kind == MONGODB_AWS_ACTION_ASK_MFA && view_eq(a.path, a.path_len, "arn:aws:iam::123456789012:mfa/u"));
         CHECK(view_eq(a.variable, a.variable_len, "r"));
+        CHECK(a.timeout_ms == 300000); /* the core's MFA_TIMEOUT_MS */
         EXPECT(mongodb_aws_chain_on_mfa_unavailable(c), MONGODB_AWS_OK);
         CHECK(failure_of(c) == MONGODB_AWS_MFA_CODE_REQUIRED);
+    }
+    /* MONGODB_AWS_MFA_TIMEOUT sets the callback's deadline; a late code is answered as a failure. */
+    {
+        static const char *const tenv[] = {"HOME=/h", "AWS_PROFILE=r", "MONGODB_AWS_MFA_TIMEOUT=2.5", NULL};
+        c = chain_of(tenv, 0, 0);
+        (void)poll_chain(c);
+        EXPECT(mongodb_aws_chain_on_file(c, (const uint8_t *)config, strlen(config)), MONGODB_AWS_OK);
+        EXPECT(mongodb_aws_chain_on_io_error(c, MONGODB_AWS_IO_NOT_FOUND), MONGODB_AWS_OK);
+        EXPECT(mongodb_aws_chain_on_process_exit(c, 1, 0, (const uint8_t *)process_out, strlen(process_out), NULL, 0),
+               MONGODB_AWS_OK);
+        a = poll_chain(c);
+        CHECK(a.kind == MONGODB_AWS_ACTION_ASK_MFA && a.timeout_ms == 2500);
+        EXPECT(mongodb_aws_chain_on_mfa_failed(c), MONGODB_AWS_OK);
+        CHECK(failure_of(c) == MONGODB_AWS_MFA_CODE_UNAVAILABLE);
     }
 }
 

@@ -191,7 +191,7 @@ fn candidates(v: Var) -> &'static [&'static str] {
         }
         Var::IgnoreConfiguredEndpointUrls => &["true", "false"],
         Var::SsoEndpointOverride | Var::SsoOidcEndpointOverride => &["http://127.0.0.1:9000", "x"],
-        Var::CredentialProcessTimeout => &["1", "0.5", "0", "3601", "x"],
+        Var::CredentialProcessTimeout | Var::MfaTimeout => &["1", "0.5", "0", "3601", "x"],
     }
 }
 

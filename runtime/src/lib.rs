@@ -356,7 +356,9 @@ fn installed_provider() -> Option<Provider> {
 /// Gives the current code of an MFA device when a profile's role has `mfa_serial` (the CLI
 /// prompts on the terminal; the bindings call the application's callable). `Err(message)` fails
 /// the resolution with `MFA_CODE_UNAVAILABLE` and the message (it must not contain secrets).
-/// Without one, such a profile fails with `MFA_CODE_REQUIRED`.
+/// Without one, such a profile fails with `MFA_CODE_REQUIRED`. A code given after
+/// [`MfaRequest::timeout`] (the core's `MFA_TIMEOUT_MS`, or `MONGODB_AWS_MFA_TIMEOUT`) is refused
+/// the same way; a provider that can stop waiting (Node's bridge to a Promise) stops then.
 pub type MfaProvider = Arc<dyn Fn(&MfaRequest) -> Result<Zeroizing<String>, String> + Send + Sync>;
 
 /// What an [`MfaProvider`] is asked for.
@@ -366,6 +368,38 @@ pub struct MfaRequest {
     pub serial: String,
     /// The profile whose role needs it.
     pub profile: String,
+    /// How long the provider may take: the chain's deadline for the code.
+    pub timeout: Duration,
+}
+
+/// The provider's answer for `request`, refused when it came after the request's deadline.
+fn ask_mfa(provider: &MfaProvider, request: &MfaRequest) -> Result<Zeroizing<String>, String> {
+    let started = std::time::Instant::now();
+    let answer = provider(request)?;
+    let took = started.elapsed();
+    if took > request.timeout {
+        return Err(format!(
+            "the MFA code came after {:.1} s, later than the deadline of {} s \
+             (MONGODB_AWS_MFA_TIMEOUT sets it)",
+            took.as_secs_f64(),
+            Seconds(request.timeout)
+        ));
+    }
+    Ok(answer)
+}
+
+/// A deadline in seconds as the variables write it: `300`, `0.5`.
+struct Seconds(Duration);
+
+impl std::fmt::Display for Seconds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ms = self.0.as_millis();
+        if ms % 1000 == 0 {
+            write!(f, "{}", ms / 1000)
+        } else {
+            write!(f, "{}", self.0.as_secs_f64())
+        }
+    }
 }
 
 fn mfa_slot() -> &'static RwLock<Option<MfaProvider>> {
@@ -577,12 +611,17 @@ fn drive(
                 Ok(exit) => chain.on_process_exit(exit.code, &exit.stdout, &exit.stderr),
                 Err(e) => chain.on_io_error(e),
             },
-            Action::AskMfa { serial, profile } => {
+            Action::AskMfa {
+                serial,
+                profile,
+                timeout_ms,
+            } => {
                 let request = MfaRequest {
                     serial: serial.to_string(),
                     profile: profile.to_string(),
+                    timeout: Duration::from_millis(u64::from(timeout_ms)),
                 };
-                match mfa.map(|m| m(&request)) {
+                match mfa.map(|m| ask_mfa(m, &request)) {
                     Some(Ok(code)) => chain.on_mfa_code(&code),
                     Some(Err(msg)) => {
                         provider_error = Some(msg);

@@ -223,7 +223,8 @@ fn mfa_callbacks_resolver_first_then_the_process_wide_one() {
         asked.lock().unwrap().clone(),
         vec![MfaRequest {
             serial: "arn:aws:iam::123456789012:mfa/alice".into(),
-            profile: "admin".into()
+            profile: "admin".into(),
+            timeout: std::time::Duration::from_secs(300),
         }]
     );
     let body = seen.lock().unwrap()[0].clone();
@@ -250,6 +251,26 @@ fn mfa_callbacks_resolver_first_then_the_process_wide_one() {
         .unwrap_err();
     assert_eq!(e.code(), "MFA_CODE_UNAVAILABLE");
     assert!(e.to_string().contains("the user cancelled"), "{e}");
+    // A code later than MONGODB_AWS_MFA_TIMEOUT: refused, nothing sent.
+    let mut late_vars = vars.clone();
+    late_vars.insert("MONGODB_AWS_MFA_TIMEOUT".into(), "0.2".into());
+    let slow: MfaProvider = Arc::new(|r: &MfaRequest| {
+        assert_eq!(r.timeout, std::time::Duration::from_millis(200));
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        Ok(Zeroizing::new("123456".to_string()))
+    });
+    let e = Resolver::new()
+        .env(late_vars)
+        .cache(&CredentialCache::new())
+        .mfa(Some(slow))
+        .resolve()
+        .unwrap_err();
+    assert_eq!(e.code(), "MFA_CODE_UNAVAILABLE");
+    assert!(
+        e.to_string().contains("later than the deadline of 0.2 s"),
+        "{e}"
+    );
+    assert_eq!(seen.lock().unwrap().len(), 1);
     // The process-wide callback when the resolver has none set.
     mongodb_aws::set_mfa_provider(Some(Arc::new(|_| Ok(Zeroizing::new("654321".to_string())))));
     let r = Resolver::new()

@@ -263,6 +263,9 @@ BOTOCORE_DIFFERS = {
     # is then not JSON
     "profile-process-timeout": {0: {"ok": False, "codes": {"CREDENTIAL_PROCESS_BAD_OUTPUT"}}},
     "profile-process-timeout-invalid": {0: {"ok": False, "codes": {"CREDENTIAL_PROCESS_BAD_OUTPUT"}}},
+    # botocore has no MFA deadline (its prompt waits): it asks and assumes the role
+    "profile-role-mfa-timeout-invalid": {0: {"ok": True, "access_key_id": "ASIAMFADEADLINE2",
+                                             "mfa_asked": ["arn:aws:iam::123456789012:mfa/alice"]}},
 }
 # Scenarios whose request checks botocore does not meet, for a documented difference.
 BOTOCORE_REQUESTS_DIFFER = {

@@ -450,6 +450,7 @@ def from_ec2():
 
 # --- the shared config and credentials files (PROTOCOL.md B) ----------------------------------------
 PROCESS_TIMEOUT_S = 60
+MFA_TIMEOUT_S = 300
 MAX_ROLE_HOPS = 8
 VALID_CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
 SSO_REFRESH_WINDOW_S = 15 * 60
@@ -933,6 +934,8 @@ class ProfileChain:
             form.append(("ExternalId", prof["external_id"]))
         serial = prof.get("mfa_serial")
         if serial is not None:
+            # The callback's deadline: read before it is asked (a sync list of codes never runs late).
+            number_var("MONGODB_AWS_MFA_TIMEOUT", MFA_TIMEOUT_S, parse_seconds, lambda n: 0 < n <= 3600)
             self.asked.append(serial)
             if self.mfa is None:
                 raise ChainError("MFA_CODE_REQUIRED", "profile %r in %s has mfa_serial %s: an MFA code is needed; "

@@ -226,12 +226,18 @@ vars! {
     SsoOidcEndpointOverride = profile::SSO_OIDC_ENDPOINT_OVERRIDE_VAR;
     EndpointUrlSsoOidc = profile::AWS_ENDPOINT_URL_SSO_OIDC;
     CredentialProcessTimeout = CREDENTIAL_PROCESS_TIMEOUT;
+    MfaTimeout = MFA_TIMEOUT;
 }
 
 /// `MONGODB_AWS_CREDENTIAL_PROCESS_TIMEOUT`: the deadline of a `credential_process` in seconds
 /// (integer or decimal, > 0 and ≤ 3600; default [`PROCESS_TIMEOUT_MS`]). The AWS SDKs have no such
 /// setting (botocore waits forever); an invalid value is [`Error::InvalidEnvironmentVariable`].
 pub const CREDENTIAL_PROCESS_TIMEOUT: &str = "MONGODB_AWS_CREDENTIAL_PROCESS_TIMEOUT";
+
+/// `MONGODB_AWS_MFA_TIMEOUT`: how long the application's MFA callback may take to give a code, in
+/// seconds (integer or decimal, > 0 and ≤ 3600; default [`MFA_TIMEOUT_MS`]). botocore's prompt
+/// waits forever; an invalid value is [`Error::InvalidEnvironmentVariable`].
+pub const MFA_TIMEOUT: &str = "MONGODB_AWS_MFA_TIMEOUT";
 
 /// `AWS_METADATA_SERVICE_TIMEOUT` (AWS SDK convention, IMDS only).
 pub const METADATA_SERVICE_TIMEOUT: &str = "AWS_METADATA_SERVICE_TIMEOUT";
@@ -428,6 +434,10 @@ pub enum Action<'c> {
         serial: &'c str,
         /// The profile whose `mfa_serial` it is.
         profile: &'c str,
+        /// How long the callback may take ([`MFA_TIMEOUT_MS`], or [`MFA_TIMEOUT`] seconds). A
+        /// host that cannot stop its callback waits for it, then answers a late code with
+        /// [`Chain::on_mfa_failed`] as it does when it stops waiting.
+        timeout_ms: u32,
     },
     /// Replace the file `path` with `content` (the SSO token cache after a refresh; it holds
     /// tokens: write it atomically, readable by the user only). Answer with
@@ -458,10 +468,15 @@ impl fmt::Debug for Action<'_> {
             Action::CallProvider => f.write_str("CallProvider"),
             Action::UseCache => f.write_str("UseCache"),
             Action::RunProcess(p) => f.debug_tuple("RunProcess").field(p).finish(),
-            Action::AskMfa { serial, profile } => f
+            Action::AskMfa {
+                serial,
+                profile,
+                timeout_ms,
+            } => f
                 .debug_struct("AskMfa")
                 .field("serial", serial)
                 .field("profile", profile)
+                .field("timeout_ms", timeout_ms)
                 .finish(),
             Action::WriteFile { path, content } => f
                 .debug_struct("WriteFile")
@@ -507,6 +522,10 @@ pub const MAX_PROCESS_OUTPUT: usize = 64 * 1024;
 /// Deadline of a `credential_process` run (botocore sets none; a hung helper must not hang the
 /// authentication forever); [`CREDENTIAL_PROCESS_TIMEOUT`] replaces it.
 pub const PROCESS_TIMEOUT_MS: u32 = 60_000;
+/// How long the application's MFA callback may take (a person reading a code off a device, with
+/// room to spare; botocore's prompt has no limit, but a callback that never answers must not hold
+/// the authentication, or a thread of the host's pool, forever); [`MFA_TIMEOUT`] replaces it.
+pub const MFA_TIMEOUT_MS: u32 = 300_000;
 
 /// A `credential_process` to run (see [`Action::RunProcess`]).
 #[derive(Clone, Debug)]
@@ -1309,6 +1328,7 @@ pub struct Chain<'a> {
     imds_attempts: u8,
     imds_timeout_ms: u32,
     process_timeout_ms: u32,
+    mfa_timeout_ms: u32,
     file: Buf<MAX_FILE_LEN>,
     imds_token: Buf<{ imds::MAX_TOKEN_LEN }>,
     role: heapless::String<64>,
@@ -1405,6 +1425,7 @@ impl<'a> Chain<'a> {
             imds_attempts: 1,
             imds_timeout_ms: IMDS_TIMEOUT_MS,
             process_timeout_ms: PROCESS_TIMEOUT_MS,
+            mfa_timeout_ms: MFA_TIMEOUT_MS,
             file: Buf::new(),
             imds_token: Buf::new(),
             role: heapless::String::new(),
@@ -1635,6 +1656,7 @@ impl<'a> Chain<'a> {
                         Ok(Some(serial)) => Action::AskMfa {
                             serial,
                             profile: name,
+                            timeout_ms: self.mfa_timeout_ms,
                         },
                         _ => Action::Failed(Failure::bare(Error::UnexpectedChainEvent)),
                     }
@@ -3113,6 +3135,11 @@ impl<'a> Chain<'a> {
         self.mfa_code.clear();
         match mfa {
             Ok(true) => {
+                match self.seconds_var(Var::MfaTimeout, Source::AssumeRole) {
+                    Ok(Some(ms)) => self.mfa_timeout_ms = ms,
+                    Ok(None) => {}
+                    Err(Invalid) => return,
+                }
                 self.state = State::AskMfa;
                 self.record(TraceEntry::new(
                     Subject::Source(Source::AssumeRole),

@@ -194,6 +194,7 @@ enum Seen {
     Mfa {
         serial: String,
         profile: String,
+        timeout_ms: u32,
     },
     Write {
         path: String,
@@ -383,9 +384,14 @@ fn observe(chain: &mut Chain<'_>) -> Obs {
             args: p.args.map(Into::into).collect(),
             timeout_ms: p.timeout_ms,
         }),
-        Action::AskMfa { serial, profile } => Obs::Seen(Seen::Mfa {
+        Action::AskMfa {
+            serial,
+            profile,
+            timeout_ms,
+        } => Obs::Seen(Seen::Mfa {
             serial: serial.into(),
             profile: profile.into(),
+            timeout_ms,
         }),
         Action::WriteFile { path, content } => Obs::Seen(Seen::Write {
             path: path.into(),
@@ -2486,7 +2492,8 @@ mod robustness {
             | Var::IgnoreConfiguredEndpointUrls
             | Var::SsoEndpointOverride
             | Var::SsoOidcEndpointOverride
-            | Var::CredentialProcessTimeout => &[None],
+            | Var::CredentialProcessTimeout
+            | Var::MfaTimeout => &[None],
             Var::WebIdentityTokenFile => {
                 &[N, N, N, N, Some(""), Some("/t/token"), Some("/t/token")]
             }

@@ -659,7 +659,8 @@ fn mfa_codes_are_asked_for_and_sent() {
         seen[2],
         Seen::Mfa {
             serial: "arn:aws:iam::123456789012:mfa/alice".into(),
-            profile: "admin".into()
+            profile: "admin".into(),
+            timeout_ms: MFA_TIMEOUT_MS,
         }
     );
     let r = only_request(&seen[3..]);
@@ -1577,6 +1578,62 @@ fn overlong_names_and_paths() {
         (f.error, f.variable),
         (Error::InvalidEnvironmentVariable, Some("AWS_CONFIG_FILE"))
     );
+}
+
+#[test]
+fn mfa_timeout_variable() {
+    let config = format!(
+        "[profile admin]\nrole_arn = {ROLE_A}\nsource_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\n"
+    );
+    let config: &'static str = Box::leak(config.into_boxed_str());
+    let timeout_of = |seen: &[Seen]| {
+        seen.iter().find_map(|s| match s {
+            Seen::Mfa { timeout_ms, .. } => Some(*timeout_ms),
+            _ => None,
+        })
+    };
+    // Default 300 s; seconds, integer or decimal, as AWS_METADATA_SERVICE_TIMEOUT.
+    let mut script = files(Some(config), Some(BASE_CREDS));
+    script.push(Ev::MfaFailed);
+    let (seen, end, _) = run_p(&[("AWS_PROFILE", "admin")], None, &script);
+    assert_eq!(timeout_of(&seen), Some(300_000));
+    assert_eq!(failed(end).error, Error::MfaCodeUnavailable);
+    for (value, ms) in [("1", 1_000), ("0.5", 500), ("3600", 3_600_000)] {
+        let (seen, _, _) = run_p(
+            &[("AWS_PROFILE", "admin"), (MFA_TIMEOUT, value)],
+            None,
+            &script,
+        );
+        assert_eq!(timeout_of(&seen), Some(ms), "{value}");
+    }
+    // Out of range or not a number: the variable is named and nothing is asked.
+    let files_only = files(Some(config), Some(BASE_CREDS));
+    for value in ["0", "3601", "-1", "soon"] {
+        let (seen, end, _) = run_p(
+            &[("AWS_PROFILE", "admin"), (MFA_TIMEOUT, value)],
+            None,
+            &files_only,
+        );
+        assert_eq!(timeout_of(&seen), None, "{value}");
+        let f = failed(end);
+        assert_eq!(
+            (f.error, f.variable),
+            (Error::InvalidEnvironmentVariable, Some(MFA_TIMEOUT)),
+            "{value}"
+        );
+        assert_eq!(f.source, Some(Source::AssumeRole), "{value}");
+    }
+    // A profile without mfa_serial never reads it.
+    let plain = format!("[profile admin]\nrole_arn = {ROLE_A}\nsource_profile = base\n");
+    let plain: &'static str = Box::leak(plain.into_boxed_str());
+    let mut script = files(Some(plain), Some(BASE_CREDS));
+    script.push(ok(&assume_role_xml(HOP1_ID)));
+    let (_, end, _) = run_p(
+        &[("AWS_PROFILE", "admin"), (MFA_TIMEOUT, "soon")],
+        None,
+        &script,
+    );
+    assert_eq!(done(end).id, HOP1_ID);
 }
 
 #[test]
