@@ -141,8 +141,10 @@
 
 /**
  * Action: ask the application for the current code of the MFA device `path` (a profile's
- * `mfa_serial`), needed by the role of the profile `variable`. Answer with
- * `mongodb_aws_chain_on_mfa_code` or `mongodb_aws_chain_on_mfa_unavailable`.
+ * `mfa_serial`), needed by the role of the profile `variable`, within `timeout_ms` (300 s, or
+ * `MONGODB_AWS_MFA_TIMEOUT` seconds). Answer with `mongodb_aws_chain_on_mfa_code`,
+ * `mongodb_aws_chain_on_mfa_unavailable` (no callback), or `mongodb_aws_chain_on_mfa_failed`
+ * (the callback failed, or gave its code after `timeout_ms`).
  */
 #define MONGODB_AWS_ACTION_ASK_MFA 9
 
@@ -1360,7 +1362,8 @@ typedef struct mongodb_aws_chain_action {
      */
     uint32_t connect_timeout_ms;
     /**
-     * HTTP: deadline for the whole exchange from its start, in milliseconds.
+     * HTTP: deadline for the whole exchange from its start, in milliseconds. RUN_PROCESS: when to
+     * kill the program. ASK_MFA: how long the application's callback may take.
      */
     uint32_t timeout_ms;
     /**
