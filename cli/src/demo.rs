@@ -9,6 +9,7 @@ use crate::mongo_client::{self as mc, ok, Client};
 use crate::server::cli::{EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY};
 use crate::server::{self, AuthOk, Event};
 use crate::sts_verifier::{self, User};
+use mongodb_aws_cli::args;
 use mongodb_aws_core::sasl::client::ClientConversation;
 use mongodb_aws_core::time::{AmzDate, UnixTime};
 use mongodb_aws_core::Credentials;
@@ -81,13 +82,9 @@ pub fn usage_error(msg: &str) -> i32 {
 
 /// Runs `demo`; returns the exit code.
 pub fn main(a: Args) -> i32 {
-    if a.help {
-        print!("{HELP}");
-        return 0;
-    }
-    let o = match options(a) {
+    let o = match args::start(a.help, a, options, || print!("{HELP}"), usage_error) {
         Ok(o) => o,
-        Err(e) => return usage_error(&e),
+        Err(code) => return code,
     };
     match run(&o) {
         Ok(true) => 0,

@@ -16,11 +16,12 @@ use mongodb_aws::{
     CallerIdentity, Credentials, Decision, Exchange, Resolver, Source, StsProbe, StsTarget,
     Subject, TraceEntry, Traced,
 };
+use mongodb_aws_cli::args;
 use mongodb_aws_core::caller_identity::{user_name, Arn};
 use mongodb_aws_core::sasl::client::ClientConversation;
 use mongodb_aws_core::UnixTime;
 use serde_json::{json, Value};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
 pub const HELP: &str = "\
 mongodb-aws doctor: why MONGODB-AWS authentication does or does not work here
@@ -166,10 +167,7 @@ impl Report {
 }
 
 fn now_unix() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    mongodb_aws::now().0 as i64
 }
 
 fn iso(t: i64) -> String {
@@ -1013,7 +1011,7 @@ fn conversation(
 
     let t = Instant::now();
     let core = creds.as_core().map_err(|e| local(e.to_string()))?;
-    let now = UnixTime(now_unix().max(0) as u64);
+    let now = mongodb_aws::now();
     let signed = conv.client_final_len(&server_first, &core).and_then(|len| {
         let mut out = vec![0u8; len];
         let n = conv.finish(&server_first, &core, now, None, &mut out)?;
@@ -1172,13 +1170,9 @@ fn render_text(r: &Report, code: i32) -> String {
 
 /// Runs `doctor`; returns the exit status.
 pub fn main(a: Args) -> i32 {
-    if a.help {
-        println!("{HELP}");
-        return 0;
-    }
-    let o = match options(a) {
+    let o = match args::start(a.help, a, options, || println!("{HELP}"), usage_error) {
         Ok(o) => o,
-        Err(e) => return usage_error(&e),
+        Err(code) => return code,
     };
     let mut r = run(&o);
     let code = if r.worst() == Level::Fail { 1 } else { 0 };
@@ -1207,11 +1201,7 @@ mod tests {
     }
 
     fn parse_args(v: &[String]) -> Result<Option<Options>, String> {
-        let a: Args = mongodb_aws_cli::args::parse(v)?;
-        if a.help {
-            return Ok(None);
-        }
-        options(a).map(Some)
+        args::parse_checked(v, |a: &Args| a.help, options)
     }
 
     #[test]

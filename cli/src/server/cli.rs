@@ -2,6 +2,7 @@
 
 use super::{Config, Event, Limits};
 use crate::sts_verifier::{self, User};
+use mongodb_aws_cli::args;
 use std::io::Read;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -390,13 +391,9 @@ fn watch_stdin() {
 
 /// Runs `serve` with its arguments; returns the exit code.
 pub fn main(a: Args) -> i32 {
-    if a.help {
-        print!("{HELP}");
-        return 0;
-    }
-    let o = match options(a) {
+    let o = match args::start(a.help, a, options, || print!("{HELP}"), usage_error) {
         Ok(o) => o,
-        Err(e) => return usage_error(&e),
+        Err(code) => return code,
     };
     let quiet = o.quiet;
     if o.user_on_command_line {
@@ -504,11 +501,7 @@ mod tests {
     }
 
     fn parse(v: &[String]) -> Result<Option<Options>, String> {
-        let a: Args = mongodb_aws_cli::args::parse(v)?;
-        if a.help {
-            return Ok(None);
-        }
-        options(a).map(Some)
+        args::parse_checked(v, |a: &Args| a.help, options)
     }
 
     #[test]
