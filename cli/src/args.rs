@@ -116,11 +116,11 @@ pub fn checked<A, O>(
 
 /// [`parse`] then [`checked`] (`help` reads the `--help` flag): what a command's tests check.
 pub fn parse_checked<A: Args + FromArgMatches, O>(
-    args: &[String],
+    args: &[&str],
     help: impl FnOnce(&A) -> bool,
     options: impl FnOnce(A) -> Result<O, String>,
 ) -> Result<Option<O>, String> {
-    let a: A = parse(args)?;
+    let a: A = parse(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>())?;
     checked(help(&a), a, options)
 }
 

@@ -521,7 +521,7 @@ pub fn run(a: Args) -> i32 {
 mod tests {
     use super::*;
 
-    fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
+    fn parse_args(args: &[&str]) -> Result<Option<Options>, String> {
         crate::args::parse_checked(args, |a: &Args| a.help, options)
     }
 
@@ -533,10 +533,9 @@ mod tests {
 
     #[test]
     fn args() {
-        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        assert!(parse_args(&s(&["--json"])).unwrap().unwrap().json);
-        assert!(parse_args(&s(&["--help"])).unwrap().is_none());
-        let a = parse_args(&s(&[
+        assert!(parse_args(&["--json"]).unwrap().unwrap().json);
+        assert!(parse_args(&["--help"]).unwrap().is_none());
+        let a = parse_args(&[
             "--assume-role",
             "arn:aws:iam::1:role/r",
             "--mfa-serial",
@@ -545,13 +544,13 @@ mod tests {
             "123456",
             "--duration-seconds",
             "900",
-        ]))
+        ])
         .unwrap()
         .unwrap();
         let o = a.assume.unwrap();
         assert_eq!(o.duration_seconds, Some(900));
         assert_eq!(a.assume_mfa.unwrap().1.as_deref(), Some("123456"));
-        let a = parse_args(&s(&["--profile", "dev", "--format", "process"]))
+        let a = parse_args(&["--profile", "dev", "--format", "process"])
             .unwrap()
             .unwrap();
         assert_eq!(a.profile.as_deref(), Some("dev"));
@@ -582,10 +581,10 @@ mod tests {
                 "p",
             ],
         ] {
-            assert!(parse_args(&s(bad)).is_err(), "{bad:?}");
+            assert!(parse_args(bad).is_err(), "{bad:?}");
         }
         assert_eq!(
-            parse_args(&s(&["--format", "yaml"])).unwrap_err(),
+            parse_args(&["--format", "yaml"]).unwrap_err(),
             "--format: expected one of env, process, json (see --help)"
         );
     }

@@ -1196,27 +1196,23 @@ pub fn main(a: Args) -> i32 {
 mod tests {
     use super::*;
 
-    fn s(v: &[&str]) -> Vec<String> {
-        v.iter().map(|x| x.to_string()).collect()
-    }
-
-    fn parse_args(v: &[String]) -> Result<Option<Options>, String> {
+    fn parse_args(v: &[&str]) -> Result<Option<Options>, String> {
         args::parse_checked(v, |a: &Args| a.help, options)
     }
 
     #[test]
     fn args() {
-        let o = parse_args(&s(&["--json", "--profile", "dev"]))
+        let o = parse_args(&["--json", "--profile", "dev"])
             .unwrap()
             .unwrap();
         assert!(o.json);
         assert_eq!(o.profile.as_deref(), Some("dev"));
-        assert!(parse_args(&s(&["--help"])).unwrap().is_none());
-        assert!(parse_args(&s(&["--uri"])).is_err());
-        assert!(parse_args(&s(&["--json=1"])).is_err());
-        let e = parse_args(&s(&["mongodb://u:secretpw@h"])).unwrap_err();
+        assert!(parse_args(&["--help"]).unwrap().is_none());
+        assert!(parse_args(&["--uri"]).is_err());
+        assert!(parse_args(&["--json=1"]).is_err());
+        let e = parse_args(&["mongodb://u:secretpw@h"]).unwrap_err();
         assert!(!e.contains("secretpw"), "{e}");
-        let e = parse_args(&s(&["--uri", "http://u:secretpw@h"])).unwrap_err();
+        let e = parse_args(&["--uri", "http://u:secretpw@h"]).unwrap_err();
         assert!(!e.contains("secretpw"), "{e}");
     }
 

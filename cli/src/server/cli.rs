@@ -496,46 +496,42 @@ pub fn main(a: Args) -> i32 {
 mod tests {
     use super::*;
 
-    fn args(s: &[&str]) -> Vec<String> {
-        s.iter().map(|x| x.to_string()).collect()
-    }
-
-    fn parse(v: &[String]) -> Result<Option<Options>, String> {
+    fn parse(v: &[&str]) -> Result<Option<Options>, String> {
         args::parse_checked(v, |a: &Args| a.help, options)
     }
 
     #[test]
     fn option_rules() {
-        assert!(parse(&args(&["--port", "0"])).is_err());
-        assert!(parse(&args(&["--in-process-sts", "--sts-endpoint", "http://x:1"])).is_err());
-        assert!(parse(&args(&[
+        assert!(parse(&["--port", "0"]).is_err());
+        assert!(parse(&["--in-process-sts", "--sts-endpoint", "http://x:1"]).is_err());
+        assert!(parse(&[
             "--sts-endpoint",
             "http://x:1",
             "--user",
             "A:b=arn:aws:iam::1:user/x"
-        ]))
+        ])
         .is_err());
-        assert!(parse(&args(&["--in-process-sts", "--sts-host", "sts..com"])).is_err());
-        assert!(parse(&args(&["--in-process-sts", "--bogus"])).is_err());
-        assert!(parse(&args(&["--help"])).unwrap().is_none());
-        let o = parse(&args(&[
+        assert!(parse(&["--in-process-sts", "--sts-host", "sts..com"]).is_err());
+        assert!(parse(&["--in-process-sts", "--bogus"]).is_err());
+        assert!(parse(&["--help"]).unwrap().is_none());
+        let o = parse(&[
             "--in-process-sts",
             "--port=0",
             "--sts-host",
             "sts.us-west-2.amazonaws.com",
             "--user",
             "AKID1:s3cret:tok==arn:aws:iam::123456789012:user/a",
-        ]))
+        ])
         .unwrap()
         .unwrap();
         assert_eq!(o.port, 0);
         assert_eq!(o.sts_host, "sts.us-west-2.amazonaws.com");
         assert_eq!(o.users[0].session_token.as_deref(), Some("tok="));
         // --user=VALUE is --user VALUE (the value's own '=' signs included).
-        let o = parse(&args(&[
+        let o = parse(&[
             "--in-process-sts",
             "--user=AKID1:s3cret:tok==arn:aws:iam::123456789012:user/a",
-        ]))
+        ])
         .unwrap()
         .unwrap();
         assert_eq!(o.users[0].secret_access_key, "s3cret");
@@ -632,7 +628,7 @@ mod tests {
         .map(|c| c.into_iter().map(String::from).collect())
         .collect();
         for args in &cases {
-            let e = match parse(args) {
+            let e = match parse(&args.iter().map(String::as_str).collect::<Vec<_>>()) {
                 Err(e) => e,
                 Ok(_) => panic!(
                     "no error for case {}",
@@ -649,28 +645,24 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
         // The unknown option is still named when it is a plain name.
         assert_eq!(
-            parse(&args(&["--in-process-sts", "--usr=AKID:S=arn"]))
+            parse(&["--in-process-sts", "--usr=AKID:S=arn"])
                 .err()
                 .unwrap(),
             "unknown option --usr=<redacted> (see --help)"
         );
         assert_eq!(
-            parse(&args(&["--in-process-sts", "--bogus"]))
-                .err()
-                .unwrap(),
+            parse(&["--in-process-sts", "--bogus"]).err().unwrap(),
             "unknown option --bogus (see --help)"
         );
         assert_eq!(
-            parse(&args(&["--in-process-sts", "AKID:S=arn"]))
-                .err()
-                .unwrap(),
+            parse(&["--in-process-sts", "AKID:S=arn"]).err().unwrap(),
             "unexpected argument #2 (not an option; not shown) (see --help)"
         );
     }
 
     #[test]
     fn limits_options() {
-        let o = parse(&args(&[
+        let o = parse(&[
             "--in-process-sts",
             "--max-connections",
             "3",
@@ -681,7 +673,7 @@ mod tests {
             "2",
             "--sts-timeout",
             "1.5",
-        ]))
+        ])
         .unwrap()
         .unwrap();
         assert_eq!(
@@ -694,7 +686,7 @@ mod tests {
                 sts_timeout: Duration::from_millis(1500),
             }
         );
-        let d = parse(&args(&["--in-process-sts"])).unwrap().unwrap().limits;
+        let d = parse(&["--in-process-sts"]).unwrap().unwrap().limits;
         assert_eq!(d, Limits::default());
         assert!(d.max_connections >= 1 && d.max_connections <= 256);
         assert_eq!(d.sts_timeout, Duration::from_secs(10));
@@ -706,7 +698,7 @@ mod tests {
             ["--sts-timeout", "inf"],
         ] {
             assert!(
-                parse(&args(&["--in-process-sts", bad[0], bad[1]])).is_err(),
+                parse(&["--in-process-sts", bad[0], bad[1]]).is_err(),
                 "{bad:?}"
             );
         }
