@@ -165,6 +165,29 @@ fn redact(text: &str, token: Option<&str>) -> String {
     }
 }
 
+/// Sends `cmd` and prints it and the reply; the round trip goes into `timings` as `what`.
+fn round_trip(
+    client: &mut Client,
+    cmd: &Doc,
+    what: &'static str,
+    timings: &mut Vec<(&'static str, Duration)>,
+) -> Result<Vec<u8>, String> {
+    let t = Instant::now();
+    let reply = client.command(cmd)?;
+    let d = t.elapsed();
+    timings.push((what, d));
+    println!(
+        "  client -> server  OP_MSG\n{}",
+        indent(&bsonw::render(&cmd.to_bytes()))
+    );
+    println!(
+        "  server -> client  ({})\n{}",
+        fmt_dur(d),
+        indent(&bsonw::render(&reply))
+    );
+    Ok(reply)
+}
+
 fn run(o: &Options) -> Result<bool, String> {
     let total = Instant::now();
     let mut timings: Vec<(&'static str, Duration)> = Vec::new();
@@ -237,20 +260,7 @@ fn run(o: &Options) -> Result<bool, String> {
 
     // 1. hello
     section(1, "hello (driver handshake)");
-    let hello = mc::hello();
-    let t = Instant::now();
-    let reply = client.command(&hello)?;
-    let d = t.elapsed();
-    timings.push(("hello round trip", d));
-    println!(
-        "  client -> server  OP_MSG\n{}",
-        indent(&bsonw::render(&hello.to_bytes()))
-    );
-    println!(
-        "  server -> client  ({})\n{}",
-        fmt_dur(d),
-        indent(&bsonw::render(&reply))
-    );
+    round_trip(&mut client, &mc::hello(), "hello round trip", &mut timings)?;
 
     // 2. client-first
     section(2, "saslStart: client-first {r: 32-byte nonce, p: 'n'}");
@@ -268,19 +278,7 @@ fn run(o: &Options) -> Result<bool, String> {
     );
     println!("{}", indent(&bsonw::render(&client_first)));
     let start = mc::sasl_start(&client_first);
-    let t = Instant::now();
-    let reply = client.command(&start)?;
-    let d = t.elapsed();
-    timings.push(("saslStart round trip", d));
-    println!(
-        "  client -> server  OP_MSG\n{}",
-        indent(&bsonw::render(&start.to_bytes()))
-    );
-    println!(
-        "  server -> client  ({})\n{}",
-        fmt_dur(d),
-        indent(&bsonw::render(&reply))
-    );
+    let reply = round_trip(&mut client, &start, "saslStart round trip", &mut timings)?;
     if !ok(&reply) {
         println!("\nsaslStart failed.");
         return Ok(false);

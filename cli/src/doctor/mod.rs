@@ -796,6 +796,20 @@ impl Steps {
             if ok { "ok" } else { "FAIL" }
         ));
     }
+
+    /// `r`'s value, or its error recorded as `step` failing and returned as `{what}: {error}`.
+    fn check<T, E: std::fmt::Display>(
+        &mut self,
+        step: &str,
+        t: Instant,
+        what: &str,
+        r: Result<T, E>,
+    ) -> Result<T, ServerError> {
+        r.map_err(|e| {
+            self.push(step, false, t, e.to_string());
+            local(format!("{what}: {e}"))
+        })
+    }
 }
 
 fn mongodb(
@@ -912,16 +926,9 @@ fn conversation(
             "no credentials: the authentication was not attempted",
         ));
     };
-    let tcp = match mc::tcp(&u.host, u.port, Duration::from_secs(10)) {
-        Ok(s) => {
-            steps.push("connect", true, t, format!("{}:{}", u.host, u.port));
-            s
-        }
-        Err(e) => {
-            steps.push("connect", false, t, e.clone());
-            return Err(local(format!("cannot connect: {e}")));
-        }
-    };
+    let connected = mc::tcp(&u.host, u.port, Duration::from_secs(10));
+    let tcp = steps.check("connect", t, "cannot connect", connected)?;
+    steps.push("connect", true, t, format!("{}:{}", u.host, u.port));
     let mut client = match &u.tls {
         None => Client::new(tcp),
         Some(tls) => {
@@ -953,10 +960,7 @@ fn conversation(
         }
     };
     let t = Instant::now();
-    let reply = client.command(&mc::hello()).map_err(|e| {
-        steps.push("hello", false, t, e.clone());
-        local(format!("hello: {e}"))
-    })?;
+    let reply = steps.check("hello", t, "hello", client.command(&mc::hello()))?;
     if !mc::ok(&reply) {
         let e = refused(&reply);
         steps.push("hello", false, t, e.message.clone());
@@ -968,12 +972,8 @@ fn conversation(
     let mut nonce = [0u8; 32];
     getrandom::fill(&mut nonce).map_err(|e| local(format!("randomness: {e}")))?;
     let conv = ClientConversation::new(nonce);
-    let reply = client
-        .command(&mc::sasl_start(&conv.client_first()))
-        .map_err(|e| {
-            steps.push("saslStart", false, t, e.clone());
-            local(format!("saslStart: {e}"))
-        })?;
+    let sent = client.command(&mc::sasl_start(&conv.client_first()));
+    let reply = steps.check("saslStart", t, "saslStart", sent)?;
     if !mc::ok(&reply) {
         let e = refused(&reply);
         steps.push("saslStart", false, t, format!("refused: {}", e.message));
@@ -991,13 +991,8 @@ fn conversation(
     );
 
     let t = Instant::now();
-    let sf = match conv.parse_server_first(&server_first) {
-        Ok(sf) => sf,
-        Err(e) => {
-            steps.push("server-first", false, t, e.to_string());
-            return Err(local(format!("server-first: {e}")));
-        }
-    };
+    let parsed = conv.parse_server_first(&server_first);
+    let sf = steps.check("server-first", t, "server-first", parsed)?;
     steps.push(
         "server-first",
         true,
@@ -1018,13 +1013,7 @@ fn conversation(
         out.truncate(n);
         Ok(out)
     });
-    let client_final = match signed {
-        Ok(b) => b,
-        Err(e) => {
-            steps.push("sign", false, t, e.to_string());
-            return Err(local(format!("signing: {e}")));
-        }
-    };
+    let client_final = steps.check("sign", t, "signing", signed)?;
     steps.push(
         "sign",
         true,
@@ -1042,12 +1031,8 @@ fn conversation(
     );
 
     let t = Instant::now();
-    let reply = client
-        .command(&mc::sasl_continue(conversation_id as i32, &client_final))
-        .map_err(|e| {
-            steps.push("saslContinue", false, t, e.clone());
-            local(format!("saslContinue: {e}"))
-        })?;
+    let sent = client.command(&mc::sasl_continue(conversation_id as i32, &client_final));
+    let reply = steps.check("saslContinue", t, "saslContinue", sent)?;
     if !mc::ok(&reply) {
         let e = refused(&reply);
         steps.push(
