@@ -165,10 +165,12 @@ fn redact(text: &str, token: Option<&str>) -> String {
     }
 }
 
-/// Sends `cmd` and prints it and the reply; the round trip goes into `timings` as `what`.
+/// Sends `cmd` and prints it (after `sent`) and the reply; the round trip goes into `timings` as
+/// `what`.
 fn round_trip(
     client: &mut Client,
     cmd: &Doc,
+    sent: &str,
     what: &'static str,
     timings: &mut Vec<(&'static str, Duration)>,
 ) -> Result<Vec<u8>, String> {
@@ -176,17 +178,22 @@ fn round_trip(
     let reply = client.command(cmd)?;
     let d = t.elapsed();
     timings.push((what, d));
-    println!(
-        "  client -> server  OP_MSG\n{}",
-        indent(&bsonw::render(&cmd.to_bytes()))
-    );
+    println!("  {sent}\n{}", indent(&bsonw::render(&cmd.to_bytes())));
+    print_reply(d, &reply);
+    Ok(reply)
+}
+
+/// Prints a reply that took `d` to come.
+fn print_reply(d: Duration, reply: &[u8]) {
     println!(
         "  server -> client  ({})\n{}",
         fmt_dur(d),
-        indent(&bsonw::render(&reply))
+        indent(&bsonw::render(reply))
     );
-    Ok(reply)
 }
+
+/// How the demo shows a command it sends.
+const OP_MSG: &str = "client -> server  OP_MSG";
 
 fn run(o: &Options) -> Result<bool, String> {
     let total = Instant::now();
@@ -260,7 +267,14 @@ fn run(o: &Options) -> Result<bool, String> {
 
     // 1. hello
     section(1, "hello (driver handshake)");
-    round_trip(&mut client, &mc::hello(), "hello round trip", &mut timings)?;
+    let hello = mc::hello();
+    round_trip(
+        &mut client,
+        &hello,
+        OP_MSG,
+        "hello round trip",
+        &mut timings,
+    )?;
 
     // 2. client-first
     section(2, "saslStart: client-first {r: 32-byte nonce, p: 'n'}");
@@ -278,7 +292,13 @@ fn run(o: &Options) -> Result<bool, String> {
     );
     println!("{}", indent(&bsonw::render(&client_first)));
     let start = mc::sasl_start(&client_first);
-    let reply = round_trip(&mut client, &start, "saslStart round trip", &mut timings)?;
+    let reply = round_trip(
+        &mut client,
+        &start,
+        OP_MSG,
+        "saslStart round trip",
+        &mut timings,
+    )?;
     if !ok(&reply) {
         println!("\nsaslStart failed.");
         return Ok(false);
@@ -396,11 +416,7 @@ fn run(o: &Options) -> Result<bool, String> {
             | Event::AcceptFailed { .. } => {}
         }
     }
-    println!(
-        "  server -> client  ({})\n{}",
-        fmt_dur(d),
-        indent(&bsonw::render(&reply))
-    );
+    print_reply(d, &reply);
     let authenticated = match &outcome {
         Some(Ok(a)) => {
             println!();
@@ -420,19 +436,8 @@ fn run(o: &Options) -> Result<bool, String> {
     if authenticated {
         section(6, "an authenticated command: find");
         let find = Doc::new().with("find", "demo").with("$db", "test");
-        let t = Instant::now();
-        let reply = client.command(&find)?;
-        let d = t.elapsed();
-        timings.push(("find round trip", d));
-        println!(
-            "  client -> server\n{}",
-            indent(&bsonw::render(&find.to_bytes()))
-        );
-        println!(
-            "  server -> client  ({})\n{}",
-            fmt_dur(d),
-            indent(&bsonw::render(&reply))
-        );
+        let sent = "client -> server";
+        round_trip(&mut client, &find, sent, "find round trip", &mut timings)?;
     }
 
     println!();

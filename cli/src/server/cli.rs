@@ -547,28 +547,21 @@ mod tests {
         const SECRET: &str = "Zq9/xT7+vP3kLmN0sR8uW2yB5dF1gH4jK6cV0aQe";
         let dir = std::env::temp_dir().join(format!("mongodb-aws-secret-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let file = |name: &str, text: &str| {
+        // Credentials files to refuse: not JSON, not an array, no ARN, a bad ARN, a bad key id.
+        let files: Vec<String> = [
+            ("a.json", format!("[{{\"secret_access_key\": \"{SECRET}\"")),
+            ("b.json", format!("{{\"secret_access_key\": \"{SECRET}\"}}")),
+            ("c.json", format!("[{{\"access_key_id\": \"AKID1\", \"secret_access_key\": \"{SECRET}\"}}]")),
+            ("d.json", format!("[{{\"access_key_id\": \"AKID1\", \"secret_access_key\": \"{SECRET}\", \"arn\": \"arn:{SECRET}\"}}]")),
+            ("e.json", format!("[{{\"access_key_id\": \"AK ID\", \"secret_access_key\": \"{SECRET}\", \"arn\": \"arn:aws:iam::1:user/a\"}}]")),
+        ]
+        .iter()
+        .map(|(name, text)| {
             let p = dir.join(name);
             std::fs::write(&p, text).unwrap();
             p.to_str().unwrap().to_string()
-        };
-        let not_json = file("a.json", &format!("[{{\"secret_access_key\": \"{SECRET}\""));
-        let not_array = file(
-            "b.json",
-            &format!("{{\"secret_access_key\": \"{SECRET}\"}}"),
-        );
-        let no_arn = file(
-            "c.json",
-            &format!("[{{\"access_key_id\": \"AKID1\", \"secret_access_key\": \"{SECRET}\"}}]"),
-        );
-        let bad_arn = file(
-            "d.json",
-            &format!("[{{\"access_key_id\": \"AKID1\", \"secret_access_key\": \"{SECRET}\", \"arn\": \"arn:{SECRET}\"}}]"),
-        );
-        let bad_key = file(
-            "e.json",
-            &format!("[{{\"access_key_id\": \"AK ID\", \"secret_access_key\": \"{SECRET}\", \"arn\": \"arn:aws:iam::1:user/a\"}}]"),
-        );
+        })
+        .collect();
         let spec = format!("AKID1:{SECRET}=arn:aws:iam::123456789012:user/a");
         let ip = "--in-process-sts";
         let cases: Vec<Vec<String>> = vec![
@@ -603,11 +596,6 @@ mod tests {
             ],
             vec![ip, "--credentials-file", &spec],
             vec![ip, &format!("--credentials-file={spec}")],
-            vec![ip, "--credentials-file", &not_json],
-            vec![ip, "--credentials-file", &not_array],
-            vec![ip, "--credentials-file", &no_arn],
-            vec![ip, "--credentials-file", &bad_arn],
-            vec![ip, "--credentials-file", &bad_key],
             vec![ip, "--port", &spec],
             vec![ip, "--host", &spec],
             vec![ip, "--sts-host", &spec],
@@ -626,6 +614,11 @@ mod tests {
         ]
         .into_iter()
         .map(|c| c.into_iter().map(String::from).collect())
+        .chain(
+            files
+                .iter()
+                .map(|f| vec![ip.into(), "--credentials-file".into(), f.clone()]),
+        )
         .collect();
         for args in &cases {
             let e = match parse(&args.iter().map(String::as_str).collect::<Vec<_>>()) {
