@@ -10,9 +10,10 @@
 //! latency percentiles; any failed authentication fails the run. Everything is on 127.0.0.1; the
 //! client threads share the machine's cores with the server.
 
+use mongodb_aws::now;
 use mongodb_aws_core::bson::{Document, Value, Writer};
 use mongodb_aws_core::sasl::client::ClientConversation;
-use mongodb_aws_core::{Credentials, UnixTime};
+use mongodb_aws_core::Credentials;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Command, Stdio};
@@ -61,15 +62,6 @@ fn field<'a>(doc: &'a [u8], name: &str) -> Option<Value<'a>> {
         .filter_map(Result::ok)
         .find(|e| e.name == name)
         .map(|e| e.value)
-}
-
-fn now() -> UnixTime {
-    UnixTime(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs(),
-    )
 }
 
 /// One whole authentication on a new connection.

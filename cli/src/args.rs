@@ -102,6 +102,47 @@ pub fn parse<A: Args + FromArgMatches>(args: &[String]) -> Result<A, String> {
         .map_err(|e| message(&e, args))
 }
 
+/// A command's options as its `options` checks them, or `None` where `help` (its `--help`) is set.
+pub fn checked<A, O>(
+    help: bool,
+    a: A,
+    options: impl FnOnce(A) -> Result<O, String>,
+) -> Result<Option<O>, String> {
+    if help {
+        return Ok(None);
+    }
+    options(a).map(Some)
+}
+
+/// [`parse`] then [`checked`] (`help` reads the `--help` flag): what a command's tests check.
+pub fn parse_checked<A: Args + FromArgMatches, O>(
+    args: &[&str],
+    help: impl FnOnce(&A) -> bool,
+    options: impl FnOnce(A) -> Result<O, String>,
+) -> Result<Option<O>, String> {
+    let a: A = parse(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>())?;
+    checked(help(&a), a, options)
+}
+
+/// What a command runs with: its options (see [`checked`]), or the exit status it stops with at
+/// once: 0 after `print_help` where `help` is set, else `usage_error`'s for an options error.
+pub fn start<A, O>(
+    help: bool,
+    a: A,
+    options: impl FnOnce(A) -> Result<O, String>,
+    print_help: impl FnOnce(),
+    usage_error: impl FnOnce(&str) -> i32,
+) -> Result<O, i32> {
+    match checked(help, a, options) {
+        Ok(Some(o)) => Ok(o),
+        Ok(None) => {
+            print_help();
+            Err(0)
+        }
+        Err(e) => Err(usage_error(&e)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

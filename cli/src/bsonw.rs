@@ -42,44 +42,30 @@ impl Doc {
     }
 }
 
-impl From<f64> for Bson {
-    fn from(v: f64) -> Self {
-        Bson::Double(v)
-    }
+/// `From<T> for Bson`, one line a type: the variant it becomes.
+macro_rules! bson_from {
+    ($($t:ty => $variant:ident),* $(,)?) => {$(
+        impl From<$t> for Bson {
+            fn from(v: $t) -> Self {
+                Bson::$variant(v)
+            }
+        }
+    )*};
 }
+
+bson_from!(
+    f64 => Double,
+    String => Str,
+    bool => Bool,
+    i32 => Int32,
+    i64 => Int64,
+    Doc => Doc,
+    Vec<Bson> => Array,
+);
+
 impl From<&str> for Bson {
     fn from(v: &str) -> Self {
         Bson::Str(v.to_string())
-    }
-}
-impl From<String> for Bson {
-    fn from(v: String) -> Self {
-        Bson::Str(v)
-    }
-}
-impl From<bool> for Bson {
-    fn from(v: bool) -> Self {
-        Bson::Bool(v)
-    }
-}
-impl From<i32> for Bson {
-    fn from(v: i32) -> Self {
-        Bson::Int32(v)
-    }
-}
-impl From<i64> for Bson {
-    fn from(v: i64) -> Self {
-        Bson::Int64(v)
-    }
-}
-impl From<Doc> for Bson {
-    fn from(v: Doc) -> Self {
-        Bson::Doc(v)
-    }
-}
-impl From<Vec<Bson>> for Bson {
-    fn from(v: Vec<Bson>) -> Self {
-        Bson::Array(v)
     }
 }
 

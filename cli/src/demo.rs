@@ -9,6 +9,7 @@ use crate::mongo_client::{self as mc, ok, Client};
 use crate::server::cli::{EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY};
 use crate::server::{self, AuthOk, Event};
 use crate::sts_verifier::{self, User};
+use mongodb_aws_cli::args;
 use mongodb_aws_core::sasl::client::ClientConversation;
 use mongodb_aws_core::time::{AmzDate, UnixTime};
 use mongodb_aws_core::Credentials;
@@ -81,13 +82,9 @@ pub fn usage_error(msg: &str) -> i32 {
 
 /// Runs `demo`; returns the exit code.
 pub fn main(a: Args) -> i32 {
-    if a.help {
-        print!("{HELP}");
-        return 0;
-    }
-    let o = match options(a) {
+    let o = match args::start(a.help, a, options, || print!("{HELP}"), usage_error) {
         Ok(o) => o,
-        Err(e) => return usage_error(&e),
+        Err(code) => return code,
     };
     match run(&o) {
         Ok(true) => 0,
@@ -168,6 +165,36 @@ fn redact(text: &str, token: Option<&str>) -> String {
     }
 }
 
+/// Sends `cmd` and prints it (after `sent`) and the reply; the round trip goes into `timings` as
+/// `what`.
+fn round_trip(
+    client: &mut Client,
+    cmd: &Doc,
+    sent: &str,
+    what: &'static str,
+    timings: &mut Vec<(&'static str, Duration)>,
+) -> Result<Vec<u8>, String> {
+    let t = Instant::now();
+    let reply = client.command(cmd)?;
+    let d = t.elapsed();
+    timings.push((what, d));
+    println!("  {sent}\n{}", indent(&bsonw::render(&cmd.to_bytes())));
+    print_reply(d, &reply);
+    Ok(reply)
+}
+
+/// Prints a reply that took `d` to come.
+fn print_reply(d: Duration, reply: &[u8]) {
+    println!(
+        "  server -> client  ({})\n{}",
+        fmt_dur(d),
+        indent(&bsonw::render(reply))
+    );
+}
+
+/// How the demo shows a command it sends.
+const OP_MSG: &str = "client -> server  OP_MSG";
+
 fn run(o: &Options) -> Result<bool, String> {
     let total = Instant::now();
     let mut timings: Vec<(&'static str, Duration)> = Vec::new();
@@ -241,19 +268,13 @@ fn run(o: &Options) -> Result<bool, String> {
     // 1. hello
     section(1, "hello (driver handshake)");
     let hello = mc::hello();
-    let t = Instant::now();
-    let reply = client.command(&hello)?;
-    let d = t.elapsed();
-    timings.push(("hello round trip", d));
-    println!(
-        "  client -> server  OP_MSG\n{}",
-        indent(&bsonw::render(&hello.to_bytes()))
-    );
-    println!(
-        "  server -> client  ({})\n{}",
-        fmt_dur(d),
-        indent(&bsonw::render(&reply))
-    );
+    round_trip(
+        &mut client,
+        &hello,
+        OP_MSG,
+        "hello round trip",
+        &mut timings,
+    )?;
 
     // 2. client-first
     section(2, "saslStart: client-first {r: 32-byte nonce, p: 'n'}");
@@ -271,19 +292,13 @@ fn run(o: &Options) -> Result<bool, String> {
     );
     println!("{}", indent(&bsonw::render(&client_first)));
     let start = mc::sasl_start(&client_first);
-    let t = Instant::now();
-    let reply = client.command(&start)?;
-    let d = t.elapsed();
-    timings.push(("saslStart round trip", d));
-    println!(
-        "  client -> server  OP_MSG\n{}",
-        indent(&bsonw::render(&start.to_bytes()))
-    );
-    println!(
-        "  server -> client  ({})\n{}",
-        fmt_dur(d),
-        indent(&bsonw::render(&reply))
-    );
+    let reply = round_trip(
+        &mut client,
+        &start,
+        OP_MSG,
+        "saslStart round trip",
+        &mut timings,
+    )?;
     if !ok(&reply) {
         println!("\nsaslStart failed.");
         return Ok(false);
@@ -401,11 +416,7 @@ fn run(o: &Options) -> Result<bool, String> {
             | Event::AcceptFailed { .. } => {}
         }
     }
-    println!(
-        "  server -> client  ({})\n{}",
-        fmt_dur(d),
-        indent(&bsonw::render(&reply))
-    );
+    print_reply(d, &reply);
     let authenticated = match &outcome {
         Some(Ok(a)) => {
             println!();
@@ -425,19 +436,8 @@ fn run(o: &Options) -> Result<bool, String> {
     if authenticated {
         section(6, "an authenticated command: find");
         let find = Doc::new().with("find", "demo").with("$db", "test");
-        let t = Instant::now();
-        let reply = client.command(&find)?;
-        let d = t.elapsed();
-        timings.push(("find round trip", d));
-        println!(
-            "  client -> server\n{}",
-            indent(&bsonw::render(&find.to_bytes()))
-        );
-        println!(
-            "  server -> client  ({})\n{}",
-            fmt_dur(d),
-            indent(&bsonw::render(&reply))
-        );
+        let sent = "client -> server";
+        round_trip(&mut client, &find, sent, "find round trip", &mut timings)?;
     }
 
     println!();

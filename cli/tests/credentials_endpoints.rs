@@ -5,9 +5,21 @@
 
 mod support;
 
+use serde_json::Value;
 use support::{cli, Emulator};
 
 const REL: &str = "/v2/credentials/task-1";
+
+/// `mongodb-aws credentials --json` with the task role of `e`'s ECS endpoint.
+fn ecs(e: &Emulator) -> (i32, Value, String) {
+    cli(
+        &[
+            ("MONGODB_AWS_ECS_ENDPOINT", &e.url),
+            ("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", REL),
+        ],
+        &[],
+    )
+}
 
 fn no_secrets(s: &str) {
     assert!(
@@ -19,13 +31,7 @@ fn no_secrets(s: &str) {
 #[test]
 fn ecs_json_output() {
     let e = Emulator::start(&[]);
-    let (code, v, err) = cli(
-        &[
-            ("MONGODB_AWS_ECS_ENDPOINT", &e.url),
-            ("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", REL),
-        ],
-        &[],
-    );
+    let (code, v, err) = ecs(&e);
     assert_eq!(code, 0, "{err}");
     assert_eq!(v["source"], "ecs");
     assert!(v["access_key_id"].as_str().unwrap().starts_with("ASIAEMU"));
@@ -60,13 +66,7 @@ fn imds_text_output_names_the_instance_role() {
 #[test]
 fn errors_print_code_number_and_detail() {
     let e = Emulator::start(&["--mode", "status", "--status", "503", "--target", "ecs"]);
-    let (code, v, err) = cli(
-        &[
-            ("MONGODB_AWS_ECS_ENDPOINT", &e.url),
-            ("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", REL),
-        ],
-        &[],
-    );
+    let (code, v, err) = ecs(&e);
     assert_eq!(code, 1, "{v}");
     assert_eq!(v["error"], "ENDPOINT_HTTP_STATUS");
     assert_eq!(v["code"], 412);

@@ -54,9 +54,14 @@ const NO_IMDS: (&str, &str) = ("MONGODB_AWS_EC2_METADATA_ENDPOINT", "http://127.
 /// `mongodb-aws credentials ARGS` with exactly `env` (plus PATH and [`NO_IMDS`]) and `stdin` on
 /// its stdin.
 fn run(env: &[(&str, &str)], args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mongodb-aws"))
-        .arg("credentials")
-        .args(args)
+    let mut c = Command::new(env!("CARGO_BIN_EXE_mongodb-aws"));
+    c.arg("credentials").args(args);
+    output(c, env, stdin)
+}
+
+/// Runs `c` with exactly `env` (plus PATH and [`NO_IMDS`]) and `stdin` on its stdin.
+fn output(mut c: Command, env: &[(&str, &str)], stdin: &str) -> Output {
+    let mut child = c
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env(NO_IMDS.0, NO_IMDS.1)
@@ -269,28 +274,19 @@ fn mfa_role_chain_with_the_code_from_stdin() {
         "{config}\n[profile viaprocess]\ncredential_process = \"{bin}\" credentials --profile admin --format process\n"
     );
     std::fs::write(&config_path, both).unwrap();
-    let mut boto = Command::new(repo().join(".venv/bin/python"))
-        .arg("-c")
-        .arg(
-            "import botocore.session, json, datetime\n\
-             s = botocore.session.Session(profile='viaprocess')\n\
-             c = s.get_credentials()\n\
-             f = c.get_frozen_credentials()\n\
-             left = (c._expiry_time - datetime.datetime.now(datetime.timezone.utc)).total_seconds()\n\
-             print(json.dumps([f.access_key[:4], c.method, 600 < left <= 3600]))",
-        )
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env(NO_IMDS.0, NO_IMDS.1)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    boto.stdin.take().unwrap().write_all(b"314159\n").unwrap();
-    let r = boto.wait_with_output().unwrap();
+    let mut boto = Command::new(repo().join(".venv/bin/python"));
+    boto.arg("-c").arg(
+        "import botocore.session, json, datetime\n\
+         s = botocore.session.Session(profile='viaprocess')\n\
+         c = s.get_credentials()\n\
+         f = c.get_frozen_credentials()\n\
+         left = (c._expiry_time - datetime.datetime.now(datetime.timezone.utc)).total_seconds()\n\
+         print(json.dumps([f.access_key[:4], c.method, 600 < left <= 3600]))",
+    );
+    let boto_env: Vec<(&str, &str)> = std::iter::once(("AWS_EC2_METADATA_DISABLED", "true"))
+        .chain(env.iter().copied())
+        .collect();
+    let r = output(boto, &boto_env, "314159\n");
     assert!(r.status.success(), "{}", text(&r.stderr));
     let v: Value = serde_json::from_slice(&r.stdout).unwrap();
     assert_eq!(v, serde_json::json!(["ASIA", "custom-process", true]));

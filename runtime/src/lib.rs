@@ -476,7 +476,8 @@ fn random16() -> Result<[u8; 16], Error> {
     Ok(b)
 }
 
-fn now() -> UnixTime {
+/// The system clock in Unix seconds, as the chain and the cache read it (0 before 1970).
+pub fn now() -> UnixTime {
     UnixTime(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -5,12 +5,11 @@
 
 use super::mfa;
 use mongodb_aws::{
-    AssumeRole as AssumeRoleOptions, AssumeRoleWithSaml as SamlOptions,
+    now, AssumeRole as AssumeRoleOptions, AssumeRoleWithSaml as SamlOptions,
     CallerIdentity as CallerInfo, Credentials as OwnedCredentials, Error as ResolveError, Resolved,
     Resolver,
 };
 use mongodb_aws_core::cache::{is_fresh, refresh_at};
-use mongodb_aws_core::time::AmzDate;
 use mongodb_aws_core::UnixTime;
 use std::sync::Arc;
 use zeroize::Zeroizing;
@@ -157,21 +156,11 @@ fn options(a: Args) -> Result<Options, String> {
     })
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ`.
+/// `YYYY-MM-DDTHH:MM:SSZ` (the core's SSO cache format); the bare seconds beyond year 9999.
 pub fn iso8601(t: UnixTime) -> String {
-    match AmzDate::from_unix(t) {
-        Ok(d) => {
-            let s = d.as_str();
-            format!(
-                "{}-{}-{}T{}:{}:{}Z",
-                &s[0..4],
-                &s[4..6],
-                &s[6..8],
-                &s[9..11],
-                &s[11..13],
-                &s[13..15]
-            )
-        }
+    let mut buf = [0u8; 20];
+    match mongodb_aws_core::providers::sso::iso(t, &mut buf) {
+        Ok(s) => s.to_string(),
         Err(_) => t.0.to_string(),
     }
 }
@@ -182,15 +171,6 @@ fn json_str(s: &str) -> String {
 
 fn opt(s: Option<&str>) -> String {
     s.map_or("null".into(), json_str)
-}
-
-fn now() -> UnixTime {
-    UnixTime(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0),
-    )
 }
 
 /// A resolution with how it was obtained.
@@ -418,13 +398,12 @@ pub fn usage_error(msg: &str, err: &mut dyn std::io::Write) -> i32 {
 /// Runs the command with its parsed arguments and the process environment; returns the exit
 /// status. MFA codes are read from stdin (see [`mfa`]).
 pub fn run_with(a: Args, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> i32 {
-    if a.help {
+    let help = || {
         let _ = writeln!(out, "{USAGE}");
-        return 0;
-    }
-    let mut a = match options(a) {
+    };
+    let mut a = match crate::args::start(a.help, a, options, help, |m| usage_error(m, err)) {
         Ok(a) => a,
-        Err(msg) => return usage_error(&msg, err),
+        Err(code) => return code,
     };
     if let Some((serial, code @ None)) = &mut a.assume_mfa {
         match mfa::ask(serial) {
@@ -542,12 +521,8 @@ pub fn run(a: Args) -> i32 {
 mod tests {
     use super::*;
 
-    fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
-        let a: Args = crate::args::parse(args)?;
-        if a.help {
-            return Ok(None);
-        }
-        options(a).map(Some)
+    fn parse_args(args: &[&str]) -> Result<Option<Options>, String> {
+        crate::args::parse_checked(args, |a: &Args| a.help, options)
     }
 
     #[test]
@@ -558,10 +533,9 @@ mod tests {
 
     #[test]
     fn args() {
-        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        assert!(parse_args(&s(&["--json"])).unwrap().unwrap().json);
-        assert!(parse_args(&s(&["--help"])).unwrap().is_none());
-        let a = parse_args(&s(&[
+        assert!(parse_args(&["--json"]).unwrap().unwrap().json);
+        assert!(parse_args(&["--help"]).unwrap().is_none());
+        let a = parse_args(&[
             "--assume-role",
             "arn:aws:iam::1:role/r",
             "--mfa-serial",
@@ -570,13 +544,13 @@ mod tests {
             "123456",
             "--duration-seconds",
             "900",
-        ]))
+        ])
         .unwrap()
         .unwrap();
         let o = a.assume.unwrap();
         assert_eq!(o.duration_seconds, Some(900));
         assert_eq!(a.assume_mfa.unwrap().1.as_deref(), Some("123456"));
-        let a = parse_args(&s(&["--profile", "dev", "--format", "process"]))
+        let a = parse_args(&["--profile", "dev", "--format", "process"])
             .unwrap()
             .unwrap();
         assert_eq!(a.profile.as_deref(), Some("dev"));
@@ -607,10 +581,10 @@ mod tests {
                 "p",
             ],
         ] {
-            assert!(parse_args(&s(bad)).is_err(), "{bad:?}");
+            assert!(parse_args(bad).is_err(), "{bad:?}");
         }
         assert_eq!(
-            parse_args(&s(&["--format", "yaml"])).unwrap_err(),
+            parse_args(&["--format", "yaml"]).unwrap_err(),
             "--format: expected one of env, process, json (see --help)"
         );
     }

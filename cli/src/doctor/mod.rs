@@ -16,11 +16,12 @@ use mongodb_aws::{
     CallerIdentity, Credentials, Decision, Exchange, Resolver, Source, StsProbe, StsTarget,
     Subject, TraceEntry, Traced,
 };
+use mongodb_aws_cli::args;
 use mongodb_aws_core::caller_identity::{user_name, Arn};
 use mongodb_aws_core::sasl::client::ClientConversation;
 use mongodb_aws_core::UnixTime;
 use serde_json::{json, Value};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
 pub const HELP: &str = "\
 mongodb-aws doctor: why MONGODB-AWS authentication does or does not work here
@@ -166,10 +167,7 @@ impl Report {
 }
 
 fn now_unix() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    mongodb_aws::now().0 as i64
 }
 
 fn iso(t: i64) -> String {
@@ -798,6 +796,20 @@ impl Steps {
             if ok { "ok" } else { "FAIL" }
         ));
     }
+
+    /// `r`'s value, or its error recorded as `step` failing and returned as `{what}: {error}`.
+    fn check<T, E: std::fmt::Display>(
+        &mut self,
+        step: &str,
+        t: Instant,
+        what: &str,
+        r: Result<T, E>,
+    ) -> Result<T, ServerError> {
+        r.map_err(|e| {
+            self.push(step, false, t, e.to_string());
+            local(format!("{what}: {e}"))
+        })
+    }
 }
 
 fn mongodb(
@@ -914,16 +926,9 @@ fn conversation(
             "no credentials: the authentication was not attempted",
         ));
     };
-    let tcp = match mc::tcp(&u.host, u.port, Duration::from_secs(10)) {
-        Ok(s) => {
-            steps.push("connect", true, t, format!("{}:{}", u.host, u.port));
-            s
-        }
-        Err(e) => {
-            steps.push("connect", false, t, e.clone());
-            return Err(local(format!("cannot connect: {e}")));
-        }
-    };
+    let connected = mc::tcp(&u.host, u.port, Duration::from_secs(10));
+    let tcp = steps.check("connect", t, "cannot connect", connected)?;
+    steps.push("connect", true, t, format!("{}:{}", u.host, u.port));
     let mut client = match &u.tls {
         None => Client::new(tcp),
         Some(tls) => {
@@ -955,10 +960,7 @@ fn conversation(
         }
     };
     let t = Instant::now();
-    let reply = client.command(&mc::hello()).map_err(|e| {
-        steps.push("hello", false, t, e.clone());
-        local(format!("hello: {e}"))
-    })?;
+    let reply = steps.check("hello", t, "hello", client.command(&mc::hello()))?;
     if !mc::ok(&reply) {
         let e = refused(&reply);
         steps.push("hello", false, t, e.message.clone());
@@ -970,12 +972,8 @@ fn conversation(
     let mut nonce = [0u8; 32];
     getrandom::fill(&mut nonce).map_err(|e| local(format!("randomness: {e}")))?;
     let conv = ClientConversation::new(nonce);
-    let reply = client
-        .command(&mc::sasl_start(&conv.client_first()))
-        .map_err(|e| {
-            steps.push("saslStart", false, t, e.clone());
-            local(format!("saslStart: {e}"))
-        })?;
+    let sent = client.command(&mc::sasl_start(&conv.client_first()));
+    let reply = steps.check("saslStart", t, "saslStart", sent)?;
     if !mc::ok(&reply) {
         let e = refused(&reply);
         steps.push("saslStart", false, t, format!("refused: {}", e.message));
@@ -993,13 +991,8 @@ fn conversation(
     );
 
     let t = Instant::now();
-    let sf = match conv.parse_server_first(&server_first) {
-        Ok(sf) => sf,
-        Err(e) => {
-            steps.push("server-first", false, t, e.to_string());
-            return Err(local(format!("server-first: {e}")));
-        }
-    };
+    let parsed = conv.parse_server_first(&server_first);
+    let sf = steps.check("server-first", t, "server-first", parsed)?;
     steps.push(
         "server-first",
         true,
@@ -1013,20 +1006,14 @@ fn conversation(
 
     let t = Instant::now();
     let core = creds.as_core().map_err(|e| local(e.to_string()))?;
-    let now = UnixTime(now_unix().max(0) as u64);
+    let now = mongodb_aws::now();
     let signed = conv.client_final_len(&server_first, &core).and_then(|len| {
         let mut out = vec![0u8; len];
         let n = conv.finish(&server_first, &core, now, None, &mut out)?;
         out.truncate(n);
         Ok(out)
     });
-    let client_final = match signed {
-        Ok(b) => b,
-        Err(e) => {
-            steps.push("sign", false, t, e.to_string());
-            return Err(local(format!("signing: {e}")));
-        }
-    };
+    let client_final = steps.check("sign", t, "signing", signed)?;
     steps.push(
         "sign",
         true,
@@ -1044,12 +1031,8 @@ fn conversation(
     );
 
     let t = Instant::now();
-    let reply = client
-        .command(&mc::sasl_continue(conversation_id as i32, &client_final))
-        .map_err(|e| {
-            steps.push("saslContinue", false, t, e.clone());
-            local(format!("saslContinue: {e}"))
-        })?;
+    let sent = client.command(&mc::sasl_continue(conversation_id as i32, &client_final));
+    let reply = steps.check("saslContinue", t, "saslContinue", sent)?;
     if !mc::ok(&reply) {
         let e = refused(&reply);
         steps.push(
@@ -1172,13 +1155,9 @@ fn render_text(r: &Report, code: i32) -> String {
 
 /// Runs `doctor`; returns the exit status.
 pub fn main(a: Args) -> i32 {
-    if a.help {
-        println!("{HELP}");
-        return 0;
-    }
-    let o = match options(a) {
+    let o = match args::start(a.help, a, options, || println!("{HELP}"), usage_error) {
         Ok(o) => o,
-        Err(e) => return usage_error(&e),
+        Err(code) => return code,
     };
     let mut r = run(&o);
     let code = if r.worst() == Level::Fail { 1 } else { 0 };
@@ -1202,31 +1181,23 @@ pub fn main(a: Args) -> i32 {
 mod tests {
     use super::*;
 
-    fn s(v: &[&str]) -> Vec<String> {
-        v.iter().map(|x| x.to_string()).collect()
-    }
-
-    fn parse_args(v: &[String]) -> Result<Option<Options>, String> {
-        let a: Args = mongodb_aws_cli::args::parse(v)?;
-        if a.help {
-            return Ok(None);
-        }
-        options(a).map(Some)
+    fn parse_args(v: &[&str]) -> Result<Option<Options>, String> {
+        args::parse_checked(v, |a: &Args| a.help, options)
     }
 
     #[test]
     fn args() {
-        let o = parse_args(&s(&["--json", "--profile", "dev"]))
+        let o = parse_args(&["--json", "--profile", "dev"])
             .unwrap()
             .unwrap();
         assert!(o.json);
         assert_eq!(o.profile.as_deref(), Some("dev"));
-        assert!(parse_args(&s(&["--help"])).unwrap().is_none());
-        assert!(parse_args(&s(&["--uri"])).is_err());
-        assert!(parse_args(&s(&["--json=1"])).is_err());
-        let e = parse_args(&s(&["mongodb://u:secretpw@h"])).unwrap_err();
+        assert!(parse_args(&["--help"]).unwrap().is_none());
+        assert!(parse_args(&["--uri"]).is_err());
+        assert!(parse_args(&["--json=1"]).is_err());
+        let e = parse_args(&["mongodb://u:secretpw@h"]).unwrap_err();
         assert!(!e.contains("secretpw"), "{e}");
-        let e = parse_args(&s(&["--uri", "http://u:secretpw@h"])).unwrap_err();
+        let e = parse_args(&["--uri", "http://u:secretpw@h"]).unwrap_err();
         assert!(!e.contains("secretpw"), "{e}");
     }
 

@@ -2,6 +2,7 @@
 
 use super::{Config, Event, Limits};
 use crate::sts_verifier::{self, User};
+use mongodb_aws_cli::args;
 use std::io::Read;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -390,13 +391,9 @@ fn watch_stdin() {
 
 /// Runs `serve` with its arguments; returns the exit code.
 pub fn main(a: Args) -> i32 {
-    if a.help {
-        print!("{HELP}");
-        return 0;
-    }
-    let o = match options(a) {
+    let o = match args::start(a.help, a, options, || print!("{HELP}"), usage_error) {
         Ok(o) => o,
-        Err(e) => return usage_error(&e),
+        Err(code) => return code,
     };
     let quiet = o.quiet;
     if o.user_on_command_line {
@@ -499,50 +496,42 @@ pub fn main(a: Args) -> i32 {
 mod tests {
     use super::*;
 
-    fn args(s: &[&str]) -> Vec<String> {
-        s.iter().map(|x| x.to_string()).collect()
-    }
-
-    fn parse(v: &[String]) -> Result<Option<Options>, String> {
-        let a: Args = mongodb_aws_cli::args::parse(v)?;
-        if a.help {
-            return Ok(None);
-        }
-        options(a).map(Some)
+    fn parse(v: &[&str]) -> Result<Option<Options>, String> {
+        args::parse_checked(v, |a: &Args| a.help, options)
     }
 
     #[test]
     fn option_rules() {
-        assert!(parse(&args(&["--port", "0"])).is_err());
-        assert!(parse(&args(&["--in-process-sts", "--sts-endpoint", "http://x:1"])).is_err());
-        assert!(parse(&args(&[
+        assert!(parse(&["--port", "0"]).is_err());
+        assert!(parse(&["--in-process-sts", "--sts-endpoint", "http://x:1"]).is_err());
+        assert!(parse(&[
             "--sts-endpoint",
             "http://x:1",
             "--user",
             "A:b=arn:aws:iam::1:user/x"
-        ]))
+        ])
         .is_err());
-        assert!(parse(&args(&["--in-process-sts", "--sts-host", "sts..com"])).is_err());
-        assert!(parse(&args(&["--in-process-sts", "--bogus"])).is_err());
-        assert!(parse(&args(&["--help"])).unwrap().is_none());
-        let o = parse(&args(&[
+        assert!(parse(&["--in-process-sts", "--sts-host", "sts..com"]).is_err());
+        assert!(parse(&["--in-process-sts", "--bogus"]).is_err());
+        assert!(parse(&["--help"]).unwrap().is_none());
+        let o = parse(&[
             "--in-process-sts",
             "--port=0",
             "--sts-host",
             "sts.us-west-2.amazonaws.com",
             "--user",
             "AKID1:s3cret:tok==arn:aws:iam::123456789012:user/a",
-        ]))
+        ])
         .unwrap()
         .unwrap();
         assert_eq!(o.port, 0);
         assert_eq!(o.sts_host, "sts.us-west-2.amazonaws.com");
         assert_eq!(o.users[0].session_token.as_deref(), Some("tok="));
         // --user=VALUE is --user VALUE (the value's own '=' signs included).
-        let o = parse(&args(&[
+        let o = parse(&[
             "--in-process-sts",
             "--user=AKID1:s3cret:tok==arn:aws:iam::123456789012:user/a",
-        ]))
+        ])
         .unwrap()
         .unwrap();
         assert_eq!(o.users[0].secret_access_key, "s3cret");
@@ -558,28 +547,21 @@ mod tests {
         const SECRET: &str = "Zq9/xT7+vP3kLmN0sR8uW2yB5dF1gH4jK6cV0aQe";
         let dir = std::env::temp_dir().join(format!("mongodb-aws-secret-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let file = |name: &str, text: &str| {
+        // Credentials files to refuse: not JSON, not an array, no ARN, a bad ARN, a bad key id.
+        let files: Vec<String> = [
+            ("a.json", format!("[{{\"secret_access_key\": \"{SECRET}\"")),
+            ("b.json", format!("{{\"secret_access_key\": \"{SECRET}\"}}")),
+            ("c.json", format!("[{{\"access_key_id\": \"AKID1\", \"secret_access_key\": \"{SECRET}\"}}]")),
+            ("d.json", format!("[{{\"access_key_id\": \"AKID1\", \"secret_access_key\": \"{SECRET}\", \"arn\": \"arn:{SECRET}\"}}]")),
+            ("e.json", format!("[{{\"access_key_id\": \"AK ID\", \"secret_access_key\": \"{SECRET}\", \"arn\": \"arn:aws:iam::1:user/a\"}}]")),
+        ]
+        .iter()
+        .map(|(name, text)| {
             let p = dir.join(name);
             std::fs::write(&p, text).unwrap();
             p.to_str().unwrap().to_string()
-        };
-        let not_json = file("a.json", &format!("[{{\"secret_access_key\": \"{SECRET}\""));
-        let not_array = file(
-            "b.json",
-            &format!("{{\"secret_access_key\": \"{SECRET}\"}}"),
-        );
-        let no_arn = file(
-            "c.json",
-            &format!("[{{\"access_key_id\": \"AKID1\", \"secret_access_key\": \"{SECRET}\"}}]"),
-        );
-        let bad_arn = file(
-            "d.json",
-            &format!("[{{\"access_key_id\": \"AKID1\", \"secret_access_key\": \"{SECRET}\", \"arn\": \"arn:{SECRET}\"}}]"),
-        );
-        let bad_key = file(
-            "e.json",
-            &format!("[{{\"access_key_id\": \"AK ID\", \"secret_access_key\": \"{SECRET}\", \"arn\": \"arn:aws:iam::1:user/a\"}}]"),
-        );
+        })
+        .collect();
         let spec = format!("AKID1:{SECRET}=arn:aws:iam::123456789012:user/a");
         let ip = "--in-process-sts";
         let cases: Vec<Vec<String>> = vec![
@@ -614,11 +596,6 @@ mod tests {
             ],
             vec![ip, "--credentials-file", &spec],
             vec![ip, &format!("--credentials-file={spec}")],
-            vec![ip, "--credentials-file", &not_json],
-            vec![ip, "--credentials-file", &not_array],
-            vec![ip, "--credentials-file", &no_arn],
-            vec![ip, "--credentials-file", &bad_arn],
-            vec![ip, "--credentials-file", &bad_key],
             vec![ip, "--port", &spec],
             vec![ip, "--host", &spec],
             vec![ip, "--sts-host", &spec],
@@ -637,9 +614,14 @@ mod tests {
         ]
         .into_iter()
         .map(|c| c.into_iter().map(String::from).collect())
+        .chain(
+            files
+                .iter()
+                .map(|f| vec![ip.into(), "--credentials-file".into(), f.clone()]),
+        )
         .collect();
         for args in &cases {
-            let e = match parse(args) {
+            let e = match parse(&args.iter().map(String::as_str).collect::<Vec<_>>()) {
                 Err(e) => e,
                 Ok(_) => panic!(
                     "no error for case {}",
@@ -656,28 +638,24 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
         // The unknown option is still named when it is a plain name.
         assert_eq!(
-            parse(&args(&["--in-process-sts", "--usr=AKID:S=arn"]))
+            parse(&["--in-process-sts", "--usr=AKID:S=arn"])
                 .err()
                 .unwrap(),
             "unknown option --usr=<redacted> (see --help)"
         );
         assert_eq!(
-            parse(&args(&["--in-process-sts", "--bogus"]))
-                .err()
-                .unwrap(),
+            parse(&["--in-process-sts", "--bogus"]).err().unwrap(),
             "unknown option --bogus (see --help)"
         );
         assert_eq!(
-            parse(&args(&["--in-process-sts", "AKID:S=arn"]))
-                .err()
-                .unwrap(),
+            parse(&["--in-process-sts", "AKID:S=arn"]).err().unwrap(),
             "unexpected argument #2 (not an option; not shown) (see --help)"
         );
     }
 
     #[test]
     fn limits_options() {
-        let o = parse(&args(&[
+        let o = parse(&[
             "--in-process-sts",
             "--max-connections",
             "3",
@@ -688,7 +666,7 @@ mod tests {
             "2",
             "--sts-timeout",
             "1.5",
-        ]))
+        ])
         .unwrap()
         .unwrap();
         assert_eq!(
@@ -701,7 +679,7 @@ mod tests {
                 sts_timeout: Duration::from_millis(1500),
             }
         );
-        let d = parse(&args(&["--in-process-sts"])).unwrap().unwrap().limits;
+        let d = parse(&["--in-process-sts"]).unwrap().unwrap().limits;
         assert_eq!(d, Limits::default());
         assert!(d.max_connections >= 1 && d.max_connections <= 256);
         assert_eq!(d.sts_timeout, Duration::from_secs(10));
@@ -713,7 +691,7 @@ mod tests {
             ["--sts-timeout", "inf"],
         ] {
             assert!(
-                parse(&args(&["--in-process-sts", bad[0], bad[1]])).is_err(),
+                parse(&["--in-process-sts", bad[0], bad[1]]).is_err(),
                 "{bad:?}"
             );
         }

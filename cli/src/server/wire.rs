@@ -329,6 +329,17 @@ mod tests {
     use super::*;
     use crate::bsonw::Doc;
 
+    /// A message as a client sends it: the header (length, `request_id`, responseTo 0, `op`),
+    /// then `body`.
+    fn frame(request_id: i32, op: i32, body: &[u8]) -> Vec<u8> {
+        let mut msg = ((16 + body.len()) as i32).to_le_bytes().to_vec();
+        msg.extend_from_slice(&request_id.to_le_bytes());
+        msg.extend_from_slice(&0i32.to_le_bytes());
+        msg.extend_from_slice(&op.to_le_bytes());
+        msg.extend_from_slice(body);
+        msg
+    }
+
     #[test]
     fn op_msg_roundtrip_and_flags() {
         let doc = Doc::new().with("ping", 1).with("$db", "admin").to_bytes();
@@ -346,11 +357,7 @@ mod tests {
         body.push(0);
         body.extend_from_slice(&doc);
         body.extend_from_slice(&[1, 2, 3, 4]);
-        let mut msg = ((16 + body.len()) as i32).to_le_bytes().to_vec();
-        msg.extend_from_slice(&9i32.to_le_bytes());
-        msg.extend_from_slice(&0i32.to_le_bytes());
-        msg.extend_from_slice(&OP_MSG.to_le_bytes());
-        msg.extend_from_slice(&body);
+        let msg = frame(9, OP_MSG, &body);
         let m = read_message(&mut &msg[..]).unwrap().unwrap();
         assert_eq!(m.command, doc);
         // A reply in OP_MSG form reads back.
@@ -375,11 +382,7 @@ mod tests {
         body.extend_from_slice(&0i32.to_le_bytes());
         body.extend_from_slice(&(-1i32).to_le_bytes());
         body.extend_from_slice(&q);
-        let mut msg = ((16 + body.len()) as i32).to_le_bytes().to_vec();
-        msg.extend_from_slice(&5i32.to_le_bytes());
-        msg.extend_from_slice(&0i32.to_le_bytes());
-        msg.extend_from_slice(&OP_QUERY.to_le_bytes());
-        msg.extend_from_slice(&body);
+        let msg = frame(5, OP_QUERY, &body);
         let m = read_message(&mut &msg[..]).unwrap().unwrap();
         assert_eq!(m.op, OP_QUERY);
         assert_eq!(m.collection, "admin.$cmd");

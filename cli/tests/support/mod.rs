@@ -14,11 +14,12 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn first_line(child: &mut Child) -> String {
+/// The JSON line a test server prints first (its address and the like).
+fn first_json(child: &mut Child) -> Value {
     let out = child.stdout.take().expect("stdout");
     let mut line = String::new();
     BufReader::new(out).read_line(&mut line).expect("read");
-    line
+    serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"))
 }
 
 /// The emulator of ECS, full URI and IMDSv2.
@@ -38,8 +39,7 @@ impl Emulator {
             .stdout(Stdio::piped())
             .spawn()
             .expect("python3 runs the emulator");
-        let line = first_line(&mut child);
-        let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+        let v = first_json(&mut child);
         Emulator {
             url: v["url"].as_str().unwrap().to_string(),
             port: v["port"].as_u64().unwrap() as u16,
@@ -126,8 +126,7 @@ impl Moto {
             .stdin(Stdio::null())
             .spawn()
             .expect("scripts/moto-sts");
-        let line = first_line(&mut child);
-        let info: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+        let info = first_json(&mut child);
         Some(Moto { child, info })
     }
 
