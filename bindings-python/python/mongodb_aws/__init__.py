@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import time
 
-from mongodb_aws import _errors, _mongodb_aws as _native
+from mongodb_aws import _mongodb_aws as _native
 from mongodb_aws._errors import *  # noqa: F403  (the exception family, listed in _errors.__all__)
 from mongodb_aws._mongodb_aws import (
     GET_CALLER_IDENTITY_BODY,
@@ -93,8 +93,16 @@ __all__ = [
     "STS_SERVICE",
     "GET_CALLER_IDENTITY_BODY",
     "MAX_PRESIGN_EXPIRES",
+    # The exception family (mongodb_aws._errors.__all__), listed again here because mypy and stubtest
+    # only read a literal __all__.
+    "MongoDBAWSError",
+    "InvalidArgumentError",
+    "CredentialsError",
+    "ConversationError",
+    "ResponseError",
+    "ServerConversationError",
+    "InternalError",
 ]
-__all__ += _errors.__all__
 
 #: Loaded on first use (they need ``dataclasses`` and ``typing``).
 _LAZY = frozenset(
