@@ -9,12 +9,9 @@
 const crypto = require('node:crypto')
 const native = require('./binding.js')
 
-const errors = require('./lib/errors.js')
-const { ERROR_TABLE, makeError, convert } = errors
+const { ERROR_TABLE, makeError, convert } = require('./lib/errors.js')
 const { bytes, bytesOrString, optionalString, string, nowMs, flattenHeaders } = require('./lib/args.js')
 const { Credentials, slotOf } = require('./lib/credentials.js')
-const providers = require('./lib/providers.js')
-const server = require('./lib/server.js')
 
 // ---------------------------------------------------------------------------------------------
 // MONGODB-AWS conversation (client side)
@@ -319,6 +316,11 @@ function stringToSignV4(request, credentials, options) {
   return signV4(request, credentials, { ...options, debug: true }).stringToSign
 }
 
+/** The core's error table: `{ code, number, message }` for every error (frozen). */
+function errorTable() {
+  return ERROR_TABLE
+}
+
 /** Package version (of the native module; equals package.json's). */
 const version = native.version()
 
@@ -341,19 +343,10 @@ module.exports = {
   canonicalRequestV4,
   stringToSignV4,
   UNSIGNED_PAYLOAD,
-  ServerConversation: server.ServerConversation,
-  IncomingStsRequest: server.IncomingStsRequest,
-  parseCallerIdentity: server.parseCallerIdentity,
-  userName: server.userName,
-  MAX_CLOCK_SKEW_SECONDS: server.MAX_CLOCK_SKEW_SECONDS,
-  getCredentials: providers.getCredentials,
-  setMfaCallback: providers.setMfaCallback,
-  credentialProvider: providers.credentialProvider,
-  clearCredentialCache: providers.clearCredentialCache,
-  clearCacheOnAuthFailure: providers.clearCacheOnAuthFailure,
-  cachedCredentials: providers.cachedCredentials,
-  assumeRole: providers.assumeRole,
-  assumeRoleWithSaml: providers.assumeRoleWithSaml,
-  ...errors.classes,
-  errorTable: () => ERROR_TABLE,
+  // The modules' own exports, spread by `require` so that Node's ESM loader sees their names too
+  // (index.mjs re-exports this object: `export *` names what cjs-module-lexer finds here).
+  ...require('./lib/server.js'),
+  ...require('./lib/providers.js'),
+  ...require('./lib/error-classes.js'),
+  errorTable,
 }

@@ -6,37 +6,17 @@ const native = require('../binding.js')
 
 // ---------------------------------------------------------------------------------------------
 
-/** Base class of every error raised by the core; `code` is its stable upper-case name. */
-class MongoDBAWSError extends Error {
-  constructor(message, code, number, options) {
-    super(message, options)
-    this.name = new.target.name
-    /** Stable upper-case name, e.g. "SERVER_NONCE_MISMATCH" (same as C and Python). */
-    this.code = code
-    /** Stable number, the C ABI's mongodb_aws_status value (Python's `.number`). */
-    this.number = number
-  }
-}
-/** 100-199: a value passed by the caller is malformed (request parts, region, time, ...). */
-class InvalidArgumentError extends MongoDBAWSError {}
-/** 200-299: credentials are missing, incomplete, malformed or expired. */
-class CredentialsError extends MongoDBAWSError {}
-/** 300-399: the server's SASL message (server-first) is invalid. */
-class ConversationError extends MongoDBAWSError {}
-/** 400-499: a credential endpoint or STS returned something unusable, or could not be reached. */
-class ResponseError extends MongoDBAWSError {}
-/** 500-599: server side of the conversation (client messages or STS replies rejected). */
-class ServerConversationError extends MongoDBAWSError {}
-/** 900-999: internal limits (e.g. inputs too large to sign). */
-class InternalError extends MongoDBAWSError {}
+/** The public error classes (index.js exports them as they are). */
+const classes = require('./error-classes.js')
+const { MongoDBAWSError } = classes
 
 const FAMILIES = new Map([
-  [1, InvalidArgumentError],
-  [2, CredentialsError],
-  [3, ConversationError],
-  [4, ResponseError],
-  [5, ServerConversationError],
-  [9, InternalError],
+  [1, classes.InvalidArgumentError],
+  [2, classes.CredentialsError],
+  [3, classes.ConversationError],
+  [4, classes.ResponseError],
+  [5, classes.ServerConversationError],
+  [9, classes.InternalError],
 ])
 
 const ERROR_TABLE = Object.freeze(
@@ -61,17 +41,6 @@ function convert(err) {
     return e
   }
   return err
-}
-
-/** The public error classes (index.js exports them as they are). */
-const classes = {
-  MongoDBAWSError,
-  InvalidArgumentError,
-  CredentialsError,
-  ConversationError,
-  ResponseError,
-  ServerConversationError,
-  InternalError,
 }
 
 module.exports = { classes, ERROR_TABLE, makeError, convert }

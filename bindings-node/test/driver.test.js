@@ -8,9 +8,8 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const path = require('node:path')
-const { spawn } = require('node:child_process')
 const { MongoClient } = require('mongodb')
-const { ROOT } = require('./helpers.js')
+const { ROOT, spawnWithInfo } = require('./helpers.js')
 const m = require('..')
 
 function serverBinary() {
@@ -35,18 +34,7 @@ const ROLE = {
 
 /** Starts `mongodb-aws serve`; it stops when our end of its stdin closes. */
 async function startServer(args) {
-  const child = spawn(BIN, ['serve', '--port', '0', '--in-process-sts', '--quiet', ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
-  const line = await new Promise((resolve, reject) => {
-    let buf = ''
-    child.stdout.on('data', (d) => {
-      buf += d
-      const i = buf.indexOf('\n')
-      if (i >= 0) resolve(buf.slice(0, i))
-    })
-    child.on('error', reject)
-    child.on('exit', (code) => reject(new Error(`mongodb-aws serve exited with ${code}`)))
-  })
-  const info = JSON.parse(line)
+  const { child, info } = await spawnWithInfo('mongodb-aws serve', BIN, ['serve', '--port', '0', '--in-process-sts', '--quiet', ...args])
   return { ...info, stop: () => (child.stdin.end(), child.kill()) }
 }
 

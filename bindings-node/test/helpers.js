@@ -1,8 +1,10 @@
 'use strict'
-// Shared test helpers: the repository's test data and the request-file parser of the AWS suites.
+// Shared test helpers: the repository's test data, the request-file parser of the AWS suites, and
+// the start of a test server that announces itself with one JSON line.
 const fs = require('node:fs')
 const path = require('node:path')
 const assert = require('node:assert/strict')
+const { spawn } = require('node:child_process')
 
 const ROOT = path.resolve(__dirname, '..', '..')
 const VECTORS = path.join(ROOT, 'testdata', 'vectors')
@@ -79,4 +81,24 @@ function code(fn, expected, Cls = require('..').MongoDBAWSError) {
   return err
 }
 
-module.exports = { ROOT, VECTORS, SPEC_TESTS, read, readHex, parseRequest, rng, code }
+/**
+ * Spawns `command` (a test server that prints one JSON line about itself, then serves until its stdin
+ * closes) and waits for that line: resolves `{ child, info }` with the line parsed; rejects when the
+ * process cannot start or exits first (`${what} exited with <code>`).
+ */
+async function spawnWithInfo(what, command, args) {
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] })
+  const line = await new Promise((resolve, reject) => {
+    let buf = ''
+    child.stdout.on('data', (d) => {
+      buf += d
+      const i = buf.indexOf('\n')
+      if (i >= 0) resolve(buf.slice(0, i))
+    })
+    child.on('error', reject)
+    child.on('exit', (code) => reject(new Error(`${what} exited with ${code}`)))
+  })
+  return { child, info: JSON.parse(line) }
+}
+
+module.exports = { ROOT, VECTORS, SPEC_TESTS, read, readHex, parseRequest, rng, code, spawnWithInfo }

@@ -12,11 +12,10 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const http = require('node:http')
-const { spawn } = require('node:child_process')
 const { Worker } = require('node:worker_threads')
 const { SignatureV4 } = require('@smithy/signature-v4')
 const { Sha256 } = require('@aws-crypto/sha256-js')
-const { ROOT } = require('./helpers.js')
+const { ROOT, spawnWithInfo } = require('./helpers.js')
 const m = require('..')
 
 const EMULATOR = path.join(ROOT, 'tests', 'emulators', 'aws_endpoints.py')
@@ -24,18 +23,7 @@ const PYTHON = process.env.PYTHON ?? 'python3'
 
 /** Starts the emulator; it exits when our end of its stdin closes. */
 async function startEmulator() {
-  const child = spawn(PYTHON, [EMULATOR, '--port', '0', '--exit-on-stdin-eof'], { stdio: ['pipe', 'pipe', 'inherit'] })
-  const line = await new Promise((resolve, reject) => {
-    let buf = ''
-    child.stdout.on('data', (d) => {
-      buf += d
-      const i = buf.indexOf('\n')
-      if (i >= 0) resolve(buf.slice(0, i))
-    })
-    child.on('error', reject)
-    child.on('exit', (code) => reject(new Error(`emulator exited with ${code}`)))
-  })
-  const info = JSON.parse(line)
+  const { child, info } = await spawnWithInfo('emulator', PYTHON, [EMULATOR, '--port', '0', '--exit-on-stdin-eof'])
   const api = async (p, body) => {
     const r = await fetch(info.url + p, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) })
     return r.json()

@@ -35,6 +35,9 @@ import pymongo_auth_aws.auth as reference
 import mongodb_aws
 import mongodb_aws.pymongo as shim
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from pymongo_hooks import InjectedBson  # noqa: E402  (tests/pymongo_hooks.py: PyMongo's BSON hooks)
+
 GCI = Path(__file__).resolve().parents[2] / "testdata" / "vectors" / "mongodb-aws-getcalleridentity"
 NOW = 1_440_938_160  # 2015-08-30T12:36:00Z, the vector's X-Amz-Date
 
@@ -49,24 +52,11 @@ def expected(variant: str) -> bytes:
     return bytes.fromhex((GCI / variant / "client-final.bson.hex").read_text().strip())
 
 
-class Injected:
-    """The BSON hooks PyMongo injects into the SASL context (pymongo/synchronous/auth_aws.py)."""
-
-    def binary_type(self) -> Any:
-        return bson.Binary
-
-    def bson_encode(self, doc: Any) -> bytes:
-        return bson.encode(doc)
-
-    def bson_decode(self, data: Any) -> Any:
-        return bson.decode(data)
-
-
-class RefContext(Injected, pymongo_auth_aws.AwsSaslContext):  # type: ignore[misc]
+class RefContext(InjectedBson, pymongo_auth_aws.AwsSaslContext):  # type: ignore[misc]
     pass
 
 
-class ShimContext(Injected, shim.AwsSaslContext):
+class ShimContext(InjectedBson, shim.AwsSaslContext):
     pass
 
 

@@ -21,6 +21,8 @@ from hypothesis import strategies as st
 import mongodb_aws
 from mongodb_aws import ClientConversation, Credentials
 
+from pymongo_hooks import InjectedBson
+
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # ---- strategies -----------------------------------------------------------------------------------
@@ -136,17 +138,8 @@ def test_sign_v4_matches_botocore(
 # ---- the conversation vs pymongo-auth-aws ---------------------------------------------------------
 
 
-class ReferenceContext(pymongo_auth_aws.AwsSaslContext):  # type: ignore[misc]
+class ReferenceContext(InjectedBson, pymongo_auth_aws.AwsSaslContext):  # type: ignore[misc]
     """pymongo-auth-aws's context with the BSON hooks PyMongo injects."""
-
-    def binary_type(self) -> Any:
-        return bson.Binary
-
-    def bson_encode(self, doc: Any) -> bytes:
-        return bson.encode(doc)
-
-    def bson_decode(self, data: Any) -> Any:
-        return bson.decode(data)
 
 
 def reference_payloads(

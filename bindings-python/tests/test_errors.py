@@ -163,9 +163,11 @@ UNREACHABLE = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_error(name: str) -> None:
-    cls, call = CASES[name]
+def raised(
+    name: str, cls: type[MongoDBAWSError], call: Callable[[], Any]
+) -> tuple[MongoDBAWSError, str]:
+    """Runs `call`, which must raise exactly `cls` with `.code` `name` and the table's number;
+    returns the exception and the table's message for it."""
     with pytest.raises(MongoDBAWSError) as info:
         call()
     exc = info.value
@@ -174,6 +176,12 @@ def test_error(name: str) -> None:
     assert exc.code == name
     number, message = TABLE[name]
     assert exc.number == number
+    return exc, message
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_error(name: str) -> None:
+    exc, message = raised(name, *CASES[name])
     assert_message(str(exc), message)
 
 
@@ -307,14 +315,7 @@ CALLER_CASES: dict[str, tuple[type[MongoDBAWSError], Callable[[], Any]]] = {
 
 @pytest.mark.parametrize("name", sorted(CALLER_CASES))
 def test_caller_error(name: str) -> None:
-    cls, call = CALLER_CASES[name]
-    with pytest.raises(MongoDBAWSError) as info:
-        call()
-    exc = info.value
-    assert type(exc) is cls
-    assert exc.code == name
-    number, message = TABLE[name]
-    assert exc.number == number
+    exc, message = raised(name, *CALLER_CASES[name])
     assert str(exc).startswith(message)
 
 

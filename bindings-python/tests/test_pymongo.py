@@ -26,6 +26,7 @@ import mongodb_aws.pymongo as shim
 
 from conftest import AKID, SECRET, T
 from fake_mongod import Account, FakeMongod
+from pymongo_hooks import InjectedBson
 
 TOKEN = "AQoDYXdzEPT//////////wEXAMPLEtoken+/="
 
@@ -40,15 +41,8 @@ class InjectedContext(shim.AwsSaslContext):
 def reference_context(credential: Any) -> Any:
     import pymongo_auth_aws
 
-    class Ref(pymongo_auth_aws.AwsSaslContext):  # type: ignore[misc]
-        def binary_type(self) -> Any:
-            return bson.Binary
-
-        def bson_encode(self, doc: Any) -> bytes:
-            return bson.encode(doc)
-
-        def bson_decode(self, data: Any) -> Any:
-            return bson.decode(data)
+    class Ref(InjectedBson, pymongo_auth_aws.AwsSaslContext):  # type: ignore[misc]
+        pass
 
     return Ref(credential)
 

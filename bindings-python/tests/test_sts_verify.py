@@ -8,20 +8,21 @@ import base64
 import datetime
 import os
 import secrets
+import sys
+from pathlib import Path
 from typing import Any, Optional
-from unittest import mock
 
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials as BotoCredentials
 
 import mongodb_aws
 from mongodb_aws import IncomingStsRequest, MongoDBAWSError, ServerConversationError
 
 from conftest import AKID, GCI, SECRET, T, altered, read
 
-BODY = "Action=GetCallerIdentity&Version=2011-06-15"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
+import botocore_gci  # noqa: E402  (tests/botocore_gci.py: botocore's SigV4 for the request)
+
+BODY = botocore_gci.BODY
 REGIONS = {"sts.amazonaws.com": "us-east-1", "sts.us-west-2.amazonaws.com": "us-west-2"}
 
 
@@ -74,20 +75,8 @@ def botocore_signed(
     host: str, akid: str, secret: str, token: Optional[str], when: datetime.datetime
 ) -> dict[str, str]:
     """What a MONGODB-AWS client sends, signed by botocore (headers as sent, Host included)."""
-    req = AWSRequest(
-        method="POST",
-        url=f"https://{host}/",
-        data=BODY,
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Content-Length": str(len(BODY)),
-            "X-MongoDB-Server-Nonce": base64.b64encode(os.urandom(64)).decode(),
-            "X-MongoDB-GS2-CB-Flag": "n",
-        },
-    )
-    with mock.patch("botocore.auth.get_current_datetime", return_value=when):
-        SigV4Auth(BotoCredentials(akid, secret, token), "sts", REGIONS[host]).add_auth(req)
-    return {**dict(req.headers.items()), "Host": host}
+    nonce_header = base64.b64encode(os.urandom(64)).decode()
+    return botocore_gci.signed_headers(host, nonce_header, akid, secret, token, when, region=REGIONS[host])
 
 
 def key() -> tuple[str, str]:

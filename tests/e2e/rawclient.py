@@ -10,24 +10,12 @@ import os
 import sys
 from pathlib import Path
 from typing import Optional
-from unittest import mock
 
 import bson
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import opmsg  # noqa: E402  (tests/opmsg.py)
-
-BODY = "Action=GetCallerIdentity&Version=2011-06-15"
-
-
-def region_for_host(host: str) -> str:
-    """The spec's region rule (auth spec, MONGODB-AWS, 'Region Calculation')."""
-    if host == "sts.amazonaws.com" or "." not in host:
-        return "us-east-1"
-    return host.split(".")[1]
+from botocore_gci import BODY, signed_headers  # noqa: E402, F401  (tests/botocore_gci.py)
 
 
 class Wire(opmsg.Wire):
@@ -35,35 +23,6 @@ class Wire(opmsg.Wire):
 
     def __init__(self, port: int) -> None:
         super().__init__(port, encode=bson.encode, decode=bson.decode, timeout=10)
-
-
-def sign(
-    host: str,
-    nonce_header: str,
-    akid: str,
-    secret: str,
-    token: Optional[str],
-    when: datetime.datetime,
-    flag: str = "n",
-) -> tuple:
-    """botocore's SigV4 for the GetCallerIdentity request a MONGODB-AWS client signs.
-    Returns (headers as sent, X-Amz-Date, Authorization)."""
-    req = AWSRequest(
-        method="POST",
-        url=f"https://{host}/",
-        data=BODY,
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Content-Length": str(len(BODY)),
-            "X-MongoDB-Server-Nonce": nonce_header,
-            "X-MongoDB-GS2-CB-Flag": flag,
-        },
-    )
-    with mock.patch("botocore.auth.get_current_datetime", return_value=when.replace(tzinfo=None)):
-        SigV4Auth(Credentials(akid, secret, token), "sts", region_for_host(host)).add_auth(req)
-    headers = dict(req.headers.items())
-    headers["Host"] = host
-    return headers, headers["X-Amz-Date"], headers["Authorization"]
 
 
 def now() -> datetime.datetime:
@@ -101,8 +60,8 @@ class Conversation:
         flag: str = "n",
     ) -> bytes:
         nonce_header = base64.b64encode(nonce if nonce is not None else self.s).decode()
-        _, date, auth = sign(self.h, nonce_header, akid, secret, token, when or now(), flag)
-        doc = {"a": auth, "d": date}
+        headers = signed_headers(self.h, nonce_header, akid, secret, token, when or now(), flag)
+        doc = {"a": headers["Authorization"], "d": headers["X-Amz-Date"]}
         if token:
             doc["t"] = token
         return bson.encode(doc)

@@ -24,15 +24,7 @@ import os
 import time
 
 from mongodb_aws import _mongodb_aws as _native
-from mongodb_aws._errors import (
-    ConversationError,
-    CredentialsError,
-    InternalError,
-    InvalidArgumentError,
-    MongoDBAWSError,
-    ResponseError,
-    ServerConversationError,
-)
+from mongodb_aws._errors import *  # noqa: F403  (the exception family, listed in _errors.__all__)
 from mongodb_aws._mongodb_aws import (
     GET_CALLER_IDENTITY_BODY,
     MAX_CLOCK_SKEW_SECONDS,
@@ -101,6 +93,8 @@ __all__ = [
     "STS_SERVICE",
     "GET_CALLER_IDENTITY_BODY",
     "MAX_PRESIGN_EXPIRES",
+    # The exception family (mongodb_aws._errors.__all__), listed again here because mypy and stubtest
+    # only read a literal __all__.
     "MongoDBAWSError",
     "InvalidArgumentError",
     "CredentialsError",

@@ -8,25 +8,15 @@ exit status 0 when authenticated, 1 when authentication failed, 2 on anything el
 import json
 import sys
 
-import pymongo
 import pymongo_auth_aws  # noqa: F401  (MONGODB-AWS needs it; fail loudly if it is missing)
-from pymongo.errors import OperationFailure
+
+from pymongo_session import run
 
 
 def main() -> int:
-    uri = sys.argv[1]
-    client = pymongo.MongoClient(uri)
-    try:
-        status = client.admin.command("connectionStatus")
-        users = status["authInfo"]["authenticatedUsers"]
-        doc = client.test.e2e.find_one()
-    except OperationFailure as e:
-        print(json.dumps({"ok": False, "code": e.code, "error": str(e)}))
-        return 1
-    finally:
-        client.close()
-    print(json.dumps({"ok": True, "user": users[0]["user"], "db": users[0]["db"], "arn": doc["arn"]}))
-    return 0
+    result = run(sys.argv[1])
+    print(json.dumps(result))
+    return 0 if result["ok"] else 1
 
 
 if __name__ == "__main__":

@@ -13,23 +13,11 @@ import mongodb_aws.pymongo as shim
 
 shim.install()
 
-import pymongo  # noqa: E402
-from pymongo.errors import OperationFailure  # noqa: E402
+from pymongo_session import run  # noqa: E402  (imports pymongo, after the shim is installed)
 
 
 def main() -> int:
-    uri = sys.argv[1]
-    client = pymongo.MongoClient(uri)
-    try:
-        status = client.admin.command("connectionStatus")
-        users = status["authInfo"]["authenticatedUsers"]
-        doc = client.test.e2e.find_one()
-    except OperationFailure as e:
-        result = {"ok": False, "code": e.code, "error": str(e)}
-    else:
-        result = {"ok": True, "user": users[0]["user"], "db": users[0]["db"], "arn": doc["arn"]}
-    finally:
-        client.close()
+    result = run(sys.argv[1])
     # Proof that the shim did the work: PyMongo imported it as pymongo_auth_aws, and neither the real
     # pymongo-auth-aws nor botocore was ever imported.
     if sys.modules.get("pymongo_auth_aws") is not shim or "botocore" in sys.modules:
