@@ -601,6 +601,30 @@ fn callback_answer<T>(
     }
 }
 
+/// Shared body of the two `_set_error` exports: keeps a callback's own message (lossily decoded as
+/// UTF-8) in the `error` field `slot` selects of `*result`.
+///
+/// # Safety
+/// `result` NULL or the callback's argument; `message` `message_len` readable bytes.
+unsafe fn set_callback_error<T>(
+    result: *mut T,
+    message: *const c_char,
+    message_len: usize,
+    slot: fn(&mut T) -> &mut Option<String>,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let (r, m) = unsafe {
+            (
+                target(result)?,
+                crate::ffi::bytes(message.cast(), message_len)?,
+            )
+        };
+        *slot(r) = Some(String::from_utf8_lossy(m).into_owned());
+        Ok(())
+    })
+}
+
 /// Installs (or, with a NULL `callback`, removes) the process-wide custom provider used by
 /// `mongodb_aws_get_credentials` from then on. Thread-safe.
 ///
@@ -667,17 +691,8 @@ pub unsafe extern "C" fn mongodb_aws_provider_result_set_error(
     message: *const c_char,
     message_len: usize,
 ) -> mongodb_aws_status {
-    guard(|| {
-        // SAFETY: forwarded contract.
-        let (r, m) = unsafe {
-            (
-                target(result)?,
-                crate::ffi::bytes(message.cast(), message_len)?,
-            )
-        };
-        r.error = Some(String::from_utf8_lossy(m).into_owned());
-        Ok(())
-    })
+    // SAFETY: forwarded contract.
+    unsafe { set_callback_error(result, message, message_len, |r| &mut r.error) }
 }
 
 /// What an MFA callback hands back, filled through `mongodb_aws_mfa_result_set_code` (or
@@ -803,17 +818,8 @@ pub unsafe extern "C" fn mongodb_aws_mfa_result_set_error(
     message: *const c_char,
     message_len: usize,
 ) -> mongodb_aws_status {
-    guard(|| {
-        // SAFETY: forwarded contract.
-        let (r, m) = unsafe {
-            (
-                target(result)?,
-                crate::ffi::bytes(message.cast(), message_len)?,
-            )
-        };
-        r.error = Some(String::from_utf8_lossy(m).into_owned());
-        Ok(())
-    })
+    // SAFETY: forwarded contract.
+    unsafe { set_callback_error(result, message, message_len, |r| &mut r.error) }
 }
 
 #[cfg(test)]

@@ -290,13 +290,8 @@ pub unsafe extern "C" fn mongodb_aws_parse_caller_identity(
 ) -> mongodb_aws_status {
     guard(|| {
         // SAFETY: forwarded contract.
-        let (body, scratch, out) = unsafe {
-            (
-                bytes(body, body_len)?,
-                scratch_buf(scratch, scratch_len)?,
-                target(out)?,
-            )
-        };
+        let (body, scratch, out) =
+            unsafe { reply_args(body, body_len, scratch, scratch_len, out)? };
         let status = u16::try_from(http_status).map_err(|_| Error::InvalidParameter)?;
         match caller_identity::parse_reply(status, body, scratch)? {
             StsReply::Identity(i) => {
@@ -332,13 +327,8 @@ pub unsafe extern "C" fn mongodb_aws_parse_sts_error(
 ) -> mongodb_aws_status {
     guard(|| {
         // SAFETY: forwarded contract.
-        let (body, scratch, out) = unsafe {
-            (
-                bytes(body, body_len)?,
-                scratch_buf(scratch, scratch_len)?,
-                target(out)?,
-            )
-        };
+        let (body, scratch, out) =
+            unsafe { reply_args(body, body_len, scratch, scratch_len, out)? };
         let e = sts_response::parse_error(body, scratch)?;
         let (kind, kind_len) = opt_view(e.kind);
         *out = mongodb_aws_sts_error {
@@ -374,6 +364,28 @@ pub unsafe extern "C" fn mongodb_aws_user_name_for_arn(
         let name = caller_identity::user_name(arn)?;
         out.emit_sized(|| Ok(name.len()), |b| name.write(b))
     })
+}
+
+/// The arguments of the two STS reply parsers: the body, the scratch buffer for decoded text and
+/// the struct to fill, checked in that order.
+///
+/// # Safety
+/// As for `mongodb_aws_parse_caller_identity`.
+unsafe fn reply_args<'a, T>(
+    body: *const u8,
+    body_len: usize,
+    scratch: *mut u8,
+    scratch_len: usize,
+    out: *mut T,
+) -> R<(&'a [u8], &'a mut [u8], &'a mut T)> {
+    // SAFETY: forwarded contract.
+    unsafe {
+        Ok((
+            bytes(body, body_len)?,
+            scratch_buf(scratch, scratch_len)?,
+            target(out)?,
+        ))
+    }
 }
 
 /// A writable scratch buffer (NULL with 0 is an empty one).

@@ -51,15 +51,6 @@ static mongodb_aws_scope scope_of(uint64_t now, const char *region, const char *
     return s;
 }
 
-static mongodb_aws_header hdr(const char *name, const char *value) {
-    mongodb_aws_header h;
-    h.name = name;
-    h.name_len = strlen(name);
-    h.value = value;
-    h.value_len = strlen(value);
-    return h;
-}
-
 static mongodb_aws_request request_of(const char *method, const char *path, const char *query,
                                       const mongodb_aws_header *headers, size_t n,
                                       const void *body, size_t body_len) {
@@ -217,11 +208,11 @@ static void getcalleridentity_conversation(void) {
             mongodb_aws_header headers[5];
             mongodb_aws_request req;
             const char *body = MONGODB_AWS_GET_CALLER_IDENTITY_BODY;
-            headers[0] = hdr("Content-Type", MONGODB_AWS_STS_CONTENT_TYPE);
-            headers[1] = hdr("Content-Length", "43");
-            headers[2] = hdr("Host", "sts.amazonaws.com");
-            headers[3] = hdr("X-MongoDB-Server-Nonce", tj_str(in, "server_nonce_base64"));
-            headers[4] = hdr("X-MongoDB-GS2-CB-Flag", "n");
+            headers[0] = tl_hdr("Content-Type", MONGODB_AWS_STS_CONTENT_TYPE);
+            headers[1] = tl_hdr("Content-Length", "43");
+            headers[2] = tl_hdr("Host", "sts.amazonaws.com");
+            headers[3] = tl_hdr("X-MongoDB-Server-Nonce", tj_str(in, "server_nonce_base64"));
+            headers[4] = tl_hdr("X-MongoDB-GS2-CB-Flag", "n");
             req = request_of("POST", "/", "", headers, 5, body, strlen(body));
             CHECK_STATUS(mongodb_aws_sign_authorization(&req, &creds, &scope, 0, NULL, buf, sizeof buf, &n), MONGODB_AWS_OK);
             CHECK_MEM(buf, n, authz, authz_len);
@@ -275,11 +266,11 @@ static void driver_signature_vectors(const tj_value *d) {
         uint8_t *final = tl_unhex(tj_str(v, "client_final_bson_hex"), &final_len);
         tb_doc doc;
 
-        headers[0] = hdr("Content-Length", "43");
-        headers[1] = hdr("Content-Type", MONGODB_AWS_STS_CONTENT_TYPE);
-        headers[2] = hdr("Host", tj_str(v, "host"));
-        headers[3] = hdr("X-MongoDB-GS2-CB-Flag", "n");
-        headers[4] = hdr("X-MongoDB-Server-Nonce", tj_str(v, "x_mongodb_server_nonce_header"));
+        headers[0] = tl_hdr("Content-Length", "43");
+        headers[1] = tl_hdr("Content-Type", MONGODB_AWS_STS_CONTENT_TYPE);
+        headers[2] = tl_hdr("Host", tj_str(v, "host"));
+        headers[3] = tl_hdr("X-MongoDB-GS2-CB-Flag", "n");
+        headers[4] = tl_hdr("X-MongoDB-Server-Nonce", tj_str(v, "x_mongodb_server_nonce_header"));
         req = request_of("POST", "/", "", headers, 5, body, strlen(body));
         CHECK_STATUS(mongodb_aws_sign_canonical_request(&req, &creds, &scope, 0, buf, sizeof buf, &n), MONGODB_AWS_OK);
         CHECK_MEM(buf, n, tj_str(v, "canonical_request"), strlen(tj_str(v, "canonical_request")));

@@ -45,6 +45,58 @@ int tl_summary(const char *name) {
     return tl_failed == 0 && tl_passed > 0 ? 0 : 1;
 }
 
+int tl_seen[TL_MAX_CODE + 1];
+
+uint32_t tl_observe(uint32_t s) {
+    if (s <= TL_MAX_CODE) tl_seen[s] = 1;
+    return s;
+}
+
+int tl_defined_status(uint32_t s) { return strcmp(mongodb_aws_status_name(s), "UNKNOWN") != 0; }
+
+int tl_bad_status(uint32_t s) { return s == MONGODB_AWS_PANIC || !tl_defined_status(s); }
+
+uint32_t tl_rnd(uint64_t *state) {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return (uint32_t)(*state >> 32);
+}
+
+void tl_mutate(uint64_t *state, uint8_t *b, size_t *len, size_t cap, size_t edits, const char *specials) {
+    size_t k;
+    for (k = 0; k < edits; k++) {
+        switch (tl_rnd(state) % 4) {
+        case 0: if (*len) b[tl_rnd(state) % *len] ^= (uint8_t)(1 + tl_rnd(state) % 255); break;
+        case 1:
+            if (*len) b[tl_rnd(state) % *len] = (uint8_t)(specials ? specials[tl_rnd(state) % 16] : (char)tl_rnd(state));
+            break;
+        case 2: *len = tl_rnd(state) % (*len + 1); break;
+        default: if (*len < cap) b[(*len)++] = (uint8_t)tl_rnd(state); break;
+        }
+    }
+}
+
+int tl_view_eq(const char *p, size_t len, const char *want) {
+    return p && len == strlen(want) && memcmp(p, want, len) == 0;
+}
+
+int tl_mem_has(const void *hay, size_t hay_len, const char *needle) {
+    size_t nl = strlen(needle), i;
+    for (i = 0; i + nl <= hay_len; i++)
+        if (memcmp((const char *)hay + i, needle, nl) == 0) return 1;
+    return 0;
+}
+
+mongodb_aws_header tl_hdr(const char *name, const char *value) {
+    mongodb_aws_header h;
+    h.name = name;
+    h.name_len = strlen(name);
+    h.value = value;
+    h.value_len = strlen(value);
+    return h;
+}
+
 char *tl_read_file(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     char *buf = NULL;

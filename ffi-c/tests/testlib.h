@@ -27,6 +27,33 @@ int tl_summary(const char *name);
 #define CHECK_MEM(got, got_len, want, want_len) \
     tl_check_mem((got), (got_len), (want), (want_len), __FILE__, __LINE__, #got)
 
+/* ---- statuses observed: each suite checks at the end that it reached the ones it must ----------- */
+#define TL_MAX_CODE 1000
+extern int tl_seen[TL_MAX_CODE + 1];
+/* Marks `s` as observed and returns it. */
+uint32_t tl_observe(uint32_t s);
+#define EXPECT(expr, want) CHECK_STATUS(tl_observe((uint32_t)(expr)), (want))
+/* Whether the library defines status `s` (its name is not "UNKNOWN"). */
+int tl_defined_status(uint32_t s);
+/* What no input may produce: MONGODB_AWS_PANIC or a status the library does not define. */
+int tl_bad_status(uint32_t s);
+
+/* ---- pseudo-random sweeps ------------------------------------------------------------------------ */
+/* The next number of the xorshift64 generator whose state is `*state`. */
+uint32_t tl_rnd(uint64_t *state);
+/* `edits` random edits of b[0..*len) (capacity `cap`): flip a byte, overwrite one with one of the 16
+ * bytes of `specials` (a random byte when NULL), truncate, append a random byte. */
+#define TL_SPECIALS "<>&;\\\"{}[]:,/\x00\xff" /* delimiters, NUL, 0xFF: 16 bytes */
+void tl_mutate(uint64_t *state, uint8_t *b, size_t *len, size_t cap, size_t edits, const char *specials);
+
+/* ---- views -------------------------------------------------------------------------------------- */
+/* Whether the view (p, len) is the NUL-terminated `want`. */
+int tl_view_eq(const char *p, size_t len, const char *want);
+/* Whether `needle` occurs in hay[0..hay_len). */
+int tl_mem_has(const void *hay, size_t hay_len, const char *needle);
+/* A header from NUL-terminated strings. */
+mongodb_aws_header tl_hdr(const char *name, const char *value);
+
 /* Reads a whole file (NUL-terminated for convenience); NULL on error. Free with free(). */
 char *tl_read_file(const char *path, size_t *len);
 /* Reads "<dir>/<rel>"; aborts the test run if missing (a missing vector must fail loudly). */
