@@ -726,10 +726,7 @@ static void blocking(void) {
         for (i = 0; i < 32; i++) nonce[i] = (uint8_t)(i * 7 + 1);
         memcpy(server_nonce, nonce, 32);
         for (i = 32; i < 64; i++) server_nonce[i] = (uint8_t)(i * 13);
-        tb_init(&sf);
-        tb_binary(&sf, "s", 0, server_nonce, 64);
-        tb_string(&sf, "h", "sts.amazonaws.com", 17);
-        tb_finish(&sf);
+        tl_server_first(&sf, 0, server_nonce, 64, "sts.amazonaws.com", 17);
         EXPECT(mongodb_aws_client_conversation_init(&conv, nonce, 32), MONGODB_AWS_OK);
         EXPECT(mongodb_aws_client_conversation_client_final_with_handle(&conv, sf.buf, sf.len, h, NOW, NULL, a, sizeof a, &la),
                MONGODB_AWS_OK);

@@ -483,3 +483,11 @@ void tb_finish(tb_doc *d) {
     d->buf[2] = (uint8_t)(n >> 16);
     d->buf[3] = (uint8_t)(n >> 24);
 }
+
+void tl_server_first(tb_doc *d, uint8_t subtype, const uint8_t *nonce, size_t nonce_len, const char *host,
+                     size_t host_len) {
+    tb_init(d);
+    tb_binary(d, "s", subtype, nonce, nonce_len);
+    tb_string(d, "h", host, host_len);
+    tb_finish(d);
+}

@@ -93,6 +93,9 @@ void tb_binary(tb_doc *d, const char *name, uint8_t subtype, const uint8_t *byte
 void tb_string(tb_doc *d, const char *name, const char *s, size_t n);
 void tb_int32(tb_doc *d, const char *name, int32_t v);
 void tb_finish(tb_doc *d);
+/* A whole server-first document: binary "s" (`subtype`, the nonce), then string "h" (the host). */
+void tl_server_first(tb_doc *d, uint8_t subtype, const uint8_t *nonce, size_t nonce_len, const char *host,
+                     size_t host_len);
 
 /* Builds a mongodb_aws_credentials from NUL-terminated strings (token may be NULL). */
 mongodb_aws_credentials tl_creds(const char *id, const char *secret, const char *token);
