@@ -720,12 +720,9 @@ static void blocking(void) {
         static uint8_t a[4096], b[4096];
         uint8_t nonce[32], server_nonce[64];
         size_t la = 0, lb = 0;
-        int i;
         mongodb_aws_client_conversation conv;
         tb_doc sf;
-        for (i = 0; i < 32; i++) nonce[i] = (uint8_t)(i * 7 + 1);
-        memcpy(server_nonce, nonce, 32);
-        for (i = 32; i < 64; i++) server_nonce[i] = (uint8_t)(i * 13);
+        tl_nonces(nonce, server_nonce);
         tl_server_first(&sf, 0, server_nonce, 64, "sts.amazonaws.com", 17);
         EXPECT(mongodb_aws_client_conversation_init(&conv, nonce, 32), MONGODB_AWS_OK);
         EXPECT(mongodb_aws_client_conversation_client_final_with_handle(&conv, sf.buf, sf.len, h, NOW, NULL, a, sizeof a, &la),

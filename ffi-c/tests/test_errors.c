@@ -58,10 +58,7 @@ static mongodb_aws_scope good_scope(void) {
 }
 
 static void setup(void) {
-    int i;
-    for (i = 0; i < 32; i++) nonce[i] = (uint8_t)(i * 7 + 1);
-    memcpy(server_nonce, nonce, 32);
-    for (i = 32; i < 64; i++) server_nonce[i] = (uint8_t)(i * 13);
+    tl_nonces(nonce, server_nonce);
     tl_server_first(&good_sf, 0, server_nonce, 64, "sts.us-west-2.amazonaws.com", 27);
     EXPECT(mongodb_aws_client_conversation_init(&conv, nonce, 32), MONGODB_AWS_OK);
 }

@@ -424,6 +424,19 @@ const char *tj_str(const tj_value *obj, const char *key) {
     return v && v->type == TJ_STRING ? v->str : NULL;
 }
 
+tj_value *tl_read_json(const char *dir, const char *rel) {
+    char *text = tl_read(dir, rel, NULL);
+    tj_value *v = tj_parse(text);
+    free(text);
+    return v;
+}
+
+const tj_value *tl_cases(const tj_value *d, const char *section, size_t at_least, const char *file, int line) {
+    const tj_value *cases = tj_get(tj_get(d, section), "cases");
+    tl_check(cases && cases->type == TJ_ARRAY && cases->len >= at_least, file, line, section);
+    return cases && cases->type == TJ_ARRAY ? cases : NULL;
+}
+
 /* ---- BSON builder ------------------------------------------------------------------------------ */
 
 static void tb_put(tb_doc *d, const void *p, size_t n) {
@@ -490,4 +503,11 @@ void tl_server_first(tb_doc *d, uint8_t subtype, const uint8_t *nonce, size_t no
     tb_binary(d, "s", subtype, nonce, nonce_len);
     tb_string(d, "h", host, host_len);
     tb_finish(d);
+}
+
+void tl_nonces(uint8_t nonce[32], uint8_t server_nonce[64]) {
+    int i;
+    for (i = 0; i < 32; i++) nonce[i] = (uint8_t)(i * 7 + 1);
+    memcpy(server_nonce, nonce, 32);
+    for (i = 32; i < 64; i++) server_nonce[i] = (uint8_t)(i * 13);
 }

@@ -81,6 +81,11 @@ tj_value *tj_parse(const char *text);
 void tj_free(tj_value *v);
 const tj_value *tj_get(const tj_value *obj, const char *key); /* NULL if absent */
 const char *tj_str(const tj_value *obj, const char *key);     /* NULL if absent or not a string */
+/* The "cases" array of object `section` of `d`, checked to hold at least `at_least` cases (NULL if absent). */
+const tj_value *tl_cases(const tj_value *d, const char *section, size_t at_least, const char *file, int line);
+/* Reads and parses "<dir>/<rel>" (aborting the run if it is missing, as tl_read); NULL if not JSON. */
+tj_value *tl_read_json(const char *dir, const char *rel);
+#define CASES(d, section, at_least) tl_cases((d), (section), (at_least), __FILE__, __LINE__)
 
 /* ---- BSON builder ------------------------------------------------------------------------------ */
 typedef struct {
@@ -93,6 +98,8 @@ void tb_binary(tb_doc *d, const char *name, uint8_t subtype, const uint8_t *byte
 void tb_string(tb_doc *d, const char *name, const char *s, size_t n);
 void tb_int32(tb_doc *d, const char *name, int32_t v);
 void tb_finish(tb_doc *d);
+/* The suites' fixed nonces: a client nonce and the server nonce that extends it. */
+void tl_nonces(uint8_t nonce[32], uint8_t server_nonce[64]);
 /* A whole server-first document: binary "s" (`subtype`, the nonce), then string "h" (the host). */
 void tl_server_first(tb_doc *d, uint8_t subtype, const uint8_t *nonce, size_t nonce_len, const char *host,
                      size_t host_len);
