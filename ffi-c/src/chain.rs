@@ -683,6 +683,21 @@ fn deliver(w: &mut mongodb_aws_chain, event: impl FnOnce(&mut Chain<'static>)) -
     }
 }
 
+/// Delivers an event without arguments to `chain` under [`guard`] (see [`deliver`]).
+///
+/// # Safety
+/// `chain` NULL or a live chain.
+unsafe fn deliver_to(
+    chain: *mut mongodb_aws_chain,
+    event: impl FnOnce(&mut Chain<'static>),
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let w = unsafe { target(chain)? };
+        deliver(w, event)
+    })
+}
+
 /// Answers `MONGODB_AWS_ACTION_READ_FILE` with the file's whole content (at most 20 KiB is
 /// accepted; pass a longer file as it is, the chain refuses it). The content is copied (it may be
 /// secret: wipe your buffer). `MONGODB_AWS_UNEXPECTED_CHAIN_EVENT` if the action was another.
@@ -876,11 +891,8 @@ pub unsafe extern "C" fn mongodb_aws_chain_on_mfa_code(
 pub unsafe extern "C" fn mongodb_aws_chain_on_mfa_unavailable(
     chain: *mut mongodb_aws_chain,
 ) -> mongodb_aws_status {
-    guard(|| {
-        // SAFETY: forwarded contract.
-        let w = unsafe { target(chain)? };
-        deliver(w, |c| c.on_mfa_unavailable())
-    })
+    // SAFETY: forwarded contract.
+    unsafe { deliver_to(chain, |c| c.on_mfa_unavailable()) }
 }
 
 /// Answers `MONGODB_AWS_ACTION_ASK_MFA`: the application's MFA callback failed (the chain fails
@@ -893,11 +905,8 @@ pub unsafe extern "C" fn mongodb_aws_chain_on_mfa_unavailable(
 pub unsafe extern "C" fn mongodb_aws_chain_on_mfa_failed(
     chain: *mut mongodb_aws_chain,
 ) -> mongodb_aws_status {
-    guard(|| {
-        // SAFETY: forwarded contract.
-        let w = unsafe { target(chain)? };
-        deliver(w, |c| c.on_mfa_failed())
-    })
+    // SAFETY: forwarded contract.
+    unsafe { deliver_to(chain, |c| c.on_mfa_failed()) }
 }
 
 /// Answers `MONGODB_AWS_ACTION_WRITE_FILE`: the file was replaced.
@@ -909,11 +918,8 @@ pub unsafe extern "C" fn mongodb_aws_chain_on_mfa_failed(
 pub unsafe extern "C" fn mongodb_aws_chain_on_written(
     chain: *mut mongodb_aws_chain,
 ) -> mongodb_aws_status {
-    guard(|| {
-        // SAFETY: forwarded contract.
-        let w = unsafe { target(chain)? };
-        deliver(w, |c| c.on_written())
-    })
+    // SAFETY: forwarded contract.
+    unsafe { deliver_to(chain, |c| c.on_written()) }
 }
 
 /// Answers `MONGODB_AWS_ACTION_WAIT` once the time has passed.
@@ -925,11 +931,8 @@ pub unsafe extern "C" fn mongodb_aws_chain_on_written(
 pub unsafe extern "C" fn mongodb_aws_chain_on_wake(
     chain: *mut mongodb_aws_chain,
 ) -> mongodb_aws_status {
-    guard(|| {
-        // SAFETY: forwarded contract.
-        let w = unsafe { target(chain)? };
-        deliver(w, |c| c.on_wake())
-    })
+    // SAFETY: forwarded contract.
+    unsafe { deliver_to(chain, |c| c.on_wake()) }
 }
 
 /// Answers `MONGODB_AWS_ACTION_CALL_PROVIDER` with what the application's provider returned
@@ -975,11 +978,8 @@ pub unsafe extern "C" fn mongodb_aws_chain_on_provided(
 pub unsafe extern "C" fn mongodb_aws_chain_on_provider_failed(
     chain: *mut mongodb_aws_chain,
 ) -> mongodb_aws_status {
-    guard(|| {
-        // SAFETY: forwarded contract.
-        let w = unsafe { target(chain)? };
-        deliver(w, |c| c.on_provider_failed())
-    })
+    // SAFETY: forwarded contract.
+    unsafe { deliver_to(chain, |c| c.on_provider_failed()) }
 }
 
 #[cfg(test)]
