@@ -4,7 +4,7 @@
 //! decides, the runtime does the I/O, this file converts.
 
 use crate::credentials::mongodb_aws_credentials_handle;
-use crate::ffi::{guard, opt_text, reference, target, text, Out, R};
+use crate::ffi::{free_boxed, guard, opt_text, reference, target, text, Out, R};
 use crate::status::mongodb_aws_status;
 use crate::types::mongodb_aws_credentials;
 use core::ffi::{c_char, c_void};
@@ -390,13 +390,8 @@ pub unsafe extern "C" fn mongodb_aws_owned_credentials_handle(
 pub unsafe extern "C" fn mongodb_aws_owned_credentials_free(
     creds: *mut mongodb_aws_owned_credentials,
 ) {
-    let _ = guard(|| {
-        if !creds.is_null() {
-            // SAFETY: created by Box::into_raw in this file, not yet freed (documented contract).
-            drop(unsafe { Box::from_raw(creds) });
-        }
-        Ok(())
-    });
+    // SAFETY: created by Box::into_raw in this file, not yet freed (documented contract).
+    unsafe { free_boxed(creds) }
 }
 
 /// Parameters of an explicit STS AssumeRole (`mongodb_aws_assume_role`). Text is pointer + length;

@@ -5,7 +5,9 @@
 //! cache, as `mongodb_aws_get_credentials` does inside the library.
 
 use crate::blocking::mongodb_aws_credentials_info;
-use crate::ffi::{bytes, guard, guard_value, opt_text, reference, target, text, Out, R};
+use crate::ffi::{
+    bytes, free_boxed, guard, guard_value, opt_text, reference, target, text, Out, R,
+};
 use crate::providers::MONGODB_AWS_SCHEME_HTTPS;
 use crate::providers::{emit_plan, mongodb_aws_http_request, MONGODB_AWS_SCHEME_HTTP};
 use crate::status::mongodb_aws_status;
@@ -503,14 +505,9 @@ pub unsafe extern "C" fn mongodb_aws_chain_new(
 /// `chain` NULL or from `mongodb_aws_chain_new`, not yet freed, not in use by another thread.
 #[no_mangle]
 pub unsafe extern "C" fn mongodb_aws_chain_free(chain: *mut mongodb_aws_chain) {
-    let _ = guard(|| {
-        if !chain.is_null() {
-            // SAFETY: created by Box::into_raw in mongodb_aws_chain_new, not yet freed (documented
-            // contract). The chain's buffers and the Zeroizing values wipe themselves on drop.
-            drop(unsafe { Box::from_raw(chain) });
-        }
-        Ok(())
-    });
+    // SAFETY: created by Box::into_raw in mongodb_aws_chain_new, not yet freed (documented
+    // contract). The chain's buffers and the Zeroizing values wipe themselves on drop.
+    unsafe { free_boxed(chain) }
 }
 
 /// Fills `*action` with what the chain asks for now (see `mongodb_aws_chain_action` and the

@@ -38,6 +38,21 @@ pub(crate) fn guard_value<T>(fallback: T, f: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(fallback)
 }
 
+/// Frees an object the library handed out as `Box::into_raw` (`NULL` is ignored); a panic while
+/// dropping it is caught, as in every export.
+///
+/// # Safety
+/// `ptr` must be NULL or from `Box::into_raw` of a `Box<T>`, not yet freed and not in use elsewhere.
+pub(crate) unsafe fn free_boxed<T>(ptr: *mut T) {
+    let _ = guard(|| {
+        if !ptr.is_null() {
+            // SAFETY: forwarded contract.
+            drop(unsafe { Box::from_raw(ptr) });
+        }
+        Ok(())
+    });
+}
+
 /// Largest length accepted for any input or output (what `slice::from_raw_parts` allows).
 const MAX_LEN: usize = isize::MAX as usize;
 

@@ -1,6 +1,6 @@
 //! The general SigV4 signer and the cacheable signing key.
 
-use crate::ffi::{guard, reference, target, text, Out, R};
+use crate::ffi::{free_boxed, guard, reference, target, text, Out, R};
 use crate::status::mongodb_aws_status;
 use crate::types::{
     mongodb_aws_credentials, mongodb_aws_request, mongodb_aws_scope, settings, HeaderBuf,
@@ -67,14 +67,9 @@ pub unsafe extern "C" fn mongodb_aws_signing_key_new(
 /// `key` must be NULL or a pointer returned by `mongodb_aws_signing_key_new` not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn mongodb_aws_signing_key_free(key: *mut mongodb_aws_signing_key) {
-    let _ = guard(|| {
-        if !key.is_null() {
-            // SAFETY: created by Box::into_raw in mongodb_aws_signing_key_new, not yet freed
-            // (documented contract). Dropping the SigningKey zeroes it (ZeroizeOnDrop).
-            drop(unsafe { Box::from_raw(key) });
-        }
-        Ok(())
-    });
+    // SAFETY: created by Box::into_raw in mongodb_aws_signing_key_new, not yet freed
+    // (documented contract). Dropping the SigningKey zeroes it (ZeroizeOnDrop).
+    unsafe { free_boxed(key) }
 }
 
 /// Sets `*out_matches` to 1 when `key` was derived for `scope`'s UTC day, region and service, else
