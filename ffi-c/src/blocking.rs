@@ -4,7 +4,7 @@
 //! decides, the runtime does the I/O, this file converts.
 
 use crate::credentials::mongodb_aws_credentials_handle;
-use crate::ffi::{free_boxed, guard, opt_text, reference, target, text, Out, R};
+use crate::ffi::{free_boxed, guard, opt_text, opt_view, reference, target, text, Out, R};
 use crate::status::mongodb_aws_status;
 use crate::types::mongodb_aws_credentials;
 use core::ffi::{c_char, c_void};
@@ -59,10 +59,7 @@ impl mongodb_aws_credentials_info {
         source: Source,
         from_cache: bool,
     ) -> Self {
-        let (token, token_len) = match c.session_token() {
-            Some(t) => (t.as_ptr().cast::<c_char>(), t.len()),
-            None => (core::ptr::null(), 0),
-        };
+        let (token, token_len) = opt_view(c.session_token());
         mongodb_aws_credentials_info {
             credentials: mongodb_aws_credentials {
                 access_key_id: c.access_key_id().as_ptr().cast(),
@@ -264,11 +261,9 @@ pub unsafe extern "C" fn mongodb_aws_owned_credentials_origin(
     guard(|| {
         // SAFETY: forwarded contract.
         let (c, origin) = unsafe { (reference(creds)?, target(origin)?) };
-        let view =
-            |s: Option<&str>| s.map_or((core::ptr::null(), 0), |s| (s.as_ptr().cast(), s.len()));
         let o = c.origin.as_ref();
-        let (profile, profile_len) = view(o.map(|o| o.profile.as_str()));
-        let (file, file_len) = view(o.map(|o| o.file.as_str()));
+        let (profile, profile_len) = opt_view(o.map(|o| o.profile.as_str()));
+        let (file, file_len) = opt_view(o.map(|o| o.file.as_str()));
         *origin = mongodb_aws_credentials_origin {
             profile,
             profile_len,

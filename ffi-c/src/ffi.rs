@@ -103,6 +103,14 @@ pub(crate) unsafe fn opt_text<'a>(ptr: *const c_char, len: usize) -> R<Option<&'
     unsafe { text(ptr, len) }.map(Some)
 }
 
+/// An optional text as a C view: `NULL` with length 0 when absent.
+pub(crate) fn opt_view(s: Option<&str>) -> (*const c_char, usize) {
+    match s {
+        Some(s) => (s.as_ptr().cast(), s.len()),
+        None => (core::ptr::null(), 0),
+    }
+}
+
 /// A required pointer to a caller struct.
 ///
 /// # Safety

@@ -2,7 +2,7 @@
 //! checks, server-first, client-final checks, the request to forward to STS, STS's reply and the
 //! ARN-to-user mapping (core `sasl::server`, `caller_identity`).
 
-use crate::ffi::{bytes, guard, reference, target, text, Out, R};
+use crate::ffi::{bytes, guard, opt_view, reference, target, text, Out, R};
 use crate::status::mongodb_aws_status;
 use core::ffi::c_char;
 use mongodb_aws_core::caller_identity::{self, StsReply};
@@ -178,10 +178,7 @@ pub unsafe extern "C" fn mongodb_aws_server_conversation_client_final(
 }
 
 fn view(c: &ClientFinal<'_>) -> mongodb_aws_client_final {
-    let (token, token_len) = match c.session_token() {
-        Some(t) => (t.as_ptr().cast(), t.len()),
-        None => (core::ptr::null(), 0),
-    };
+    let (token, token_len) = opt_view(c.session_token());
     mongodb_aws_client_final {
         access_key_id: c.access_key_id().as_ptr().cast(),
         access_key_id_len: c.access_key_id().len(),
@@ -260,13 +257,6 @@ pub struct mongodb_aws_sts_error {
     pub message: *const c_char,
     /// Length of `message`.
     pub message_len: usize,
-}
-
-fn opt_view(s: Option<&str>) -> (*const c_char, usize) {
-    match s {
-        Some(s) => (s.as_ptr().cast(), s.len()),
-        None => (core::ptr::null(), 0),
-    }
 }
 
 /// Parses STS's reply to the forwarded GetCallerIdentity (`http_status` and body, XML or JSON).
