@@ -1,5 +1,6 @@
 /*
- * Small helpers for the C test suite of libmongodb_aws: check counters, files, hex, a minimal JSON
+ * Small helpers for the C test suite of libmongodb_aws: check counters, the statuses each suite
+ * observed, the pseudo-random sweeps' generator and mutations, views, files, hex, a minimal JSON
  * reader (for the shared vectors) and a BSON builder (for hand-made server-first messages).
  * Plain C99; every allocation is freed by the tests so valgrind reports no leak.
  */
