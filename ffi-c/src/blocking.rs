@@ -4,7 +4,7 @@
 //! decides, the runtime does the I/O, this file converts.
 
 use crate::credentials::mongodb_aws_credentials_handle;
-use crate::ffi::{guard, opt_text, reference, target, text, Out, R};
+use crate::ffi::{free_boxed, guard, opt_text, opt_view, reference, target, text, Out, R};
 use crate::status::mongodb_aws_status;
 use crate::types::mongodb_aws_credentials;
 use core::ffi::{c_char, c_void};
@@ -59,10 +59,7 @@ impl mongodb_aws_credentials_info {
         source: Source,
         from_cache: bool,
     ) -> Self {
-        let (token, token_len) = match c.session_token() {
-            Some(t) => (t.as_ptr().cast::<c_char>(), t.len()),
-            None => (core::ptr::null(), 0),
-        };
+        let (token, token_len) = opt_view(c.session_token());
         mongodb_aws_credentials_info {
             credentials: mongodb_aws_credentials {
                 access_key_id: c.access_key_id().as_ptr().cast(),
@@ -264,11 +261,9 @@ pub unsafe extern "C" fn mongodb_aws_owned_credentials_origin(
     guard(|| {
         // SAFETY: forwarded contract.
         let (c, origin) = unsafe { (reference(creds)?, target(origin)?) };
-        let view =
-            |s: Option<&str>| s.map_or((core::ptr::null(), 0), |s| (s.as_ptr().cast(), s.len()));
         let o = c.origin.as_ref();
-        let (profile, profile_len) = view(o.map(|o| o.profile.as_str()));
-        let (file, file_len) = view(o.map(|o| o.file.as_str()));
+        let (profile, profile_len) = opt_view(o.map(|o| o.profile.as_str()));
+        let (file, file_len) = opt_view(o.map(|o| o.file.as_str()));
         *origin = mongodb_aws_credentials_origin {
             profile,
             profile_len,
@@ -390,13 +385,8 @@ pub unsafe extern "C" fn mongodb_aws_owned_credentials_handle(
 pub unsafe extern "C" fn mongodb_aws_owned_credentials_free(
     creds: *mut mongodb_aws_owned_credentials,
 ) {
-    let _ = guard(|| {
-        if !creds.is_null() {
-            // SAFETY: created by Box::into_raw in this file, not yet freed (documented contract).
-            drop(unsafe { Box::from_raw(creds) });
-        }
-        Ok(())
-    });
+    // SAFETY: created by Box::into_raw in this file, not yet freed (documented contract).
+    unsafe { free_boxed(creds) }
 }
 
 /// Parameters of an explicit STS AssumeRole (`mongodb_aws_assume_role`). Text is pointer + length;
@@ -601,6 +591,30 @@ fn callback_answer<T>(
     }
 }
 
+/// Shared body of the two `_set_error` exports: keeps a callback's own message (lossily decoded as
+/// UTF-8) in the `error` field `slot` selects of `*result`.
+///
+/// # Safety
+/// `result` NULL or the callback's argument; `message` `message_len` readable bytes.
+unsafe fn set_callback_error<T>(
+    result: *mut T,
+    message: *const c_char,
+    message_len: usize,
+    slot: fn(&mut T) -> &mut Option<String>,
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let (r, m) = unsafe {
+            (
+                target(result)?,
+                crate::ffi::bytes(message.cast(), message_len)?,
+            )
+        };
+        *slot(r) = Some(String::from_utf8_lossy(m).into_owned());
+        Ok(())
+    })
+}
+
 /// Installs (or, with a NULL `callback`, removes) the process-wide custom provider used by
 /// `mongodb_aws_get_credentials` from then on. Thread-safe.
 ///
@@ -667,17 +681,8 @@ pub unsafe extern "C" fn mongodb_aws_provider_result_set_error(
     message: *const c_char,
     message_len: usize,
 ) -> mongodb_aws_status {
-    guard(|| {
-        // SAFETY: forwarded contract.
-        let (r, m) = unsafe {
-            (
-                target(result)?,
-                crate::ffi::bytes(message.cast(), message_len)?,
-            )
-        };
-        r.error = Some(String::from_utf8_lossy(m).into_owned());
-        Ok(())
-    })
+    // SAFETY: forwarded contract.
+    unsafe { set_callback_error(result, message, message_len, |r| &mut r.error) }
 }
 
 /// What an MFA callback hands back, filled through `mongodb_aws_mfa_result_set_code` (or
@@ -803,17 +808,8 @@ pub unsafe extern "C" fn mongodb_aws_mfa_result_set_error(
     message: *const c_char,
     message_len: usize,
 ) -> mongodb_aws_status {
-    guard(|| {
-        // SAFETY: forwarded contract.
-        let (r, m) = unsafe {
-            (
-                target(result)?,
-                crate::ffi::bytes(message.cast(), message_len)?,
-            )
-        };
-        r.error = Some(String::from_utf8_lossy(m).into_owned());
-        Ok(())
-    })
+    // SAFETY: forwarded contract.
+    unsafe { set_callback_error(result, message, message_len, |r| &mut r.error) }
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@
 //! cache, as `mongodb_aws_get_credentials` does inside the library.
 
 use crate::blocking::mongodb_aws_credentials_info;
-use crate::ffi::{bytes, guard, guard_value, opt_text, reference, target, text, Out, R};
+use crate::ffi::{
+    bytes, free_boxed, guard, guard_value, opt_text, reference, target, text, Out, R,
+};
 use crate::providers::MONGODB_AWS_SCHEME_HTTPS;
 use crate::providers::{emit_plan, mongodb_aws_http_request, MONGODB_AWS_SCHEME_HTTP};
 use crate::status::mongodb_aws_status;
@@ -506,14 +508,9 @@ pub unsafe extern "C" fn mongodb_aws_chain_new(
 /// `chain` NULL or from `mongodb_aws_chain_new`, not yet freed, not in use by another thread.
 #[no_mangle]
 pub unsafe extern "C" fn mongodb_aws_chain_free(chain: *mut mongodb_aws_chain) {
-    let _ = guard(|| {
-        if !chain.is_null() {
-            // SAFETY: created by Box::into_raw in mongodb_aws_chain_new, not yet freed (documented
-            // contract). The chain's buffers and the Zeroizing values wipe themselves on drop.
-            drop(unsafe { Box::from_raw(chain) });
-        }
-        Ok(())
-    });
+    // SAFETY: created by Box::into_raw in mongodb_aws_chain_new, not yet freed (documented
+    // contract). The chain's buffers and the Zeroizing values wipe themselves on drop.
+    unsafe { free_boxed(chain) }
 }
 
 /// Fills `*action` with what the chain asks for now (see `mongodb_aws_chain_action` and the
@@ -689,6 +686,21 @@ fn deliver(w: &mut mongodb_aws_chain, event: impl FnOnce(&mut Chain<'static>)) -
         Action::Failed(f) if f.error == Error::UnexpectedChainEvent => Err(f.error.into()),
         _ => Ok(()),
     }
+}
+
+/// Delivers an event without arguments to `chain` under [`guard`] (see [`deliver`]).
+///
+/// # Safety
+/// `chain` NULL or a live chain.
+unsafe fn deliver_to(
+    chain: *mut mongodb_aws_chain,
+    event: impl FnOnce(&mut Chain<'static>),
+) -> mongodb_aws_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let w = unsafe { target(chain)? };
+        deliver(w, event)
+    })
 }
 
 /// Answers `MONGODB_AWS_ACTION_READ_FILE` with the file's whole content (at most 20 KiB is
@@ -884,11 +896,8 @@ pub unsafe extern "C" fn mongodb_aws_chain_on_mfa_code(
 pub unsafe extern "C" fn mongodb_aws_chain_on_mfa_unavailable(
     chain: *mut mongodb_aws_chain,
 ) -> mongodb_aws_status {
-    guard(|| {
-        // SAFETY: forwarded contract.
-        let w = unsafe { target(chain)? };
-        deliver(w, |c| c.on_mfa_unavailable())
-    })
+    // SAFETY: forwarded contract.
+    unsafe { deliver_to(chain, |c| c.on_mfa_unavailable()) }
 }
 
 /// Answers `MONGODB_AWS_ACTION_ASK_MFA`: the application's MFA callback failed (the chain fails
@@ -901,11 +910,8 @@ pub unsafe extern "C" fn mongodb_aws_chain_on_mfa_unavailable(
 pub unsafe extern "C" fn mongodb_aws_chain_on_mfa_failed(
     chain: *mut mongodb_aws_chain,
 ) -> mongodb_aws_status {
-    guard(|| {
-        // SAFETY: forwarded contract.
-        let w = unsafe { target(chain)? };
-        deliver(w, |c| c.on_mfa_failed())
-    })
+    // SAFETY: forwarded contract.
+    unsafe { deliver_to(chain, |c| c.on_mfa_failed()) }
 }
 
 /// Answers `MONGODB_AWS_ACTION_WRITE_FILE`: the file was replaced.
@@ -917,11 +923,8 @@ pub unsafe extern "C" fn mongodb_aws_chain_on_mfa_failed(
 pub unsafe extern "C" fn mongodb_aws_chain_on_written(
     chain: *mut mongodb_aws_chain,
 ) -> mongodb_aws_status {
-    guard(|| {
-        // SAFETY: forwarded contract.
-        let w = unsafe { target(chain)? };
-        deliver(w, |c| c.on_written())
-    })
+    // SAFETY: forwarded contract.
+    unsafe { deliver_to(chain, |c| c.on_written()) }
 }
 
 /// Answers `MONGODB_AWS_ACTION_WAIT` once the time has passed.
@@ -933,11 +936,8 @@ pub unsafe extern "C" fn mongodb_aws_chain_on_written(
 pub unsafe extern "C" fn mongodb_aws_chain_on_wake(
     chain: *mut mongodb_aws_chain,
 ) -> mongodb_aws_status {
-    guard(|| {
-        // SAFETY: forwarded contract.
-        let w = unsafe { target(chain)? };
-        deliver(w, |c| c.on_wake())
-    })
+    // SAFETY: forwarded contract.
+    unsafe { deliver_to(chain, |c| c.on_wake()) }
 }
 
 /// Answers `MONGODB_AWS_ACTION_CALL_PROVIDER` with what the application's provider returned
@@ -983,11 +983,8 @@ pub unsafe extern "C" fn mongodb_aws_chain_on_provided(
 pub unsafe extern "C" fn mongodb_aws_chain_on_provider_failed(
     chain: *mut mongodb_aws_chain,
 ) -> mongodb_aws_status {
-    guard(|| {
-        // SAFETY: forwarded contract.
-        let w = unsafe { target(chain)? };
-        deliver(w, |c| c.on_provider_failed())
-    })
+    // SAFETY: forwarded contract.
+    unsafe { deliver_to(chain, |c| c.on_provider_failed()) }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! credentials until they expire; `mongodb_aws_credentials_handle` lets it pay for the checks once,
 //! as the Python and Node `Credentials` objects do.
 
-use crate::ffi::{guard, reference, target, R};
+use crate::ffi::{free_boxed, guard, reference, target, R};
 use crate::status::mongodb_aws_status;
 use crate::types::mongodb_aws_credentials;
 use mongodb_aws_core::Credentials;
@@ -103,14 +103,9 @@ pub unsafe extern "C" fn mongodb_aws_credentials_handle_new(
 pub unsafe extern "C" fn mongodb_aws_credentials_handle_free(
     handle: *mut mongodb_aws_credentials_handle,
 ) {
-    let _ = guard(|| {
-        if !handle.is_null() {
-            // SAFETY: created by Box::into_raw in mongodb_aws_credentials_handle_new, not yet freed
-            // (documented contract). Dropping it zeroes the copied strings and the cached key.
-            drop(unsafe { Box::from_raw(handle) });
-        }
-        Ok(())
-    });
+    // SAFETY: created by Box::into_raw in mongodb_aws_credentials_handle_new, not yet freed
+    // (documented contract). Dropping it zeroes the copied strings and the cached key.
+    unsafe { free_boxed(handle) }
 }
 
 #[cfg(test)]

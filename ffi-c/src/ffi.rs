@@ -38,6 +38,21 @@ pub(crate) fn guard_value<T>(fallback: T, f: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(fallback)
 }
 
+/// Frees an object the library handed out as `Box::into_raw` (`NULL` is ignored); a panic while
+/// dropping it is caught, as in every export.
+///
+/// # Safety
+/// `ptr` must be NULL or from `Box::into_raw` of a `Box<T>`, not yet freed and not in use elsewhere.
+pub(crate) unsafe fn free_boxed<T>(ptr: *mut T) {
+    let _ = guard(|| {
+        if !ptr.is_null() {
+            // SAFETY: forwarded contract.
+            drop(unsafe { Box::from_raw(ptr) });
+        }
+        Ok(())
+    });
+}
+
 /// Largest length accepted for any input or output (what `slice::from_raw_parts` allows).
 const MAX_LEN: usize = isize::MAX as usize;
 
@@ -86,6 +101,14 @@ pub(crate) unsafe fn opt_text<'a>(ptr: *const c_char, len: usize) -> R<Option<&'
     }
     // SAFETY: forwarded contract.
     unsafe { text(ptr, len) }.map(Some)
+}
+
+/// An optional text as a C view: `NULL` with length 0 when absent.
+pub(crate) fn opt_view(s: Option<&str>) -> (*const c_char, usize) {
+    match s {
+        Some(s) => (s.as_ptr().cast(), s.len()),
+        None => (core::ptr::null(), 0),
+    }
 }
 
 /// A required pointer to a caller struct.

@@ -58,7 +58,7 @@ pub use status::mongodb_aws_status;
 pub use sts::*;
 pub use types::*;
 
-use core::ffi::c_char;
+use core::ffi::{c_char, CStr};
 use ffi::guard_value;
 
 /// Major version of the library this header belongs to.
@@ -97,11 +97,7 @@ pub extern "C" fn mongodb_aws_version_number() -> u32 {
 /// Takes a `uint32_t` so any number is safe to pass. Thread-safe.
 #[no_mangle]
 pub extern "C" fn mongodb_aws_status_str(status: u32) -> *const c_char {
-    guard_value(c"unknown status".as_ptr(), || {
-        crate::status::message_cstr(status)
-            .unwrap_or(c"unknown status")
-            .as_ptr()
-    })
+    status_text(status, crate::status::message_cstr, c"unknown status")
 }
 
 /// Static, NUL-terminated upper-case name of a status without the `MONGODB_AWS_` prefix
@@ -109,9 +105,16 @@ pub extern "C" fn mongodb_aws_status_str(status: u32) -> *const c_char {
 /// an unknown number. Never NULL, never free it. Thread-safe.
 #[no_mangle]
 pub extern "C" fn mongodb_aws_status_name(status: u32) -> *const c_char {
-    guard_value(c"UNKNOWN".as_ptr(), || {
-        crate::status::name_cstr(status)
-            .unwrap_or(c"UNKNOWN")
-            .as_ptr()
+    status_text(status, crate::status::name_cstr, c"UNKNOWN")
+}
+
+/// A status's static text from `lookup`, or `unknown` for a number without one (and on a panic).
+fn status_text(
+    status: u32,
+    lookup: fn(u32) -> Option<&'static CStr>,
+    unknown: &'static CStr,
+) -> *const c_char {
+    guard_value(unknown.as_ptr(), || {
+        lookup(status).unwrap_or(unknown).as_ptr()
     })
 }

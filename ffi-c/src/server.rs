@@ -2,7 +2,7 @@
 //! checks, server-first, client-final checks, the request to forward to STS, STS's reply and the
 //! ARN-to-user mapping (core `sasl::server`, `caller_identity`).
 
-use crate::ffi::{bytes, guard, reference, target, text, Out, R};
+use crate::ffi::{bytes, guard, opt_view, reference, target, text, Out, R};
 use crate::status::mongodb_aws_status;
 use core::ffi::c_char;
 use mongodb_aws_core::caller_identity::{self, StsReply};
@@ -178,10 +178,7 @@ pub unsafe extern "C" fn mongodb_aws_server_conversation_client_final(
 }
 
 fn view(c: &ClientFinal<'_>) -> mongodb_aws_client_final {
-    let (token, token_len) = match c.session_token() {
-        Some(t) => (t.as_ptr().cast(), t.len()),
-        None => (core::ptr::null(), 0),
-    };
+    let (token, token_len) = opt_view(c.session_token());
     mongodb_aws_client_final {
         access_key_id: c.access_key_id().as_ptr().cast(),
         access_key_id_len: c.access_key_id().len(),
@@ -262,13 +259,6 @@ pub struct mongodb_aws_sts_error {
     pub message_len: usize,
 }
 
-fn opt_view(s: Option<&str>) -> (*const c_char, usize) {
-    match s {
-        Some(s) => (s.as_ptr().cast(), s.len()),
-        None => (core::ptr::null(), 0),
-    }
-}
-
 /// Parses STS's reply to the forwarded GetCallerIdentity (`http_status` and body, XML or JSON).
 /// `MONGODB_AWS_OK` and `*out` filled when STS identified the caller; `MONGODB_AWS_STS_REJECTED`
 /// when it refused (read the reason with `mongodb_aws_parse_sts_error`); `MONGODB_AWS_STS_REPLY_*`,
@@ -290,13 +280,8 @@ pub unsafe extern "C" fn mongodb_aws_parse_caller_identity(
 ) -> mongodb_aws_status {
     guard(|| {
         // SAFETY: forwarded contract.
-        let (body, scratch, out) = unsafe {
-            (
-                bytes(body, body_len)?,
-                scratch_buf(scratch, scratch_len)?,
-                target(out)?,
-            )
-        };
+        let (body, scratch, out) =
+            unsafe { reply_args(body, body_len, scratch, scratch_len, out)? };
         let status = u16::try_from(http_status).map_err(|_| Error::InvalidParameter)?;
         match caller_identity::parse_reply(status, body, scratch)? {
             StsReply::Identity(i) => {
@@ -332,13 +317,8 @@ pub unsafe extern "C" fn mongodb_aws_parse_sts_error(
 ) -> mongodb_aws_status {
     guard(|| {
         // SAFETY: forwarded contract.
-        let (body, scratch, out) = unsafe {
-            (
-                bytes(body, body_len)?,
-                scratch_buf(scratch, scratch_len)?,
-                target(out)?,
-            )
-        };
+        let (body, scratch, out) =
+            unsafe { reply_args(body, body_len, scratch, scratch_len, out)? };
         let e = sts_response::parse_error(body, scratch)?;
         let (kind, kind_len) = opt_view(e.kind);
         *out = mongodb_aws_sts_error {
@@ -374,6 +354,28 @@ pub unsafe extern "C" fn mongodb_aws_user_name_for_arn(
         let name = caller_identity::user_name(arn)?;
         out.emit_sized(|| Ok(name.len()), |b| name.write(b))
     })
+}
+
+/// The arguments of the two STS reply parsers: the body, the scratch buffer for decoded text and
+/// the struct to fill, checked in that order.
+///
+/// # Safety
+/// As for `mongodb_aws_parse_caller_identity`.
+unsafe fn reply_args<'a, T>(
+    body: *const u8,
+    body_len: usize,
+    scratch: *mut u8,
+    scratch_len: usize,
+    out: *mut T,
+) -> R<(&'a [u8], &'a mut [u8], &'a mut T)> {
+    // SAFETY: forwarded contract.
+    unsafe {
+        Ok((
+            bytes(body, body_len)?,
+            scratch_buf(scratch, scratch_len)?,
+            target(out)?,
+        ))
+    }
 }
 
 /// A writable scratch buffer (NULL with 0 is an empty one).

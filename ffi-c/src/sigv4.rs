@@ -1,6 +1,6 @@
 //! The general SigV4 signer and the cacheable signing key.
 
-use crate::ffi::{guard, reference, target, text, Out, R};
+use crate::ffi::{free_boxed, guard, reference, target, text, Out, R};
 use crate::status::mongodb_aws_status;
 use crate::types::{
     mongodb_aws_credentials, mongodb_aws_request, mongodb_aws_scope, settings, HeaderBuf,
@@ -67,14 +67,9 @@ pub unsafe extern "C" fn mongodb_aws_signing_key_new(
 /// `key` must be NULL or a pointer returned by `mongodb_aws_signing_key_new` not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn mongodb_aws_signing_key_free(key: *mut mongodb_aws_signing_key) {
-    let _ = guard(|| {
-        if !key.is_null() {
-            // SAFETY: created by Box::into_raw in mongodb_aws_signing_key_new, not yet freed
-            // (documented contract). Dropping the SigningKey zeroes it (ZeroizeOnDrop).
-            drop(unsafe { Box::from_raw(key) });
-        }
-        Ok(())
-    });
+    // SAFETY: created by Box::into_raw in mongodb_aws_signing_key_new, not yet freed
+    // (documented contract). Dropping the SigningKey zeroes it (ZeroizeOnDrop).
+    unsafe { free_boxed(key) }
 }
 
 /// Sets `*out_matches` to 1 when `key` was derived for `scope`'s UTC day, region and service, else
@@ -111,21 +106,27 @@ pub(crate) unsafe fn opt_key<'a>(key: *const mongodb_aws_signing_key) -> Option<
     unsafe { key.as_ref() }.map(|k| &k.key)
 }
 
-/// Everything a general signing call needs, converted.
-macro_rules! with_inputs {
-    ($req:ident, $creds:ident, $scope:ident, $flags:ident, |$r:ident, $c:ident, $s:ident, $st:ident| $body:expr) => {{
-        let mut headers: HeaderBuf<'_> = [("", ""); crate::types::MONGODB_AWS_MAX_HEADERS];
-        // SAFETY: forwarded contract of the calling export.
-        let ($r, $c, $s) = unsafe {
-            (
-                reference($req)?.view(&mut headers)?,
-                reference($creds)?.view()?,
-                reference($scope)?.view()?,
-            )
-        };
-        let $st = settings($flags)?;
-        $body
-    }};
+/// The body of a general signing export: under [`guard`], the inputs (request, credentials, scope,
+/// flags) and the output (`out`, `out_cap`, `out_len`) converted and checked in that order, then
+/// `$body` with them.
+macro_rules! signing {
+    ($req:ident, $creds:ident, $scope:ident, $flags:ident => $out:ident, $out_cap:ident, $out_len:ident,
+     |$r:ident, $c:ident, $s:ident, $st:ident, $o:ident| $body:expr) => {
+        guard(|| {
+            let mut headers: HeaderBuf<'_> = [("", ""); crate::types::MONGODB_AWS_MAX_HEADERS];
+            // SAFETY: forwarded contract of the calling export.
+            let ($r, $c, $s, $st, $o) = unsafe {
+                (
+                    reference($req)?.view(&mut headers)?,
+                    reference($creds)?.view()?,
+                    reference($scope)?.view()?,
+                    settings($flags)?,
+                    Out::new($out, $out_cap, $out_len)?,
+                )
+            };
+            $body
+        })
+    };
 }
 
 /// Signs `req` for header authentication (SigV4) and writes the signature as 64 lower-case hex
@@ -155,26 +156,22 @@ pub unsafe extern "C" fn mongodb_aws_sign(
     out_cap: usize,
     out_len: *mut usize,
 ) -> mongodb_aws_status {
-    guard(|| {
-        with_inputs!(req, creds, scope, flags, |r, c, s, st| {
-            // SAFETY: forwarded contract.
-            let (out, key) = unsafe { (Out::new(out, out_cap, out_len)?, opt_key(key)) };
-            key_fits(key, &s)?;
-            // A size query or a short buffer does not sign, but still reports invalid inputs.
-            if out.is_size_query() || out_cap < MONGODB_AWS_SIGNATURE_HEX_LEN {
-                validate(&r, &c, &s, &st)?;
-            }
-            out.emit_sized(
-                || Ok(MONGODB_AWS_SIGNATURE_HEX_LEN),
-                |b| {
-                    copy(
-                        b,
-                        sigv4::sign(&r, &c, &s, &st, key)?.hex().as_str().as_bytes(),
-                    )
-                },
-            )?;
-            Ok(())
-        })
+    signing!(req, creds, scope, flags => out, out_cap, out_len, |r, c, s, st, out| {
+        // SAFETY: forwarded contract.
+        let key = unsafe { fitting_key(key, &s)? };
+        // A size query or a short buffer does not sign, but still reports invalid inputs.
+        if out.is_size_query() || out_cap < MONGODB_AWS_SIGNATURE_HEX_LEN {
+            validate(&r, &c, &s, &st)?;
+        }
+        out.emit_sized(
+            || Ok(MONGODB_AWS_SIGNATURE_HEX_LEN),
+            |b| {
+                copy(
+                    b,
+                    sigv4::sign(&r, &c, &s, &st, key)?.hex().as_str().as_bytes(),
+                )
+            },
+        )
     })
 }
 
@@ -197,19 +194,16 @@ pub unsafe extern "C" fn mongodb_aws_sign_authorization(
     out_cap: usize,
     out_len: *mut usize,
 ) -> mongodb_aws_status {
-    guard(|| {
-        with_inputs!(req, creds, scope, flags, |r, c, s, st| {
-            // SAFETY: forwarded contract.
-            let (out, key) = unsafe { (Out::new(out, out_cap, out_len)?, opt_key(key)) };
-            key_fits(key, &s)?;
-            out.emit_sized(
-                || sigv4::authorization_len(&r, &c, &s, &st),
-                |b| {
-                    let sig = sigv4::sign(&r, &c, &s, &st, key)?;
-                    sigv4::authorization(&r, &c, &s, &st, &sig, b)
-                },
-            )
-        })
+    signing!(req, creds, scope, flags => out, out_cap, out_len, |r, c, s, st, out| {
+        // SAFETY: forwarded contract.
+        let key = unsafe { fitting_key(key, &s)? };
+        out.emit_sized(
+            || sigv4::authorization_len(&r, &c, &s, &st),
+            |b| {
+                let sig = sigv4::sign(&r, &c, &s, &st, key)?;
+                sigv4::authorization(&r, &c, &s, &st, &sig, b)
+            },
+        )
     })
 }
 
@@ -228,15 +222,11 @@ pub unsafe extern "C" fn mongodb_aws_sign_canonical_request(
     out_cap: usize,
     out_len: *mut usize,
 ) -> mongodb_aws_status {
-    guard(|| {
-        with_inputs!(req, creds, scope, flags, |r, c, s, st| {
-            // SAFETY: forwarded contract.
-            let out = unsafe { Out::new(out, out_cap, out_len)? };
-            out.emit_sized(
-                || sigv4::canonical_request_len(&r, &c, &s, &st),
-                |b| sigv4::canonical_request(&r, &c, &s, &st, b),
-            )
-        })
+    signing!(req, creds, scope, flags => out, out_cap, out_len, |r, c, s, st, out| {
+        out.emit_sized(
+            || sigv4::canonical_request_len(&r, &c, &s, &st),
+            |b| sigv4::canonical_request(&r, &c, &s, &st, b),
+        )
     })
 }
 
@@ -255,12 +245,8 @@ pub unsafe extern "C" fn mongodb_aws_sign_string_to_sign(
     out_cap: usize,
     out_len: *mut usize,
 ) -> mongodb_aws_status {
-    guard(|| {
-        with_inputs!(req, creds, scope, flags, |r, c, s, st| {
-            // SAFETY: forwarded contract.
-            let out = unsafe { Out::new(out, out_cap, out_len)? };
-            out.emit_measured(|b| sigv4::string_to_sign(&r, &c, &s, &st, b))
-        })
+    signing!(req, creds, scope, flags => out, out_cap, out_len, |r, c, s, st, out| {
+        out.emit_measured(|b| sigv4::string_to_sign(&r, &c, &s, &st, b))
     })
 }
 
@@ -284,29 +270,21 @@ pub unsafe extern "C" fn mongodb_aws_presign(
     out_cap: usize,
     out_len: *mut usize,
 ) -> mongodb_aws_status {
-    guard(|| {
-        with_inputs!(req, creds, scope, flags, |r, c, s, st| {
-            // SAFETY: forwarded contract.
-            let (out, key) = unsafe { (Out::new(out, out_cap, out_len)?, opt_key(key)) };
-            let st = sigv4::Settings {
-                content_sha256_header: false,
-                ..st
-            };
-            // Derive once for both passes (measure, write).
-            let derived;
-            let key = match key {
-                Some(k) => {
-                    key_fits(Some(k), &s)?;
-                    k
-                }
-                None => {
-                    derived = SigningKey::derive(c.secret_access_key(), &s)?;
-                    &derived
-                }
-            };
-            out.emit_measured(|b| {
-                sigv4::presign(&r, &c, &s, &st, expires_seconds, Some(key), b).map(|(n, _)| n)
-            })
+    signing!(req, creds, scope, flags => out, out_cap, out_len, |r, c, s, st, out| {
+        // SAFETY: forwarded contract.
+        let key = unsafe { fitting_key(key, &s)? };
+        let st = query_settings(st);
+        // Derive once for both passes (measure, write).
+        let derived;
+        let key = match key {
+            Some(k) => k,
+            None => {
+                derived = SigningKey::derive(c.secret_access_key(), &s)?;
+                &derived
+            }
+        };
+        out.emit_measured(|b| {
+            sigv4::presign(&r, &c, &s, &st, expires_seconds, Some(key), b).map(|(n, _)| n)
         })
     })
 }
@@ -327,27 +305,36 @@ pub unsafe extern "C" fn mongodb_aws_presign_canonical_request(
     out_cap: usize,
     out_len: *mut usize,
 ) -> mongodb_aws_status {
-    guard(|| {
-        with_inputs!(req, creds, scope, flags, |r, c, s, st| {
-            // SAFETY: forwarded contract.
-            let out = unsafe { Out::new(out, out_cap, out_len)? };
-            let st = sigv4::Settings {
-                content_sha256_header: false,
-                ..st
-            };
-            out.emit_measured(|b| {
-                sigv4::presign_canonical_request(&r, &c, &s, &st, expires_seconds, b)
-            })
+    signing!(req, creds, scope, flags => out, out_cap, out_len, |r, c, s, st, out| {
+        let st = query_settings(st);
+        out.emit_measured(|b| {
+            sigv4::presign_canonical_request(&r, &c, &s, &st, expires_seconds, b)
         })
     })
 }
 
-/// A caller's key must be for the request's scope; signing would refuse it anyway, but only after
-/// the buffer check, and a size query or a short buffer must report what a large buffer would.
-fn key_fits(key: Option<&SigningKey>, scope: &sigv4::Scope<'_>) -> R {
-    match key {
+/// The settings of query signing: `MONGODB_AWS_SIGN_CONTENT_SHA256_HEADER` does not apply.
+fn query_settings(st: sigv4::Settings) -> sigv4::Settings {
+    sigv4::Settings {
+        content_sha256_header: false,
+        ..st
+    }
+}
+
+/// The caller's optional key, which must be for the request's scope; signing would refuse it
+/// anyway, but only after the buffer check, and a size query or a short buffer must report what a
+/// large buffer would.
+///
+/// # Safety
+/// `key` must be NULL or a live key.
+unsafe fn fitting_key<'a>(
+    key: *const mongodb_aws_signing_key,
+    scope: &sigv4::Scope<'_>,
+) -> R<Option<&'a SigningKey>> {
+    // SAFETY: forwarded contract.
+    match unsafe { opt_key(key) } {
         Some(k) if !k.matches(scope) => Err(Error::SigningKeyMismatch.into()),
-        _ => Ok(()),
+        key => Ok(key),
     }
 }
 

@@ -8,6 +8,9 @@ use std::ptr::{null, null_mut};
 
 #[path = "../../core/tests/support/counting_alloc.rs"]
 mod counting_alloc;
+mod support;
+
+use support::{creds, header, post_request, scope, NOW, SECRET, TOKEN};
 
 /// Runs `f` and returns (its status, the allocations it made).
 fn counted(f: impl FnOnce() -> mongodb_aws_status) -> (mongodb_aws_status, usize) {
@@ -15,21 +18,6 @@ fn counted(f: impl FnOnce() -> mongodb_aws_status) -> (mongodb_aws_status, usize
 }
 
 const OK: mongodb_aws_status = mongodb_aws_status::MONGODB_AWS_OK;
-const AKID: &str = "AKIDEXAMPLE";
-const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-const TOKEN: &str = "AQoDYXdzEPT//////////wEXAMPLEtoken";
-const NOW: u64 = 1_440_938_160;
-
-fn creds(token: Option<&str>) -> mongodb_aws_credentials {
-    mongodb_aws_credentials {
-        access_key_id: AKID.as_ptr().cast(),
-        access_key_id_len: AKID.len(),
-        secret_access_key: SECRET.as_ptr().cast(),
-        secret_access_key_len: SECRET.len(),
-        session_token: token.map_or(null(), |t| t.as_ptr().cast()),
-        session_token_len: token.map_or(0, str::len),
-    }
-}
 
 fn env_var(n: &'static str, v: &'static str) -> mongodb_aws_env_var {
     mongodb_aws_env_var {
@@ -40,13 +28,14 @@ fn env_var(n: &'static str, v: &'static str) -> mongodb_aws_env_var {
     }
 }
 
-fn header(n: &'static str, v: &'static str) -> mongodb_aws_header {
-    mongodb_aws_header {
-        name: n.as_ptr().cast(),
-        name_len: n.len(),
-        value: v.as_ptr().cast(),
-        value_len: v.len(),
-    }
+/// Polls `chain`, counting allocations: the status and the allocations, and the action's kind.
+///
+/// # Safety
+/// `chain` must be a live chain.
+unsafe fn counted_poll(chain: *mut mongodb_aws_chain) -> ((mongodb_aws_status, usize), u32) {
+    let mut action: mongodb_aws_chain_action = unsafe { std::mem::zeroed() };
+    let polled = counted(|| unsafe { mongodb_aws_chain_poll(chain, &mut action) });
+    (polled, action.kind)
 }
 
 #[test]
@@ -54,13 +43,7 @@ fn no_export_allocates_but_the_two_handles() {
     let mut out = vec![0u8; 8192];
     let mut n = 0usize;
     let c = creds(Some(TOKEN));
-    let scope = mongodb_aws_scope {
-        now_unix: NOW,
-        region: "us-east-1".as_ptr().cast(),
-        region_len: 9,
-        service: "sts".as_ptr().cast(),
-        service_len: 3,
-    };
+    let scope = scope(NOW, "us-east-1");
     let nonce = [7u8; 32];
     let mut conv = mongodb_aws_client_conversation { nonce: [0; 32] };
     let mut checks = 0;
@@ -135,39 +118,29 @@ fn no_export_allocates_but_the_two_handles() {
             mongodb_aws_signing_key_new(SECRET.as_ptr().cast(), SECRET.len(), &scope, &mut key)
         });
         assert_eq!((s, a), (OK, 1), "signing_key_new allocates its handle once");
+        // The client-final of this server-first with key `k` into `(o, cap, n)`.
+        let client_final_of = |k, o, cap, n: &mut usize| {
+            mongodb_aws_client_conversation_client_final(
+                &conv,
+                server_first.as_ptr(),
+                server_first.len(),
+                &c,
+                NOW,
+                k,
+                o,
+                cap,
+                n,
+            )
+        };
         for (label, k) in [("derived key", null()), ("cached key", key as *const _)] {
             expect(
                 &format!("client_final size query ({label})"),
-                counted(|| {
-                    mongodb_aws_client_conversation_client_final(
-                        &conv,
-                        server_first.as_ptr(),
-                        server_first.len(),
-                        &c,
-                        NOW,
-                        k,
-                        null_mut(),
-                        0,
-                        &mut n,
-                    )
-                }),
+                counted(|| client_final_of(k, null_mut(), 0, &mut n)),
                 OK,
             );
             expect(
                 &format!("client_final ({label})"),
-                counted(|| {
-                    mongodb_aws_client_conversation_client_final(
-                        &conv,
-                        server_first.as_ptr(),
-                        server_first.len(),
-                        &c,
-                        NOW,
-                        k,
-                        out.as_mut_ptr(),
-                        out.len(),
-                        &mut n,
-                    )
-                }),
+                counted(|| client_final_of(k, out.as_mut_ptr(), out.len(), &mut n)),
                 OK,
             );
         }
@@ -211,19 +184,7 @@ fn no_export_allocates_but_the_two_handles() {
         mongodb_aws_credentials_handle_free(handle);
         expect(
             "client_final too small",
-            counted(|| {
-                mongodb_aws_client_conversation_client_final(
-                    &conv,
-                    server_first.as_ptr(),
-                    server_first.len(),
-                    &c,
-                    NOW,
-                    null(),
-                    out.as_mut_ptr(),
-                    10,
-                    &mut n,
-                )
-            }),
+            counted(|| client_final_of(null(), out.as_mut_ptr(), 10, &mut n)),
             mongodb_aws_status::MONGODB_AWS_BUFFER_TOO_SMALL,
         );
         expect(
@@ -259,21 +220,7 @@ fn no_export_allocates_but_the_two_handles() {
             header("Host", "sts.amazonaws.com"),
             header("Content-Type", "application/x-www-form-urlencoded"),
         ];
-        let body = b"Action=GetCallerIdentity&Version=2011-06-15";
-        let req = mongodb_aws_request {
-            method: "POST".as_ptr().cast(),
-            method_len: 4,
-            path: "/".as_ptr().cast(),
-            path_len: 1,
-            query: null(),
-            query_len: 0,
-            headers: headers.as_ptr(),
-            headers_len: 2,
-            payload: body.as_ptr(),
-            payload_len: body.len(),
-            payload_hash: null(),
-            payload_hash_len: 0,
-        };
+        let req = post_request(&headers);
         let o = out.as_mut_ptr();
         let cap = out.len();
         expect(
@@ -335,13 +282,9 @@ fn no_export_allocates_but_the_two_handles() {
                 )
             });
             assert_eq!(s, OK);
-            let mut action: mongodb_aws_chain_action = std::mem::zeroed();
-            expect(
-                "chain_poll",
-                counted(|| mongodb_aws_chain_poll(chain, &mut action)),
-                OK,
-            );
-            assert_eq!(action.kind, MONGODB_AWS_ACTION_HTTP);
+            let (polled, kind) = counted_poll(chain);
+            expect("chain_poll", polled, OK);
+            assert_eq!(kind, MONGODB_AWS_ACTION_HTTP);
             expect(
                 "chain_request",
                 counted(|| mongodb_aws_chain_request(chain, o, cap, &mut n, &mut http)),
@@ -353,12 +296,9 @@ fn no_export_allocates_but_the_two_handles() {
                     counted(|| mongodb_aws_chain_on_io_error(chain, MONGODB_AWS_IO_REFUSED)),
                     OK,
                 );
-                expect(
-                    "chain_poll",
-                    counted(|| mongodb_aws_chain_poll(chain, &mut action)),
-                    OK,
-                );
-                assert_eq!(action.kind, MONGODB_AWS_ACTION_FAILED);
+                let (polled, kind) = counted_poll(chain);
+                expect("chain_poll", polled, OK);
+                assert_eq!(kind, MONGODB_AWS_ACTION_FAILED);
                 expect(
                     "chain_error_message",
                     counted(|| mongodb_aws_chain_error_message(chain, o, cap, &mut n)),
@@ -384,12 +324,9 @@ fn no_export_allocates_but_the_two_handles() {
                     }),
                     OK,
                 );
-                expect(
-                    "chain_poll",
-                    counted(|| mongodb_aws_chain_poll(chain, &mut action)),
-                    OK,
-                );
-                assert_eq!(action.kind, MONGODB_AWS_ACTION_DONE);
+                let (polled, kind) = counted_poll(chain);
+                expect("chain_poll", polled, OK);
+                assert_eq!(kind, MONGODB_AWS_ACTION_DONE);
             }
             let (_, a) = counted(|| {
                 mongodb_aws_chain_free(chain);

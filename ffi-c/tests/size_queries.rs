@@ -12,20 +12,17 @@
 
 #![allow(clippy::undocumented_unsafe_blocks)]
 
-use core::ffi::c_char;
 use core::ptr::{null, null_mut};
 use mongodb_aws::*;
+
+mod support;
+use support::{credentials, creds, header, post_request, scope, AKID, NOW, SECRET, TOKEN};
 
 const OK: u32 = 0;
 const BUFFER_TOO_SMALL: u32 = 100;
 const INVALID_TIME: u32 = 110;
 const SIGNING_KEY_MISMATCH: u32 = 115;
 
-const AKID: &str = "AKIDEXAMPLE";
-const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-const TOKEN: &str = "AQoDYXdzEPT//////////wEXAMPLEtoken";
-/// 2015-08-30T12:36:00Z, the vectors' time.
-const NOW: u64 = 1_440_938_160;
 /// Past 9999-12-31: every signing call refuses it.
 const BAD_TIME: u64 = u64::MAX;
 
@@ -73,28 +70,6 @@ fn consistent(name: &str, f: Call<'_>) -> u32 {
     s_big
 }
 
-fn creds(token: Option<&str>) -> mongodb_aws_credentials {
-    let (t, tl) = token.map_or((null(), 0), |t| (t.as_ptr().cast::<c_char>(), t.len()));
-    mongodb_aws_credentials {
-        access_key_id: AKID.as_ptr().cast(),
-        access_key_id_len: AKID.len(),
-        secret_access_key: SECRET.as_ptr().cast(),
-        secret_access_key_len: SECRET.len(),
-        session_token: t,
-        session_token_len: tl,
-    }
-}
-
-fn scope(now: u64, region: &'static str) -> mongodb_aws_scope {
-    mongodb_aws_scope {
-        now_unix: now,
-        region: region.as_ptr().cast(),
-        region_len: region.len(),
-        service: "sts".as_ptr().cast(),
-        service_len: 3,
-    }
-}
-
 struct Key(*mut mongodb_aws_signing_key);
 impl Key {
     fn new(now: u64, region: &'static str) -> Key {
@@ -135,6 +110,31 @@ fn conversation() -> mongodb_aws_client_conversation {
     let st = unsafe { mongodb_aws_client_conversation_init(&mut conv, nonce.as_ptr(), 32) };
     assert_eq!(st as u32, OK);
     conv
+}
+
+/// `mongodb_aws_client_conversation_client_final` of `sf` at `NOW` without a key into `out`: the
+/// status and `*out_len`.
+fn client_final_now(
+    conv: &mongodb_aws_client_conversation,
+    sf: &[u8],
+    cr: &mongodb_aws_credentials,
+    out: &mut [u8],
+) -> (u32, usize) {
+    let mut n = 0;
+    let st = unsafe {
+        mongodb_aws_client_conversation_client_final(
+            conv,
+            sf.as_ptr(),
+            sf.len(),
+            cr,
+            NOW,
+            null(),
+            out.as_mut_ptr(),
+            out.len(),
+            &mut n,
+        )
+    };
+    (st as u32, n)
 }
 
 #[test]
@@ -246,34 +246,15 @@ fn client_conversation() {
 fn general_signing() {
     let us_east = Key::new(NOW, "us-east-1");
     let other_day = Key::new(NOW + 86_400, "us-east-1");
-    let h = |n: &'static str, v: &'static str| mongodb_aws_header {
-        name: n.as_ptr().cast(),
-        name_len: n.len(),
-        value: v.as_ptr().cast(),
-        value_len: v.len(),
-    };
-    let good = [h("host", "sts.amazonaws.com")];
-    let no_host = [h("x-thing", "1")];
-    let bad_value = [h("host", "sts.amazonaws.com"), h("x-bad", "a\nb")];
+    let good = [header("host", "sts.amazonaws.com")];
+    let no_host = [header("x-thing", "1")];
+    let bad_value = [header("host", "sts.amazonaws.com"), header("x-bad", "a\nb")];
     for (headers, hname) in [
         (&good[..], "good"),
         (&no_host[..], "no host"),
         (&bad_value[..], "bad header value"),
     ] {
-        let req = mongodb_aws_request {
-            method: "POST".as_ptr().cast(),
-            method_len: 4,
-            path: "/".as_ptr().cast(),
-            path_len: 1,
-            query: null(),
-            query_len: 0,
-            headers: headers.as_ptr(),
-            headers_len: headers.len(),
-            payload: b"Action=GetCallerIdentity&Version=2011-06-15".as_ptr(),
-            payload_len: 43,
-            payload_hash: null(),
-            payload_hash_len: 0,
-        };
+        let req = post_request(headers);
         for token in [None, Some(TOKEN)] {
             let cr = creds(token);
             for (now, region, key, what) in [
@@ -411,21 +392,8 @@ fn server_side() {
     let sf = server_first(host);
     let cr = creds(Some(TOKEN));
     let mut client_final = vec![0u8; 4096];
-    let mut len = 0;
-    let st = unsafe {
-        mongodb_aws_client_conversation_client_final(
-            &conv,
-            sf.as_ptr(),
-            sf.len(),
-            &cr,
-            NOW,
-            null(),
-            client_final.as_mut_ptr(),
-            client_final.len(),
-            &mut len,
-        )
-    };
-    assert_eq!(st as u32, OK);
+    let (st, len) = client_final_now(&conv, &sf, &cr, &mut client_final);
+    assert_eq!(st, OK);
     client_final.truncate(len);
     let mut broken = client_final.clone();
     broken[10] ^= 0x55;
@@ -465,31 +433,11 @@ fn client_final_max_len_is_the_bound() {
         let sf = server_first(host);
         for id in ["AKID", AKID, &long_id] {
             for token in tokens {
-                let cr = mongodb_aws_credentials {
-                    access_key_id: id.as_ptr().cast(),
-                    access_key_id_len: id.len(),
-                    secret_access_key: SECRET.as_ptr().cast(),
-                    secret_access_key_len: SECRET.len(),
-                    session_token: token.as_ptr().cast(),
-                    session_token_len: token.len(),
-                };
+                let cr = credentials(id, Some(token));
                 let cap = MONGODB_AWS_CLIENT_FINAL_MAX_LEN + token.len();
                 let mut out = vec![0u8; cap];
-                let mut n = 0;
-                let st = unsafe {
-                    mongodb_aws_client_conversation_client_final(
-                        &conv,
-                        sf.as_ptr(),
-                        sf.len(),
-                        &cr,
-                        NOW,
-                        null(),
-                        out.as_mut_ptr(),
-                        cap,
-                        &mut n,
-                    )
-                };
-                assert_eq!(st as u32, OK, "{host} {id} {}", token.len());
+                let (st, n) = client_final_now(&conv, &sf, &cr, &mut out);
+                assert_eq!(st, OK, "{host} {id} {}", token.len());
                 assert!(n <= cap);
                 reached |= n == cap;
             }

@@ -25,27 +25,11 @@
 
 #include "testlib.h"
 
-#define MAX_CODE 1000
-static int seen[MAX_CODE + 1];
-static uint32_t observe(uint32_t s) {
-    if (s <= MAX_CODE) seen[s] = 1;
-    return s;
-}
-#define EXPECT(expr, want) CHECK_STATUS(observe((uint32_t)(expr)), (want))
 
 #define NOW 1700000000ull /* 2023-11-14T22:13:20Z */
 static uint8_t out[1 << 17];
 static size_t n;
 
-static int view_eq(const char *p, size_t len, const char *want) {
-    return p && len == strlen(want) && memcmp(p, want, len) == 0;
-}
-static int mem_has(const void *hay, size_t hay_len, const char *needle) {
-    size_t nl = strlen(needle), i;
-    for (i = 0; i + nl <= hay_len; i++)
-        if (memcmp((const char *)hay + i, needle, nl) == 0) return 1;
-    return 0;
-}
 
 /* ---- helpers: a chain from "NAME=VALUE" strings, answers, the outcome ----------------------------- */
 
@@ -88,7 +72,7 @@ static void answer(mongodb_aws_chain *c, uint32_t status, const char *body) {
 static uint32_t failure_of(mongodb_aws_chain *c) {
     mongodb_aws_chain_action a = poll_chain(c);
     uint32_t e = a.kind == MONGODB_AWS_ACTION_FAILED ? a.error : 0;
-    observe(e);
+    tl_observe(e);
     mongodb_aws_chain_free(c);
     return e;
 }
@@ -183,8 +167,8 @@ static void new_and_snapshot(void) {
     memset(secret, 'X', strlen(secret));
     a = poll_chain(c);
     CHECK(a.kind == MONGODB_AWS_ACTION_DONE && a.cache == 0);
-    CHECK(view_eq(a.credentials.credentials.access_key_id, a.credentials.credentials.access_key_id_len, "AKIDEXAMPLE"));
-    CHECK(view_eq(a.credentials.credentials.secret_access_key, a.credentials.credentials.secret_access_key_len,
+    CHECK(tl_view_eq(a.credentials.credentials.access_key_id, a.credentials.credentials.access_key_id_len, "AKIDEXAMPLE"));
+    CHECK(tl_view_eq(a.credentials.credentials.secret_access_key, a.credentials.credentials.secret_access_key_len,
                   "chain-secret"));
     CHECK(a.credentials.source == MONGODB_AWS_SOURCE_ENVIRONMENT && a.credentials.has_expiration == 0);
     CHECK(a.credentials.has_session_token == 0 && a.credentials.credentials.session_token == NULL);
@@ -213,7 +197,7 @@ static void new_and_snapshot(void) {
         c = chain_of(env, 0, 0);
         a = poll_chain(c);
         CHECK(a.kind == MONGODB_AWS_ACTION_DONE && a.credentials.has_session_token == 0);
-        CHECK(view_eq(a.credentials.credentials.access_key_id, a.credentials.credentials.access_key_id_len, "AKIDLAST"));
+        CHECK(tl_view_eq(a.credentials.credentials.access_key_id, a.credentials.credentials.access_key_id_len, "AKIDLAST"));
         mongodb_aws_chain_free(c);
     }
 }
@@ -227,9 +211,9 @@ static void imds_steps(void) {
     size_t q = 0;
     mongodb_aws_credentials_handle *h = NULL;
     CHECK(a.kind == MONGODB_AWS_ACTION_HTTP);
-    CHECK(a.scheme == MONGODB_AWS_SCHEME_HTTP && a.port == 80 && view_eq(a.host, a.host_len, "169.254.169.254"));
+    CHECK(a.scheme == MONGODB_AWS_SCHEME_HTTP && a.port == 80 && tl_view_eq(a.host, a.host_len, "169.254.169.254"));
     CHECK(a.connect_timeout_ms == 1000 && a.timeout_ms == 1000 && a.attempt == 1);
-    CHECK(view_eq(a.step, a.step_len, "IMDSv2 token"));
+    CHECK(tl_view_eq(a.step, a.step_len, "IMDSv2 token"));
     /* The request under the output convention. */
     EXPECT(mongodb_aws_chain_request(c, NULL, 0, &q, NULL), MONGODB_AWS_OK);
     CHECK(q == a.request_len && q > 40);
@@ -242,31 +226,31 @@ static void imds_steps(void) {
     EXPECT(mongodb_aws_chain_request(c, out, sizeof out, NULL, NULL), MONGODB_AWS_NULL_ARGUMENT);
     EXPECT(mongodb_aws_chain_request(c, out, sizeof out, &n, &v), MONGODB_AWS_OK);
     CHECK(n == q && memcmp(out, "PUT /latest/api/token HTTP/1.1\r\nHost: 169.254.169.254\r\n", 55) == 0);
-    CHECK(strcmp(v.method, "PUT") == 0 && view_eq(v.target, v.target_len, "/latest/api/token"));
-    CHECK(mem_has(out, n, "\r\nX-aws-ec2-metadata-token-ttl-seconds: "));
+    CHECK(strcmp(v.method, "PUT") == 0 && tl_view_eq(v.target, v.target_len, "/latest/api/token"));
+    CHECK(tl_mem_has(out, n, "\r\nX-aws-ec2-metadata-token-ttl-seconds: "));
     /* Step 2: the role name, with the token. */
     answer(c, 200, IMDS_TOKEN);
     a = poll_chain(c);
-    CHECK(a.kind == MONGODB_AWS_ACTION_HTTP && view_eq(a.step, a.step_len, "IMDS role name"));
+    CHECK(a.kind == MONGODB_AWS_ACTION_HTTP && tl_view_eq(a.step, a.step_len, "IMDS role name"));
     EXPECT(mongodb_aws_chain_request(c, out, sizeof out, &n, &v), MONGODB_AWS_OK);
-    CHECK(view_eq(v.target, v.target_len, "/latest/meta-data/iam/security-credentials/"));
-    CHECK(mem_has(out, n, "\r\nX-aws-ec2-metadata-token: AQAEAImdsToken0123456789abcdef==\r\n"));
+    CHECK(tl_view_eq(v.target, v.target_len, "/latest/meta-data/iam/security-credentials/"));
+    CHECK(tl_mem_has(out, n, "\r\nX-aws-ec2-metadata-token: AQAEAImdsToken0123456789abcdef==\r\n"));
     /* Step 3: the role's credentials. */
     answer(c, 200, "ec2-role\n");
     a = poll_chain(c);
     CHECK(a.kind == MONGODB_AWS_ACTION_HTTP);
     EXPECT(mongodb_aws_chain_request(c, out, sizeof out, &n, &v), MONGODB_AWS_OK);
-    CHECK(view_eq(v.target, v.target_len, "/latest/meta-data/iam/security-credentials/ec2-role"));
+    CHECK(tl_view_eq(v.target, v.target_len, "/latest/meta-data/iam/security-credentials/ec2-role"));
     answer(c, 200, IMDS_CREDS);
     a = poll_chain(c);
     CHECK(a.kind == MONGODB_AWS_ACTION_DONE && a.cache == 1);
     CHECK(a.credentials.source == MONGODB_AWS_SOURCE_EC2 && strcmp(mongodb_aws_source_name(a.credentials.source), "ec2") == 0);
     CHECK(a.credentials.has_expiration == 1 && a.credentials.expiration_unix == 4102444800ull);
     CHECK(a.credentials.has_session_token == 1);
-    CHECK(view_eq(a.credentials.credentials.access_key_id, a.credentials.credentials.access_key_id_len, "ASIAIMDS1"));
-    CHECK(view_eq(a.credentials.credentials.secret_access_key, a.credentials.credentials.secret_access_key_len,
+    CHECK(tl_view_eq(a.credentials.credentials.access_key_id, a.credentials.credentials.access_key_id_len, "ASIAIMDS1"));
+    CHECK(tl_view_eq(a.credentials.credentials.secret_access_key, a.credentials.credentials.secret_access_key_len,
                   "imds/secret+key")); /* unescaped */
-    CHECK(view_eq(a.credentials.credentials.session_token, a.credentials.credentials.session_token_len, "imds-token"));
+    CHECK(tl_view_eq(a.credentials.credentials.session_token, a.credentials.credentials.session_token_len, "imds-token"));
     /* A driver keeps them past the chain in a handle. */
     EXPECT(mongodb_aws_credentials_handle_new(&a.credentials.credentials, &h), MONGODB_AWS_OK);
     mongodb_aws_chain_free(c);
@@ -300,8 +284,8 @@ static void ecs_retries(void) {
     mongodb_aws_header retry_after;
     char *m;
     size_t len;
-    CHECK(a.kind == MONGODB_AWS_ACTION_HTTP && a.port == 9 && view_eq(a.host, a.host_len, "127.0.0.1"));
-    CHECK(a.connect_timeout_ms == 2000 && a.timeout_ms == 10000 && view_eq(a.step, a.step_len, "ECS credentials"));
+    CHECK(a.kind == MONGODB_AWS_ACTION_HTTP && a.port == 9 && tl_view_eq(a.host, a.host_len, "127.0.0.1"));
+    CHECK(a.connect_timeout_ms == 2000 && a.timeout_ms == 10000 && tl_view_eq(a.step, a.step_len, "ECS credentials"));
     answer(c, 500, "oops");
     a = poll_chain(c);
     CHECK(a.kind == MONGODB_AWS_ACTION_WAIT && a.wait_ms == 200);
@@ -363,20 +347,20 @@ static void web_identity(void) {
     mongodb_aws_chain_action a = poll_chain(c);
     mongodb_aws_http_request v;
     char *m;
-    CHECK(a.kind == MONGODB_AWS_ACTION_READ_FILE && view_eq(a.path, a.path_len, "/var/run/token"));
-    CHECK(view_eq(a.variable, a.variable_len, "AWS_WEB_IDENTITY_TOKEN_FILE"));
+    CHECK(a.kind == MONGODB_AWS_ACTION_READ_FILE && tl_view_eq(a.path, a.path_len, "/var/run/token"));
+    CHECK(tl_view_eq(a.variable, a.variable_len, "AWS_WEB_IDENTITY_TOKEN_FILE"));
     EXPECT(mongodb_aws_chain_on_file(c, (const uint8_t *)"eyJhbGciOiJSUzI1NiJ9.e30.sig\n", 29), MONGODB_AWS_OK);
     a = poll_chain(c);
     CHECK(a.kind == MONGODB_AWS_ACTION_HTTP && a.connect_timeout_ms == 5000 && a.timeout_ms == 10000);
     EXPECT(mongodb_aws_chain_request(c, out, sizeof out, &n, &v), MONGODB_AWS_OK);
     CHECK(strcmp(v.method, "POST") == 0 && v.scheme == MONGODB_AWS_SCHEME_HTTP);
-    CHECK(mem_has(v.body, v.body_len, "Action=AssumeRoleWithWebIdentity"));
-    CHECK(mem_has(v.body, v.body_len, "WebIdentityToken=eyJhbGciOiJSUzI1NiJ9.e30.sig"));
-    CHECK(mem_has(v.body, v.body_len, "RoleSessionName=mongodb-aws-abababababababababababababababab"));
+    CHECK(tl_mem_has(v.body, v.body_len, "Action=AssumeRoleWithWebIdentity"));
+    CHECK(tl_mem_has(v.body, v.body_len, "WebIdentityToken=eyJhbGciOiJSUzI1NiJ9.e30.sig"));
+    CHECK(tl_mem_has(v.body, v.body_len, "RoleSessionName=mongodb-aws-abababababababababababababababab"));
     answer(c, 200, STS_WI);
     a = poll_chain(c);
     CHECK(a.kind == MONGODB_AWS_ACTION_DONE && a.credentials.source == MONGODB_AWS_SOURCE_WEB_IDENTITY && a.cache == 1);
-    CHECK(view_eq(a.credentials.credentials.access_key_id, a.credentials.credentials.access_key_id_len, "ASIASTS1"));
+    CHECK(tl_view_eq(a.credentials.credentials.access_key_id, a.credentials.credentials.access_key_id_len, "ASIASTS1"));
     mongodb_aws_chain_free(c);
 
     /* A missing file: FILE_UNREADABLE naming the path and the variable. */
@@ -414,7 +398,7 @@ static void provider_and_cache(void) {
     good.access_key_id = "XXXXXXXXXXXX"; /* copied */
     a = poll_chain(c);
     CHECK(a.kind == MONGODB_AWS_ACTION_DONE && a.cache == 0 && a.credentials.source == MONGODB_AWS_SOURCE_CUSTOM_PROVIDER);
-    CHECK(view_eq(a.credentials.credentials.access_key_id, a.credentials.credentials.access_key_id_len, "AKIDPROVIDED"));
+    CHECK(tl_view_eq(a.credentials.credentials.access_key_id, a.credentials.credentials.access_key_id_len, "AKIDPROVIDED"));
     CHECK(a.credentials.has_expiration == 1 && a.credentials.expiration_unix == NOW + 3600);
     mongodb_aws_chain_free(c);
 
@@ -630,33 +614,21 @@ static void chain_statuses(void) {
 
 /* Mutated answers at every HTTP step: never a panic, never an unknown status, always a final action. */
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
-static uint32_t rnd(void) {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (uint32_t)(rng >> 32);
-}
+static uint32_t rnd(void) { return tl_rnd(&rng); }
 
 static void sweep(int iterations) {
     static const char *const sources[] = {IMDS_CREDS, ECS_CREDS, STS_WI};
     static uint8_t b[8192];
     int i, bad = 0;
     for (i = 0; i < iterations; i++) {
-        uint32_t which = rnd() % 3, k, edits = 1 + rnd() % 4, st;
+        uint32_t which = rnd() % 3, edits = 1 + rnd() % 4, st;
         const char *src = sources[which];
         size_t len = strlen(src);
         mongodb_aws_chain *c = chain_of(which == 0 ? NULL : which == 1 ? ECS_ENV : WI_ENV, 0, 0);
         mongodb_aws_chain_action a;
         int steps;
         memcpy(b, src, len);
-        for (k = 0; k < edits; k++) {
-            switch (rnd() % 4) {
-            case 0: if (len) b[rnd() % len] ^= (uint8_t)(1 + rnd() % 255); break;
-            case 1: if (len) b[rnd() % len] = (uint8_t)"<>&;\\\"{}[]:,/\x00\xff"[rnd() % 16]; break;
-            case 2: len = rnd() % (len + 1); break;
-            default: if (len < sizeof b) b[len++] = (uint8_t)rnd(); break;
-            }
-        }
+        tl_mutate(&rng, b, &len, sizeof b, edits, TL_SPECIALS);
         for (steps = 0; steps < 12; steps++) {
             a = poll_chain(c);
             if (a.kind == MONGODB_AWS_ACTION_READ_FILE) st = mongodb_aws_chain_on_file(c, (const uint8_t *)"token", 5);
@@ -664,16 +636,16 @@ static void sweep(int iterations) {
             else if (a.kind == MONGODB_AWS_ACTION_HTTP) {
                 /* IMDS: a token and a role first; then the mutated credentials, with a random status. */
                 uint32_t status = rnd() % 4 == 0 ? 200 + rnd() % 400 : 200;
-                if (which == 0 && view_eq(a.step, a.step_len, "IMDSv2 token")) st = mongodb_aws_chain_on_response(c, 200, NULL, 0, (const uint8_t *)IMDS_TOKEN, strlen(IMDS_TOKEN));
-                else if (which == 0 && view_eq(a.step, a.step_len, "IMDS role name")) st = mongodb_aws_chain_on_response(c, 200, NULL, 0, (const uint8_t *)"r", 1);
+                if (which == 0 && tl_view_eq(a.step, a.step_len, "IMDSv2 token")) st = mongodb_aws_chain_on_response(c, 200, NULL, 0, (const uint8_t *)IMDS_TOKEN, strlen(IMDS_TOKEN));
+                else if (which == 0 && tl_view_eq(a.step, a.step_len, "IMDS role name")) st = mongodb_aws_chain_on_response(c, 200, NULL, 0, (const uint8_t *)"r", 1);
                 else st = mongodb_aws_chain_on_response(c, status, NULL, 0, b, len);
             } else break;
             if (st != MONGODB_AWS_OK) bad++;
         }
         CHECK(a.kind == MONGODB_AWS_ACTION_DONE || a.kind == MONGODB_AWS_ACTION_FAILED);
         if (a.kind == MONGODB_AWS_ACTION_FAILED) {
-            observe(a.error);
-            if (a.error == MONGODB_AWS_PANIC || strcmp(mongodb_aws_status_name(a.error), "UNKNOWN") == 0) bad++;
+            tl_observe(a.error);
+            if (tl_bad_status(a.error)) bad++;
             if (mongodb_aws_chain_error_message(c, out, sizeof out, &n) != MONGODB_AWS_OK || n != a.message_len) bad++;
         }
         mongodb_aws_chain_free(c);
@@ -714,7 +686,7 @@ static void *concurrent_caller(void *arg) {
         mongodb_aws_credentials_info info;
         if (mongodb_aws_get_credentials(&creds) != MONGODB_AWS_OK ||
             mongodb_aws_owned_credentials_info(creds, &info) != MONGODB_AWS_OK ||
-            !view_eq(info.credentials.access_key_id, info.credentials.access_key_id_len, "AKIDEXAMPLE"))
+            !tl_view_eq(info.credentials.access_key_id, info.credentials.access_key_id_len, "AKIDEXAMPLE"))
             *ok = 0;
         mongodb_aws_owned_credentials_free(creds);
         if (mongodb_aws_get_credentials(NULL) != MONGODB_AWS_NULL_ARGUMENT) *ok = 0;
@@ -739,8 +711,8 @@ static void blocking(void) {
     EXPECT(mongodb_aws_owned_credentials_info(creds, &info), MONGODB_AWS_OK);
     CHECK(info.source == MONGODB_AWS_SOURCE_ENVIRONMENT && info.from_cache == 0 && info.has_expiration == 0);
     CHECK(info.has_session_token == 1);
-    CHECK(view_eq(info.credentials.access_key_id, info.credentials.access_key_id_len, "AKIDEXAMPLE"));
-    CHECK(view_eq(info.credentials.session_token, info.credentials.session_token_len, "blocking-token"));
+    CHECK(tl_view_eq(info.credentials.access_key_id, info.credentials.access_key_id_len, "AKIDEXAMPLE"));
+    CHECK(tl_view_eq(info.credentials.session_token, info.credentials.session_token_len, "blocking-token"));
     /* Signing with the owned handle equals signing with the struct. */
     h = mongodb_aws_owned_credentials_handle(creds);
     CHECK(h != NULL && mongodb_aws_owned_credentials_handle(NULL) == NULL);
@@ -748,16 +720,10 @@ static void blocking(void) {
         static uint8_t a[4096], b[4096];
         uint8_t nonce[32], server_nonce[64];
         size_t la = 0, lb = 0;
-        int i;
         mongodb_aws_client_conversation conv;
         tb_doc sf;
-        for (i = 0; i < 32; i++) nonce[i] = (uint8_t)(i * 7 + 1);
-        memcpy(server_nonce, nonce, 32);
-        for (i = 32; i < 64; i++) server_nonce[i] = (uint8_t)(i * 13);
-        tb_init(&sf);
-        tb_binary(&sf, "s", 0, server_nonce, 64);
-        tb_string(&sf, "h", "sts.amazonaws.com", 17);
-        tb_finish(&sf);
+        tl_nonces(nonce, server_nonce);
+        tl_server_first(&sf, 0, server_nonce, 64, "sts.amazonaws.com", 17);
         EXPECT(mongodb_aws_client_conversation_init(&conv, nonce, 32), MONGODB_AWS_OK);
         EXPECT(mongodb_aws_client_conversation_client_final_with_handle(&conv, sf.buf, sf.len, h, NOW, NULL, a, sizeof a, &la),
                MONGODB_AWS_OK);
@@ -777,7 +743,7 @@ static void blocking(void) {
     /* The object is the caller's: the environment may change. */
     setenv("AWS_ACCESS_KEY_ID", "AKIDOTHER", 1);
     EXPECT(mongodb_aws_owned_credentials_info(creds, &info), MONGODB_AWS_OK);
-    CHECK(view_eq(info.credentials.access_key_id, info.credentials.access_key_id_len, "AKIDEXAMPLE"));
+    CHECK(tl_view_eq(info.credentials.access_key_id, info.credentials.access_key_id_len, "AKIDEXAMPLE"));
     EXPECT(mongodb_aws_owned_credentials_info(NULL, &info), MONGODB_AWS_NULL_ARGUMENT);
     EXPECT(mongodb_aws_owned_credentials_info(creds, NULL), MONGODB_AWS_NULL_ARGUMENT);
     mongodb_aws_owned_credentials_free(creds);
@@ -786,7 +752,7 @@ static void blocking(void) {
     mongodb_aws_clear_credential_cache();
     EXPECT(mongodb_aws_get_credentials(&creds), MONGODB_AWS_OK);
     EXPECT(mongodb_aws_owned_credentials_info(creds, &info), MONGODB_AWS_OK);
-    CHECK(view_eq(info.credentials.access_key_id, info.credentials.access_key_id_len, "AKIDOTHER") && info.from_cache == 0);
+    CHECK(tl_view_eq(info.credentials.access_key_id, info.credentials.access_key_id_len, "AKIDOTHER") && info.from_cache == 0);
     mongodb_aws_owned_credentials_free(creds);
 
     /* Failures: the status, *out untouched, the message kept per thread. */
@@ -940,8 +906,8 @@ static void custom_provider(void) {
     EXPECT(mongodb_aws_get_credentials(&creds), MONGODB_AWS_OK);
     EXPECT(mongodb_aws_owned_credentials_info(creds, &info), MONGODB_AWS_OK);
     CHECK(info.source == MONGODB_AWS_SOURCE_CUSTOM_PROVIDER && info.from_cache == 0 && info.has_session_token == 1);
-    CHECK(view_eq(info.credentials.access_key_id, info.credentials.access_key_id_len, "AKIDPROVIDER"));
-    CHECK(view_eq(info.credentials.secret_access_key, info.credentials.secret_access_key_len, "provider-secret"));
+    CHECK(tl_view_eq(info.credentials.access_key_id, info.credentials.access_key_id_len, "AKIDPROVIDER"));
+    CHECK(tl_view_eq(info.credentials.secret_access_key, info.credentials.secret_access_key_len, "provider-secret"));
     CHECK(info.has_expiration == 1 && info.expiration_unix == provider_expiration);
     mongodb_aws_owned_credentials_free(creds);
     /* Never cached: called again. */
@@ -975,6 +941,17 @@ static void custom_provider(void) {
 
 /* ---- the AWS shared files: READ_FILE of both files, RUN_PROCESS, ASK_MFA, origin ---------------- */
 
+/* The shared-files chain of the profile r (whose source profile p runs a credential_process) up to
+ * its next action after the process answered: ASK_MFA when r has mfa_serial. */
+static mongodb_aws_chain_action to_ask_mfa(mongodb_aws_chain *c, const char *config, const char *process_out) {
+    (void)poll_chain(c);
+    EXPECT(mongodb_aws_chain_on_file(c, (const uint8_t *)config, strlen(config)), MONGODB_AWS_OK);
+    EXPECT(mongodb_aws_chain_on_io_error(c, MONGODB_AWS_IO_NOT_FOUND), MONGODB_AWS_OK);
+    EXPECT(mongodb_aws_chain_on_process_exit(c, 1, 0, (const uint8_t *)process_out, strlen(process_out), NULL, 0),
+           MONGODB_AWS_OK);
+    return poll_chain(c);
+}
+
 static void shared_files(void) {
     static const char *const env[] = {"HOME=/h", "AWS_PROFILE=p", NULL};
     static const char config[] = "[profile p]\ncredential_process = /bin/helper 'a b' c\n\n"
@@ -985,27 +962,27 @@ static void shared_files(void) {
     size_t arg_len = 0;
     mongodb_aws_chain *c = chain_of(env, 0, 0);
     mongodb_aws_chain_action a = poll_chain(c);
-    CHECK(a.kind == MONGODB_AWS_ACTION_READ_FILE && view_eq(a.path, a.path_len, "/h/.aws/config"));
-    CHECK(view_eq(a.variable, a.variable_len, "HOME"));
+    CHECK(a.kind == MONGODB_AWS_ACTION_READ_FILE && tl_view_eq(a.path, a.path_len, "/h/.aws/config"));
+    CHECK(tl_view_eq(a.variable, a.variable_len, "HOME"));
     EXPECT(mongodb_aws_chain_on_file(c, (const uint8_t *)config, strlen(config)), MONGODB_AWS_OK);
     a = poll_chain(c);
-    CHECK(a.kind == MONGODB_AWS_ACTION_READ_FILE && view_eq(a.path, a.path_len, "/h/.aws/credentials"));
+    CHECK(a.kind == MONGODB_AWS_ACTION_READ_FILE && tl_view_eq(a.path, a.path_len, "/h/.aws/credentials"));
     EXPECT(mongodb_aws_chain_on_io_error(c, MONGODB_AWS_IO_NOT_FOUND), MONGODB_AWS_OK);
     a = poll_chain(c);
-    CHECK(a.kind == MONGODB_AWS_ACTION_RUN_PROCESS && view_eq(a.path, a.path_len, "/bin/helper"));
+    CHECK(a.kind == MONGODB_AWS_ACTION_RUN_PROCESS && tl_view_eq(a.path, a.path_len, "/bin/helper"));
     CHECK(a.arg_count == 2 && a.timeout_ms > 0);
     EXPECT(mongodb_aws_chain_process_arg(c, 0, &arg, &arg_len), MONGODB_AWS_OK);
-    CHECK(view_eq(arg, arg_len, "a b"));
+    CHECK(tl_view_eq(arg, arg_len, "a b"));
     EXPECT(mongodb_aws_chain_process_arg(c, 1, &arg, &arg_len), MONGODB_AWS_OK);
-    CHECK(view_eq(arg, arg_len, "c"));
+    CHECK(tl_view_eq(arg, arg_len, "c"));
     EXPECT(mongodb_aws_chain_process_arg(c, 2, &arg, &arg_len), MONGODB_AWS_INVALID_PARAMETER);
     EXPECT(mongodb_aws_chain_on_process_exit(c, 1, 0, (const uint8_t *)process_out, strlen(process_out), NULL, 0),
            MONGODB_AWS_OK);
     a = poll_chain(c);
     CHECK(a.kind == MONGODB_AWS_ACTION_DONE && a.cache == 0);
-    CHECK(view_eq(a.credentials.credentials.access_key_id, a.credentials.credentials.access_key_id_len, "AKIDPROCESS"));
-    CHECK(view_eq(a.origin_profile, a.origin_profile_len, "p") && a.origin_line == 1);
-    CHECK(view_eq(a.origin_file, a.origin_file_len, "/h/.aws/config"));
+    CHECK(tl_view_eq(a.credentials.credentials.access_key_id, a.credentials.credentials.access_key_id_len, "AKIDPROCESS"));
+    CHECK(tl_view_eq(a.origin_profile, a.origin_profile_len, "p") && a.origin_line == 1);
+    CHECK(tl_view_eq(a.origin_file, a.origin_file_len, "/h/.aws/config"));
     mongodb_aws_chain_free(c);
     /* A failing process: its stderr is in the message. */
     c = chain_of(env, 0, 0);
@@ -1023,14 +1000,9 @@ static void shared_files(void) {
     {
         static const char *const renv[] = {"HOME=/h", "AWS_PROFILE=r", NULL};
         c = chain_of(renv, 0, 0);
-        (void)poll_chain(c);
-        EXPECT(mongodb_aws_chain_on_file(c, (const uint8_t *)config, strlen(config)), MONGODB_AWS_OK);
-        EXPECT(mongodb_aws_chain_on_io_error(c, MONGODB_AWS_IO_NOT_FOUND), MONGODB_AWS_OK);
-        EXPECT(mongodb_aws_chain_on_process_exit(c, 1, 0, (const uint8_t *)process_out, strlen(process_out), NULL, 0),
-               MONGODB_AWS_OK);
-        a = poll_chain(c);
-        CHECK(a.kind == MONGODB_AWS_ACTION_ASK_MFA && view_eq(a.path, a.path_len, "arn:aws:iam::123456789012:mfa/u"));
-        CHECK(view_eq(a.variable, a.variable_len, "r"));
+        a = to_ask_mfa(c, config, process_out);
+        CHECK(a.kind == MONGODB_AWS_ACTION_ASK_MFA && tl_view_eq(a.path, a.path_len, "arn:aws:iam::123456789012:mfa/u"));
+        CHECK(tl_view_eq(a.variable, a.variable_len, "r"));
         CHECK(a.timeout_ms == 300000); /* the core's MFA_TIMEOUT_MS */
         EXPECT(mongodb_aws_chain_on_mfa_unavailable(c), MONGODB_AWS_OK);
         CHECK(failure_of(c) == MONGODB_AWS_MFA_CODE_REQUIRED);
@@ -1039,12 +1011,7 @@ static void shared_files(void) {
     {
         static const char *const tenv[] = {"HOME=/h", "AWS_PROFILE=r", "MONGODB_AWS_MFA_TIMEOUT=2.5", NULL};
         c = chain_of(tenv, 0, 0);
-        (void)poll_chain(c);
-        EXPECT(mongodb_aws_chain_on_file(c, (const uint8_t *)config, strlen(config)), MONGODB_AWS_OK);
-        EXPECT(mongodb_aws_chain_on_io_error(c, MONGODB_AWS_IO_NOT_FOUND), MONGODB_AWS_OK);
-        EXPECT(mongodb_aws_chain_on_process_exit(c, 1, 0, (const uint8_t *)process_out, strlen(process_out), NULL, 0),
-               MONGODB_AWS_OK);
-        a = poll_chain(c);
+        a = to_ask_mfa(c, config, process_out);
         CHECK(a.kind == MONGODB_AWS_ACTION_ASK_MFA && a.timeout_ms == 2500);
         EXPECT(mongodb_aws_chain_on_mfa_failed(c), MONGODB_AWS_OK);
         CHECK(failure_of(c) == MONGODB_AWS_MFA_CODE_UNAVAILABLE);
@@ -1056,10 +1023,10 @@ static void shared_files(void) {
 /* Answers the two READ_FILEs (config, then credentials: not found) and returns the next action. */
 static mongodb_aws_chain_action after_files(mongodb_aws_chain *c, const char *config) {
     mongodb_aws_chain_action a = poll_chain(c);
-    CHECK(a.kind == MONGODB_AWS_ACTION_READ_FILE && view_eq(a.path, a.path_len, "/h/.aws/config"));
+    CHECK(a.kind == MONGODB_AWS_ACTION_READ_FILE && tl_view_eq(a.path, a.path_len, "/h/.aws/config"));
     EXPECT(mongodb_aws_chain_on_file(c, (const uint8_t *)config, strlen(config)), MONGODB_AWS_OK);
     a = poll_chain(c);
-    CHECK(a.kind == MONGODB_AWS_ACTION_READ_FILE && view_eq(a.path, a.path_len, "/h/.aws/credentials"));
+    CHECK(a.kind == MONGODB_AWS_ACTION_READ_FILE && tl_view_eq(a.path, a.path_len, "/h/.aws/credentials"));
     EXPECT(mongodb_aws_chain_on_io_error(c, MONGODB_AWS_IO_NOT_FOUND), MONGODB_AWS_OK);
     return poll_chain(c);
 }
@@ -1076,7 +1043,7 @@ static void explicit_profile(void) {
     c = chain_of(env, 0, 0);
     a = after_files(c, config);
     CHECK(a.kind == MONGODB_AWS_ACTION_DONE && a.credentials.source == MONGODB_AWS_SOURCE_ENVIRONMENT);
-    CHECK(view_eq(a.credentials.credentials.access_key_id, a.credentials.credentials.access_key_id_len, "AKIDENVIRON"));
+    CHECK(tl_view_eq(a.credentials.credentials.access_key_id, a.credentials.credentials.access_key_id_len, "AKIDENVIRON"));
     mongodb_aws_chain_free(c);
     /* The explicit profile ("q", given by length: no NUL needed) wins over AWS_PROFILE and switches
      * the environment's keys off, as botocore's profile_name. */
@@ -1088,9 +1055,9 @@ static void explicit_profile(void) {
     CHECK(strcmp(mongodb_aws_source_name(MONGODB_AWS_SOURCE_CREDENTIAL_PROCESS), "credential-process") == 0);
     CHECK(strcmp(mongodb_aws_source_name(MONGODB_AWS_SOURCE_SSO), "sso") == 0);
     CHECK(strcmp(mongodb_aws_source_name(12), "unknown") == 0);
-    CHECK(view_eq(a.credentials.credentials.access_key_id, a.credentials.credentials.access_key_id_len, "AKIDPROFILEQ"));
-    CHECK(view_eq(a.origin_profile, a.origin_profile_len, "q") && a.origin_line == 5);
-    CHECK(view_eq(a.origin_file, a.origin_file_len, "/h/.aws/config"));
+    CHECK(tl_view_eq(a.credentials.credentials.access_key_id, a.credentials.credentials.access_key_id_len, "AKIDPROFILEQ"));
+    CHECK(tl_view_eq(a.origin_profile, a.origin_profile_len, "q") && a.origin_line == 5);
+    CHECK(tl_view_eq(a.origin_file, a.origin_file_len, "/h/.aws/config"));
     mongodb_aws_chain_free(c);
     /* A name in neither file: PROFILE_NOT_FOUND naming it, though the environment has keys. */
     c = chain_with(env, "ghost", 5, 0, 0);
@@ -1176,12 +1143,12 @@ static void every_status_observed(void) {
     uint32_t c;
     int missing = 0;
     for (c = 120; c <= 420; c++) {
-        if ((c >= 140 && c < 400) || strcmp(mongodb_aws_status_name(c), "UNKNOWN") == 0 || seen[c]) continue;
+        if ((c >= 140 && c < 400) || strcmp(mongodb_aws_status_name(c), "UNKNOWN") == 0 || tl_seen[c]) continue;
         if (c == MONGODB_AWS_INVALID_IMDS_TOKEN_TTL) continue;
         printf("  status %u %s not reached (REQUIRED)\n", c, mongodb_aws_status_name(c));
         missing++;
     }
-    CHECK(seen[MONGODB_AWS_CREDENTIALS_EXPIRED]);
+    CHECK(tl_seen[MONGODB_AWS_CREDENTIALS_EXPIRED]);
     CHECK(missing == 0);
 }
 

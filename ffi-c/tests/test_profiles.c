@@ -42,10 +42,6 @@ static void write_file(const char *path, const char *text) {
     CHECK(fclose(f) == 0);
 }
 
-static int view_eq(const char *p, size_t len, const char *want) {
-    return p != NULL && len == strlen(want) && memcmp(p, want, len) == 0;
-}
-
 static char *last_error(void) {
     size_t len = 0, n = 0;
     char *m;
@@ -80,13 +76,13 @@ static void profile_and_origin(void) {
     CHECK_STATUS(mongodb_aws_get_credentials_with(&o, &creds), MONGODB_AWS_OK);
     if (creds != NULL) {
         CHECK_STATUS(mongodb_aws_owned_credentials_info(creds, &info), MONGODB_AWS_OK);
-        CHECK(view_eq(info.credentials.access_key_id, info.credentials.access_key_id_len, "AKIACPROFILEDEV0001"));
+        CHECK(tl_view_eq(info.credentials.access_key_id, info.credentials.access_key_id_len, "AKIACPROFILEDEV0001"));
         CHECK(info.source == MONGODB_AWS_SOURCE_PROFILE);
         CHECK(strcmp(mongodb_aws_source_name(info.source), "profile") == 0);
         CHECK_STATUS(mongodb_aws_owned_credentials_origin(creds, &origin), MONGODB_AWS_OK);
         CHECK(origin.has_origin == 1);
-        CHECK(view_eq(origin.profile, origin.profile_len, "dev"));
-        CHECK(view_eq(origin.file, origin.file_len, credentials_path));
+        CHECK(tl_view_eq(origin.profile, origin.profile_len, "dev"));
+        CHECK(tl_view_eq(origin.file, origin.file_len, credentials_path));
         CHECK(origin.line == 5);
         CHECK_STATUS(mongodb_aws_owned_credentials_origin(creds, NULL), MONGODB_AWS_NULL_ARGUMENT);
         mongodb_aws_owned_credentials_free(creds);
@@ -96,7 +92,7 @@ static void profile_and_origin(void) {
     CHECK_STATUS(mongodb_aws_get_credentials_with(NULL, &creds), MONGODB_AWS_OK);
     if (creds != NULL) {
         CHECK_STATUS(mongodb_aws_owned_credentials_origin(creds, &origin), MONGODB_AWS_OK);
-        CHECK(view_eq(origin.profile, origin.profile_len, "default") && origin.line == 1);
+        CHECK(tl_view_eq(origin.profile, origin.profile_len, "default") && origin.line == 1);
         mongodb_aws_owned_credentials_free(creds);
         creds = NULL;
     }

@@ -51,15 +51,6 @@ static mongodb_aws_scope scope_of(uint64_t now, const char *region, const char *
     return s;
 }
 
-static mongodb_aws_header hdr(const char *name, const char *value) {
-    mongodb_aws_header h;
-    h.name = name;
-    h.name_len = strlen(name);
-    h.value = value;
-    h.value_len = strlen(value);
-    return h;
-}
-
 static mongodb_aws_request request_of(const char *method, const char *path, const char *query,
                                       const mongodb_aws_header *headers, size_t n,
                                       const void *body, size_t body_len) {
@@ -217,11 +208,11 @@ static void getcalleridentity_conversation(void) {
             mongodb_aws_header headers[5];
             mongodb_aws_request req;
             const char *body = MONGODB_AWS_GET_CALLER_IDENTITY_BODY;
-            headers[0] = hdr("Content-Type", MONGODB_AWS_STS_CONTENT_TYPE);
-            headers[1] = hdr("Content-Length", "43");
-            headers[2] = hdr("Host", "sts.amazonaws.com");
-            headers[3] = hdr("X-MongoDB-Server-Nonce", tj_str(in, "server_nonce_base64"));
-            headers[4] = hdr("X-MongoDB-GS2-CB-Flag", "n");
+            headers[0] = tl_hdr("Content-Type", MONGODB_AWS_STS_CONTENT_TYPE);
+            headers[1] = tl_hdr("Content-Length", "43");
+            headers[2] = tl_hdr("Host", "sts.amazonaws.com");
+            headers[3] = tl_hdr("X-MongoDB-Server-Nonce", tj_str(in, "server_nonce_base64"));
+            headers[4] = tl_hdr("X-MongoDB-GS2-CB-Flag", "n");
             req = request_of("POST", "/", "", headers, 5, body, strlen(body));
             CHECK_STATUS(mongodb_aws_sign_authorization(&req, &creds, &scope, 0, NULL, buf, sizeof buf, &n), MONGODB_AWS_OK);
             CHECK_MEM(buf, n, authz, authz_len);
@@ -275,11 +266,11 @@ static void driver_signature_vectors(const tj_value *d) {
         uint8_t *final = tl_unhex(tj_str(v, "client_final_bson_hex"), &final_len);
         tb_doc doc;
 
-        headers[0] = hdr("Content-Length", "43");
-        headers[1] = hdr("Content-Type", MONGODB_AWS_STS_CONTENT_TYPE);
-        headers[2] = hdr("Host", tj_str(v, "host"));
-        headers[3] = hdr("X-MongoDB-GS2-CB-Flag", "n");
-        headers[4] = hdr("X-MongoDB-Server-Nonce", tj_str(v, "x_mongodb_server_nonce_header"));
+        headers[0] = tl_hdr("Content-Length", "43");
+        headers[1] = tl_hdr("Content-Type", MONGODB_AWS_STS_CONTENT_TYPE);
+        headers[2] = tl_hdr("Host", tj_str(v, "host"));
+        headers[3] = tl_hdr("X-MongoDB-GS2-CB-Flag", "n");
+        headers[4] = tl_hdr("X-MongoDB-Server-Nonce", tj_str(v, "x_mongodb_server_nonce_header"));
         req = request_of("POST", "/", "", headers, 5, body, strlen(body));
         CHECK_STATUS(mongodb_aws_sign_canonical_request(&req, &creds, &scope, 0, buf, sizeof buf, &n), MONGODB_AWS_OK);
         CHECK_MEM(buf, n, tj_str(v, "canonical_request"), strlen(tj_str(v, "canonical_request")));
@@ -343,11 +334,9 @@ static void spec_wire_example(const tj_value *d) {
 }
 
 static void host_and_region_cases(const tj_value *d) {
-    const tj_value *cases = tj_get(tj_get(d, "region_and_host_cases"), "cases");
+    const tj_value *cases = CASES(d, "region_and_host_cases", 20);
     size_t i;
-    CHECK(cases && cases->len >= 20);
-    if (!cases) return;
-    for (i = 0; i < cases->len; i++) {
+    for (i = 0; cases && i < cases->len; i++) {
         const tj_value *c = &cases->items[i];
         const tj_value *err = tj_get(c, "error");
         const tj_value *rep = tj_get(c, "host_repeat");
@@ -385,51 +374,52 @@ static void host_and_region_cases(const tj_value *d) {
     }
 }
 
+/* Parses a server-first with the nonce `s` (`len` bytes, binary `subtype`), the host and, with
+ * `extra`, an unexpected int32 field. */
+static uint32_t parse_with_nonce(const mongodb_aws_client_conversation *conv, const uint8_t *s, size_t len,
+                                 uint8_t subtype, int extra) {
+    tb_doc doc;
+    tb_init(&doc);
+    tb_binary(&doc, "s", subtype, s, len);
+    tb_string(&doc, "h", "sts.amazonaws.com", 17);
+    if (extra) tb_int32(&doc, "u", 1);
+    tb_finish(&doc);
+    return mongodb_aws_client_conversation_parse_server_first(conv, doc.buf, doc.len, NULL);
+}
+
 static void nonce_cases(const tj_value *d) {
+    /* The good nonce cut or extended, another subtype, an extra field. */
+    static const struct {
+        size_t len;
+        uint8_t subtype;
+        int extra;
+        uint32_t want;
+    } shapes[] = {
+        {64, 0, 0, MONGODB_AWS_OK},
+        {63, 0, 0, MONGODB_AWS_SERVER_NONCE_LENGTH},
+        {65, 0, 0, MONGODB_AWS_SERVER_NONCE_LENGTH},
+        {2, 0, 0, MONGODB_AWS_SERVER_NONCE_LENGTH},
+        {64, 4, 0, MONGODB_AWS_SERVER_NONCE_SUBTYPE},
+        {64, 0, 1, MONGODB_AWS_UNEXPECTED_FIELD},
+    };
     const tj_value *cases = tj_get(tj_get(d, "server_nonce_cases"), "cases");
     mongodb_aws_client_conversation conv;
     uint8_t nonce[32], good[65];
-    tb_doc doc;
+    size_t k;
     int i;
     CHECK(cases && cases->len == 6);
     memset(nonce, 7, 32);
     memset(good, 7, 32);
     memset(good + 32, 9, 33);
     CHECK_STATUS(mongodb_aws_client_conversation_init(&conv, nonce, 32), MONGODB_AWS_OK);
-#define SERVER_FIRST(bytes, len, subtype, extra)                               \
-    do {                                                                       \
-        tb_init(&doc);                                                         \
-        tb_binary(&doc, "s", (subtype), (bytes), (len));                       \
-        tb_string(&doc, "h", "sts.amazonaws.com", 17);                         \
-        if (extra) tb_int32(&doc, "u", 1);                                     \
-        tb_finish(&doc);                                                       \
-    } while (0)
-    SERVER_FIRST(good, 64, 0, 0);
-    CHECK_STATUS(mongodb_aws_client_conversation_parse_server_first(&conv, doc.buf, doc.len, NULL), MONGODB_AWS_OK);
+    for (k = 0; k < sizeof shapes / sizeof shapes[0]; k++)
+        CHECK_STATUS(parse_with_nonce(&conv, good, shapes[k].len, shapes[k].subtype, shapes[k].extra), shapes[k].want);
     for (i = 0; i < 32; i++) {
         uint8_t bad[64];
         memcpy(bad, good, 64);
         bad[i] ^= 0x80;
-        SERVER_FIRST(bad, 64, 0, 0);
-        CHECK_STATUS(mongodb_aws_client_conversation_parse_server_first(&conv, doc.buf, doc.len, NULL),
-                     MONGODB_AWS_SERVER_NONCE_MISMATCH);
+        CHECK_STATUS(parse_with_nonce(&conv, bad, 64, 0, 0), MONGODB_AWS_SERVER_NONCE_MISMATCH);
     }
-    SERVER_FIRST(good, 63, 0, 0);
-    CHECK_STATUS(mongodb_aws_client_conversation_parse_server_first(&conv, doc.buf, doc.len, NULL),
-                 MONGODB_AWS_SERVER_NONCE_LENGTH);
-    SERVER_FIRST(good, 65, 0, 0);
-    CHECK_STATUS(mongodb_aws_client_conversation_parse_server_first(&conv, doc.buf, doc.len, NULL),
-                 MONGODB_AWS_SERVER_NONCE_LENGTH);
-    SERVER_FIRST(good, 2, 0, 0);
-    CHECK_STATUS(mongodb_aws_client_conversation_parse_server_first(&conv, doc.buf, doc.len, NULL),
-                 MONGODB_AWS_SERVER_NONCE_LENGTH);
-    SERVER_FIRST(good, 64, 4, 0);
-    CHECK_STATUS(mongodb_aws_client_conversation_parse_server_first(&conv, doc.buf, doc.len, NULL),
-                 MONGODB_AWS_SERVER_NONCE_SUBTYPE);
-    SERVER_FIRST(good, 64, 0, 1);
-    CHECK_STATUS(mongodb_aws_client_conversation_parse_server_first(&conv, doc.buf, doc.len, NULL),
-                 MONGODB_AWS_UNEXPECTED_FIELD);
-#undef SERVER_FIRST
 }
 
 /* ---- AWS SigV4 suites ------------------------------------------------------------------------------ */
@@ -680,23 +670,16 @@ static void crt_suite(void) {
         uint64_t ts = 0;
         int normalize, sign_body, omit;
         snprintf(dir, sizeof dir, "vectors/aws-signing-test-suite-v4/%s", names[i]);
-#define READ(var, file) (snprintf(rel, sizeof rel, "%s/%s", dir, file), var = tl_read(testdata, rel, &l))
-        READ(ctx_text, "context.json");
-        READ(req_text, "request.txt");
-        READ(creq, "header-canonical-request.txt");
-        creq_len = l;
-        READ(sts, "header-string-to-sign.txt");
-        sts_len = l;
-        READ(sig, "header-signature.txt");
-        sig_len = l;
-        READ(sreq, "header-signed-request.txt");
-        sreq_len = l;
-        READ(qcreq, "query-canonical-request.txt");
-        qcreq_len = l;
-        READ(qsig, "query-signature.txt");
-        qsig_len = l;
-        READ(qline, "query-signed-request.txt");
-        qline_len = l;
+#define READ(var, len, file) (snprintf(rel, sizeof rel, "%s/%s", dir, file), var = tl_read(testdata, rel, &len))
+        READ(ctx_text, l, "context.json");
+        READ(req_text, l, "request.txt");
+        READ(creq, creq_len, "header-canonical-request.txt");
+        READ(sts, sts_len, "header-string-to-sign.txt");
+        READ(sig, sig_len, "header-signature.txt");
+        READ(sreq, sreq_len, "header-signed-request.txt");
+        READ(qcreq, qcreq_len, "query-canonical-request.txt");
+        READ(qsig, qsig_len, "query-signature.txt");
+        READ(qline, qline_len, "query-signed-request.txt");
 #undef READ
         (void)sreq_len;
         (void)qline_len;
@@ -768,8 +751,6 @@ static void crt_suite(void) {
 }
 
 int main(int argc, char **argv) {
-    size_t len;
-    char *derived_text;
     tj_value *derived;
     if (argc < 2) {
         fprintf(stderr, "usage: %s TESTDATA_DIR\n", argv[0]);
@@ -777,8 +758,7 @@ int main(int argc, char **argv) {
     }
     testdata = argv[1];
     getcalleridentity_conversation();
-    derived_text = tl_read(testdata, "spec-tests/derived/mongodb-aws-derived-vectors.json", &len);
-    derived = tj_parse(derived_text);
+    derived = tl_read_json(testdata, "spec-tests/derived/mongodb-aws-derived-vectors.json");
     CHECK(derived != NULL);
     if (derived) {
         driver_signature_vectors(derived);
@@ -787,7 +767,6 @@ int main(int argc, char **argv) {
         nonce_cases(derived);
     }
     tj_free(derived);
-    free(derived_text);
     classic_suite();
     crt_suite();
     return tl_summary("test_vectors");

@@ -45,6 +45,58 @@ int tl_summary(const char *name) {
     return tl_failed == 0 && tl_passed > 0 ? 0 : 1;
 }
 
+int tl_seen[TL_MAX_CODE + 1];
+
+uint32_t tl_observe(uint32_t s) {
+    if (s <= TL_MAX_CODE) tl_seen[s] = 1;
+    return s;
+}
+
+int tl_defined_status(uint32_t s) { return strcmp(mongodb_aws_status_name(s), "UNKNOWN") != 0; }
+
+int tl_bad_status(uint32_t s) { return s == MONGODB_AWS_PANIC || !tl_defined_status(s); }
+
+uint32_t tl_rnd(uint64_t *state) {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return (uint32_t)(*state >> 32);
+}
+
+void tl_mutate(uint64_t *state, uint8_t *b, size_t *len, size_t cap, size_t edits, const char *specials) {
+    size_t k;
+    for (k = 0; k < edits; k++) {
+        switch (tl_rnd(state) % 4) {
+        case 0: if (*len) b[tl_rnd(state) % *len] ^= (uint8_t)(1 + tl_rnd(state) % 255); break;
+        case 1:
+            if (*len) b[tl_rnd(state) % *len] = (uint8_t)(specials ? specials[tl_rnd(state) % 16] : (char)tl_rnd(state));
+            break;
+        case 2: *len = tl_rnd(state) % (*len + 1); break;
+        default: if (*len < cap) b[(*len)++] = (uint8_t)tl_rnd(state); break;
+        }
+    }
+}
+
+int tl_view_eq(const char *p, size_t len, const char *want) {
+    return p && len == strlen(want) && memcmp(p, want, len) == 0;
+}
+
+int tl_mem_has(const void *hay, size_t hay_len, const char *needle) {
+    size_t nl = strlen(needle), i;
+    for (i = 0; i + nl <= hay_len; i++)
+        if (memcmp((const char *)hay + i, needle, nl) == 0) return 1;
+    return 0;
+}
+
+mongodb_aws_header tl_hdr(const char *name, const char *value) {
+    mongodb_aws_header h;
+    h.name = name;
+    h.name_len = strlen(name);
+    h.value = value;
+    h.value_len = strlen(value);
+    return h;
+}
+
 char *tl_read_file(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     char *buf = NULL;
@@ -372,6 +424,19 @@ const char *tj_str(const tj_value *obj, const char *key) {
     return v && v->type == TJ_STRING ? v->str : NULL;
 }
 
+tj_value *tl_read_json(const char *dir, const char *rel) {
+    char *text = tl_read(dir, rel, NULL);
+    tj_value *v = tj_parse(text);
+    free(text);
+    return v;
+}
+
+const tj_value *tl_cases(const tj_value *d, const char *section, size_t at_least, const char *file, int line) {
+    const tj_value *cases = tj_get(tj_get(d, section), "cases");
+    tl_check(cases && cases->type == TJ_ARRAY && cases->len >= at_least, file, line, section);
+    return cases && cases->type == TJ_ARRAY ? cases : NULL;
+}
+
 /* ---- BSON builder ------------------------------------------------------------------------------ */
 
 static void tb_put(tb_doc *d, const void *p, size_t n) {
@@ -430,4 +495,19 @@ void tb_finish(tb_doc *d) {
     d->buf[1] = (uint8_t)(n >> 8);
     d->buf[2] = (uint8_t)(n >> 16);
     d->buf[3] = (uint8_t)(n >> 24);
+}
+
+void tl_server_first(tb_doc *d, uint8_t subtype, const uint8_t *nonce, size_t nonce_len, const char *host,
+                     size_t host_len) {
+    tb_init(d);
+    tb_binary(d, "s", subtype, nonce, nonce_len);
+    tb_string(d, "h", host, host_len);
+    tb_finish(d);
+}
+
+void tl_nonces(uint8_t nonce[32], uint8_t server_nonce[64]) {
+    int i;
+    for (i = 0; i < 32; i++) nonce[i] = (uint8_t)(i * 7 + 1);
+    memcpy(server_nonce, nonce, 32);
+    for (i = 32; i < 64; i++) server_nonce[i] = (uint8_t)(i * 13);
 }
