@@ -52,12 +52,8 @@ pymethods_with_getters! {
             self.inner.headers().to_vec()
         }
         fn __repr__(&self) -> String {
-            crate::request_repr(
-                "StsRequest",
-                self.inner.host(),
-                self.inner.access_key_id(),
-                self.inner.amz_date(),
-            )
+            let r = &self.inner;
+            crate::request_repr("StsRequest", r.host(), r.access_key_id(), r.amz_date())
         }
     }
 }

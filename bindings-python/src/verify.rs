@@ -66,12 +66,8 @@ pymethods_with_getters! {
             self.inner.date().0
         }
         fn __repr__(&self) -> String {
-            crate::request_repr(
-                "IncomingStsRequest",
-                self.inner.host(),
-                self.inner.access_key_id(),
-                self.inner.amz_date(),
-            )
+            let r = &self.inner;
+            crate::request_repr("IncomingStsRequest", r.host(), r.access_key_id(), r.amz_date())
         }
     }
 }
