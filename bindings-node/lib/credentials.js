@@ -5,6 +5,7 @@
 const native = require('../binding.js')
 const { convert } = require('./errors.js')
 const { optionalString } = require('./args.js')
+const { nativeGetters } = require('./accessors.js')
 
 const inspect = Symbol.for('nodejs.util.inspect.custom')
 
@@ -110,15 +111,10 @@ class Credentials {
     return Credentials._from(c).#native
   }
 
-  get accessKeyId() {
-    return this.#native.accessKeyId
-  }
-  get secretAccessKey() {
-    return this.#native.secretAccessKey
-  }
-  /** The session token, or undefined for long-term credentials. */
-  get sessionToken() {
-    return this.#native.sessionToken ?? undefined
+  // accessKeyId, secretAccessKey; sessionToken: the session token, or undefined for long-term
+  // credentials.
+  static {
+    nativeGetters(this, (c) => c.#native, ['accessKeyId', 'secretAccessKey'], ['sessionToken'])
   }
   /** When temporary credentials expire (undefined for long-term ones). */
   get expiration() {

@@ -8,6 +8,7 @@ const crypto = require('node:crypto')
 const native = require('../binding.js')
 const { convert, makeError } = require('./errors.js')
 const { bytes, bytesOrString, string, optionalString, nowMs, flattenHeaders } = require('./args.js')
+const { nativeGetters } = require('./accessors.js')
 
 const MAX_CLOCK_SKEW_SECONDS = native.maxClockSkewSeconds()
 const STS_DEFAULT_HOST = native.constants().stsDefaultHost
@@ -40,29 +41,12 @@ class ServerConversation {
     this.#native = call(() => new native.NativeServerConversation(cf, random, host))
   }
 
-  /** The client's nonce (32 bytes). */
-  get clientNonce() {
-    return this.#native.clientNonce
-  }
-  /** The client's channel-binding flag, "n" or "y". */
-  get gs2Flag() {
-    return this.#native.gs2Flag
-  }
-  /** The 64-byte server nonce (client nonce + server random). */
-  get serverNonce() {
-    return this.#native.serverNonce
-  }
-  /** Base64 of the server nonce (the X-MongoDB-Server-Nonce value). */
-  get serverNonceBase64() {
-    return this.#native.serverNonceBase64
-  }
-  /** The STS host sent in server-first. */
-  get stsHost() {
-    return this.#native.stsHost
-  }
-  /** The signing region the STS host implies. */
-  get region() {
-    return this.#native.region
+  // clientNonce: the client's nonce (32 bytes); gs2Flag: the client's channel-binding flag, "n" or
+  // "y"; serverNonce: the 64-byte server nonce (client nonce + server random); serverNonceBase64:
+  // its base64 (the X-MongoDB-Server-Nonce value); stsHost: the STS host sent in server-first;
+  // region: the signing region the STS host implies.
+  static {
+    nativeGetters(this, (c) => c.#native, ['clientNonce', 'gs2Flag', 'serverNonce', 'serverNonceBase64', 'stsHost', 'region'])
   }
 
   /** The saslStart reply payload: BSON { s: BinData(0, server nonce), h: STS host }. */
@@ -143,29 +127,12 @@ class IncomingStsRequest {
     this.#native = call(() => new native.NativeIncomingStsRequest(method, path, query, flat, body))
   }
 
-  /** The access key id of the Authorization credential (look its secret up with it). */
-  get accessKeyId() {
-    return this.#native.accessKeyId
-  }
-  /** The Host header. */
-  get host() {
-    return this.#native.host
-  }
-  /** The signing region Host implies (the credential scope's region). */
-  get region() {
-    return this.#native.region
-  }
-  /** X-Amz-Security-Token, or undefined. */
-  get sessionToken() {
-    return this.#native.sessionToken ?? undefined
-  }
-  /** X-MongoDB-Server-Nonce, or undefined (refuse replays of it). */
-  get serverNonce() {
-    return this.#native.serverNonce ?? undefined
-  }
-  /** X-Amz-Date. */
-  get amzDate() {
-    return this.#native.amzDate
+  // accessKeyId: the access key id of the Authorization credential (look its secret up with it);
+  // host: the Host header; region: the signing region Host implies (the credential scope's region);
+  // amzDate: X-Amz-Date; sessionToken: X-Amz-Security-Token, or undefined; serverNonce:
+  // X-MongoDB-Server-Nonce, or undefined (refuse replays of it).
+  static {
+    nativeGetters(this, (r) => r.#native, ['accessKeyId', 'host', 'region', 'amzDate'], ['sessionToken', 'serverNonce'])
   }
   /** X-Amz-Date as a Date. */
   get date() {

@@ -22,6 +22,26 @@ use mongodb_aws_core::sigv4::{self, Payload, Request, Scope, SessionTokenMode, S
 use mongodb_aws_core::{sts, AmzDate, Credentials as CoreCredentials, Error, UnixTime};
 use napi::bindgen_prelude::Buffer;
 
+/// A `#[napi] impl` block of read-only properties of a class wrapping `inner`: each `name: Type` is
+/// a getter returning `self.inner.name()` as JavaScript gets it ([`ToJs`]). An entry's
+/// documentation is written `#[doc = " ..."]`: napi-derive reads it into `binding.d.ts` from a plain
+/// string literal, and a `///` comment passed through `macro_rules!` reaches it as a raw one, which
+/// it copies with the `r"` prefix.
+macro_rules! napi_getters {
+    (impl $class:ident { $($(#[$meta:meta])* $name:ident: $ty:ty),* $(,)? }) => {
+        #[napi_derive::napi]
+        impl $class {
+            $(
+                $(#[$meta])*
+                #[napi(getter, catch_unwind)]
+                pub fn $name(&self) -> $ty {
+                    $crate::ToJs::to_js(self.inner.$name())
+                }
+            )*
+        }
+    };
+}
+
 pub mod fast;
 pub mod providers;
 pub mod server;
@@ -35,6 +55,41 @@ pub struct Code(&'static str);
 impl AsRef<str> for Code {
     fn as_ref(&self) -> &str {
         self.0
+    }
+}
+
+/// A core or runtime value as a native getter hands it to JavaScript.
+pub(crate) trait ToJs {
+    type Js;
+    fn to_js(self) -> Self::Js;
+}
+
+impl ToJs for &str {
+    type Js = String;
+    fn to_js(self) -> String {
+        self.to_string()
+    }
+}
+
+impl ToJs for Option<&str> {
+    type Js = Option<String>;
+    fn to_js(self) -> Option<String> {
+        self.map(str::to_string)
+    }
+}
+
+impl<const N: usize> ToJs for &[u8; N] {
+    type Js = Buffer;
+    fn to_js(self) -> Buffer {
+        self.to_vec().into()
+    }
+}
+
+/// Unix seconds as a JavaScript number (at most 253402300799, 9999-12-31: exact in an f64).
+impl ToJs for UnixTime {
+    type Js = f64;
+    fn to_js(self) -> f64 {
+        self.0 as f64
     }
 }
 

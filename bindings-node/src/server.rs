@@ -68,31 +68,23 @@ impl NativeServerConversation {
     pub fn gs2_flag(&self) -> String {
         self.inner.client_first().gs2_flag().to_string()
     }
+}
 
-    /// The 64-byte server nonce.
-    #[napi(getter, catch_unwind)]
-    pub fn server_nonce(&self) -> Buffer {
-        self.inner.server_nonce().to_vec().into()
+napi_getters! {
+    impl NativeServerConversation {
+        #[doc = " The 64-byte server nonce."]
+        server_nonce: Buffer,
+        #[doc = " Base64 of the server nonce."]
+        server_nonce_base64: String,
+        #[doc = " The STS host."]
+        sts_host: String,
+        #[doc = " The signing region the STS host implies."]
+        region: String,
     }
+}
 
-    /// Base64 of the server nonce.
-    #[napi(getter, catch_unwind)]
-    pub fn server_nonce_base64(&self) -> String {
-        self.inner.server_nonce_base64().to_string()
-    }
-
-    /// The STS host.
-    #[napi(getter, catch_unwind)]
-    pub fn sts_host(&self) -> String {
-        self.inner.sts_host().to_string()
-    }
-
-    /// The signing region the STS host implies.
-    #[napi(getter, catch_unwind)]
-    pub fn region(&self) -> String {
-        self.inner.region().to_string()
-    }
-
+#[napi]
+impl NativeServerConversation {
     /// The saslStart reply payload `{s, h}`.
     #[napi(catch_unwind)]
     pub fn server_first(&self) -> napi::Result<Buffer, Code> {
@@ -183,41 +175,24 @@ impl NativeIncomingStsRequest {
             .verify(&secret, session_token.as_deref(), now)
             .map_err(js_err)
     }
+}
 
-    /// The access key id of the `Authorization` header.
-    #[napi(getter, catch_unwind)]
-    pub fn access_key_id(&self) -> String {
-        self.inner.access_key_id().to_string()
-    }
-    /// The `Host` header.
-    #[napi(getter, catch_unwind)]
-    pub fn host(&self) -> String {
-        self.inner.host().to_string()
-    }
-    /// The scope's region.
-    #[napi(getter, catch_unwind)]
-    pub fn region(&self) -> String {
-        self.inner.region().to_string()
-    }
-    /// The signed session token, if any.
-    #[napi(getter, catch_unwind)]
-    pub fn session_token(&self) -> Option<String> {
-        self.inner.session_token().map(str::to_string)
-    }
-    /// The signed server nonce, if any.
-    #[napi(getter, catch_unwind)]
-    pub fn server_nonce(&self) -> Option<String> {
-        self.inner.server_nonce().map(str::to_string)
-    }
-    /// `X-Amz-Date` as sent.
-    #[napi(getter, catch_unwind)]
-    pub fn amz_date(&self) -> String {
-        self.inner.amz_date().to_string()
-    }
-    /// `X-Amz-Date` in unix seconds (at most 253402300799, 9999-12-31: exact in an f64).
-    #[napi(getter, catch_unwind)]
-    pub fn date(&self) -> f64 {
-        self.inner.date().0 as f64
+napi_getters! {
+    impl NativeIncomingStsRequest {
+        #[doc = " The access key id of the `Authorization` header."]
+        access_key_id: String,
+        #[doc = " The `Host` header."]
+        host: String,
+        #[doc = " The scope's region."]
+        region: String,
+        #[doc = " The signed session token, if any."]
+        session_token: Option<String>,
+        #[doc = " The signed server nonce, if any."]
+        server_nonce: Option<String>,
+        #[doc = " `X-Amz-Date` as sent."]
+        amz_date: String,
+        #[doc = " `X-Amz-Date` in unix seconds (at most 253402300799, 9999-12-31: exact in an f64)."]
+        date: f64,
     }
 }
 

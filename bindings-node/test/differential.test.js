@@ -249,26 +249,32 @@ function clientFinal(a, d, t) {
   return Buffer.from(BSON.serialize(t ? { a, d, t } : { a, d }))
 }
 
+/**
+ * The GetCallerIdentity request of conversation `c` as the mongodb driver hands it to its signer
+ * (aws4 in 6.x, its own in 7.x): `headers` are added after the driver's, `extra` after the rest.
+ */
+function driverStsRequest(c, headers, extra) {
+  return {
+    method: 'POST',
+    host: c.host,
+    region: driverRegion(c.host),
+    service: 'sts',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'Content-Length': BODY.length,
+      'X-MongoDB-Server-Nonce': c.serverNonce.toString('base64'),
+      'X-MongoDB-GS2-CB-Flag': 'n',
+      ...headers,
+    },
+    path: '/',
+    body: BODY,
+    ...extra,
+  }
+}
+
 /** client-final as mongodb 6.x computes it: aws4 signs, the driver's BSON encodes. */
 function aws4ClientFinal(c) {
-  const signed = aws4.sign(
-    {
-      method: 'POST',
-      host: c.host,
-      region: driverRegion(c.host),
-      service: 'sts',
-      headers: {
-        'Content-Type': 'application/x-www-form-urlencoded',
-        'Content-Length': BODY.length,
-        'X-MongoDB-Server-Nonce': c.serverNonce.toString('base64'),
-        'X-MongoDB-GS2-CB-Flag': 'n',
-        'X-Amz-Date': amzDate(c.now),
-      },
-      path: '/',
-      body: BODY,
-    },
-    c.creds,
-  )
+  const signed = aws4.sign(driverStsRequest(c, { 'X-Amz-Date': amzDate(c.now) }, {}), c.creds)
   return clientFinal(signed.headers.Authorization, signed.headers['X-Amz-Date'], c.creds.sessionToken)
 }
 
@@ -379,21 +385,7 @@ test(`client-final equals the mongodb 7.x driver's own signer, ${N} generated co
     const c = genConversation(r)
     const conv = new m.ClientConversation(c.nonce)
     const headers = await driverSign(
-      {
-        method: 'POST',
-        host: c.host,
-        region: driverRegion(c.host),
-        service: 'sts',
-        headers: {
-          'Content-Type': 'application/x-www-form-urlencoded',
-          'Content-Length': BODY.length,
-          'X-MongoDB-Server-Nonce': c.serverNonce.toString('base64'),
-          'X-MongoDB-GS2-CB-Flag': 'n',
-        },
-        path: '/',
-        body: BODY,
-        date: c.now,
-      },
+      driverStsRequest(c, {}, { date: c.now }),
       c.creds.sessionToken ? c.creds : { accessKeyId: c.creds.accessKeyId, secretAccessKey: c.creds.secretAccessKey },
     )
     const expected = clientFinal(headers.Authorization, headers['X-Amz-Date'], c.creds.sessionToken)

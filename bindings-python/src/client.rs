@@ -1,8 +1,8 @@
 //! The client side of the conversation: `ClientConversation` and its parsed `ServerFirst`.
 
 use crate::credentials::Credentials;
+use crate::detach_if_large;
 use crate::errors::{into_vec, py_err, unix_time, utf8, IntoPy};
-use crate::DETACH_THRESHOLD;
 use mongodb_aws::owned::ParsedServerFirst;
 use mongodb_aws_core::sasl::client::{ClientConversation as CoreConversation, CLIENT_NONCE_LEN};
 use mongodb_aws_core::{Credentials as CoreCredentials, Error, UnixTime};
@@ -15,35 +15,19 @@ pub struct ServerFirst {
     inner: ParsedServerFirst,
 }
 
-#[pymethods]
-impl ServerFirst {
-    #[getter]
-    fn host(&self) -> &str {
-        self.inner.host()
-    }
+pymethods_with_getters! {
+    impl ServerFirst {
+        getters { host: &str, region: &str, server_nonce_base64: &str }
+        bytes { server_nonce }
 
-    #[getter]
-    fn region(&self) -> &str {
-        self.inner.region()
-    }
-
-    #[getter]
-    fn server_nonce<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, self.inner.server_nonce())
-    }
-
-    #[getter]
-    fn server_nonce_base64(&self) -> &str {
-        self.inner.server_nonce_base64()
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            // Hosts and regions are host characters only: quoting them is Python's repr.
-            "ServerFirst(host='{}', region='{}')",
-            self.inner.host(),
-            self.inner.region()
-        )
+        fn __repr__(&self) -> String {
+            format!(
+                // Hosts and regions are host characters only: quoting them is Python's repr.
+                "ServerFirst(host='{}', region='{}')",
+                self.inner.host(),
+                self.inner.region()
+            )
+        }
     }
 }
 
@@ -116,11 +100,7 @@ impl ClientConversation {
                 Err(e) => Err(e),
             }
         };
-        let out = if credentials.token_len() > DETACH_THRESHOLD {
-            py.detach(work)
-        } else {
-            work()
-        };
+        let out = detach_if_large(py, credentials.token_len(), work);
         Ok(PyBytes::new(py, &out.py(py)?))
     }
 

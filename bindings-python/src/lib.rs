@@ -19,6 +19,43 @@
 
 use pyo3::prelude::*;
 
+/// `#[pymethods] impl Class { ... }` for a class wrapping `inner`, with its plain read-only
+/// properties listed rather than written out: each `getters` entry `name: Type` is a property
+/// returning `self.inner.name()` as it is, each `bytes` entry one returning `self.inner.name()` as
+/// Python `bytes`; doc comments on an entry are the property's docstring. The class's other
+/// methods follow, written as usual.
+macro_rules! pymethods_with_getters {
+    (
+        impl $class:ident {
+            getters { $($(#[$gmeta:meta])* $getter:ident: $ty:ty),* $(,)? }
+            bytes { $($(#[$bmeta:meta])* $bytes:ident),* $(,)? }
+            $($rest:tt)*
+        }
+    ) => {
+        #[::pyo3::pymethods]
+        impl $class {
+            $(
+                $(#[$gmeta])*
+                #[getter]
+                fn $getter(&self) -> $ty {
+                    self.inner.$getter()
+                }
+            )*
+            $(
+                $(#[$bmeta])*
+                #[getter]
+                fn $bytes<'py>(
+                    &self,
+                    py: ::pyo3::Python<'py>,
+                ) -> ::pyo3::Bound<'py, ::pyo3::types::PyBytes> {
+                    ::pyo3::types::PyBytes::new(py, self.inner.$bytes())
+                }
+            )*
+            $($rest)*
+        }
+    };
+}
+
 mod chain;
 mod client;
 mod credentials;
@@ -34,6 +71,26 @@ pub(crate) use errors::runtime_err;
 /// Inputs larger than this (bytes of body, headers and token together) are processed with the GIL
 /// released.
 pub const DETACH_THRESHOLD: usize = 4096;
+
+/// `Class(host='...', access_key_id='...', amz_date='...')`: the repr of the STS requests (the
+/// values between single quotes as they are).
+pub(crate) fn request_repr(class: &str, host: &str, access_key_id: &str, amz_date: &str) -> String {
+    format!("{class}(host='{host}', access_key_id='{access_key_id}', amz_date='{amz_date}')")
+}
+
+/// Runs `work`, with the GIL released when the variable-length inputs it depends on (`len` bytes)
+/// exceed [`DETACH_THRESHOLD`].
+pub(crate) fn detach_if_large<T, F>(py: Python<'_>, len: usize, work: F) -> T
+where
+    F: pyo3::marker::Ungil + FnOnce() -> T,
+    T: pyo3::marker::Ungil,
+{
+    if len > DETACH_THRESHOLD {
+        py.detach(work)
+    } else {
+        work()
+    }
+}
 
 #[pymodule]
 fn _mongodb_aws(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -1,8 +1,8 @@
 //! The server side (a MongoDB-compatible server or proxy verifying MONGODB-AWS clients):
 //! `ServerConversation` and the `StsRequest` it forwards.
 
+use crate::detach_if_large;
 use crate::errors::{py_err, unix_time, IntoPy};
-use crate::DETACH_THRESHOLD;
 use mongodb_aws::owned::ForwardedStsRequest;
 use mongodb_aws_core::sasl::client::MAX_SERVER_FIRST_LEN;
 use mongodb_aws_core::sasl::server;
@@ -29,123 +29,84 @@ pub struct StsRequest {
     inner: ForwardedStsRequest,
 }
 
-#[pymethods]
-impl StsRequest {
-    /// `POST`.
-    #[getter]
-    fn method(&self) -> &'static str {
-        self.inner.method()
-    }
-    /// `/`.
-    #[getter]
-    fn path(&self) -> &'static str {
-        self.inner.path()
-    }
-    #[getter]
-    fn host(&self) -> &str {
-        self.inner.host()
-    }
-    #[getter]
-    fn headers(&self) -> Vec<(&'static str, String)> {
-        self.inner.headers().to_vec()
-    }
-    #[getter]
-    fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, self.inner.body())
-    }
-    /// The whole HTTP/1.1 request, for a raw socket.
-    #[getter]
-    fn http<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, self.inner.http())
-    }
-    #[getter]
-    fn access_key_id(&self) -> &str {
-        self.inner.access_key_id()
-    }
-    #[getter]
-    fn session_token(&self) -> Option<&str> {
-        self.inner.session_token()
-    }
-    #[getter]
-    fn amz_date(&self) -> &str {
-        self.inner.amz_date()
-    }
-    fn __repr__(&self) -> String {
-        format!(
-            "StsRequest(host='{}', access_key_id='{}', amz_date='{}')",
-            self.inner.host(),
-            self.inner.access_key_id(),
-            self.inner.amz_date()
-        )
+pymethods_with_getters! {
+    impl StsRequest {
+        getters {
+            /// `POST`.
+            method: &'static str,
+            /// `/`.
+            path: &'static str,
+            host: &str,
+            access_key_id: &str,
+            session_token: Option<&str>,
+            amz_date: &str,
+        }
+        bytes {
+            body,
+            /// The whole HTTP/1.1 request, for a raw socket.
+            http,
+        }
+
+        #[getter]
+        fn headers(&self) -> Vec<(&'static str, String)> {
+            self.inner.headers().to_vec()
+        }
+        fn __repr__(&self) -> String {
+            let r = &self.inner;
+            crate::request_repr("StsRequest", r.host(), r.access_key_id(), r.amz_date())
+        }
     }
 }
 
-#[pymethods]
-impl ServerConversation {
-    #[new]
-    fn new(
-        py: Python<'_>,
-        client_first: &[u8],
-        server_random: &[u8],
-        sts_host: &str,
-    ) -> PyResult<Self> {
-        let random: [u8; 32] = server_random
-            .try_into()
-            .map_err(|_| py_err(py, Error::InvalidParameter))?;
-        Ok(ServerConversation {
-            inner: server::ServerConversation::new(client_first, random, sts_host).py(py)?,
-        })
-    }
+pymethods_with_getters! {
+    impl ServerConversation {
+        getters { server_nonce_base64: &str, sts_host: &str, region: &str }
+        bytes { server_nonce }
 
-    /// The server-first payload `{s, h}`.
-    fn server_first<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let mut out = [0u8; MAX_SERVER_FIRST_LEN];
-        let n = self.inner.server_first(&mut out).py(py)?;
-        Ok(PyBytes::new(py, out.get(..n).unwrap_or(&[])))
-    }
-
-    #[getter]
-    fn server_nonce<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, self.inner.server_nonce())
-    }
-    #[getter]
-    fn server_nonce_base64(&self) -> &str {
-        self.inner.server_nonce_base64()
-    }
-    #[getter]
-    fn sts_host(&self) -> &str {
-        self.inner.sts_host()
-    }
-    #[getter]
-    fn region(&self) -> &str {
-        self.inner.region()
-    }
-    /// The client's channel-binding flag as sent in the forwarded request (`"n"` or `"y"`).
-    #[getter]
-    fn gs2_flag(&self) -> &'static str {
-        self.inner.client_first().gs2_flag()
-    }
-
-    /// Checks client-final (the server's rules, and `X-Amz-Date` within `max_skew_seconds` of `now`)
-    /// and returns the request to forward to STS.
-    fn client_final(
-        &self,
-        py: Python<'_>,
-        client_final: &[u8],
-        now: &Bound<'_, PyAny>,
-        max_skew_seconds: u64,
-    ) -> PyResult<StsRequest> {
-        let now = unix_time(now)?;
-        let work = || {
-            ForwardedStsRequest::new(&self.inner, client_final, now, max_skew_seconds)
-                .map(|inner| StsRequest { inner })
-        };
-        if client_final.len() > DETACH_THRESHOLD {
-            py.detach(work)
-        } else {
-            work()
+        #[new]
+        fn new(
+            py: Python<'_>,
+            client_first: &[u8],
+            server_random: &[u8],
+            sts_host: &str,
+        ) -> PyResult<Self> {
+            let random: [u8; 32] = server_random
+                .try_into()
+                .map_err(|_| py_err(py, Error::InvalidParameter))?;
+            Ok(ServerConversation {
+                inner: server::ServerConversation::new(client_first, random, sts_host).py(py)?,
+            })
         }
-        .py(py)
+
+        /// The server-first payload `{s, h}`.
+        fn server_first<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+            let mut out = [0u8; MAX_SERVER_FIRST_LEN];
+            let n = self.inner.server_first(&mut out).py(py)?;
+            Ok(PyBytes::new(py, out.get(..n).unwrap_or(&[])))
+        }
+
+        /// The client's channel-binding flag as sent in the forwarded request (`"n"` or `"y"`).
+        #[getter]
+        fn gs2_flag(&self) -> &'static str {
+            self.inner.client_first().gs2_flag()
+        }
+
+        /// Checks client-final (the server's rules, and `X-Amz-Date` within `max_skew_seconds` of `now`)
+        /// and returns the request to forward to STS.
+        fn client_final(
+            &self,
+            py: Python<'_>,
+            client_final: &[u8],
+            now: &Bound<'_, PyAny>,
+            max_skew_seconds: u64,
+        ) -> PyResult<StsRequest> {
+            let now = unix_time(now)?;
+            let work = || {
+                ForwardedStsRequest::new(&self.inner, client_final, now, max_skew_seconds)
+                    .map(|inner| StsRequest { inner })
+            };
+            detach_if_large(py, client_final.len(), work).py(py)
+        }
     }
 }
 

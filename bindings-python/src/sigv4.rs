@@ -2,8 +2,8 @@
 //! one typed method per operation (sign, presign and their diagnostics).
 
 use crate::credentials::Credentials;
+use crate::detach_if_large;
 use crate::errors::{into_vec, unix_time, IntoPy};
-use crate::DETACH_THRESHOLD;
 use mongodb_aws_core::sigv4::{
     self, Payload, Request, Scope, SessionTokenMode, Settings, UriEncoding,
 };
@@ -73,12 +73,7 @@ impl SigV4Request {
             let scope = Scope::new(AmzDate::from_unix(self.now)?, &self.region, &self.service)?;
             f(&req, c, &scope)
         };
-        if self.size(creds) > DETACH_THRESHOLD {
-            py.detach(work)
-        } else {
-            work()
-        }
-        .py(py)
+        detach_if_large(py, self.size(creds), work).py(py)
     }
 }
 
@@ -117,11 +112,7 @@ impl SigV4Request {
         let payload_hash = match payload_hash {
             None if content_sha256_header && !unsigned_payload => {
                 let hash = |b: &[u8]| hex::encode(Sha256::digest(b));
-                Some(if body.len() > DETACH_THRESHOLD {
-                    py.detach(|| hash(&body))
-                } else {
-                    hash(&body)
-                })
+                Some(detach_if_large(py, body.len(), || hash(&body)))
             }
             given => given,
         };

@@ -1,8 +1,8 @@
 //! The STS side (a stand-in for STS verifying a forwarded GetCallerIdentity request, core
 //! `verify`): `IncomingStsRequest`.
 
+use crate::detach_if_large;
 use crate::errors::{unix_time, IntoPy};
-use crate::DETACH_THRESHOLD;
 use mongodb_aws::owned::IncomingStsRequest as OwnedIncomingStsRequest;
 use pyo3::prelude::*;
 
@@ -18,79 +18,57 @@ pub struct IncomingStsRequest {
     inner: OwnedIncomingStsRequest,
 }
 
-#[pymethods]
-impl IncomingStsRequest {
-    /// Checks what needs no secret (`POST /` with the GetCallerIdentity body, one `Authorization`
-    /// whose scope matches `X-Amz-Date` and the region of `Host`, the signed headers present, a
-    /// token only if signed).
-    #[new]
-    fn new(
-        py: Python<'_>,
-        method: String,
-        path: String,
-        headers: Vec<(String, String)>,
-        body: Vec<u8>,
-        query: String,
-    ) -> PyResult<Self> {
-        let inner = OwnedIncomingStsRequest::new(method, path, query, headers, body).py(py)?;
-        Ok(IncomingStsRequest { inner })
-    }
-
-    /// The secret-dependent checks: the date within 15 minutes of `now`, the session token equal to
-    /// `session_token` (both absent match), the signature recomputed with `secret` equal to the
-    /// request's (constant-time comparisons).
-    fn verify(
-        &self,
-        py: Python<'_>,
-        secret: &str,
-        session_token: Option<&str>,
-        now: &Bound<'_, PyAny>,
-    ) -> PyResult<()> {
-        let now = unix_time(now)?;
-        let work = || self.inner.verify(secret, session_token, now);
-        if self.inner.headers_len() > DETACH_THRESHOLD {
-            py.detach(work)
-        } else {
-            work()
+pymethods_with_getters! {
+    impl IncomingStsRequest {
+        getters {
+            access_key_id: &str,
+            host: &str,
+            region: &str,
+            session_token: Option<&str>,
+            server_nonce: Option<&str>,
+            amz_date: &str,
         }
-        .py(py)
-    }
+        bytes {}
 
-    #[getter]
-    fn access_key_id(&self) -> &str {
-        self.inner.access_key_id()
-    }
-    #[getter]
-    fn host(&self) -> &str {
-        self.inner.host()
-    }
-    #[getter]
-    fn region(&self) -> &str {
-        self.inner.region()
-    }
-    #[getter]
-    fn session_token(&self) -> Option<&str> {
-        self.inner.session_token()
-    }
-    #[getter]
-    fn server_nonce(&self) -> Option<&str> {
-        self.inner.server_nonce()
-    }
-    #[getter]
-    fn amz_date(&self) -> &str {
-        self.inner.amz_date()
-    }
-    #[getter]
-    fn date(&self) -> u64 {
-        self.inner.date().0
-    }
-    fn __repr__(&self) -> String {
-        format!(
-            "IncomingStsRequest(host='{}', access_key_id='{}', amz_date='{}')",
-            self.inner.host(),
-            self.inner.access_key_id(),
-            self.inner.amz_date()
-        )
+        /// Checks what needs no secret (`POST /` with the GetCallerIdentity body, one `Authorization`
+        /// whose scope matches `X-Amz-Date` and the region of `Host`, the signed headers present, a
+        /// token only if signed).
+        #[new]
+        fn new(
+            py: Python<'_>,
+            method: String,
+            path: String,
+            headers: Vec<(String, String)>,
+            body: Vec<u8>,
+            query: String,
+        ) -> PyResult<Self> {
+            let inner = OwnedIncomingStsRequest::new(method, path, query, headers, body).py(py)?;
+            Ok(IncomingStsRequest { inner })
+        }
+
+        /// The secret-dependent checks: the date within 15 minutes of `now`, the session token equal to
+        /// `session_token` (both absent match), the signature recomputed with `secret` equal to the
+        /// request's (constant-time comparisons).
+        fn verify(
+            &self,
+            py: Python<'_>,
+            secret: &str,
+            session_token: Option<&str>,
+            now: &Bound<'_, PyAny>,
+        ) -> PyResult<()> {
+            let now = unix_time(now)?;
+            let work = || self.inner.verify(secret, session_token, now);
+            detach_if_large(py, self.inner.headers_len(), work).py(py)
+        }
+
+        #[getter]
+        fn date(&self) -> u64 {
+            self.inner.date().0
+        }
+        fn __repr__(&self) -> String {
+            let r = &self.inner;
+            crate::request_repr("IncomingStsRequest", r.host(), r.access_key_id(), r.amz_date())
+        }
     }
 }
 
