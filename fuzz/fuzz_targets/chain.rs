@@ -327,6 +327,7 @@ fn var_of(i: usize) -> Var {
         Var::SsoOidcEndpointOverride,
         Var::EndpointUrlSsoOidc,
         Var::CredentialProcessTimeout,
+        Var::MfaTimeout,
     ];
     assert_eq!(ALL.len(), VARS.len());
     ALL[i % ALL.len()]
