@@ -490,13 +490,18 @@ pub unsafe extern "C" fn mongodb_aws_chain_new(
             // modifies) until after `chain` is dropped (field order).
             profile: profile.as_deref().map(|p| unsafe { extend(p) }),
         };
-        *out = Box::into_raw(Box::new(mongodb_aws_chain {
-            chain: Chain::new(snapshot, plan, now, random),
-            _env: env,
-            _profile: profile,
-            host: [0; MAX_HOST_LEN],
-            host_len: 0,
-        }));
+        // Built in its box (Chain::new is always inlined): never on the driver's thread's stack,
+        // which may be musl's 128 KiB (tests/small_stack.rs).
+        *out = Box::into_raw(Box::write(
+            Box::new_uninit(),
+            mongodb_aws_chain {
+                chain: Chain::new(snapshot, plan, now, random),
+                _env: env,
+                _profile: profile,
+                host: [0; MAX_HOST_LEN],
+                host_len: 0,
+            },
+        ));
         Ok(())
     })
 }

@@ -10,7 +10,7 @@ use std::ptr::{null, null_mut};
 mod counting_alloc;
 mod support;
 
-use support::{creds, header, post_request, scope, NOW, SECRET, TOKEN};
+use support::{creds, env_var, header, post_request, scope, NOW, SECRET, TOKEN};
 
 /// Runs `f` and returns (its status, the allocations it made).
 fn counted(f: impl FnOnce() -> mongodb_aws_status) -> (mongodb_aws_status, usize) {
@@ -18,15 +18,6 @@ fn counted(f: impl FnOnce() -> mongodb_aws_status) -> (mongodb_aws_status, usize
 }
 
 const OK: mongodb_aws_status = mongodb_aws_status::MONGODB_AWS_OK;
-
-fn env_var(n: &'static str, v: &'static str) -> mongodb_aws_env_var {
-    mongodb_aws_env_var {
-        name: n.as_ptr().cast(),
-        name_len: n.len(),
-        value: v.as_ptr().cast(),
-        value_len: v.len(),
-    }
-}
 
 /// Polls `chain`, counting allocations: the status and the allocations, and the action's kind.
 ///

@@ -394,7 +394,7 @@ struct Seconds(Duration);
 impl std::fmt::Display for Seconds {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let ms = self.0.as_millis();
-        if ms % 1000 == 0 {
+        if ms.is_multiple_of(1000) {
             write!(f, "{}", ms / 1000)
         } else {
             write!(f, "{}", self.0.as_secs_f64())
@@ -754,7 +754,7 @@ impl<'c> Resolver<'c> {
         };
         let mfa = self.the_mfa();
         let snapshot = Snapshot::take(self.env.as_ref());
-        let mut chain = Box::new(Chain::new(
+        let mut chain = boxed_chain(
             snapshot.env(),
             Plan::Default {
                 custom_provider: provider.is_some(),
@@ -763,7 +763,7 @@ impl<'c> Resolver<'c> {
             },
             now(),
             random16()?,
-        ));
+        );
         match drive(&mut chain, provider.as_ref(), mfa.as_ref(), None, true)? {
             Ran::Request(r) => Ok(DryRun::Request(r)),
             Ran::Done(c) => Ok(DryRun::Resolved(Arc::new(c))),
@@ -812,7 +812,7 @@ impl<'c> Resolver<'c> {
             Ok(r) => r,
             Err(e) => return (Err(e), R::default()),
         };
-        let mut chain = Box::new(Chain::new(
+        let mut chain = boxed_chain(
             snapshot.env(),
             Plan::Default {
                 custom_provider: provider.is_some(),
@@ -821,7 +821,7 @@ impl<'c> Resolver<'c> {
             },
             now(),
             random,
-        ));
+        );
         // Custom provider, cache and environment resolve without I/O and bypass the cache;
         // endpoint sources go through the cache's single flight.
         let mfa = self.the_mfa();
@@ -938,8 +938,20 @@ pub struct AssumeRoleWithSaml {
     pub duration_seconds: Option<u32>,
 }
 
+/// A chain built in its box (about 230 KiB): [`Chain::new`] is always inlined, so an optimised
+/// build writes it straight into the allocation, never onto the caller's stack (a resolve works on
+/// a 128 KiB thread: musl's default, tests/small_stack.rs).
+fn boxed_chain<'a>(
+    env: Env<'a>,
+    plan: Plan<'a>,
+    now: UnixTime,
+    random: [u8; 16],
+) -> Box<Chain<'a>> {
+    Box::write(Box::new_uninit(), Chain::new(env, plan, now, random))
+}
+
 fn run_plan(snapshot: &Snapshot, plan: Plan<'_>) -> Result<Credentials, Error> {
-    let mut chain = Box::new(Chain::new(snapshot.env(), plan, now(), random16()?));
+    let mut chain = boxed_chain(snapshot.env(), plan, now(), random16()?);
     match drive(&mut chain, None, None, None, false)? {
         Ran::Done(c) => Ok(c),
         Ran::UseCache | Ran::Request(_) => Err(Error::from(CoreError::UnexpectedChainEvent)),

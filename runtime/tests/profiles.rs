@@ -358,3 +358,43 @@ fn each_named_profile_has_its_own_process_wide_cache() {
     );
     assert_eq!(seen.lock().unwrap().len(), 2);
 }
+
+/// The chain (about 230 KiB of fixed buffers) is built in its box, never on the caller's stack: a
+/// whole resolve (files read, AssumeRole over HTTP to 127.0.0.1, the cache) runs on a thread with
+/// musl's default 128 KiB stack (Alpine), or a small thread of a host's pool. Release builds only
+/// (`scripts/test` runs `cargo test --release -p mongodb-aws --test profiles small_stack`): a debug
+/// build keeps every temporary on the stack.
+#[cfg(not(debug_assertions))]
+#[test]
+fn small_stack_resolves_a_role_on_128_kib() {
+    let config =
+        "[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/admin\nsource_profile = base\n";
+    let creds = "[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = baseSecret\n";
+    let dir = home("small-stack", config, Some(creds));
+    let (url, seen) = serve(vec![assume_role_xml("ASIASMALLSTACK")]);
+    let vars = env(&[
+        ("HOME", dir.to_str().unwrap()),
+        ("AWS_PROFILE", "admin"),
+        ("MONGODB_AWS_STS_ENDPOINT", &url),
+    ]);
+    let got = std::thread::Builder::new()
+        .stack_size(128 * 1024)
+        .spawn(move || {
+            Resolver::new()
+                .env(vars)
+                .cache(&CredentialCache::new())
+                .resolve()
+                .map(|r| {
+                    (
+                        r.credentials.access_key_id().to_string(),
+                        r.credentials.source(),
+                    )
+                })
+                .map_err(|e| e.to_string())
+        })
+        .unwrap()
+        .join()
+        .expect("the resolve overflowed its 128 KiB stack or panicked");
+    assert_eq!(got, Ok(("ASIASMALLSTACK".to_string(), Source::AssumeRole)));
+    assert_eq!(seen.lock().unwrap().len(), 1);
+}

@@ -1413,7 +1413,10 @@ fn parse_timeout_ms(v: &str) -> Option<u32> {
 
 impl<'a> Chain<'a> {
     /// A chain over the environment snapshot `env`, at `now`, with 16 bytes from the host's CSPRNG
-    /// (for a generated role session name).
+    /// (for a generated role session name). It is large (fixed buffers, two 64 KiB file buffers):
+    /// box it in place, `Box::write(Box::new_uninit(), Chain::new(..))`, so that an optimised
+    /// build writes it straight into the box instead of onto a small thread's stack.
+    #[inline(always)]
     pub fn new(env: Env<'a>, plan: Plan<'a>, now: UnixTime, random: [u8; 16]) -> Self {
         Chain {
             env,

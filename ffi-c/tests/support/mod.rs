@@ -71,3 +71,13 @@ pub fn post_request(headers: &[mongodb_aws_header]) -> mongodb_aws_request {
         payload_hash_len: 0,
     }
 }
+
+/// One variable of a chain's environment snapshot.
+pub fn env_var(n: &'static str, v: &'static str) -> mongodb_aws_env_var {
+    mongodb_aws_env_var {
+        name: n.as_ptr().cast(),
+        name_len: n.len(),
+        value: v.as_ptr().cast(),
+        value_len: v.len(),
+    }
+}
