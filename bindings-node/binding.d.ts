@@ -75,10 +75,11 @@ export declare function resolveCredentials(vars: object, provided?: ProvidedCred
 /** Empties the process-wide cache (`mongodb_aws::clear_cache`). */
 export declare function clearCredentialCache(): void
 /**
- * The cached endpoint credentials, fresh or not (`global_cache().peek()`), as
- * `resolveCredentials` gives them; null when the cache is empty.
+ * The credentials in the cache `resolveCredentials(vars, _, profile)` uses (one per selected
+ * profile: `Resolver::cached`), fresh or not, as `resolveCredentials` gives them; null when that
+ * cache is empty.
  */
-export declare function cachedCredentials(): object | null
+export declare function cachedCredentials(vars: object, profile?: string | undefined | null): object | null
 /** Options of STS AssumeRole. */
 export interface AssumeRoleParams {
   /** The role to assume. */

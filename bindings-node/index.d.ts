@@ -372,8 +372,12 @@ export declare function clearCredentialCache(): void
  */
 export declare function clearCacheOnAuthFailure(client: { on(event: 'connectionCheckOutFailed', listener: (event: any) => void): unknown; off(event: 'connectionCheckOutFailed', listener: (event: any) => void): unknown }): () => void
 
-/** The cached endpoint credentials, fresh or not (diagnostics). */
-export declare function cachedCredentials(): Credentials | undefined
+/**
+ * The credentials in the process-wide cache that `getCredentials({ env, profile })` uses (one per
+ * selected profile: `profile`, else `AWS_DEFAULT_PROFILE` / `AWS_PROFILE` of `env`), fresh or not
+ * (diagnostics).
+ */
+export declare function cachedCredentials(options?: FetchOptions & { profile?: string | null }): Credentials | undefined
 
 export interface AssumeRoleOptions extends FetchOptions {
   roleArn: string

@@ -153,9 +153,16 @@ function clearCredentialCache() {
   native.clearCredentialCache()
 }
 
-/** The cached endpoint credentials, fresh or not (diagnostics), or undefined. */
-function cachedCredentials() {
-  const r = native.cachedCredentials()
+/**
+ * The credentials in the process-wide cache that getCredentials({ env, profile }) uses (one per
+ * selected profile: `profile`, else AWS_DEFAULT_PROFILE / AWS_PROFILE of `env`), fresh or not
+ * (diagnostics), or undefined.
+ */
+function cachedCredentials(options = {}) {
+  const env = checkOptions('cachedCredentials', options)
+  const profile = options.profile ?? null
+  if (profile !== null && typeof profile !== 'string') throw new TypeError('profile must be a string')
+  const r = native.cachedCredentials(env, profile)
   return r === null || r === undefined ? undefined : credentialsOf(r)
 }
 

@@ -309,14 +309,23 @@ pub fn clear_credential_cache() {
     mongodb_aws::clear_cache();
 }
 
-/// The cached endpoint credentials, fresh or not (`global_cache().peek()`), as
-/// `resolveCredentials` gives them; null when the cache is empty.
+/// The credentials in the cache `resolveCredentials(vars, _, profile)` uses (one per selected
+/// profile: `Resolver::cached`), fresh or not, as `resolveCredentials` gives them; null when that
+/// cache is empty.
 #[napi(catch_unwind)]
-pub fn cached_credentials(env: Env) -> napi::Result<Option<JsObject>> {
-    mongodb_aws::global_cache()
-        .peek()
+pub fn cached_credentials(
+    env: Env,
+    vars: JsObject,
+    profile: Option<String>,
+) -> napi::Result<Option<JsObject>, Code> {
+    let cached = Resolver::new()
+        .env(snapshot(&vars)?)
+        .profile(profile)
+        .cached();
+    cached
         .map(|c| credentials_object(&env, &c, true))
         .transpose()
+        .map_err(|e| napi::Error::new(Code(Error::InvalidParameter.name()), e.reason))
 }
 
 /// Options of STS AssumeRole.

@@ -103,6 +103,12 @@ test('MFA: the async mfaCode runs on the JavaScript thread while the runtime wai
     assert.deepEqual([c.source, c.accessKeyId, c.profile, c.originFile, c.originLine], ['assume-role', 'ASIANODEMFA', 'admin', f.config, lineOf(CONFIG, '[profile admin]')])
     const form = s.forms.at(-1)
     assert.deepEqual([form.get('Action'), form.get('SerialNumber'), form.get('TokenCode'), form.get('RoleSessionName')], ['AssumeRole', SERIAL, '246810', 'node-mfa'])
+    // The role's credentials are in the cache of the profile admin: found by the option or by
+    // AWS_PROFILE, not in the default cache.
+    assert.equal(m.cachedCredentials({ env, profile: 'admin' }).accessKeyId, 'ASIANODEMFA')
+    assert.equal(m.cachedCredentials({ env: { ...env, AWS_PROFILE: 'admin' } }).accessKeyId, 'ASIANODEMFA')
+    assert.notEqual(m.cachedCredentials({ env })?.accessKeyId, 'ASIANODEMFA')
+    assert.throws(() => m.cachedCredentials({ env, profile: 7 }), TypeError)
 
     // The process-wide function (a plain function works too), used when the call gives none.
     m.clearCredentialCache()

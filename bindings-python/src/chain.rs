@@ -354,13 +354,20 @@ fn clear_credential_cache() {
     mongodb_aws::clear_cache();
 }
 
-/// The credentials in the process-wide cache (endpoint credentials only), fresh or not; ``None``
-/// when it is empty.
+/// The credentials in the process-wide cache that ``get_credentials(environ, profile=profile)``
+/// uses (endpoint, role, SSO and ``credential_process`` credentials; one cache per selected
+/// profile: ``profile``, else ``AWS_DEFAULT_PROFILE`` / ``AWS_PROFILE`` of ``environ``, default the
+/// process environment), fresh or not; ``None`` when it is empty.
 #[pyfunction]
-fn cached_credentials() -> Option<Credentials> {
-    mongodb_aws::global_cache()
-        .peek()
-        .map(|c| Credentials::from_runtime(&c, true))
+#[pyo3(signature = (environ=None, *, profile=None))]
+fn cached_credentials(
+    environ: Option<Bound<'_, PyAny>>,
+    profile: Option<String>,
+) -> PyResult<Option<Credentials>> {
+    Ok(resolver(environ.as_ref())?
+        .profile(profile)
+        .cached()
+        .map(|c| Credentials::from_runtime(&c, true)))
 }
 
 /// STS AssumeRole, signed with ``credentials`` (default: ``get_credentials(environ)``).

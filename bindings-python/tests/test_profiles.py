@@ -120,6 +120,23 @@ def test_mfa_callback_gets_serial_and_profile(mfa_files: dict[str, Any], moto: d
     assert len(asked) == 2
 
 
+def test_cached_credentials_of_a_profile(mfa_files: dict[str, Any], moto: dict[str, Any]) -> None:
+    # A role's credentials go in the cache of its profile: found by profile= or AWS_PROFILE, not
+    # in the default cache.
+    env = mfa_files["env"]
+    mongodb_aws.clear_credential_cache()
+    c = mongodb_aws.get_credentials(env, profile="admin", mfa_callback=lambda serial, profile: "123456")
+    assert not c.from_cache
+    by_option = mongodb_aws.cached_credentials(env, profile="admin")
+    by_variable = mongodb_aws.cached_credentials({**env, "AWS_PROFILE": "admin"})
+    assert by_option is not None and by_variable is not None
+    assert by_option.access_key_id == by_variable.access_key_id == c.access_key_id
+    assert by_option.source == "assume-role" and by_option.from_cache
+    assert mongodb_aws.cached_credentials(env) is None
+    mongodb_aws.clear_credential_cache()
+    assert mongodb_aws.cached_credentials(env, profile="admin") is None
+
+
 def test_mfa_errors(mfa_files: dict[str, Any]) -> None:
     env = mfa_files["env"]
     with pytest.raises(mongodb_aws.MongoDBAWSError) as e:

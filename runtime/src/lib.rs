@@ -743,6 +743,15 @@ impl<'c> Resolver<'c> {
         }
     }
 
+    /// The credentials in the cache [`Resolver::resolve`] uses (see [`Resolver::cache`]: the one
+    /// given, else the selected profile's, else the process-wide default), fresh or not; `None`
+    /// when it is empty. For diagnostics and a driver's cache hooks. Reads nothing but the
+    /// environment snapshot: no file, no I/O.
+    pub fn cached(&self) -> Option<Arc<Credentials>> {
+        let snapshot = Snapshot::take(self.env.as_ref());
+        self.cache_for(&snapshot.env()).peek()
+    }
+
     /// Runs the resolution without the cache and without sending anything: files are read,
     /// a `credential_process` runs and the MFA callback is asked as in [`Resolver::resolve`],
     /// but at the first HTTP request it stops and returns that request (which STS, SSO or
@@ -901,7 +910,8 @@ pub fn clear_cache() {
     cache::clear_all();
 }
 
-/// The process-wide cache.
+/// The process-wide cache of resolutions that name no profile (a named profile has its own:
+/// [`Resolver::cached`] finds the one a resolver uses).
 pub fn global_cache() -> &'static CredentialCache {
     cache::global()
 }

@@ -213,8 +213,11 @@ def set_mfa_callback(callback: Optional[_MfaCallback], /) -> None:
 def clear_credential_cache() -> None:
     """Empties the process-wide credential cache (do so after an authentication failure)."""
 
-def cached_credentials() -> Optional[Credentials]:
-    """The credentials in the process-wide cache, fresh or not, or ``None``."""
+def cached_credentials(
+    environ: Optional[_Environ] = None, *, profile: Optional[str] = None
+) -> Optional[Credentials]:
+    """The credentials in the process-wide cache that ``get_credentials(environ, profile=profile)``
+    uses (one per selected profile), fresh or not, or ``None``."""
 
 def assume_role(
     role_arn: str,
