@@ -416,9 +416,17 @@ fn answer(u: &mut Unstructured<'_>, kind: &Kind) -> Result<Ev> {
         },
         Kind::Process => match u.int_in_range(0..=5)? {
             0..=2 => Ev::Exit(Some(0), process_output(), vec![]),
-            3 => Ev::Exit(u.arbitrary()?, mutate(u, process_output())?, b"helper: denied\n".to_vec()),
+            3 => Ev::Exit(
+                u.arbitrary()?,
+                mutate(u, process_output())?,
+                b"helper: denied\n".to_vec(),
+            ),
             4 => Ev::Io(*u.choose(IO_ERRORS)?),
-            _ => Ev::Exit(Some(0), u.arbitrary::<&[u8]>()?.to_vec(), u.arbitrary::<&[u8]>()?.to_vec()),
+            _ => Ev::Exit(
+                Some(0),
+                u.arbitrary::<&[u8]>()?.to_vec(),
+                u.arbitrary::<&[u8]>()?.to_vec(),
+            ),
         },
         Kind::Mfa => match u.int_in_range(0..=4)? {
             0 | 1 => Ev::MfaCode(MFA_CODE.into()),
@@ -555,7 +563,10 @@ fn poll(chain: &mut Chain<'_>, x: &Expect, bodies: &[Vec<u8>]) -> Polled {
         }
         Action::ReadFile { variable, .. } => Polled::Next(Kind::File(variable), debug),
         Action::RunProcess(p) => {
-            assert!(!format!("{:?}", p.args).contains("a b"), "arguments in Debug");
+            assert!(
+                !format!("{:?}", p.args).contains("a b"),
+                "arguments in Debug"
+            );
             assert!(p.timeout_ms > 0);
             Polled::Next(Kind::Process, debug)
         }
