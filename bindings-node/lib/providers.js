@@ -7,6 +7,7 @@
 
 const native = require('../binding.js')
 const { convert } = require('./errors.js')
+const { optionalString } = require('./args.js')
 const { Credentials, markFromCache, setRefusalHint, setOrigin } = require('./credentials.js')
 
 /** Options of the JavaScript fetch chain this package had before the runtime; refused by name. */
@@ -135,8 +136,7 @@ async function askProvider(provider) {
  */
 async function getCredentials(options = {}) {
   const env = checkOptions('getCredentials', options)
-  const profile = options.profile ?? null
-  if (profile !== null && typeof profile !== 'string') throw new TypeError('profile must be a string')
+  const profile = optionalString('profile', options.profile)
   const mfa = options.mfaCode === undefined || options.mfaCode === null ? null : askerFor(options.mfaCode, 'mfaCode')
   let asked = { provided: null }
   if (options.provider !== undefined && options.provider !== null) {
@@ -160,8 +160,7 @@ function clearCredentialCache() {
  */
 function cachedCredentials(options = {}) {
   const env = checkOptions('cachedCredentials', options)
-  const profile = options.profile ?? null
-  if (profile !== null && typeof profile !== 'string') throw new TypeError('profile must be a string')
+  const profile = optionalString('profile', options.profile)
   const r = native.cachedCredentials(env, profile)
   return r === null || r === undefined ? undefined : credentialsOf(r)
 }
